@@ -1,0 +1,76 @@
+// Parses the Worker's [vars] and secrets once into a typed, validated config; nothing else reads env strings.
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = z.coerce.number().finite();
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const csv = z
+  .string()
+  .default("")
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+export const configSchema = z.object({
+  ENVIRONMENT: z.enum(["production", "staging", "development", "test"]).default("production"),
+  APP_VERSION: z.string().default("0.0.0"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  CORS_ORIGINS: csv,
+  BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1048576),
+  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+  JWT_ISSUER: z.string().min(1),
+  JWT_AUDIENCE: z.string().min(1),
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 86400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: int(60, 365 * 86400).default(2592000),
+  PASSWORD_ITERATIONS: int(100000, 10000000).default(100000),
+  ADMIN_EMAILS: csv.transform((list) => list.map((e) => e.toLowerCase())),
+  RATE_LIMIT_ANON_PER_MINUTE: int(1, 1e6).default(60),
+  RATE_LIMIT_USER_PER_MINUTE: int(1, 1e6).default(600),
+  RATE_LIMIT_KEY_PER_MINUTE: int(1, 1e6).default(1200),
+  RATE_LIMIT_ADMIN_PER_MINUTE: int(1, 1e6).default(3000),
+  LOGIN_FAILURES_PER_WINDOW: int(1, 1000).default(10),
+  LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86400).default(900),
+  CACHE_TTL_SECONDS: int(60, 86400 * 30).default(300),
+  HTTP_CACHE_MAX_AGE_SECONDS: int(0, 86400).default(30),
+  IDEMPOTENCY_TTL_SECONDS: int(60, 86400 * 7).default(86400),
+  PAPER_CASH: num.positive().default(100000),
+  BASE_CURRENCY_MINOR_UNITS: int(0, 4).default(2),
+  FRACTIONAL_SHARES: bool.default(true),
+  RISK_FREE_RATE: num.min(-0.1).max(1).default(0),
+  BENCHMARK_FALLBACKS: csv,
+  SEED_ON_EMPTY: bool.default(false),
+  SYNTHETIC_SEED: int(0, 2 ** 31 - 1).default(42),
+  SYNTHETIC_TICK_MS: int(100, 60000).default(1000),
+  STREAM_SHARDS: int(1, 64).default(4),
+  STREAM_MAX_SUBSCRIPTIONS: int(1, 10000).default(100),
+  PROVIDER_TIMEOUT_MS: int(100, 60000).default(8000),
+  PROVIDER_MAX_RETRIES: int(0, 10).default(3),
+  PROVIDER_BREAKER_THRESHOLD: int(1, 100).default(5),
+  PROVIDER_BREAKER_COOLDOWN_SECONDS: int(1, 3600).default(60),
+  PROVIDER_BUDGET_PER_MINUTE: int(1, 100000).default(8),
+  PROVIDER_BUDGET_PER_DAY: int(1, 10000000).default(800),
+  TWELVEDATA_BASE_URL: z.string().url().default("https://api.twelvedata.com"),
+  TWELVEDATA_API_KEY: z.string().min(1).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses env once per env object (per isolate); a bad config fails loudly at the first request. */
+export function getConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${issues}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}
+
+export const isLocal = (cfg: Config) => cfg.ENVIRONMENT === "development" || cfg.ENVIRONMENT === "test";
