@@ -1,0 +1,53 @@
+// Token-bucket arithmetic: how many requests a key may make now, and when it may make the next one.
+
+export interface BucketRule {
+  /** Maximum burst (bucket size). */
+  capacity: number;
+  /** Tokens added per second. */
+  refillPerSecond: number;
+}
+
+export interface BucketState {
+  tokens: number;
+  /** Epoch milliseconds of the last refill computation. */
+  updatedAt: number;
+}
+
+export interface TakeResult {
+  allowed: boolean;
+  state: BucketState;
+  /** Whole tokens left after this take. */
+  remaining: number;
+  /** Seconds until the bucket is full again (RateLimit-Reset). */
+  resetSeconds: number;
+  /** Seconds until `cost` tokens are available (Retry-After); 0 when allowed. */
+  retryAfterSeconds: number;
+}
+
+export function refill(rule: BucketRule, state: BucketState | undefined, now: number): BucketState {
+  if (!state) return { tokens: rule.capacity, updatedAt: now };
+  const elapsed = Math.max(0, now - state.updatedAt) / 1000;
+  return { tokens: Math.min(rule.capacity, state.tokens + elapsed * rule.refillPerSecond), updatedAt: now };
+}
+
+/** Takes `cost` tokens if they are all there; never partially. */
+export function take(rule: BucketRule, prior: BucketState | undefined, now: number, cost = 1): TakeResult {
+  const state = refill(rule, prior, now);
+  const allowed = state.tokens >= cost;
+  const tokens = allowed ? state.tokens - cost : state.tokens;
+  const next = { tokens, updatedAt: now };
+  const missing = Math.max(0, cost - tokens);
+  return {
+    allowed,
+    state: next,
+    remaining: Math.floor(tokens),
+    resetSeconds: Math.ceil((rule.capacity - tokens) / rule.refillPerSecond),
+    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(missing / rule.refillPerSecond)),
+  };
+}
+
+/** A limit of `count` per `periodSeconds` expressed as a bucket that refills smoothly. */
+export const perPeriod = (count: number, periodSeconds: number): BucketRule => ({
+  capacity: count,
+  refillPerSecond: count / periodSeconds,
+});

@@ -1,0 +1,94 @@
+// RateLimiter Durable Object: the single writer for one key's token buckets (and a provider's breaker).
+// One object per client key, so concurrent requests from every isolate serialize here and never over-admit.
+import { DurableObject } from "cloudflare:workers";
+import {
+  admit,
+  type BreakerRule,
+  type BreakerState,
+  closedBreaker,
+  recordFailure,
+  recordSuccess,
+} from "../domain/circuit-breaker";
+import { type BucketRule, type BucketState, refill, type TakeResult, take } from "../domain/token-bucket";
+
+export interface NamedBucket extends BucketRule {
+  name: string;
+  cost?: number;
+}
+
+export interface LimitDecision {
+  allowed: boolean;
+  /** The tightest bucket's view, for RateLimit-* headers. */
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  retryAfterSeconds: number;
+  /** Which bucket refused, when one did. */
+  deniedBy?: string;
+}
+
+export class RateLimiter extends DurableObject<Env> {
+  /**
+   * Takes from every named bucket atomically: either all admit (and all are charged) or none is charged.
+   * The DO's input gate makes this exact under concurrency.
+   */
+  consume(buckets: NamedBucket[], now = Date.now()): LimitDecision {
+    const results: Array<{ bucket: NamedBucket; result: TakeResult }> = buckets.map((bucket) => ({
+      bucket,
+      result: take(bucket, this.ctx.storage.kv.get<BucketState>(`bucket:${bucket.name}`), now, bucket.cost ?? 1),
+    }));
+    const denied = results.find((r) => !r.result.allowed);
+    if (!denied) for (const r of results) this.ctx.storage.kv.put(`bucket:${r.bucket.name}`, r.result.state);
+    const view = denied ?? results.reduce((a, b) => (b.result.remaining < a.result.remaining ? b : a));
+    return {
+      allowed: !denied,
+      limit: view.bucket.capacity,
+      remaining: denied ? Math.floor(denied.result.state.tokens) : view.result.remaining,
+      resetSeconds: view.result.resetSeconds,
+      retryAfterSeconds: denied ? denied.result.retryAfterSeconds : 0,
+      deniedBy: denied?.bucket.name,
+    };
+  }
+
+  /** Reads a bucket without charging it (for failed-login counters and health). */
+  peek(bucket: NamedBucket, now = Date.now()): { remaining: number; capacity: number } {
+    const state = refill(bucket, this.ctx.storage.kv.get<BucketState>(`bucket:${bucket.name}`), now);
+    return { remaining: Math.floor(state.tokens), capacity: bucket.capacity };
+  }
+
+  /** Clears a bucket, e.g. failed-login counter after a successful login. */
+  resetBucket(name: string): void {
+    this.ctx.storage.kv.delete(`bucket:${name}`);
+  }
+
+  breakerAdmit(rule: BreakerRule, now = Date.now()): { allowed: boolean; state: BreakerState } {
+    const result = admit(this.breaker(), rule, now);
+    this.ctx.storage.kv.put("breaker", result.state);
+    return result;
+  }
+
+  breakerSuccess(): BreakerState {
+    const next = recordSuccess(this.breaker());
+    this.ctx.storage.kv.put("breaker", next);
+    return next;
+  }
+
+  breakerFailure(rule: BreakerRule, now = Date.now()): BreakerState {
+    const next = recordFailure(this.breaker(), rule, now);
+    this.ctx.storage.kv.put("breaker", next);
+    return next;
+  }
+
+  breakerState(): BreakerState {
+    return this.breaker();
+  }
+
+  /** Health probe: proves the object answers and its storage works. */
+  ping(): "pong" {
+    return "pong";
+  }
+
+  private breaker(): BreakerState {
+    return this.ctx.storage.kv.get<BreakerState>("breaker") ?? closedBreaker();
+  }
+}

@@ -1,0 +1,79 @@
+// The contract every market-data source implements; services depend on this, never on a vendor.
+
+/** One daily bar as a provider reports it (raw, unadjusted). Dates are exchange-local YYYY-MM-DD. */
+export interface Bar {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export interface Quote {
+  symbol: string;
+  price: number;
+  /** Previous close, so change and change_pct can be derived. */
+  previous_close: number;
+  /** RFC 3339 UTC instant of the quote. */
+  ts: string;
+}
+
+export interface Split {
+  date: string;
+  /** New shares per old share, e.g. 4 for a 4-for-1 split. */
+  ratio: number;
+}
+
+export interface Dividend {
+  ex_date: string;
+  amount: number;
+}
+
+export interface AssetProfile {
+  symbol: string;
+  name: string;
+  exchange: string;
+  asset_class: "equity" | "etf" | "index" | "crypto" | "fx";
+  currency: string;
+  sector: string | null;
+  listed_at: string | null;
+}
+
+export interface MarketCap {
+  date: string;
+  market_cap: number;
+}
+
+/** Per-symbol outcome of a batch call: one failing symbol never sinks the others. */
+export type SymbolResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface MarketDataProvider {
+  /** Stable name stored as `source` on every row this provider produced. */
+  readonly name: string;
+  /** Daily bars in ascending date order, both ends inclusive. */
+  dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>>;
+  quotes(symbols: string[]): Promise<Map<string, SymbolResult<Quote>>>;
+  marketCap(symbol: string): Promise<MarketCap | null>;
+  splits(symbol: string, start: string, end: string): Promise<Split[]>;
+  dividends(symbol: string, start: string, end: string): Promise<Dividend[]>;
+  /** How many symbols one dailyBars call may carry (provider-sized chunks). */
+  readonly maxSymbolsPerCall: number;
+}
+
+/** A provider error the resilience layer can classify. */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "rate_limited" | "server" | "network" | "timeout" | "client" | "invalid_response" | "breaker_open" | "budget_exhausted",
+    readonly status?: number,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = "ProviderError";
+  }
+
+  get retryable(): boolean {
+    return this.kind === "rate_limited" || this.kind === "server" || this.kind === "network" || this.kind === "timeout" || this.kind === "invalid_response";
+  }
+}

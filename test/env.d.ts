@@ -1,0 +1,10 @@
+// Test-only bindings, declared beside the generated Env (as workers-sdk's vitest examples do).
+import type { D1Migration } from "@cloudflare/vitest-plugin";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TEST_MIGRATIONS: D1Migration[];
+    }
+  }
+}

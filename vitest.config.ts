@@ -1,0 +1,31 @@
+// Tests run inside workerd with the real wrangler.toml bindings and the real D1 migrations.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: "test",
+            JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+            ADMIN_EMAILS: "admin@edgeindex.dev",
+            CORS_ORIGINS: "https://app.example.com",
+            PASSWORD_ITERATIONS: "100000",
+            SEED_ON_EMPTY: "false",
+            TEST_MIGRATIONS: migrations,
+          },
+        },
+      }),
+    ],
+    test: {
+      setupFiles: ["./test/setup.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});
