@@ -1,9 +1,11 @@
 // Worker entry: fetch (the Hono app), scheduled (cron → enqueue), queue (consumers), and the DO classes.
-export { RateLimiter } from "./durable/rate-limiter";
+import { buildApp } from "./app";
+
 export { PriceHub } from "./durable/price-hub";
+export { RateLimiter } from "./durable/rate-limiter";
+
+const app = buildApp();
 
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("booting", { status: 503 });
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

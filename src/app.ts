@@ -1,0 +1,115 @@
+// Builds the app: middleware order, route modules (registered explicitly), the OpenAPI document and /docs.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { secureHeaders } from "hono/secure-headers";
+import { getConfig, isLocal } from "./config";
+import { limitBody, requireJson } from "./http/body-rules";
+import { conditionalGet, defaultCacheControl, fieldSelection } from "./http/caching";
+import type { App, AppEnv } from "./http/context";
+import { ApiError, problemResponse } from "./http/errors";
+import { requestContext } from "./http/observability";
+import { notFound, onError, validationHook } from "./http/problem";
+import { registerAssetRoutes } from "./routes/assets";
+import { registerAuthRoutes } from "./routes/auth";
+import { registerHealthRoutes } from "./routes/health";
+import { registerPriceRoutes } from "./routes/prices";
+import { registerQuoteRoutes } from "./routes/quotes";
+import { ensureSeeded } from "./services/seed";
+
+const DOCS_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"],
+  styleSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net", "https://fonts.googleapis.com"],
+  fontSrc: ["'self'", "data:", "https://fonts.gstatic.com", "https://cdn.jsdelivr.net"],
+  imgSrc: ["'self'", "data:"],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+const APP_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", "data:"],
+  connectSrc: ["'self'", "ws:", "wss:"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
+export function buildApp(): App {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(async (c, next) => {
+    c.set("config", getConfig(c.env));
+    await next();
+  });
+  app.use(requestContext());
+  app.use("/docs", secureHeaders({ xFrameOptions: "DENY", contentSecurityPolicy: DOCS_CSP }));
+  app.use("*", async (c, next) => {
+    if (c.req.path === "/docs") return next();
+    return secureHeaders({
+      xFrameOptions: "DENY",
+      referrerPolicy: "no-referrer",
+      strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
+      contentSecurityPolicy: APP_CSP,
+    })(c, next);
+  });
+  app.use("*", async (c, next) => {
+    const allowed = c.get("config").CORS_ORIGINS;
+    return cors({
+      origin: (origin) => (allowed.includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-Id", "X-Timestamp", "X-Signature", "If-None-Match"],
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "ETag", "Idempotent-Replayed"],
+      maxAge: 600,
+    })(c, next);
+  });
+  app.use(conditionalGet());
+  app.use(defaultCacheControl());
+  app.use(fieldSelection());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const res = problemResponse(
+          new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`),
+          c.get("requestId"),
+        );
+        res.headers.set("Allow", methods.join(", "));
+        return res;
+      },
+    }),
+  );
+  app.use("/v1/*", limitBody(), requireJson());
+  app.use("/v1/*", async (c, next) => {
+    const cfg = c.get("config");
+    if (cfg.SEED_ON_EMPTY && isLocal(cfg)) await ensureSeeded(c.env, cfg);
+    await next();
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
+
+  registerHealthRoutes(app);
+  registerAuthRoutes(app);
+  registerAssetRoutes(app);
+  registerPriceRoutes(app);
+  registerQuoteRoutes(app);
+
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "edgeindex API",
+      version: c.get("config").APP_VERSION,
+      description: "Market data, custom indexes, risk analytics, backtests and paper trading at the edge.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeindex API reference" }));
+
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}

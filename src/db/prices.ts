@@ -1,0 +1,66 @@
+// Price reads: current or as-of bars with adj_close derived from the adjustment-factor table.
+export interface BarView {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  adj_close: number;
+  volume: number;
+}
+
+export interface BarQuery {
+  assetId: number;
+  start?: string;
+  end?: string;
+  order: "asc" | "desc";
+  /** Keyset position: the last date of the previous page. */
+  after?: string;
+  asOf?: string;
+  limit: number;
+}
+
+const ADJ = `p.close * COALESCE((SELECT f.factor FROM adjustment_factors f
+  WHERE f.asset_id = p.asset_id AND f.from_date <= p.date AND p.date < f.to_date), 1)`;
+
+/** The revision visible at `asOf`: recorded by then and not yet superseded by then. */
+const VISIBLE = (asOf: boolean) =>
+  asOf ? "p.recorded_at <= ?5 AND (p.superseded_at IS NULL OR p.superseded_at > ?5)" : "p.superseded_at IS NULL";
+
+export async function readBars(db: D1Database, q: BarQuery): Promise<BarView[]> {
+  const cmp = q.order === "asc" ? ">" : "<";
+  const sql = `SELECT p.date, p.open, p.high, p.low, p.close, ${ADJ} AS adj_close, p.volume
+    FROM prices p
+    WHERE p.asset_id = ?1 AND ${VISIBLE(q.asOf !== undefined)}
+      AND (?2 IS NULL OR p.date >= ?2) AND (?3 IS NULL OR p.date <= ?3)
+      AND (?4 IS NULL OR p.date ${cmp} ?4)
+    ORDER BY p.date ${q.order === "asc" ? "ASC" : "DESC"} LIMIT ?6`;
+  const { results } = await db
+    .prepare(sql)
+    .bind(q.assetId, q.start ?? null, q.end ?? null, q.after ?? null, q.asOf ?? null, q.limit + 1)
+    .all<BarView>();
+  return results;
+}
+
+/** Adjusted closes for many assets over a range, in bounded pages (the index builder's read). */
+export async function readAdjustedCloses(
+  db: D1Database,
+  assetIds: number[],
+  start: string,
+  end: string,
+): Promise<Array<{ asset_id: number; date: string; close: number; adj_close: number }>> {
+  const out: Array<{ asset_id: number; date: string; close: number; adj_close: number }> = [];
+  for (let i = 0; i < assetIds.length; i += 50) {
+    const ids = JSON.stringify(assetIds.slice(i, i + 50));
+    const { results } = await db
+      .prepare(
+        `SELECT p.asset_id, p.date, p.close, ${ADJ} AS adj_close FROM prices p
+         WHERE p.asset_id IN (SELECT value FROM json_each(?1)) AND p.superseded_at IS NULL AND p.date >= ?2 AND p.date <= ?3
+         ORDER BY p.asset_id, p.date`,
+      )
+      .bind(ids, start, end)
+      .all<{ asset_id: number; date: string; close: number; adj_close: number }>();
+    out.push(...results);
+  }
+  return out;
+}

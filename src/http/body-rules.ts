@@ -1,0 +1,32 @@
+// Body guards for write routes: JSON only (415) and a size limit (413), checked before any handler reads.
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** A body route accepts application/json (or +json); a bodiless request is let through. */
+export function requireJson(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (BODY_METHODS.has(c.req.method)) {
+      const length = c.req.header("content-length");
+      const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (hasBody && !(type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type))) {
+        throw new ApiError("unsupported_media_type", "Request bodies must be application/json");
+      }
+    }
+    await next();
+  };
+}
+
+export function limitBody(): MiddlewareHandler<AppEnv> {
+  return async (c, next) =>
+    bodyLimit({
+      maxSize: c.get("config").BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new ApiError("payload_too_large", `Request bodies are limited to ${c.get("config").BODY_LIMIT_BYTES} bytes`);
+      },
+    })(c, next);
+}

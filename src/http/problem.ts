@@ -1,0 +1,53 @@
+// Turns every failure (ApiError, hono HTTPException, validation, unknown throw) into problem+json.
+import type { Hook } from "@hono/zod-openapi";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { ApiError, type FieldError, problemResponse } from "./errors";
+import type { AppEnv } from "./context";
+
+export function zodFieldErrors(error: ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.join(".") : "(root)",
+    message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+  }));
+}
+
+/** The validation hook for every @hono/zod-openapi route: 400 validation_failed with each field's message. */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (!result.success) {
+    const where = (result as { target?: string }).target ?? "request";
+    throw ApiError.validation(`The ${where} is invalid`, zodFieldErrors(result.error));
+  }
+};
+
+const requestIdOf = (c: Context<AppEnv>) => c.get("requestId") ?? "unknown";
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof ApiError) return problemResponse(err, requestIdOf(c));
+  if (err instanceof HTTPException) {
+    const mapped =
+      err.status === 400
+        ? ApiError.validation(err.message.includes("JSON") ? "Malformed JSON in request body" : "Bad request")
+        : err.status === 413
+          ? new ApiError("payload_too_large", "The request body is too large")
+          : err.status === 401
+            ? new ApiError("unauthorized", "Authentication required")
+            : new ApiError("internal_error", "The server could not complete the request");
+    return problemResponse(mapped, requestIdOf(c));
+  }
+  // Unknown failure: log everything for us, tell the client nothing internal.
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "unhandled error",
+      request_id: requestIdOf(c),
+      path: c.req.path,
+      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    }),
+  );
+  return problemResponse(new ApiError("internal_error", "The server could not complete the request"), requestIdOf(c));
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  problemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`), requestIdOf(c));

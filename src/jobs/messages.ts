@@ -1,0 +1,36 @@
+// Queue message schemas: every message on JOBS is validated before a handler sees it.
+import { z } from "zod";
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const RefreshMessage = z.object({
+  kind: z.literal("refresh"),
+  job_id: z.string(),
+  /** daily: bars (+caps, actions); quotes: latest quotes only; backfill: full history of new symbols. */
+  mode: z.enum(["daily", "quotes", "backfill"]),
+  symbols: z.array(z.string()).min(1).max(500).optional(),
+  start: date.optional(),
+  end: date.optional(),
+});
+
+export const BuildMessage = z.object({
+  kind: z.literal("build"),
+  job_id: z.string(),
+  index_id: z.string(),
+  version: z.number().int().positive(),
+});
+
+export const SimulationMessage = z.object({
+  kind: z.literal("simulation"),
+  job_id: z.string(),
+  simulation_id: z.string(),
+});
+
+/** Nightly: find indexes whose inputs changed and enqueue their builds. */
+export const RebuildChangedMessage = z.object({ kind: z.literal("rebuild_changed"), job_id: z.string() });
+
+export const JobMessage = z.discriminatedUnion("kind", [RefreshMessage, BuildMessage, SimulationMessage, RebuildChangedMessage]);
+export type JobMessage = z.infer<typeof JobMessage>;
+export type RefreshMessage = z.infer<typeof RefreshMessage>;
+export type BuildMessage = z.infer<typeof BuildMessage>;
+export type SimulationMessage = z.infer<typeof SimulationMessage>;

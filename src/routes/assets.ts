@@ -1,0 +1,174 @@
+// Assets: search and read (any authenticated caller), create/patch/soft-delete (admin).
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq, isNull } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { findAssetView, listAssets, toPublicAsset } from "../db/assets";
+import { assets } from "../db/schema";
+import { requireAdmin, requireScope } from "../http/auth";
+import { cacheControl } from "../http/caching";
+import type { App } from "../http/context";
+import { ApiError } from "../http/errors";
+import { cursorScope, readCursor, toPage } from "../http/pagination";
+import {
+  bodyErrorResponses,
+  errorResponses,
+  fieldsParam,
+  jsonBody,
+  jsonContent,
+  problemResponse,
+  security,
+  symbolParam,
+} from "../schemas/common";
+import { Asset, AssetList, AssetListQuery, CreateAssetBody, PatchAssetBody } from "../schemas/market";
+import { bumpVersion, readThrough } from "../services/cache";
+import { onAssetCreated } from "../services/asset-lifecycle";
+
+const SymbolPath = z.object({ symbol: symbolParam });
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/assets",
+  tags: ["market data"],
+  summary: "Search assets",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { query: AssetListQuery },
+  responses: { 200: jsonContent(AssetList, "A page of assets"), ...errorResponses },
+});
+
+const read = createRoute({
+  method: "get",
+  path: "/v1/assets/{symbol}",
+  tags: ["market data"],
+  summary: "One asset",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: SymbolPath, query: z.strictObject({ fields: fieldsParam }) },
+  responses: { 200: jsonContent(Asset, "The asset"), ...errorResponses },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/assets",
+  tags: ["admin"],
+  summary: "Add an asset (admin); its history is backfilled in the background",
+  security,
+  middleware: [requireAdmin()] as const,
+  request: jsonBody(CreateAssetBody),
+  responses: { 201: jsonContent(Asset, "Created"), 409: problemResponse("Symbol exists"), ...bodyErrorResponses },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/v1/assets/{symbol}",
+  tags: ["admin"],
+  summary: "Change an asset (admin)",
+  security,
+  middleware: [requireAdmin()] as const,
+  request: { params: SymbolPath, ...jsonBody(PatchAssetBody) },
+  responses: { 200: jsonContent(Asset, "Updated"), ...bodyErrorResponses },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/v1/assets/{symbol}",
+  tags: ["admin"],
+  summary: "Soft-delete an asset (admin); its price history stays",
+  security,
+  middleware: [requireAdmin()] as const,
+  request: { params: SymbolPath },
+  responses: { 204: { description: "Deleted" }, ...errorResponses },
+});
+
+export function registerAssetRoutes(app: App) {
+  app.openapi(list, async (c) => {
+    const q = c.req.valid("query");
+    const cfg = c.get("config");
+    const scope = cursorScope(c, { ...q });
+    const after = await readCursor<{ s: string }>(c, scope, q.cursor);
+    if (after !== undefined && typeof after.s !== "string") throw new ApiError("invalid_cursor", "The cursor is malformed");
+    const key = JSON.stringify([q.search, q.asset_class, q.exchange, after?.s, q.limit]);
+    const { value: rows, hit } = await readThrough(c.env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () =>
+      listAssets(getDb(c.env), { search: q.search, asset_class: q.asset_class, exchange: q.exchange, after: after?.s, limit: q.limit }),
+    );
+    c.set("cache", hit ? "hit" : "miss");
+    const page = await toPage(c, scope, rows, q.limit, (last) => ({ s: last.symbol }));
+    c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
+    return c.json({ data: page.items.map(toPublicAsset) as z.infer<typeof Asset>[], next_cursor: page.next_cursor }, 200);
+  });
+
+  app.openapi(read, async (c) => {
+    const { symbol } = c.req.valid("param");
+    const cfg = c.get("config");
+    const { value: row, hit } = await readThrough(c.env.CACHE, "assets", `one:${symbol}`, cfg.CACHE_TTL_SECONDS, async () =>
+      (await findAssetView(getDb(c.env), symbol)) ?? null,
+    );
+    c.set("cache", hit ? "hit" : "miss");
+    if (!row) throw ApiError.notFound(`Asset ${symbol}`);
+    c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
+    return c.json(toPublicAsset(row) as z.infer<typeof Asset>, 200);
+  });
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const db = getDb(c.env);
+    const inserted = await db
+      .insert(assets)
+      .values({
+        symbol: body.symbol,
+        name: body.name,
+        exchange: body.exchange.toUpperCase(),
+        assetClass: body.asset_class,
+        currency: body.currency,
+        sector: body.sector ?? null,
+        listedAt: body.listed_at ?? null,
+      })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (!inserted) throw new ApiError("conflict", `Asset ${body.symbol} already exists`);
+    await bumpVersion(c.env.CACHE, "assets");
+    await onAssetCreated(c, inserted);
+    const view = await findAssetView(db, body.symbol);
+    return c.json(toPublicAsset(view!) as z.infer<typeof Asset>, 201);
+  });
+
+  app.openapi(patch, async (c) => {
+    const { symbol } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const db = getDb(c.env);
+    const updated = await db
+      .update(assets)
+      .set({
+        ...(body.name !== undefined && { name: body.name }),
+        ...(body.exchange !== undefined && { exchange: body.exchange.toUpperCase() }),
+        ...(body.asset_class !== undefined && { assetClass: body.asset_class }),
+        ...(body.currency !== undefined && { currency: body.currency }),
+        ...(body.sector !== undefined && { sector: body.sector }),
+        ...(body.listed_at !== undefined && { listedAt: body.listed_at }),
+        ...(body.delisted_at !== undefined && { delistedAt: body.delisted_at }),
+        updatedAt: new Date().toISOString(),
+      })
+      .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
+      .returning({ id: assets.id })
+      .get();
+    if (!updated) throw ApiError.notFound(`Asset ${symbol}`);
+    await bumpVersion(c.env.CACHE, "assets");
+    const view = await findAssetView(db, symbol);
+    return c.json(toPublicAsset(view!) as z.infer<typeof Asset>, 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { symbol } = c.req.valid("param");
+    const now = new Date().toISOString();
+    const deleted = await getDb(c.env)
+      .update(assets)
+      .set({ deletedAt: now, updatedAt: now })
+      .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
+      .returning({ id: assets.id })
+      .get();
+    if (!deleted) throw ApiError.notFound(`Asset ${symbol}`);
+    await bumpVersion(c.env.CACHE, "assets", `prices:${symbol}`);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,101 @@
+// Liveness and readiness: readiness really touches D1, KV, both Durable Objects and the provider's breaker.
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Config } from "../config";
+import type { App } from "../http/context";
+import { jsonContent } from "../schemas/common";
+
+const Liveness = z.object({ status: z.literal("ok"), version: z.string() }).openapi("Liveness");
+const Check = z.object({ status: z.enum(["ok", "degraded", "down"]), latency_ms: z.number(), detail: z.string().optional() });
+const Readiness = z
+  .object({
+    status: z.enum(["ok", "degraded", "down"]),
+    version: z.string(),
+    checks: z.object({ d1: Check, kv: Check, rate_limiter: Check, price_hub: Check, provider: Check }),
+  })
+  .openapi("Readiness");
+
+const live = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["meta"],
+  summary: "Liveness",
+  responses: { 200: jsonContent(Liveness, "The Worker is up") },
+});
+
+const ready = createRoute({
+  method: "get",
+  path: "/health/ready",
+  tags: ["meta"],
+  summary: "Readiness of every dependency",
+  responses: { 200: jsonContent(Readiness, "Ready"), 503: jsonContent(Readiness, "A dependency serving needs is down") },
+});
+
+type CheckResult = z.infer<typeof Check>;
+
+async function timed(fn: () => Promise<string | undefined>, timeoutMs = 2000): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    const detail = await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), timeoutMs)),
+    ]);
+    return { status: "ok", latency_ms: Math.round(performance.now() - started), ...(detail ? { detail } : {}) };
+  } catch (err) {
+    return { status: "down", latency_ms: Math.round(performance.now() - started), detail: err instanceof Error ? err.message : "failed" };
+  }
+}
+
+async function providerCheck(env: Env, cfg: Config): Promise<CheckResult> {
+  const name = cfg.TWELVEDATA_API_KEY ? "twelvedata" : "synthetic";
+  const started = performance.now();
+  if (name === "synthetic") return { status: "ok", latency_ms: 0, detail: "synthetic provider" };
+  try {
+    const breaker = await env.RATE_LIMITER.getByName(`provider:${name}`).breakerState();
+    // An open breaker degrades freshness but stored data still serves, so it is not "down".
+    return {
+      status: breaker.status === "closed" ? "ok" : "degraded",
+      latency_ms: Math.round(performance.now() - started),
+      detail: `${name}: breaker ${breaker.status}`,
+    };
+  } catch {
+    return { status: "degraded", latency_ms: Math.round(performance.now() - started), detail: `${name}: breaker unknown` };
+  }
+}
+
+export function registerHealthRoutes(app: App) {
+  app.openapi(live, (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.json({ status: "ok" as const, version: c.get("config").APP_VERSION }, 200);
+  });
+
+  app.openapi(ready, async (c) => {
+    const env = c.env;
+    const cfg = c.get("config");
+    const [d1, kv, rate_limiter, price_hub, provider] = await Promise.all([
+      timed(async () => {
+        await env.DB.prepare("SELECT 1 FROM assets LIMIT 1").all();
+        return undefined;
+      }),
+      timed(async () => {
+        await env.CACHE.get("health:probe");
+        return undefined;
+      }),
+      timed(async () => {
+        if ((await env.RATE_LIMITER.getByName("health").ping()) !== "pong") throw new Error("bad answer");
+        return undefined;
+      }),
+      timed(async () => {
+        if ((await env.PRICE_HUB.getByName("shard:0").ping()) !== "pong") throw new Error("bad answer");
+        return undefined;
+      }),
+      providerCheck(env, cfg),
+    ]);
+    const checks = { d1, kv, rate_limiter, price_hub, provider };
+    // Serving needs D1, KV and the rate limiter; the hub and the provider only degrade.
+    const down = d1.status === "down" || kv.status === "down" || rate_limiter.status === "down";
+    const degraded = Object.values(checks).some((x) => x.status !== "ok");
+    c.header("Cache-Control", "no-store");
+    const body = { status: down ? ("down" as const) : degraded ? ("degraded" as const) : ("ok" as const), version: cfg.APP_VERSION, checks };
+    return down ? c.json(body, 503) : c.json(body, 200);
+  });
+}

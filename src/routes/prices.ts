@@ -1,0 +1,47 @@
+// Daily bars of one asset: current values by default, or as they were known at `as_of`.
+import { createRoute, z } from "@hono/zod-openapi";
+import { getDb } from "../db/client";
+import { findAsset } from "../db/assets";
+import { readBars } from "../db/prices";
+import { requireScope } from "../http/auth";
+import { cacheControl } from "../http/caching";
+import type { App } from "../http/context";
+import { ApiError } from "../http/errors";
+import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
+import { BarList, PriceQuery } from "../schemas/market";
+import { readThrough } from "../services/cache";
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/assets/{symbol}/prices",
+  tags: ["market data"],
+  summary: "Daily bars (raw OHLCV and split/dividend-adjusted close)",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: z.object({ symbol: symbolParam }), query: PriceQuery },
+  responses: { 200: jsonContent(BarList, "A page of bars"), ...errorResponses },
+});
+
+export function registerPriceRoutes(app: App) {
+  app.openapi(list, async (c) => {
+    const { symbol } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const cfg = c.get("config");
+    const asset = await findAsset(getDb(c.env), symbol);
+    if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
+    const scope = cursorScope(c, { symbol, ...q });
+    const after = await readCursor<{ d: string }>(c, scope, q.cursor);
+    if (after !== undefined && (typeof after.d !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(after.d))) {
+      throw new ApiError("invalid_cursor", "The cursor is malformed");
+    }
+    const query = { assetId: asset.id, start: q.start, end: q.end, order: q.order, after: after?.d, asOf: q.as_of, limit: q.limit };
+    const load = () => readBars(c.env.DB, query);
+    // as_of answers are immutable history; current answers are cached until a refresh bumps the version.
+    const { value: rows, hit } = await readThrough(c.env.CACHE, `prices:${symbol}`, JSON.stringify(query), cfg.CACHE_TTL_SECONDS, load);
+    c.set("cache", hit ? "hit" : "miss");
+    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+    c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
+    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+  });
+}

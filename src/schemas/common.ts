@@ -1,0 +1,84 @@
+// Shared OpenAPI/zod pieces: the problem body, error responses every route spreads, list envelopes, security.
+import { z } from "@hono/zod-openapi";
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    request_id: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: Problem } },
+});
+
+/** Error responses shared by every authenticated route; spread into `responses`. */
+export const errorResponses = {
+  400: problem("Validation failed or invalid cursor"),
+  401: problem("Missing or invalid credentials"),
+  403: problem("Authenticated but not allowed"),
+  404: problem("Not found (also for another user's resource)"),
+  429: problem("Rate limited; see Retry-After"),
+  500: problem("Internal error"),
+} as const;
+
+export const bodyErrorResponses = {
+  ...errorResponses,
+  413: problem("Body too large"),
+  415: problem("Body is not JSON"),
+  422: problem("Semantically invalid"),
+} as const;
+
+export const problemResponse = problem;
+
+export const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+/** `?fields=` is accepted on every GET; the caching middleware applies it. */
+export const fieldsParam = z.string().max(512).optional().openapi({ description: "Comma-separated fields to keep" });
+
+export const limitParam = (max: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(Math.min(100, max))
+    .openapi({ description: `Page size (1-${max}, default ${Math.min(100, max)})` });
+
+export const cursorParam = z.string().max(1024).optional().openapi({ description: "Opaque cursor from next_cursor" });
+
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a YYYY-MM-DD date")
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s) && s >= "1900-01-01" && s <= "2100-12-31";
+  }, "must be a real calendar date between 1900-01-01 and 2100-12-31")
+  .openapi({ example: "2024-01-02", format: "date" });
+
+export const instant = z.iso.datetime({ offset: true }).openapi({ example: "2024-01-02T21:00:00Z" });
+
+export const symbolParam = z
+  .string()
+  .min(1)
+  .max(20)
+  .regex(/^[A-Za-z0-9.^=\-]{1,20}$/, "must be a ticker symbol")
+  .transform((s) => s.toUpperCase())
+  .openapi({ example: "AAPL" });

@@ -1,0 +1,115 @@
+// Market-data shapes: assets, bars, quotes.
+import { z } from "@hono/zod-openapi";
+import { cursorParam, fieldsParam, instant, isoDate, limitParam, listOf } from "./common";
+
+export const ASSET_CLASSES = ["equity", "etf", "index", "crypto", "fx"] as const;
+
+export const Asset = z
+  .object({
+    symbol: z.string(),
+    name: z.string(),
+    exchange: z.string(),
+    asset_class: z.enum(ASSET_CLASSES),
+    currency: z.string(),
+    sector: z.string().nullable(),
+    market_cap: z.number().nullable(),
+    listed_at: z.string().nullable(),
+    delisted_at: z.string().nullable(),
+  })
+  .openapi("Asset");
+
+export const AssetList = listOf(Asset).openapi("AssetList");
+
+export const AssetListQuery = z.strictObject({
+  search: z.string().trim().min(1).max(64).optional().openapi({ description: "Symbol prefix or name substring" }),
+  asset_class: z.enum(ASSET_CLASSES).optional(),
+  exchange: z.string().trim().min(1).max(32).optional(),
+  limit: limitParam(100),
+  cursor: cursorParam,
+  fields: fieldsParam,
+});
+
+const symbolBody = z
+  .string()
+  .regex(/^[A-Z0-9.^=\-]{1,20}$/, "must be 1-20 upper-case ticker characters")
+  .openapi({ example: "ACME" });
+
+export const CreateAssetBody = z
+  .strictObject({
+    symbol: symbolBody,
+    name: z.string().trim().min(1).max(200),
+    exchange: z.string().trim().min(1).max(32),
+    asset_class: z.enum(ASSET_CLASSES),
+    currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code").default("USD"),
+    sector: z.string().trim().min(1).max(100).nullable().optional(),
+    listed_at: isoDate.nullable().optional(),
+  })
+  .openapi("CreateAsset");
+
+export const PatchAssetBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    exchange: z.string().trim().min(1).max(32).optional(),
+    asset_class: z.enum(ASSET_CLASSES).optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code").optional(),
+    sector: z.string().trim().min(1).max(100).nullable().optional(),
+    listed_at: isoDate.nullable().optional(),
+    delisted_at: isoDate.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "at least one field is required")
+  .openapi("PatchAsset");
+
+export const Bar = z
+  .object({
+    date: z.string(),
+    open: z.number(),
+    high: z.number(),
+    low: z.number(),
+    close: z.number(),
+    adj_close: z.number(),
+    volume: z.number(),
+  })
+  .openapi("Bar");
+
+export const BarList = listOf(Bar).openapi("BarList");
+
+export const PriceQuery = z
+  .strictObject({
+    start: isoDate.optional(),
+    end: isoDate.optional(),
+    order: z.enum(["asc", "desc"]).default("asc"),
+    as_of: instant.optional().openapi({ description: "Answer with the values as they were known at this instant" }),
+    limit: limitParam(1000),
+    cursor: cursorParam,
+    fields: fieldsParam,
+  })
+  .refine((q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] });
+
+export const Quote = z
+  .object({
+    symbol: z.string(),
+    price: z.number(),
+    change: z.number(),
+    change_pct: z.number(),
+    ts: z.string(),
+    source: z.string(),
+  })
+  .openapi("Quote");
+
+export const QuoteQuery = z.strictObject({
+  symbols: z
+    .string()
+    .min(1)
+    .max(2200)
+    .transform((s) => [...new Set(s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean))])
+    .pipe(
+      z
+        .array(z.string().regex(/^[A-Z0-9.^=\-]{1,20}$/, "each symbol must be a ticker"))
+        .min(1, "at least one symbol is required")
+        .max(100, "at most 100 symbols"),
+    )
+    .openapi({ type: "string", example: "AAPL,MSFT" }),
+  fields: fieldsParam,
+});
+
+export const QuoteList = z.object({ data: z.array(Quote), missing: z.array(z.string()) }).openapi("QuoteList");

@@ -1,0 +1,35 @@
+// Password hashing: PBKDF2-SHA256 via WebCrypto, per-user salt, constant-time verification.
+import { timingSafeEqual } from "../http/cursor";
+
+const enc = new TextEncoder();
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", enc.encode(password), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256);
+  return new Uint8Array(bits);
+}
+
+/** Format: `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`, so iterations can rise later. */
+export async function hashPassword(password: string, iterations: number): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  return `pbkdf2-sha256$${iterations}$${b64(salt)}$${b64(await derive(password, salt, iterations))}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, iter, salt, hash] = stored.split("$");
+  if (scheme !== "pbkdf2-sha256" || !iter || !salt || !hash) return false;
+  const actual = await derive(password, unb64(salt), Number(iter));
+  return timingSafeEqual(actual, unb64(hash));
+}
+
+let dummy: Promise<string> | undefined;
+/**
+ * A stored hash for a password nobody has: verifying an unknown email against it costs the same
+ * PBKDF2 work as a real check, so login timing does not reveal which emails exist.
+ */
+export function dummyPasswordHash(iterations: number): Promise<string> {
+  dummy ??= hashPassword(crypto.randomUUID(), iterations);
+  return dummy;
+}
