@@ -1,0 +1,335 @@
+// The index engine: daily levels, allocations and rebalances of a custom index, chain-linked so it never jumps.
+import { failure, type Outcome, success } from "./outcome";
+import { buildPriceMatrix, firstOnOrAfter, closeOnOrBefore, type PriceHistory, type PriceMatrix } from "./price-matrix";
+import { type RebalanceFrequency, rebalanceDayIndexes } from "./rebalancing";
+import { capsProblem, capWeightArray, rawWeights, type WeightingMethod, type Weights } from "./weighting";
+
+export interface IndexRules {
+  weighting: WeightingMethod;
+  /** Required for `custom`: non-negative, normalised over the constituents eligible at each rebalance. */
+  customWeights?: Readonly<Record<string, number>>;
+  maxWeight?: number;
+  minWeight?: number;
+  rebalance: RebalanceFrequency;
+  baseDate: string;
+  baseValue: number;
+}
+
+export interface MarketCapPoint {
+  date: string;
+  value: number;
+}
+
+export interface IndexInput extends IndexRules {
+  constituents: readonly string[];
+  /** Adjusted daily closes per constituent, ascending; history before `baseDate` lets a price carry in. */
+  prices: PriceHistory;
+  /** Market-cap observations per constituent, ascending; needed for `market_cap` weighting. */
+  marketCaps?: Readonly<Record<string, readonly MarketCapPoint[]>>;
+}
+
+/** Shares outstanding implied by a market-cap observation, in force from `date` until the next one. */
+export interface ImpliedShares {
+  date: string;
+  shares: number;
+}
+
+export interface IndexKernelInput extends IndexRules {
+  matrix: PriceMatrix;
+  /** Per symbol of `matrix.symbols` (same order), for `market_cap`; null when a symbol has no market cap. */
+  impliedShares?: readonly (readonly ImpliedShares[] | null)[];
+}
+
+export interface IndexLevel {
+  date: string;
+  value: number;
+  daily_return: number | null;
+}
+
+export interface Allocation {
+  rebalance_date: string;
+  weights: Weights;
+  /** Index units held per symbol: value = Σ shares × close until the next rebalance. */
+  shares: Record<string, number>;
+}
+
+export interface Rebalance {
+  date: string;
+  /** Raw weights of the method, before capping. */
+  weights_before: Weights;
+  weights_after: Weights;
+  /** 0.5 × Σ|w_new − w_drifted|; 1 at the first rebalance (the whole index is bought from cash). */
+  turnover: number;
+  joined: string[];
+  left: string[];
+  /** True when too few constituents were eligible for the caps to hold, so caps were widened to 1/n. */
+  caps_relaxed: boolean;
+}
+
+export type ExclusionReason = "no_prices" | "delisted_before_base" | "no_market_cap" | "not_listed_on_a_rebalance_date";
+
+export interface Exclusion {
+  symbol: string;
+  reason: ExclusionReason;
+}
+
+export interface IndexBuild {
+  levels: IndexLevel[];
+  allocations: Allocation[];
+  rebalances: Rebalance[];
+  /** Constituents that were never in the index, and why. */
+  excluded: Exclusion[];
+}
+
+export type IndexProblem =
+  | "no_constituents"
+  | "invalid_base_value"
+  | "invalid_custom_weights"
+  | "infeasible_caps"
+  | "no_prices"
+  | "no_eligible_constituents";
+
+/** The implied-shares schedule of one symbol: cap ÷ close on the cap's date, so caps move with the price between observations. */
+export function impliedSharesSchedule(
+  caps: readonly MarketCapPoint[] | undefined,
+  prices: PriceHistory[string] | undefined,
+): ImpliedShares[] | null {
+  if (!caps || !prices || prices.length === 0) return null;
+  const out: ImpliedShares[] = [];
+  for (const c of caps) {
+    if (!(Number.isFinite(c.value) && c.value > 0)) continue;
+    const onOrBefore = closeOnOrBefore(prices, c.date);
+    const close = onOrBefore ?? prices[Math.min(firstOnOrAfter(prices, c.date), prices.length - 1)]?.close;
+    if (close !== undefined && close > 0) out.push({ date: c.date, shares: c.value / close });
+  }
+  return out.length > 0 ? out : null;
+}
+
+/** Validates the rules that do not depend on prices (a 422 before any build is queued). */
+export function indexRulesProblem(
+  constituents: readonly string[],
+  rules: IndexRules,
+): { reason: IndexProblem; detail: string } | null {
+  if (constituents.length === 0) return { reason: "no_constituents", detail: "an index needs a constituent" };
+  if (!(Number.isFinite(rules.baseValue) && rules.baseValue > 0)) {
+    return { reason: "invalid_base_value", detail: "base_value must be a positive number" };
+  }
+  if (rules.weighting === "custom") {
+    const check = rawWeights("custom", { symbols: constituents, customWeights: rules.customWeights ?? {} });
+    if (!check.ok) return { reason: "invalid_custom_weights", detail: check.detail };
+  }
+  const caps = capsProblem(constituents.length, rules);
+  return caps ? { reason: "infeasible_caps", detail: caps.detail } : null;
+}
+
+/** Builds the index from raw price history: aligns the calendar, then runs the kernel. */
+export function computeIndex(input: IndexInput): Outcome<IndexBuild, IndexProblem> {
+  const problem = indexRulesProblem(input.constituents, input);
+  if (problem) return failure(problem.reason, problem.detail);
+  const matrix = buildPriceMatrix(input.prices, input.constituents, { start: input.baseDate });
+  const impliedShares =
+    input.weighting === "market_cap"
+      ? input.constituents.map((s) => impliedSharesSchedule(input.marketCaps?.[s], input.prices[s]))
+      : undefined;
+  return computeIndexFromMatrix({ ...input, matrix, impliedShares });
+}
+
+function sharesInForce(schedule: readonly ImpliedShares[], date: string): number {
+  let chosen = (schedule[0] as ImpliedShares).shares; // before the first observation, the earliest one stands
+  for (const e of schedule) {
+    if (e.date > date) break;
+    chosen = e.shares;
+  }
+  return chosen;
+}
+
+/**
+ * The kernel (also the benchmark entry point). Divisor-free chain-linking: at each rebalance the units
+ * are reset so Σ units × close equals the level just before, so levels are continuous by construction.
+ */
+export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBuild, IndexProblem> {
+  const { matrix, weighting } = input;
+  const { dates, symbols, closes, firstDay, lastDay } = matrix;
+  const n = symbols.length;
+  const days = dates.length;
+  const lastIndex = days - 1;
+  if (days === 0) return failure("no_prices", `no constituent has a price on or after ${input.baseDate}`);
+  const rebalanceDays = rebalanceDayIndexes(dates, input.rebalance, input.baseDate);
+
+  const units = new Float64Array(n);
+  const member = new Uint8Array(n);
+  const everMember = new Uint8Array(n);
+  const values = new Float64Array(days);
+  let members = new Int32Array(0);
+  const allocations: Allocation[] = [];
+  const rebalances: Rebalance[] = [];
+  const noCap = (s: number) => weighting === "market_cap" && !input.impliedShares?.[s];
+  // A constituent whose series stops before the calendar ends is delisted: it is not bought on/after its last day.
+  const eligible = (s: number, t: number) =>
+    firstDay[s] !== -1 && (firstDay[s] as number) <= t && ((lastDay[s] as number) > t || lastDay[s] === lastIndex) && !noCap(s);
+
+  let next = 0;
+  for (let t = 0; t < days; t++) {
+    const row = t * n;
+    let value = 0;
+    for (let k = 0; k < members.length; k++) {
+      const s = members[k] as number;
+      value += (units[s] as number) * (closes[row + s] as number);
+    }
+    if (next < rebalanceDays.length && rebalanceDays[next] === t) {
+      next++;
+      const first = allocations.length === 0;
+      if (first) value = input.baseValue;
+      const chosen: number[] = [];
+      for (let s = 0; s < n; s++) if (eligible(s, t)) chosen.push(s);
+      if (chosen.length === 0) {
+        if (first) return failure("no_eligible_constituents", `no constituent can be bought on ${dates[t]}`);
+      } else {
+        const reb = rebalanceAt(input, t, chosen, value, units, member, first);
+        rebalances.push(reb.rebalance);
+        allocations.push(reb.allocation);
+        members = Int32Array.from(chosen);
+        for (const s of chosen) everMember[s] = 1;
+      }
+    }
+    values[t] = value;
+  }
+
+  const levels: IndexLevel[] = new Array(days);
+  for (let t = 0; t < days; t++) {
+    const v = values[t] as number;
+    levels[t] = { date: dates[t] as string, value: v, daily_return: t === 0 ? null : v / (values[t - 1] as number) - 1 };
+  }
+  const excluded: Exclusion[] = [];
+  for (let s = 0; s < n; s++) {
+    if (everMember[s]) continue;
+    const reason: ExclusionReason =
+      firstDay[s] === -1
+        ? "no_prices"
+        : lastDay[s] === -1
+          ? "delisted_before_base"
+          : noCap(s)
+            ? "no_market_cap"
+            : "not_listed_on_a_rebalance_date";
+    excluded.push({ symbol: symbols[s] as string, reason });
+  }
+  return success({ levels, allocations, rebalances, excluded });
+}
+
+/** Resets `units` (and `member`) in place to the capped target weights of `chosen` at value `value`. */
+function rebalanceAt(
+  input: IndexKernelInput,
+  t: number,
+  chosen: readonly number[],
+  value: number,
+  units: Float64Array,
+  member: Uint8Array,
+  first: boolean,
+): { rebalance: Rebalance; allocation: Allocation } {
+  const { symbols, closes, dates } = input.matrix;
+  const n = symbols.length;
+  const row = t * n;
+  const date = dates[t] as string;
+  const k = chosen.length;
+  const raw = new Float64Array(k);
+  let total = 0;
+  for (let i = 0; i < k; i++) {
+    const s = chosen[i] as number;
+    const close = closes[row + s] as number;
+    const symbol = symbols[s] as string;
+    raw[i] =
+      input.weighting === "equal"
+        ? 1
+        : input.weighting === "price"
+          ? close
+          : input.weighting === "custom"
+            ? (input.customWeights?.[symbol] ?? 0)
+            : sharesInForce(input.impliedShares?.[s] as readonly ImpliedShares[], date) * close;
+    total += raw[i] as number;
+  }
+  if (!(total > 0)) {
+    raw.fill(1); // every eligible custom weight is zero: equal weights are the only neutral choice
+    total = k;
+  }
+  // Fewer eligible names than the caps allow (after delistings): widen the caps to the nearest feasible, 1/k.
+  const maxCap = input.maxWeight ?? 1;
+  const minCap = input.minWeight ?? 0;
+  const max = Math.max(maxCap, 1 / k);
+  const min = Math.min(minCap, 1 / k);
+  const capped = capWeightArray(raw, max, min);
+
+  const before: Weights = {};
+  const after: Weights = {};
+  const shares: Record<string, number> = {};
+  const joined: string[] = [];
+  let turnover = 0;
+  const inNew = new Uint8Array(n);
+  for (let i = 0; i < k; i++) {
+    const s = chosen[i] as number;
+    const symbol = symbols[s] as string;
+    const close = closes[row + s] as number;
+    const w = capped[i] as number;
+    const drifted = first ? 0 : ((units[s] as number) * close) / value;
+    turnover += Math.abs(w - drifted);
+    before[symbol] = (raw[i] as number) / total;
+    after[symbol] = w;
+    inNew[s] = 1;
+    if (!member[s]) joined.push(symbol);
+  }
+  const left: string[] = [];
+  for (let s = 0; s < n; s++) {
+    if (member[s] && !inNew[s]) {
+      left.push(symbols[s] as string);
+      turnover += Math.abs(((units[s] as number) * (closes[row + s] as number)) / value);
+    }
+    units[s] = 0;
+    member[s] = inNew[s] as number;
+  }
+  for (let i = 0; i < k; i++) {
+    const s = chosen[i] as number;
+    const u = ((capped[i] as number) * value) / (closes[row + s] as number);
+    units[s] = u;
+    shares[symbols[s] as string] = u;
+  }
+  return {
+    rebalance: {
+      date,
+      weights_before: before,
+      weights_after: after,
+      turnover: first ? 1 : turnover / 2,
+      joined,
+      left,
+      caps_relaxed: max !== maxCap || min !== minCap,
+    },
+    allocation: { rebalance_date: date, weights: after, shares },
+  };
+}
+
+/** The allocation in force on `date`: the latest rebalance on or before it (null before the base date). */
+export function allocationOn(allocations: readonly Allocation[], date: string): Allocation | null {
+  let found: Allocation | null = null;
+  for (const a of allocations) {
+    if (a.rebalance_date > date) break;
+    found = a;
+  }
+  return found;
+}
+
+/**
+ * A live level from the current allocation and the latest quotes (for the stream): a symbol without a
+ * quote is valued at `lastCloses` (its last close), as the daily engine carries prices.
+ */
+export function liveIndexValue(
+  allocation: Pick<Allocation, "shares">,
+  quotes: Readonly<Record<string, number | undefined>>,
+  lastCloses: Readonly<Record<string, number | undefined>> = {},
+): { value: number; missing: string[] } {
+  let value = 0;
+  const missing: string[] = [];
+  for (const [symbol, units] of Object.entries(allocation.shares)) {
+    const price = quotes[symbol] ?? lastCloses[symbol];
+    if (price === undefined || !Number.isFinite(price)) missing.push(symbol);
+    else value += units * price;
+  }
+  return { value, missing };
+}
