@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
+import { authenticate } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
@@ -16,7 +17,6 @@ import { registerAuthRoutes } from "./routes/auth";
 import { registerHealthRoutes } from "./routes/health";
 import { registerPriceRoutes } from "./routes/prices";
 import { registerQuoteRoutes } from "./routes/quotes";
-import { ensureSeeded } from "./services/seed";
 
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -85,9 +85,17 @@ export function buildApp(): App {
   app.use("/v1/*", limitBody(), requireJson());
   app.use("/v1/*", async (c, next) => {
     const cfg = c.get("config");
-    if (cfg.SEED_ON_EMPTY && isLocal(cfg)) await ensureSeeded(c.env, cfg);
+    if (cfg.SEED_ON_EMPTY && isLocal(cfg)) {
+      // Loaded only where seeding is allowed; production never runs this path.
+      const { ensureSeeded } = await import("./services/seed");
+      await ensureSeeded(c.env, cfg);
+    }
     await next();
   });
+
+  const PUBLIC = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout"]);
+  const auth = authenticate();
+  app.use("/v1/*", (c, next) => (PUBLIC.has(c.req.path) ? next() : auth(c, next)));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });

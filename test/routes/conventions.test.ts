@@ -1,0 +1,107 @@
+// Cross-cutting HTTP conventions from API.md, exercised through the real Worker.
+import { describe, expect, it } from "vitest";
+import { call, userToken } from "../helpers/http";
+
+describe("conventions", () => {
+  it("answers /health with status and version", async () => {
+    const r = await call("/health");
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ status: "ok", version: expect.any(String) });
+  });
+
+  it("reports every dependency in /health/ready", async () => {
+    const r = await call("/health/ready");
+    expect(r.status).toBe(200);
+    for (const dep of ["d1", "kv", "rate_limiter", "price_hub", "provider"]) {
+      expect(r.body.checks[dep]).toMatchObject({ status: "ok", latency_ms: expect.any(Number) });
+    }
+  });
+
+  it("echoes a sane X-Request-Id and generates one otherwise", async () => {
+    const mine = await call("/health", { headers: { "x-request-id": "client-req-12345" } });
+    expect(mine.headers.get("x-request-id")).toBe("client-req-12345");
+    const bad = await call("/health", { headers: { "x-request-id": "bad id with spaces <script>" } });
+    expect(bad.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("sets security headers on every response", async () => {
+    for (const path of ["/health", "/v1/assets", "/nope"]) {
+      const r = await call(path);
+      expect(r.headers.get("strict-transport-security")).toContain("max-age=");
+      expect(r.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(r.headers.get("x-frame-options")).toBe("DENY");
+      expect(r.headers.get("referrer-policy")).toBeTruthy();
+      expect(r.headers.get("content-security-policy")).toBeTruthy();
+    }
+  });
+
+  it("answers unknown paths with problem+json 404 carrying the request id", async () => {
+    const r = await call("/v1/definitely-not-here", { headers: { "x-request-id": "trace-abcdef12" } });
+    expect(r.status).toBe(404);
+    expect(r.headers.get("content-type")).toBe("application/problem+json");
+    expect(r.body).toMatchObject({ status: 404, code: "not_found", request_id: "trace-abcdef12", type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  });
+
+  it("answers a known path with a wrong method with 405 and Allow", async () => {
+    const { token } = await userToken();
+    const r = await call("/v1/me", { method: "PUT", token, json: {} });
+    expect(r.status).toBe(405);
+    expect(r.body.code).toBe("method_not_allowed");
+    expect(r.headers.get("allow")).toContain("GET");
+  });
+
+  it("refuses non-JSON bodies with 415 and oversized bodies with 413", async () => {
+    const text = await call("/v1/auth/login", { method: "POST", body: "email=a", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(text.status).toBe(415);
+    expect(text.body.code).toBe("unsupported_media_type");
+    const huge = await call("/v1/auth/login", { method: "POST", json: { email: "a@b.co", password: "x".repeat(1_100_000) } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.code).toBe("payload_too_large");
+  });
+
+  it("answers malformed JSON with 400 validation_failed", async () => {
+    const r = await call("/v1/auth/login", { method: "POST", body: '{"email": ', headers: { "content-type": "application/json" } });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe("validation_failed");
+  });
+
+  it("allows CORS only for configured origins", async () => {
+    const ok = await call("/health", { headers: { origin: "https://app.example.com" } });
+    expect(ok.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    const no = await call("/health", { headers: { origin: "https://evil.example" } });
+    expect(no.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("serves the OpenAPI 3.1 document describing the routes, and the docs page", async () => {
+    const doc = await call("/openapi.json");
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe("3.1.0");
+    for (const path of ["/v1/assets", "/v1/assets/{symbol}", "/v1/assets/{symbol}/prices", "/v1/quotes", "/v1/auth/login", "/v1/me"]) {
+      expect(doc.body.paths[path], path).toBeDefined();
+    }
+    const docs = await call("/docs");
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get("content-type")).toContain("text/html");
+  });
+
+  it("gives GETs an ETag and answers If-None-Match with an empty 304", async () => {
+    const { token } = await userToken();
+    const first = await call("/v1/me", { token });
+    const tag = first.headers.get("etag");
+    expect(tag).toBeTruthy();
+    expect(first.headers.get("cache-control")).toBeTruthy();
+    const second = await call("/v1/me", { token, headers: { "if-none-match": tag! } });
+    expect(second.status).toBe(304);
+    expect(second.text).toBe("");
+    expect(second.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("trims objects with ?fields= and refuses unknown fields", async () => {
+    const { token } = await userToken();
+    const r = await call("/v1/me?fields=id,role", { token });
+    expect(Object.keys(r.body).sort()).toEqual(["id", "role"]);
+    const bad = await call("/v1/me?fields=id,password_hash", { token });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe("validation_failed");
+  });
+});
