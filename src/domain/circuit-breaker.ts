@@ -29,7 +29,10 @@ export function admit(state: BreakerState, rule: BreakerRule, now: number): { al
   if (state.status === "open") {
     if (now < state.openUntil) return { allowed: false, state };
     // The probe must report within one cool-down, else another probe is allowed (its isolate may have died).
-    return { allowed: true, state: { ...state, status: "half_open", probeInFlight: true, openUntil: now + rule.cooldownMs } };
+    return {
+      allowed: true,
+      state: { ...state, status: "half_open", probeInFlight: true, openUntil: now + rule.cooldownMs },
+    };
   }
   if (state.probeInFlight && now < state.openUntil) return { allowed: false, state };
   return { allowed: true, state: { ...state, probeInFlight: true, openUntil: now + rule.cooldownMs } };

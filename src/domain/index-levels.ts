@@ -1,6 +1,6 @@
 // The index engine: daily levels, allocations and rebalances of a custom index, chain-linked so it never jumps.
 import { failure, type Outcome, success } from "./outcome";
-import { buildPriceMatrix, firstOnOrAfter, closeOnOrBefore, type PriceHistory, type PriceMatrix } from "./price-matrix";
+import { buildPriceMatrix, closeOnOrBefore, firstOnOrAfter, type PriceHistory, type PriceMatrix } from "./price-matrix";
 import { type RebalanceFrequency, rebalanceDayIndexes } from "./rebalancing";
 import { capsProblem, capWeightArray, rawWeights, type WeightingMethod, type Weights } from "./weighting";
 
@@ -166,7 +166,10 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   const noCap = (s: number) => weighting === "market_cap" && !input.impliedShares?.[s];
   // A constituent whose series stops before the calendar ends is delisted: it is not bought on/after its last day.
   const eligible = (s: number, t: number) =>
-    firstDay[s] !== -1 && (firstDay[s] as number) <= t && ((lastDay[s] as number) > t || lastDay[s] === lastIndex) && !noCap(s);
+    firstDay[s] !== -1 &&
+    (firstDay[s] as number) <= t &&
+    ((lastDay[s] as number) > t || lastDay[s] === lastIndex) &&
+    !noCap(s);
 
   let next = 0;
   for (let t = 0; t < days; t++) {
@@ -198,7 +201,11 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   const levels: IndexLevel[] = new Array(days);
   for (let t = 0; t < days; t++) {
     const v = values[t] as number;
-    levels[t] = { date: dates[t] as string, value: v, daily_return: t === 0 ? null : v / (values[t - 1] as number) - 1 };
+    levels[t] = {
+      date: dates[t] as string,
+      value: v,
+      daily_return: t === 0 ? null : v / (values[t - 1] as number) - 1,
+    };
   }
   const excluded: Exclusion[] = [];
   for (let s = 0; s < n; s++) {

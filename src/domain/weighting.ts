@@ -66,10 +66,7 @@ export function rawWeights(method: WeightingMethod, inputs: WeightInputs): Outco
 }
 
 /** Why `caps` cannot hold for `count` constituents, or null when they can (checked before building: 422). */
-export function capsProblem(
-  count: number,
-  caps: WeightCaps,
-): { reason: WeightingProblem; detail: string } | null {
+export function capsProblem(count: number, caps: WeightCaps): { reason: WeightingProblem; detail: string } | null {
   const { maxWeight, minWeight } = caps;
   if (maxWeight !== undefined && !(Number.isFinite(maxWeight) && maxWeight > 0 && maxWeight <= 1)) {
     return { reason: "invalid_cap", detail: "max_weight must be in (0, 1]" };
@@ -129,20 +126,29 @@ export function capWeightArray(raw: ArrayLike<number>, maxWeight = 1, minWeight 
   events.sort((a, b) => a.lambda - b.lambda || Number(a.toMax) - Number(b.toMax));
   let atMin = n;
   let atMax = 0;
+  // Neumaier-compensated running sum of the free raw mass: a tiny weight entering beside a large one
+  // must survive the large one leaving again.
   let freeRaw = 0;
+  let freeComp = 0;
+  const addFree = (x: number) => {
+    const t = freeRaw + x;
+    freeComp += Math.abs(freeRaw) >= Math.abs(x) ? freeRaw - t + x : x - t + freeRaw;
+    freeRaw = t;
+  };
   let lambda = Number.NaN;
   for (const e of events) {
-    const sumHere = atMax * maxWeight + atMin * minWeight + e.lambda * freeRaw;
-    if (sumHere >= 1 && freeRaw > 0) {
-      lambda = (1 - atMax * maxWeight - atMin * minWeight) / freeRaw;
+    const free = freeRaw + freeComp;
+    const sumHere = atMax * maxWeight + atMin * minWeight + e.lambda * free;
+    if (sumHere >= 1 && free > 0) {
+      lambda = (1 - atMax * maxWeight - atMin * minWeight) / free;
       break;
     }
     const r = (raw[e.i] as number) / total;
     if (e.toMax) {
-      freeRaw -= r;
+      addFree(-r);
       atMax++;
     } else {
-      freeRaw += r;
+      addFree(r);
       atMin--;
     }
   }
@@ -156,7 +162,7 @@ export function capWeightArray(raw: ArrayLike<number>, maxWeight = 1, minWeight 
   }
   for (let i = 0; i < n; i++) {
     const w = lambda * ((raw[i] as number) / total);
-    out[i] = w > maxWeight ? maxWeight : w < minWeight ? minWeight : w;
+    out[i] = Math.min(maxWeight, Math.max(minWeight, w));
   }
   return out;
 }
