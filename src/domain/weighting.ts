@@ -114,16 +114,23 @@ export function capWeightArray(raw: ArrayLike<number>, maxWeight = 1, minWeight 
     out.fill(1 / n); // the bounds leave exactly one answer
     return out;
   }
-  // Each positive raw weight leaves the min bound at λ = min/r and reaches the max bound at λ = max/r.
-  const events: { lambda: number; i: number; toMax: boolean }[] = [];
+  let below = false;
+  let above = false;
   for (let i = 0; i < n; i++) {
     const r = (raw[i] as number) / total;
-    if (r > 0) {
-      events.push({ lambda: minWeight / r, i, toMax: false });
-      events.push({ lambda: maxWeight / r, i, toMax: true });
-    }
+    out[i] = r;
+    if (r > maxWeight) above = true;
+    if (r < minWeight) below = true;
   }
-  events.sort((a, b) => a.lambda - b.lambda || Number(a.toMax) - Number(b.toMax));
+  if (!above && !below) return out; // nothing binds: the usual case for equal weights
+
+  // Each positive raw weight r leaves the min bound at λ = min/r and reaches the max bound at λ = max/r;
+  // both event streams come in order of descending r, so one numeric sort orders them all.
+  const sorted = Float64Array.from(out).sort();
+  let firstPositive = 0;
+  while (firstPositive < n && (sorted[firstPositive] as number) <= 0) firstPositive++;
+  let enter = n - 1; // next weight to leave the min bound
+  let leave = n - 1; // next weight to reach the max bound
   let atMin = n;
   let atMax = 0;
   // Neumaier-compensated running sum of the free raw mass: a tiny weight entering beside a large one
@@ -136,20 +143,23 @@ export function capWeightArray(raw: ArrayLike<number>, maxWeight = 1, minWeight 
     freeRaw = t;
   };
   let lambda = Number.NaN;
-  for (const e of events) {
+  while (leave >= firstPositive) {
+    const enterLambda = enter >= firstPositive ? minWeight / (sorted[enter] as number) : Number.POSITIVE_INFINITY;
+    const leaveLambda = maxWeight / (sorted[leave] as number);
+    const entering = enterLambda <= leaveLambda;
+    const eventLambda = entering ? enterLambda : leaveLambda;
     const free = freeRaw + freeComp;
-    const sumHere = atMax * maxWeight + atMin * minWeight + e.lambda * free;
+    const sumHere = atMax * maxWeight + atMin * minWeight + eventLambda * free;
     if (sumHere >= 1 && free > 0) {
       lambda = (1 - atMax * maxWeight - atMin * minWeight) / free;
       break;
     }
-    const r = (raw[e.i] as number) / total;
-    if (e.toMax) {
-      addFree(-r);
-      atMax++;
-    } else {
-      addFree(r);
+    if (entering) {
+      addFree(sorted[enter--] as number);
       atMin--;
+    } else {
+      addFree(-(sorted[leave--] as number));
+      atMax++;
     }
   }
   if (Number.isNaN(lambda)) {
@@ -160,10 +170,7 @@ export function capWeightArray(raw: ArrayLike<number>, maxWeight = 1, minWeight 
     for (let i = 0; i < n; i++) out[i] = (raw[i] as number) > 0 ? maxWeight : share;
     return out;
   }
-  for (let i = 0; i < n; i++) {
-    const w = lambda * ((raw[i] as number) / total);
-    out[i] = Math.min(maxWeight, Math.max(minWeight, w));
-  }
+  for (let i = 0; i < n; i++) out[i] = Math.min(maxWeight, Math.max(minWeight, lambda * (out[i] as number)));
   return out;
 }
 
