@@ -17,6 +17,8 @@ import { registerAuthRoutes } from "./routes/auth";
 import { registerHealthRoutes } from "./routes/health";
 import { registerPriceRoutes } from "./routes/prices";
 import { registerQuoteRoutes } from "./routes/quotes";
+import { registerIndexRoutes } from "./routes/indexes";
+import { registerIndexDataRoutes } from "./routes/index-data";
 
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -105,6 +107,8 @@ export function buildApp(): App {
   registerAssetRoutes(app);
   registerPriceRoutes(app);
   registerQuoteRoutes(app);
+  registerIndexRoutes(app);
+  registerIndexDataRoutes(app);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

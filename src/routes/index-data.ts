@@ -1,0 +1,202 @@
+// Reads of an index's ready version: values, allocations, rebalances, risk metrics, benchmark comparison.
+// Every answer is cached in KV under `index:<id>` with the version in the key; a build bumps the namespace.
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { getDb } from "../db/client";
+import { readAllocationOn, readRebalances, readValues } from "../db/index-store";
+import { principalOf, requireScope } from "../http/auth";
+import type { App, AppEnv } from "../http/context";
+import { ApiError } from "../http/errors";
+import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
+import {
+  Allocation,
+  AllocationsQuery,
+  BenchmarkComparison,
+  BenchmarkQuery,
+  IndexIdPath,
+  IndexValueList,
+  Metrics,
+  MetricsQuery,
+  RebalanceList,
+  RebalancesQuery,
+  ValuesQuery,
+} from "../schemas/indexes";
+import { readThrough } from "../services/cache";
+import type { IndexRow } from "../services/index-builder";
+import { benchmarkComparison, indexMetrics, loadOwnedIndex, readyVersionOf } from "../services/index-reads";
+
+const tags = ["indexes"];
+const readErrors = {
+  ...errorResponses,
+  409: problemResponse("The index has no ready version yet (still building, or its first build failed)"),
+};
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const values = createRoute({
+  method: "get",
+  path: "/v1/indexes/{id}/values",
+  tags,
+  summary: "Daily levels of the ready version",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: IndexIdPath, query: ValuesQuery },
+  responses: { 200: jsonContent(IndexValueList, "A page of levels"), ...readErrors },
+});
+
+const allocations = createRoute({
+  method: "get",
+  path: "/v1/indexes/{id}/allocations",
+  tags,
+  summary: "Weights in force on a date (default: the latest), with the rebalance they come from",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: IndexIdPath, query: AllocationsQuery },
+  responses: {
+    200: jsonContent(Allocation, "The allocation"),
+    ...readErrors,
+    422: problemResponse("The date is before the first rebalance"),
+  },
+});
+
+const rebalances = createRoute({
+  method: "get",
+  path: "/v1/indexes/{id}/rebalances",
+  tags,
+  summary: "Each rebalance: weights before and after capping, and turnover",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: IndexIdPath, query: RebalancesQuery },
+  responses: { 200: jsonContent(RebalanceList, "A page of rebalances"), ...readErrors },
+});
+
+const metrics = createRoute({
+  method: "get",
+  path: "/v1/indexes/{id}/metrics",
+  tags,
+  summary: "Risk and return metrics over a window, relative ones against the index's benchmark",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: IndexIdPath, query: MetricsQuery },
+  responses: { 200: jsonContent(Metrics, "The metrics"), ...readErrors },
+});
+
+const benchmark = createRoute({
+  method: "get",
+  path: "/v1/indexes/{id}/benchmark",
+  tags,
+  summary:
+    "The index and a benchmark rebased to 100 on the same start; fallbacks are tried when the symbol has no data",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: IndexIdPath, query: BenchmarkQuery },
+  responses: {
+    200: jsonContent(BenchmarkComparison, "The comparison"),
+    ...readErrors,
+    422: problemResponse("No benchmark candidate has data"),
+  },
+});
+
+/** The caller's index and its ready version (404 for anyone else's, 409 before the first build). */
+async function ready(c: Context<AppEnv>, id: string): Promise<{ row: IndexRow; version: number }> {
+  const row = await loadOwnedIndex(getDb(c.env), principalOf(c).userId, id);
+  return { row, version: readyVersionOf(row) };
+}
+
+async function cached<T>(
+  c: Context<AppEnv>,
+  row: IndexRow,
+  version: number,
+  key: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  const { value, hit } = await readThrough(
+    c.env.CACHE,
+    `index:${row.id}`,
+    `v${version}:${key}`,
+    c.get("config").CACHE_TTL_SECONDS,
+    load,
+  );
+  c.set("cache", hit ? "hit" : "miss");
+  return value;
+}
+
+export function registerIndexDataRoutes(app: App) {
+  app.openapi(values, async (c) => {
+    const { id } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const { row, version } = await ready(c, id);
+    const scope = cursorScope(c, { id, ...q });
+    const after = await readCursor<{ d: string }>(c, scope, q.cursor);
+    if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
+      throw new ApiError("invalid_cursor", "The cursor is malformed");
+    const query = { start: q.start, end: q.end, after: after?.d, limit: q.limit };
+    const rows = await cached(c, row, version, `values:${JSON.stringify(query)}`, () =>
+      readValues(c.env.DB, id, version, query),
+    );
+    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+  });
+
+  app.openapi(allocations, async (c) => {
+    const { id } = c.req.valid("param");
+    const { date } = c.req.valid("query");
+    const { row, version } = await ready(c, id);
+    const rows = await cached(c, row, version, `alloc:${date ?? "latest"}`, () =>
+      readAllocationOn(c.env.DB, id, version, date ?? null),
+    );
+    const first = rows[0];
+    if (!first)
+      throw ApiError.validation(
+        `No allocation is in force on ${date}: it is before the index's first rebalance`,
+        [{ path: "date", message: "before the first rebalance" }],
+        422,
+      );
+    return c.json(
+      {
+        date: date ?? first.rebalance_date,
+        rebalance_date: first.rebalance_date,
+        version,
+        weights: rows.map((r) => ({ symbol: r.symbol, weight: r.weight, shares: r.shares })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(rebalances, async (c) => {
+    const { id } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const { row, version } = await ready(c, id);
+    const scope = cursorScope(c, { id });
+    const after = await readCursor<{ d: string }>(c, scope, q.cursor);
+    if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
+      throw new ApiError("invalid_cursor", "The cursor is malformed");
+    const rows = await cached(c, row, version, `rebalances:${after?.d ?? ""}:${q.limit}`, () =>
+      readRebalances(c.env.DB, id, version, after?.d, q.limit),
+    );
+    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+  });
+
+  app.openapi(metrics, async (c) => {
+    const { id } = c.req.valid("param");
+    const { window } = c.req.valid("query");
+    const { row, version } = await ready(c, id);
+    const cfg = c.get("config");
+    const result = await cached(c, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
+      indexMetrics(c.env.DB, cfg, row, version, window),
+    );
+    return c.json(result, 200);
+  });
+
+  app.openapi(benchmark, async (c) => {
+    const { id } = c.req.valid("param");
+    const { symbol } = c.req.valid("query");
+    const { row, version } = await ready(c, id);
+    const cfg = c.get("config");
+    const result = await cached(c, row, version, `benchmark:${symbol ?? ""}`, () =>
+      benchmarkComparison(c.env.DB, cfg, row, version, symbol),
+    );
+    return c.json(result, 200);
+  });
+}

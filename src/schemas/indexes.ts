@@ -1,0 +1,201 @@
+// Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
+import { z } from "@hono/zod-openapi";
+import { cursorParam, fieldsParam, isoDate, limitParam, listOf, symbolParam } from "./common";
+
+/** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
+const tickerBody = z
+  .string()
+  .trim()
+  .min(1)
+  .max(20)
+  .regex(/^[A-Za-z0-9.^=-]{1,20}$/, "must be a ticker symbol")
+  .transform((s) => s.toUpperCase());
+
+export const MAX_CONSTITUENTS = 500;
+
+const definitionFields = {
+  constituents: z
+    .array(tickerBody)
+    .min(1)
+    .max(MAX_CONSTITUENTS)
+    .refine((list) => new Set(list).size === list.length, "constituents must be unique")
+    .openapi({ example: ["AAPL", "MSFT", "NVDA"] }),
+  weighting: z.enum(["market_cap", "equal", "price", "custom"]),
+  weights: z
+    .record(z.string(), z.number().finite().min(0))
+    .optional()
+    .openapi({ description: "Required for custom weighting" }),
+  max_weight: z.number().finite().gt(0).max(1).optional(),
+  min_weight: z.number().finite().min(0).lt(1).optional(),
+  rebalance: z.enum(["monthly", "quarterly", "annually", "none"]),
+  base_date: isoDate,
+  base_value: z.number().finite().positive().max(1e12).default(1000),
+  benchmark: symbolParam.optional(),
+};
+
+/** Cross-field rules that need no database: custom weights name exactly the constituents. */
+function checkWeights(
+  body: { weighting: string; weights?: Record<string, number>; constituents: string[] },
+  ctx: z.RefinementCtx,
+) {
+  if (body.weighting === "custom") {
+    if (!body.weights) {
+      ctx.addIssue({ code: "custom", path: ["weights"], message: "custom weighting needs weights" });
+      return;
+    }
+    const keys = Object.keys(body.weights).map((k) => k.toUpperCase());
+    const wanted = new Set(body.constituents);
+    if (keys.length !== wanted.size || keys.some((k) => !wanted.has(k))) {
+      ctx.addIssue({ code: "custom", path: ["weights"], message: "weights must name exactly the constituents" });
+    }
+  } else if (body.weights !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["weights"], message: "weights are only allowed with custom weighting" });
+  }
+}
+
+export const IndexDefinitionBody = z
+  .strictObject({ name: z.string().trim().min(1).max(200), ...definitionFields })
+  .superRefine(checkWeights)
+  .openapi("IndexDefinition");
+export type IndexDefinitionBody = z.infer<typeof IndexDefinitionBody>;
+
+/** What `indexes.definition` stores: the body without the name (names change without a rebuild). */
+export type StoredDefinition = Omit<IndexDefinitionBody, "name">;
+
+export const PatchIndexBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    constituents: definitionFields.constituents.optional(),
+    weighting: definitionFields.weighting.optional(),
+    weights: z.record(z.string(), z.number().finite().min(0)).nullable().optional(),
+    max_weight: z.number().finite().gt(0).max(1).nullable().optional(),
+    min_weight: z.number().finite().min(0).lt(1).nullable().optional(),
+    rebalance: definitionFields.rebalance.optional(),
+    base_date: isoDate.optional(),
+    base_value: z.number().finite().positive().max(1e12).optional(),
+    benchmark: symbolParam.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "at least one field is required")
+  .openapi("PatchIndex");
+
+export const IndexResource = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(["building", "ready", "failed"]),
+    constituents: z.array(z.string()),
+    weighting: z.enum(["market_cap", "equal", "price", "custom"]),
+    weights: z.record(z.string(), z.number()).nullable(),
+    max_weight: z.number().nullable(),
+    min_weight: z.number().nullable(),
+    rebalance: z.enum(["monthly", "quarterly", "annually", "none"]),
+    base_date: z.string(),
+    base_value: z.number(),
+    benchmark: z.string().nullable(),
+    version: z
+      .number()
+      .int()
+      .openapi({ description: "The latest version requested (being built when status is building)" }),
+    ready_version: z.number().int().nullable().openapi({ description: "The version every read answers from" }),
+    failure_reason: z.string().nullable(),
+    benchmark_used: z.string().nullable(),
+    built_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Index");
+
+export const IndexList = listOf(IndexResource).openapi("IndexList");
+
+export const IndexIdPath = z.object({
+  id: z.string().min(1).max(64).openapi({ example: "idx_0123456789abcdefghijkl" }),
+});
+
+export const IndexListQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
+
+export const ValuesQuery = z.strictObject({
+  start: isoDate.optional(),
+  end: isoDate.optional(),
+  limit: limitParam(1000),
+  cursor: cursorParam,
+  fields: fieldsParam,
+});
+
+export const IndexValue = z
+  .object({ date: z.string(), value: z.number(), daily_return: z.number().nullable() })
+  .openapi("IndexValue");
+export const IndexValueList = listOf(IndexValue).openapi("IndexValueList");
+
+export const AllocationsQuery = z.strictObject({ date: isoDate.optional(), fields: fieldsParam });
+export const Allocation = z
+  .object({
+    date: z.string().openapi({ description: "The date asked about (the latest value date by default)" }),
+    rebalance_date: z.string().openapi({ description: "The rebalance these weights come from" }),
+    version: z.number().int(),
+    weights: z.array(z.object({ symbol: z.string(), weight: z.number(), shares: z.number().nullable() })),
+  })
+  .openapi("Allocation");
+
+export const RebalancesQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
+export const Rebalance = z
+  .object({
+    date: z.string(),
+    weights_before: z
+      .record(z.string(), z.number())
+      .openapi({ description: "Raw weights of the method, before capping" }),
+    weights_after: z.record(z.string(), z.number()),
+    turnover: z.number(),
+  })
+  .openapi("Rebalance");
+export const RebalanceList = listOf(Rebalance).openapi("RebalanceList");
+
+export const MetricsQuery = z.strictObject({
+  window: z.enum(["1y", "3y", "5y", "ytd", "all"]).default("all"),
+  fields: fieldsParam,
+});
+const n = z.number().nullable();
+export const Metrics = z
+  .object({
+    total_return: n,
+    cagr: n,
+    volatility: n,
+    sharpe: n,
+    sortino: n,
+    max_drawdown: n,
+    max_drawdown_start: z.string().nullable(),
+    max_drawdown_end: z.string().nullable(),
+    var_95: n,
+    cvar_95: n,
+    beta: n,
+    alpha: n,
+    tracking_error: n,
+    information_ratio: n,
+    correlation: n,
+  })
+  .openapi("Metrics");
+
+export const BenchmarkQuery = z.strictObject({ symbol: symbolParam.optional(), fields: fieldsParam });
+export const BenchmarkComparison = z
+  .object({
+    requested: z.string(),
+    benchmark_used: z.string(),
+    start: z.string(),
+    end: z.string(),
+    rebased_to: z.number(),
+    series: z.array(z.object({ date: z.string(), index: z.number(), benchmark: z.number() })),
+    metrics: z.object({
+      index_return: n,
+      benchmark_return: n,
+      excess_return: n,
+      beta: n,
+      alpha: n,
+      tracking_error: n,
+      information_ratio: n,
+      correlation: n,
+    }),
+  })
+  .openapi("BenchmarkComparison");
+
+export const RebuildAccepted = z
+  .object({ id: z.string(), status: z.literal("building"), version: z.number().int(), job_id: z.string() })
+  .openapi("RebuildAccepted");

@@ -1,0 +1,143 @@
+// Index reads: the owner-scoped row, its public shape, and the analytics computed from the ready version.
+import { and, eq, isNull } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { readLevels } from "../db/index-store";
+import { readAdjustedCloses } from "../db/prices";
+import { indexes } from "../db/schema";
+import {
+  alignByDate,
+  type LevelPoint,
+  type MetricsWindow,
+  type RiskMetrics,
+  relativeMetrics,
+  riskMetrics,
+  sliceWindow,
+} from "../domain/metrics";
+import { ApiError } from "../http/errors";
+import type { StoredDefinition } from "../schemas/indexes";
+import { type IndexRow, resolveBenchmark } from "./index-builder";
+
+/** The caller's live index; another owner's id or a deleted one is the same 404 (the filter is in the query). */
+export async function loadOwnedIndex(db: Db, ownerId: string, id: string): Promise<IndexRow> {
+  const row = await db
+    .select()
+    .from(indexes)
+    .where(and(eq(indexes.id, id), eq(indexes.ownerId, ownerId), isNull(indexes.deletedAt)))
+    .get();
+  if (!row) throw ApiError.notFound(`Index ${id}`);
+  return row;
+}
+
+/** The version reads answer from; before the first successful build there is none: 409. */
+export function readyVersionOf(row: IndexRow): number {
+  if (row.readyVersion !== null) return row.readyVersion;
+  if (row.status === "failed")
+    throw new ApiError("conflict", `index build failed: ${row.failureReason ?? "unknown reason"}`);
+  throw new ApiError("conflict", "index is still building");
+}
+
+export function publicIndex(row: IndexRow) {
+  const d = row.definition as StoredDefinition;
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    constituents: d.constituents,
+    weighting: d.weighting,
+    weights: d.weights ?? null,
+    max_weight: d.max_weight ?? null,
+    min_weight: d.min_weight ?? null,
+    rebalance: d.rebalance,
+    base_date: d.base_date,
+    base_value: d.base_value,
+    benchmark: d.benchmark ?? null,
+    version: row.version,
+    ready_version: row.readyVersion,
+    failure_reason: row.failureReason,
+    benchmark_used: row.benchmarkUsed,
+    built_at: row.builtAt,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/** Adjusted closes of one asset as a level series. */
+export async function assetLevels(db: D1Database, assetId: number, start: string, end: string): Promise<LevelPoint[]> {
+  const rows = await readAdjustedCloses(db, [assetId], start, end);
+  return rows.map((r) => ({ date: r.date, value: r.adj_close }));
+}
+
+/** Risk metrics of the ready version over `window`, benchmark-relative ones against the index's benchmark. */
+export async function indexMetrics(
+  db: D1Database,
+  cfg: Config,
+  row: IndexRow,
+  version: number,
+  window: MetricsWindow,
+): Promise<RiskMetrics> {
+  const levels = sliceWindow(await readLevels(db, row.id, version), window);
+  let benchmark: LevelPoint[] | null = null;
+  const first = levels[0];
+  const last = levels[levels.length - 1];
+  if (first && last) {
+    const symbol = row.benchmarkUsed ?? (row.definition as StoredDefinition).benchmark;
+    const asset = await resolveBenchmark(db, cfg, symbol, { start: first.date, end: last.date });
+    if (asset) benchmark = await assetLevels(db, asset.id, first.date, last.date);
+  }
+  return riskMetrics(levels, benchmark, { riskFreeRate: cfg.RISK_FREE_RATE });
+}
+
+/** Both series rebased to this value on their first common date. */
+const REBASE_TO = 100;
+
+/** The index beside a benchmark (the requested one, else the configured fallbacks in order), rebased alike. */
+export async function benchmarkComparison(
+  db: D1Database,
+  cfg: Config,
+  row: IndexRow,
+  version: number,
+  requested: string | undefined,
+) {
+  const levels = await readLevels(db, row.id, version);
+  const first = levels[0];
+  const last = levels[levels.length - 1];
+  const wanted = requested ?? (row.definition as StoredDefinition).benchmark ?? null;
+  const label = wanted ?? cfg.BENCHMARK_FALLBACKS[0] ?? "";
+  if (!first || !last) throw new ApiError("conflict", "index has no values yet");
+  const asset = await resolveBenchmark(db, cfg, wanted, { start: first.date, end: last.date });
+  if (!asset) {
+    const tried = [...new Set([wanted, ...cfg.BENCHMARK_FALLBACKS].filter(Boolean))].join(", ");
+    throw ApiError.validation(
+      `No price data for any benchmark candidate (${tried}) between ${first.date} and ${last.date}`,
+      undefined,
+      422,
+    );
+  }
+  const bench = await assetLevels(db, asset.id, first.date, last.date);
+  const joined = alignByDate(levels, bench);
+  const i0 = joined.a[0] as number;
+  const b0 = joined.b[0] as number;
+  const series = joined.dates.map((date, k) => ({
+    date,
+    index: ((joined.a[k] as number) * REBASE_TO) / i0,
+    benchmark: ((joined.b[k] as number) * REBASE_TO) / b0,
+  }));
+  const end = series[series.length - 1];
+  const indexReturn = end ? end.index / REBASE_TO - 1 : null;
+  const benchmarkReturn = end ? end.benchmark / REBASE_TO - 1 : null;
+  return {
+    requested: label,
+    benchmark_used: asset.symbol,
+    start: series[0]?.date ?? first.date,
+    end: end?.date ?? last.date,
+    rebased_to: REBASE_TO,
+    series,
+    metrics: {
+      index_return: indexReturn,
+      benchmark_return: benchmarkReturn,
+      excess_return: indexReturn !== null && benchmarkReturn !== null ? indexReturn - benchmarkReturn : null,
+      ...relativeMetrics(levels, bench, { riskFreeRate: cfg.RISK_FREE_RATE }),
+    },
+  };
+}

@@ -1,0 +1,410 @@
+// Custom indexes through the real app and D1: create → build job → reads, versions, ownership, validation.
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { handleBuild, handleRebuildChanged } from "../../src/services/index-builder";
+import { type CallResult, call, rowCount, userToken } from "../helpers/http";
+import { insertAssets, insertBars, insertMarketCap, weekdays } from "../helpers/market";
+
+let owner: { id: string; token: string };
+let other: { id: string; token: string };
+let ids: Map<string, number>;
+
+// Jan 30 – Feb 2 2024: a monthly index rebalances on Jan 30 (base) and Feb 1 (first session of February).
+const DAYS = ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"];
+const AAA = [10, 20, 20, 10];
+const BBB = [10, 10, 10, 10];
+const SPY = [100, 110, 99, 110];
+
+const definition = {
+  name: "Two Equal",
+  constituents: ["AAA", "BBB"],
+  weighting: "equal",
+  rebalance: "monthly",
+  base_date: "2024-01-30",
+  base_value: 1000,
+  benchmark: "SPY",
+};
+
+async function createAndBuild(body: Record<string, unknown> = definition, token = owner.token) {
+  const created = await call("/v1/indexes", { method: "POST", token, json: body });
+  expect(created.status).toBe(202);
+  const stats = await handleBuild(env, { index_id: created.body.id, version: created.body.version });
+  return { id: created.body.id as string, created, stats };
+}
+
+beforeAll(async () => {
+  owner = await userToken();
+  other = await userToken();
+  ids = await insertAssets([
+    { symbol: "AAA", name: "Alpha" },
+    { symbol: "BBB", name: "Beta" },
+    { symbol: "CCC", name: "Gamma" },
+    { symbol: "DDD", name: "Delta" },
+    { symbol: "SPY", name: "S&P 500 ETF", asset_class: "etf" },
+    { symbol: "NODATA", name: "No bars" },
+  ]);
+  await insertBars(ids.get("AAA")!, DAYS, (i) => AAA[i]!);
+  await insertBars(ids.get("BBB")!, DAYS, (i) => BBB[i]!);
+  await insertBars(ids.get("SPY")!, DAYS, (i) => SPY[i]!);
+  // a longer history for metrics and market-cap weighting
+  const long = weekdays("2023-01-02", 300);
+  await insertBars(ids.get("CCC")!, long, (i) => 50 * (1 + 0.3 * Math.sin(i / 9)) + i * 0.05);
+  await insertBars(ids.get("DDD")!, long, (i) => 80 * (1 + 0.2 * Math.cos(i / 13)) + i * 0.02);
+  await insertMarketCap(ids.get("CCC")!, "2023-01-02", 3e9);
+  await insertMarketCap(ids.get("DDD")!, "2023-01-02", 1e9);
+});
+
+describe("create and build", () => {
+  it("answers 202 building with the definition echoed, then the job makes it ready", async () => {
+    const created = await call("/v1/indexes", { method: "POST", token: owner.token, json: definition });
+    expect(created.status).toBe(202);
+    expect(created.headers.get("location")).toBe(`/v1/indexes/${created.body.id}`);
+    expect(created.body).toMatchObject({
+      status: "building",
+      version: 1,
+      ready_version: null,
+      constituents: ["AAA", "BBB"],
+      weighting: "equal",
+    });
+    expect(created.body.id).toMatch(/^idx_/);
+    const before = await call(`/v1/indexes/${created.body.id}/values`, { token: owner.token });
+    expect(before.status).toBe(409);
+    expect(before.body).toMatchObject({ code: "conflict", detail: "index is still building" });
+
+    const stats = await handleBuild(env, { index_id: created.body.id, version: 1 });
+    expect(stats.outcome).toBe("ready");
+    const after = await call(`/v1/indexes/${created.body.id}`, { token: owner.token });
+    expect(after.body).toMatchObject({
+      status: "ready",
+      version: 1,
+      ready_version: 1,
+      benchmark_used: "SPY",
+      failure_reason: null,
+    });
+    expect(after.body.built_at).toBeTruthy();
+  });
+
+  it("computes hand-checked levels, allocations and rebalances", async () => {
+    const { id } = await createAndBuild();
+    // Jan 30: 1000 = 500/10 → 50 AAA + 500/10 → 50 BBB.  Jan 31: 50·20 + 50·10 = 1500.
+    // Feb 1 (rebalance at 1500): 750/20 = 37.5 AAA, 750/10 = 75 BBB, still 1500.  Feb 2: 37.5·10 + 75·10 = 1125.
+    const values = await call(`/v1/indexes/${id}/values`, { token: owner.token });
+    expect(values.status).toBe(200);
+    expect(values.body.data.map((v: { value: number }) => v.value)).toEqual([1000, 1500, 1500, 1125]);
+    expect(values.body.data[0]).toEqual({ date: "2024-01-30", value: 1000, daily_return: null });
+    expect(values.body.data[3].daily_return).toBeCloseTo(1125 / 1500 - 1, 12);
+    expect(values.body.next_cursor).toBeNull();
+
+    const page1 = await call(`/v1/indexes/${id}/values?limit=3`, { token: owner.token });
+    expect(page1.body.data).toHaveLength(3);
+    const page2 = await call(`/v1/indexes/${id}/values?limit=3&cursor=${page1.body.next_cursor}`, {
+      token: owner.token,
+    });
+    expect(page2.body.data.map((v: { date: string }) => v.date)).toEqual(["2024-02-02"]);
+    const ranged = await call(`/v1/indexes/${id}/values?start=2024-01-31&end=2024-02-01`, { token: owner.token });
+    expect(ranged.body.data.map((v: { date: string }) => v.date)).toEqual(["2024-01-31", "2024-02-01"]);
+
+    const jan = await call(`/v1/indexes/${id}/allocations?date=2024-01-31`, { token: owner.token });
+    expect(jan.body).toMatchObject({ date: "2024-01-31", rebalance_date: "2024-01-30" });
+    expect(jan.body.weights).toEqual([
+      { symbol: "AAA", weight: 0.5, shares: 50 },
+      { symbol: "BBB", weight: 0.5, shares: 50 },
+    ]);
+    const latest = await call(`/v1/indexes/${id}/allocations`, { token: owner.token });
+    expect(latest.body.rebalance_date).toBe("2024-02-01");
+    expect(latest.body.weights).toEqual([
+      { symbol: "AAA", weight: 0.5, shares: 37.5 },
+      { symbol: "BBB", weight: 0.5, shares: 75 },
+    ]);
+    const early = await call(`/v1/indexes/${id}/allocations?date=2023-12-29`, { token: owner.token });
+    expect(early.status).toBe(422);
+
+    // Feb 1 drifted weights were 2/3 and 1/3: turnover = ½(|½ − ⅔| + |½ − ⅓|) = 1/6.
+    const rebalances = await call(`/v1/indexes/${id}/rebalances`, { token: owner.token });
+    expect(rebalances.body.data.map((r: { date: string }) => r.date)).toEqual(["2024-01-30", "2024-02-01"]);
+    expect(rebalances.body.data[0]).toMatchObject({
+      turnover: 1,
+      weights_before: { AAA: 0.5, BBB: 0.5 },
+      weights_after: { AAA: 0.5, BBB: 0.5 },
+    });
+    expect(rebalances.body.data[1].turnover).toBeCloseTo(1 / 6, 12);
+  });
+
+  it("reports metrics against the benchmark and compares with it rebased", async () => {
+    const { id } = await createAndBuild();
+    const metrics = await call(`/v1/indexes/${id}/metrics?window=all`, { token: owner.token });
+    expect(metrics.status).toBe(200);
+    expect(Object.keys(metrics.body).sort()).toEqual(
+      [
+        "total_return",
+        "cagr",
+        "volatility",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "max_drawdown_start",
+        "max_drawdown_end",
+        "var_95",
+        "cvar_95",
+        "beta",
+        "alpha",
+        "tracking_error",
+        "information_ratio",
+        "correlation",
+      ].sort(),
+    );
+    expect(metrics.body.total_return).toBeCloseTo(0.125, 12);
+    expect(metrics.body.max_drawdown).toBeCloseTo(0.25, 12); // 1500 → 1125
+    expect(metrics.body).toMatchObject({
+      max_drawdown_start: "2024-01-31",
+      max_drawdown_end: "2024-02-02",
+      var_95: null,
+    });
+    expect(metrics.body.correlation).not.toBeNull();
+
+    const bench = await call(`/v1/indexes/${id}/benchmark`, { token: owner.token });
+    expect(bench.status).toBe(200);
+    expect(bench.body).toMatchObject({
+      requested: "SPY",
+      benchmark_used: "SPY",
+      start: "2024-01-30",
+      end: "2024-02-02",
+      rebased_to: 100,
+    });
+    expect(bench.body.series.map((p: { index: number }) => p.index)).toEqual([100, 150, 150, 112.5]);
+    expect(bench.body.series.map((p: { benchmark: number }) => p.benchmark)).toEqual([100, 110, 99, 110]);
+    expect(bench.body.metrics.excess_return).toBeCloseTo(0.125 - 0.1, 12);
+
+    // a benchmark without data falls back to the first configured one that has some
+    const fallback = await call(`/v1/indexes/${id}/benchmark?symbol=NODATA`, { token: owner.token });
+    expect(fallback.body).toMatchObject({ requested: "NODATA", benchmark_used: "SPY" });
+    expect((await call(`/v1/indexes/${id}/metrics?window=bogus`, { token: owner.token })).status).toBe(400);
+  });
+
+  it("weights by market cap with a cap, over a year of data", async () => {
+    const { id, stats } = await createAndBuild({
+      name: "Capped",
+      constituents: ["CCC", "DDD"],
+      weighting: "market_cap",
+      max_weight: 0.6,
+      rebalance: "quarterly",
+      base_date: "2023-01-02",
+      base_value: 100,
+    });
+    expect(stats.outcome).toBe("ready");
+    const first = await call(`/v1/indexes/${id}/rebalances?limit=1`, { token: owner.token });
+    expect(first.body.data[0].weights_before.CCC).toBeCloseTo(0.75, 9);
+    expect(first.body.data[0].weights_after).toEqual({ CCC: 0.6, DDD: expect.closeTo(0.4, 9) });
+    expect(first.body.next_cursor).toBeTruthy();
+    const all = await call(`/v1/indexes/${id}/values?limit=1000`, { token: owner.token });
+    expect(all.body.data).toHaveLength(300);
+    const m1 = await call(`/v1/indexes/${id}/metrics?window=1y`, { token: owner.token });
+    expect(m1.body.var_95).toBeGreaterThan(0);
+    expect(m1.body.cvar_95).toBeGreaterThanOrEqual(m1.body.var_95);
+    expect(m1.body.volatility).toBeGreaterThan(0);
+  });
+
+  it("marks a build with no prices failed with a reason, and reads answer 409", async () => {
+    const created = await call("/v1/indexes", {
+      method: "POST",
+      token: owner.token,
+      json: { ...definition, name: "Empty", constituents: ["NODATA"], benchmark: undefined },
+    });
+    const stats = await handleBuild(env, { index_id: created.body.id, version: 1 });
+    expect(stats.outcome).toBe("failed");
+    const row = await call(`/v1/indexes/${created.body.id}`, { token: owner.token });
+    expect(row.body.status).toBe("failed");
+    expect(row.body.failure_reason).toMatch(/price/);
+    const values = await call(`/v1/indexes/${created.body.id}/values`, { token: owner.token });
+    expect(values.status).toBe(409);
+    expect(values.body.detail).toMatch(/failed/);
+  });
+});
+
+describe("versions", () => {
+  it("keeps readers on the ready version while a new one is written, then flips at once", async () => {
+    const { id } = await createAndBuild();
+    const changed = await call(`/v1/indexes/${id}`, {
+      method: "PATCH",
+      token: owner.token,
+      json: { rebalance: "none" },
+    });
+    expect(changed.status).toBe(202);
+    expect(changed.body).toMatchObject({ status: "building", version: 2, ready_version: 1, rebalance: "none" });
+
+    // half of version 2 is on disk: readers do not see it
+    await env.DB.prepare("INSERT INTO index_values (index_id, version, date, value) VALUES (?, 2, '2024-01-30', -1)")
+      .bind(id)
+      .run();
+    const during = await call(`/v1/indexes/${id}/values`, { token: owner.token });
+    expect(during.body.data.map((v: { value: number }) => v.value)).toEqual([1000, 1500, 1500, 1125]);
+
+    // a stale job for version 1 does nothing
+    expect((await handleBuild(env, { index_id: id, version: 1 })).outcome).toBe("superseded");
+    expect((await handleBuild(env, { index_id: id, version: 2 })).outcome).toBe("ready");
+    // without rebalancing: Feb 2 = 50·10 + 50·10 = 1000
+    const after = await call(`/v1/indexes/${id}/values`, { token: owner.token });
+    expect(after.body.data.map((v: { value: number }) => v.value)).toEqual([1000, 1500, 1500, 1000]);
+    expect((await call(`/v1/indexes/${id}`, { token: owner.token })).body).toMatchObject({
+      version: 2,
+      ready_version: 2,
+      status: "ready",
+    });
+    // version 1 stays stored
+    const kept = await env.DB.prepare("SELECT COUNT(*) AS n FROM index_values WHERE index_id = ? AND version = 1")
+      .bind(id)
+      .first<{ n: number }>();
+    expect(kept?.n).toBe(4);
+  });
+
+  it("renames without a rebuild, rebuilds on demand, and lists the owner's indexes only", async () => {
+    const { id } = await createAndBuild();
+    const renamed = await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: { name: "Renamed" } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: "Renamed", version: 1, status: "ready" });
+    const rebuild = await call(`/v1/indexes/${id}/rebuild`, { method: "POST", token: owner.token });
+    expect(rebuild.status).toBe(202);
+    expect(rebuild.body).toMatchObject({ id, status: "building", version: 2 });
+    expect(rebuild.body.job_id).toMatch(/^job_/);
+
+    const mine = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: CallResult<{ data: { id: string }[]; next_cursor: string | null }> = await call(
+        `/v1/indexes?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        { token: owner.token },
+      );
+      expect(page.status).toBe(200);
+      for (const ix of page.body.data) mine.add(ix.id);
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(mine.has(id)).toBe(true);
+    expect((await call("/v1/indexes", { token: other.token })).body.data).toEqual([]);
+  });
+
+  it("soft-deletes: the index disappears, its rows stay", async () => {
+    const { id } = await createAndBuild();
+    expect((await call(`/v1/indexes/${id}`, { method: "DELETE", token: owner.token })).status).toBe(204);
+    expect((await call(`/v1/indexes/${id}`, { token: owner.token })).status).toBe(404);
+    expect((await call(`/v1/indexes/${id}`, { method: "DELETE", token: owner.token })).status).toBe(404);
+    const kept = await env.DB.prepare("SELECT deleted_at FROM indexes WHERE id = ?")
+      .bind(id)
+      .first<{ deleted_at: string }>();
+    expect(kept?.deleted_at).toBeTruthy();
+  });
+
+  it("nightly: rebuilds only indexes whose constituents' prices changed after the build", async () => {
+    const { id } = await createAndBuild();
+    const quiet = await handleRebuildChanged(env);
+    expect(quiet.rebuilt).not.toContain(id);
+    // a revised bar for AAA lands after the build
+    await insertBars(ids.get("AAA")!, ["2024-02-02"], () => 11, new Date(Date.now() + 1000).toISOString());
+    const changed = await handleRebuildChanged(env);
+    expect(changed.rebuilt).toContain(id);
+    const row = await call(`/v1/indexes/${id}`, { token: owner.token });
+    expect(row.body).toMatchObject({ status: "building", version: 2, ready_version: 1 });
+    await insertBars(ids.get("AAA")!, ["2024-02-02"], () => 10, new Date(Date.now() + 2000).toISOString());
+  });
+});
+
+describe("ownership", () => {
+  it("answers 404 on every route for another user's index", async () => {
+    const { id } = await createAndBuild();
+    const t = other.token;
+    const gets = ["", "/values", "/allocations", "/rebalances", "/metrics", "/benchmark"];
+    for (const suffix of gets) {
+      const r = await call(`/v1/indexes/${id}${suffix}`, { token: t });
+      expect(r.status, suffix).toBe(404);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
+    expect((await call(`/v1/indexes/${id}`, { method: "PATCH", token: t, json: { name: "x" } })).status).toBe(404);
+    expect((await call(`/v1/indexes/${id}`, { method: "DELETE", token: t })).status).toBe(404);
+    expect((await call(`/v1/indexes/${id}/rebuild`, { method: "POST", token: t })).status).toBe(404);
+    expect((await call(`/v1/indexes/${id}`, { token: owner.token })).body.name).toBe("Two Equal");
+    expect((await call("/v1/indexes/idx_doesnotexist", { token: owner.token })).status).toBe(404);
+    expect((await call(`/v1/indexes/${id}`)).status).toBe(401);
+  });
+});
+
+describe("validation", () => {
+  const post = (json: unknown) => call("/v1/indexes", { method: "POST", token: owner.token, json });
+  const cases: Array<
+    [
+      string,
+      () => Promise<{ status: number; body: { code?: string; detail?: string }; headers: Headers }>,
+      number,
+      RegExp?,
+    ]
+  > = [
+    [
+      "malformed JSON",
+      () =>
+        call("/v1/indexes", {
+          method: "POST",
+          token: owner.token,
+          headers: { "content-type": "application/json" },
+          body: "{nope",
+        }),
+      400,
+    ],
+    ["wrong types", () => post({ ...definition, constituents: "AAA" }), 400],
+    ["unknown field", () => post({ ...definition, colour: "red" }), 400],
+    ["missing field", () => post({ name: "x", constituents: ["AAA"] }), 400],
+    ["duplicate constituents", () => post({ ...definition, constituents: ["AAA", "AAA"] }), 400],
+    ["no constituents", () => post({ ...definition, constituents: [] }), 400],
+    ["not a calendar date", () => post({ ...definition, base_date: "2024-02-30" }), 400],
+    ["custom without weights", () => post({ ...definition, weighting: "custom" }), 400],
+    [
+      "custom weights naming others",
+      () => post({ ...definition, weighting: "custom", weights: { AAA: 1, CCC: 1 } }),
+      400,
+    ],
+    ["weights without custom", () => post({ ...definition, weights: { AAA: 1, BBB: 1 } }), 400],
+    ["max_weight out of range", () => post({ ...definition, max_weight: 1.5 }), 400],
+    ["infeasible caps", () => post({ ...definition, max_weight: 0.3 }), 422, /max_weight 0.3/],
+    [
+      "min above max",
+      () => post({ ...definition, constituents: ["AAA", "BBB", "CCC"], max_weight: 0.4, min_weight: 0.5 }),
+      422,
+    ],
+    ["unknown constituents", () => post({ ...definition, constituents: ["AAA", "ZZZ1", "ZZZ2"] }), 422, /ZZZ1, ZZZ2/],
+    ["unknown benchmark", () => post({ ...definition, benchmark: "ZZZ3" }), 422, /ZZZ3/],
+    ["future base date", () => post({ ...definition, base_date: "2099-01-02" }), 422, /future/],
+    [
+      "text body",
+      () =>
+        call("/v1/indexes", {
+          method: "POST",
+          token: owner.token,
+          headers: { "content-type": "text/plain" },
+          body: "x",
+        }),
+      415,
+    ],
+  ];
+
+  it.each(cases)("%s → problem+json, nothing written", async (_name, send, status, detail) => {
+    const indexes = await rowCount("indexes");
+    const jobs = await rowCount("jobs");
+    const r = await send();
+    expect(r.status).toBe(status);
+    expect(r.headers.get("content-type")).toContain("application/problem+json");
+    expect(r.body.code).toBe(status === 415 ? "unsupported_media_type" : "validation_failed");
+    if (detail) expect(r.body.detail).toMatch(detail);
+    expect(await rowCount("indexes")).toBe(indexes);
+    expect(await rowCount("jobs")).toBe(jobs);
+  });
+
+  it("rejects a PATCH that makes the definition infeasible, leaving the index as it was", async () => {
+    const { id } = await createAndBuild();
+    const r = await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: { max_weight: 0.2 } });
+    expect(r.status).toBe(422);
+    expect((await call(`/v1/indexes/${id}`, { token: owner.token })).body).toMatchObject({
+      version: 1,
+      max_weight: null,
+    });
+    expect((await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: {} })).status).toBe(400);
+    expect((await call(`/v1/indexes/${id}/values?limit=5000`, { token: owner.token })).status).toBe(400);
+    expect((await call(`/v1/indexes/${id}/values?cursor=forged`, { token: owner.token })).status).toBe(400);
+  });
+});
