@@ -19,6 +19,8 @@ import { registerPriceRoutes } from "./routes/prices";
 import { registerQuoteRoutes } from "./routes/quotes";
 import { registerIndexRoutes } from "./routes/indexes";
 import { registerIndexDataRoutes } from "./routes/index-data";
+import { registerSimulationRoutes } from "./routes/simulations";
+import { registerAnalyticsRoutes } from "./routes/analytics";
 
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -109,6 +111,8 @@ export function buildApp(): App {
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
+  registerSimulationRoutes(app);
+  registerAnalyticsRoutes(app);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

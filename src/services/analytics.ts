@@ -1,0 +1,126 @@
+// Analytics over stored bars: indicators, correlation, anomalies and regimes, each with its warm-up history.
+import { readPriceHistory } from "../db/index-store";
+import { readBars } from "../db/prices";
+import { detectAnomalies } from "../domain/anomalies";
+import { correlationMatrix } from "../domain/correlation";
+import { atr, bollinger, ema, macd, rsi, sma } from "../domain/indicators";
+import { classifyRegimes } from "../domain/regime";
+import { ApiError } from "../http/errors";
+import { resolveSymbols } from "./index-builder";
+
+export type IndicatorKind = "sma" | "ema" | "rsi" | "macd" | "bollinger" | "atr";
+
+export interface AdjustedBar {
+  date: string;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/** More bars than any daily history holds (~40 years), so one read covers any range. */
+const ALL_BARS = 10_000;
+
+const shiftDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/** Bars with high/low/close on the adjusted scale (close × the day's adjustment factor), ascending. */
+export async function adjustedBars(
+  db: D1Database,
+  assetId: number,
+  start: string,
+  end: string,
+): Promise<AdjustedBar[]> {
+  const rows = await readBars(db, { assetId, start, end, order: "asc", limit: ALL_BARS });
+  return rows.map((r) => {
+    const f = r.close > 0 ? r.adj_close / r.close : 1;
+    return { date: r.date, high: r.high * f, low: r.low * f, close: r.adj_close, volume: r.volume };
+  });
+}
+
+/** The asked range, defaulting to the year up to the latest bar; start after end is a 400. */
+export async function resolveRange(
+  db: D1Database,
+  assetIds: number[],
+  start?: string,
+  end?: string,
+): Promise<{ start: string; end: string }> {
+  let to = end;
+  if (to === undefined) {
+    const latest = await db
+      .prepare(
+        "SELECT MAX(date) AS d FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL",
+      )
+      .bind(JSON.stringify(assetIds))
+      .first<{ d: string | null }>();
+    to = latest?.d ?? new Date().toISOString().slice(0, 10);
+  }
+  const from = start ?? shiftDays(to, -365);
+  if (from > to) throw ApiError.validation("start is after end", [{ path: "start", message: "must not be after end" }]);
+  return { start: from, end: to };
+}
+
+export const defaultWindow = (kind: IndicatorKind): number | null =>
+  kind === "macd" ? null : kind === "rsi" || kind === "atr" ? 14 : 20;
+
+/**
+ * An indicator over [start, end]. History before `start` is read too (a few windows' worth), so the
+ * first values in range are warmed up rather than null or seeded from the range's own first bars.
+ */
+export async function indicatorSeries(
+  db: D1Database,
+  assetId: number,
+  kind: IndicatorKind,
+  window: number | null,
+  range: { start: string; end: string },
+) {
+  const span = kind === "macd" ? 35 : (window as number);
+  const warmup = Math.ceil(span * 4 * 1.5) + 10; // trading sessions → calendar days, with slack
+  const bars = await adjustedBars(db, assetId, shiftDays(range.start, -warmup), range.end);
+  const closes = bars.map((b) => b.close);
+  let values: unknown[];
+  try {
+    if (kind === "sma") values = sma(closes, window as number);
+    else if (kind === "ema") values = ema(closes, window as number);
+    else if (kind === "rsi") values = rsi(closes, window as number);
+    else if (kind === "macd") values = macd(closes);
+    else if (kind === "bollinger") values = bollinger(closes, window as number);
+    else values = atr(bars, window as number);
+  } catch (err) {
+    if (err instanceof RangeError) throw ApiError.validation(err.message, [{ path: "window", message: err.message }]);
+    throw err;
+  }
+  const data: Array<{ date: string; value: unknown }> = [];
+  bars.forEach((b, i) => {
+    if (b.date >= range.start) data.push({ date: b.date, value: values[i] ?? null });
+  });
+  return data;
+}
+
+/** Pairwise correlation of daily returns; unknown symbols are a 422 listing them. */
+export async function correlation(db: D1Database, symbols: string[], start?: string, end?: string) {
+  const assets = await resolveSymbols(db, symbols, "symbols");
+  const range = await resolveRange(
+    db,
+    assets.map((a) => a.id),
+    start,
+    end,
+  );
+  const prices = await readPriceHistory(db, assets, range.start, range.end);
+  const m = correlationMatrix(prices, symbols);
+  return { symbols: m.symbols, ...range, matrix: m.matrix, observations: m.observations };
+}
+
+/** Anomalous days within the range; the range is also the baseline the scores are measured against. */
+export async function anomalies(db: D1Database, assetId: number, range: { start: string; end: string }) {
+  const bars = await adjustedBars(db, assetId, range.start, range.end);
+  return detectAnomalies(bars);
+}
+
+/** Calendar days read before `start` so the 200-session trend and the volatility percentile exist on it. */
+const REGIME_WARMUP_DAYS = 450;
+
+export async function regimes(db: D1Database, assetId: number, range: { start: string; end: string }) {
+  const bars = await adjustedBars(db, assetId, shiftDays(range.start, -REGIME_WARMUP_DAYS), range.end);
+  return classifyRegimes(bars).filter((d) => d.date >= range.start);
+}

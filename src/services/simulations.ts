@@ -1,0 +1,169 @@
+// Backtests: record the request with the definition it runs, run it as a job, keep the reconciled result.
+import { and, eq, isNull } from "drizzle-orm";
+import { getConfig } from "../config";
+import { type Db, getDb } from "../db/client";
+import { newId, nowIso } from "../db/ids";
+import { simulations } from "../db/schema";
+import { type BacktestResult, runBacktest } from "../domain/backtest";
+import { type RiskMetrics, riskMetrics } from "../domain/metrics";
+import { ApiError } from "../http/errors";
+import type { SimulationMessage } from "../jobs/messages";
+import type { StoredDefinition } from "../schemas/indexes";
+import type { SimulationBody } from "../schemas/simulations";
+import { computeDefinition, resolveBenchmark, validateDefinition } from "./index-builder";
+import { assetLevels, loadOwnedIndex } from "./index-reads";
+import { enqueueJob, finishJob, markRunning } from "./jobs";
+
+/** What a simulation row's `request` holds: the inputs, with the index definition frozen at request time. */
+export interface StoredSimulation {
+  start: string;
+  end: string;
+  initial_capital: number;
+  fee_bps: number;
+  slippage_bps: number;
+  index_id: string | null;
+  definition: StoredDefinition;
+}
+
+interface StoredResult extends Omit<BacktestResult, "positions"> {
+  metrics: RiskMetrics;
+  positions: Record<string, number>;
+}
+
+/** Results above this size go to KV (D1 rows are limited to 2 MB); the row keeps a pointer. */
+const MAX_ROW_RESULT_BYTES = 1_500_000;
+const resultKey = (id: string) => `simulation-result:${id}`;
+
+export type SimulationRow = typeof simulations.$inferSelect;
+
+/** Validates (the index must be the caller's, or a valid inline definition), records it queued and enqueues it. */
+export async function createSimulation(env: Env, ownerId: string, body: SimulationBody): Promise<SimulationRow> {
+  const db = getDb(env);
+  let definition: StoredDefinition;
+  if (body.index_id !== undefined) {
+    definition = (await loadOwnedIndex(db, ownerId, body.index_id)).definition as StoredDefinition;
+  } else {
+    definition = await validateDefinition(env.DB, body.index as NonNullable<SimulationBody["index"]>);
+  }
+  const request: StoredSimulation = {
+    start: body.start,
+    end: body.end,
+    initial_capital: body.initial_capital,
+    fee_bps: body.fee_bps,
+    slippage_bps: body.slippage_bps,
+    index_id: body.index_id ?? null,
+    definition,
+  };
+  const id = newId("sim");
+  const row = await db.insert(simulations).values({ id, ownerId, request, status: "queued" }).returning().get();
+  await enqueueJob(env, db, { kind: "simulation", simulation_id: id });
+  return row;
+}
+
+export async function loadOwnedSimulation(db: Db, ownerId: string, id: string): Promise<SimulationRow> {
+  const row = await db
+    .select()
+    .from(simulations)
+    .where(and(eq(simulations.id, id), eq(simulations.ownerId, ownerId), isNull(simulations.deletedAt)))
+    .get();
+  if (!row) throw ApiError.notFound(`Simulation ${id}`);
+  return row;
+}
+
+/** The public shape; a result kept in KV is read back here. */
+export async function publicSimulation(env: Env, row: SimulationRow) {
+  const req = row.request as StoredSimulation;
+  let result = row.result as (StoredResult & { in_kv?: boolean }) | null;
+  if (result?.in_kv) result = await env.CACHE.get<StoredResult>(resultKey(row.id), "json");
+  return {
+    id: row.id,
+    status: row.status,
+    start: req.start,
+    end: req.end,
+    initial_capital: req.initial_capital,
+    fee_bps: req.fee_bps,
+    slippage_bps: req.slippage_bps,
+    index_id: req.index_id,
+    equity_curve: result?.equity_curve ?? [],
+    trades: result?.trades ?? [],
+    metrics: result?.metrics ?? null,
+    final_cash: result?.final_cash ?? null,
+    fees_paid: result?.fees_paid ?? null,
+    error: row.error,
+    created_at: row.createdAt,
+  };
+}
+
+/**
+ * The `simulation` job: computes the index schedule from the frozen definition, runs the backtest with the
+ * configured share rounding and stores curve, trades and metrics. Input problems fail the simulation with a
+ * reason; infrastructure errors are thrown so the queue retries.
+ */
+export async function handleSimulation(
+  env: Env,
+  msg: Pick<SimulationMessage, "simulation_id"> & { job_id?: string },
+): Promise<SimulationRow["status"]> {
+  const db = getDb(env);
+  const cfg = getConfig(env);
+  if (msg.job_id) await markRunning(db, msg.job_id);
+  const row = await db.select().from(simulations).where(eq(simulations.id, msg.simulation_id)).get();
+  if (!row || row.status === "succeeded" || row.status === "failed") {
+    if (msg.job_id) await finishJob(db, msg.job_id, { status: "succeeded", stats: { skipped: true } });
+    return row?.status ?? "failed";
+  }
+  await db.update(simulations).set({ status: "running", updatedAt: nowIso() }).where(eq(simulations.id, row.id));
+  const req = row.request as StoredSimulation;
+  const fail = async (detail: string) => {
+    await db
+      .update(simulations)
+      .set({ status: "failed", error: detail, updatedAt: nowIso() })
+      .where(eq(simulations.id, row.id));
+    if (msg.job_id) await finishJob(db, msg.job_id, { status: "failed", error: detail });
+    return "failed" as const;
+  };
+
+  const computed = await computeDefinition(env.DB, req.definition, req.end);
+  if (!computed.ok) return fail(computed.detail);
+  const { build, prices } = computed.value;
+  const outcome = runBacktest({
+    prices,
+    schedule: build.allocations.map((a) => ({ rebalance_date: a.rebalance_date, weights: a.weights })),
+    start: req.start,
+    end: req.end,
+    initialCapital: req.initial_capital,
+    feeBps: req.fee_bps,
+    slippageBps: req.slippage_bps,
+    fractional: cfg.FRACTIONAL_SHARES,
+  });
+  if (!outcome.ok) return fail(outcome.detail);
+  const curve = outcome.value.equity_curve;
+  const first = curve[0];
+  const last = curve[curve.length - 1];
+  const benchmark =
+    first && last
+      ? await resolveBenchmark(env.DB, cfg, req.definition.benchmark, { start: first.date, end: last.date })
+      : null;
+  const benchLevels =
+    benchmark && first && last ? await assetLevels(env.DB, benchmark.id, first.date, last.date) : null;
+  const result: StoredResult = {
+    ...outcome.value,
+    metrics: riskMetrics(curve, benchLevels, { riskFreeRate: cfg.RISK_FREE_RATE }),
+  };
+  const json = JSON.stringify(result);
+  let stored: unknown = result;
+  if (json.length > MAX_ROW_RESULT_BYTES) {
+    await env.CACHE.put(resultKey(row.id), json);
+    stored = { in_kv: true };
+  }
+  await db
+    .update(simulations)
+    .set({ status: "succeeded", result: stored, error: null, updatedAt: nowIso() })
+    .where(eq(simulations.id, row.id));
+  if (msg.job_id) {
+    await finishJob(db, msg.job_id, {
+      status: "succeeded",
+      stats: { days: curve.length, trades: result.trades.length },
+    });
+  }
+  return "succeeded";
+}

@@ -1,0 +1,128 @@
+// Indicators, correlation, anomalies and regimes through the real app over hand-made bars.
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, userToken } from "../helpers/http";
+import { insertAssets, insertBars, weekdays } from "../helpers/market";
+
+let token: string;
+const DAYS = weekdays("2023-01-02", 300);
+const LAST = DAYS.at(-1)!;
+const SPIKE = 150;
+
+beforeAll(async () => {
+  token = (await userToken()).token;
+  const ids = await insertAssets([
+    { symbol: "LIN", name: "Linear" },
+    { symbol: "DBL", name: "Double" },
+    { symbol: "INV", name: "Inverse" },
+    { symbol: "WIG", name: "Wiggle" },
+  ]);
+  await insertBars(ids.get("LIN")!, DAYS, (i) => 100 + i);
+  await insertBars(ids.get("DBL")!, DAYS, (i) => 2 * (100 + i));
+  await insertBars(ids.get("INV")!, DAYS, (i) => 10000 / (100 + i));
+  await insertBars(ids.get("WIG")!, DAYS, (i) => 100 * (1 + 0.01 * Math.sin(i)) * (i === SPIKE ? 1.2 : 1));
+});
+
+describe("GET /v1/assets/{symbol}/indicators", () => {
+  it("computes an SMA warmed up on history before start", async () => {
+    const start = DAYS[100]!;
+    const r = await call(`/v1/assets/LIN/indicators?kind=sma&window=5&start=${start}&end=${DAYS[104]}`, { token });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ symbol: "LIN", kind: "sma", window: 5 });
+    // the SMA(5) of 100+i ending at day i is 100 + i − 2
+    expect(r.body.data).toEqual([100, 101, 102, 103, 104].map((k) => ({ date: DAYS[k], value: 100 + k - 2 })));
+  });
+
+  it("answers RSI, MACD, Bollinger and ATR shapes", async () => {
+    const rsi = await call(`/v1/assets/LIN/indicators?kind=rsi&start=${DAYS[200]}`, { token });
+    expect(rsi.body.window).toBe(14);
+    expect(rsi.body.data.every((p: { value: number }) => p.value === 100)).toBe(true); // never a loss
+    const macd = await call(`/v1/assets/LIN/indicators?kind=macd&start=${DAYS[250]}`, { token });
+    expect(macd.body.window).toBeNull();
+    expect(macd.body.data[0].value).toEqual({
+      macd: expect.any(Number),
+      signal: expect.any(Number),
+      histogram: expect.any(Number),
+    });
+    const boll = await call(`/v1/assets/LIN/indicators?kind=bollinger&window=5&start=${DAYS[10]}&end=${DAYS[10]}`, {
+      token,
+    });
+    // five consecutive integers: population σ = √2
+    expect(boll.body.data[0].value.upper - boll.body.data[0].value.middle).toBeCloseTo(2 * Math.SQRT2, 9);
+    const atr = await call(`/v1/assets/LIN/indicators?kind=atr&start=${DAYS[50]}&end=${DAYS[52]}`, { token });
+    expect(atr.body.data).toHaveLength(3);
+    expect(atr.body.data[0].value).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["kind=wave", 400],
+    ["kind=macd&window=5", 400],
+    ["kind=sma&window=0", 400],
+    ["kind=sma&window=abc", 400],
+    ["window=5", 400],
+    ["kind=sma&start=2024-02-01&end=2024-01-01", 400],
+    ["kind=sma&start=2024-13-01", 400],
+    ["kind=sma&colour=red", 400],
+  ])("?%s → %i", async (query, status) => {
+    const r = await call(`/v1/assets/LIN/indicators?${query}`, { token });
+    expect(r.status).toBe(status);
+    expect(r.body.code).toBe("validation_failed");
+  });
+
+  it("answers 404 for an unknown symbol and 401 without credentials", async () => {
+    expect((await call("/v1/assets/NOPE/indicators?kind=sma", { token })).status).toBe(404);
+    expect((await call("/v1/assets/LIN/indicators?kind=sma")).status).toBe(401);
+  });
+});
+
+describe("GET /v1/analytics/correlation", () => {
+  it("returns a symmetric matrix of daily-return correlations", async () => {
+    const r = await call(`/v1/analytics/correlation?symbols=LIN,DBL,INV&start=${DAYS[0]}&end=${LAST}`, { token });
+    expect(r.status).toBe(200);
+    expect(r.body.symbols).toEqual(["LIN", "DBL", "INV"]);
+    expect(r.body.matrix[0][0]).toBeCloseTo(1, 12);
+    expect(r.body.matrix[0][1]).toBeCloseTo(1, 9); // same returns
+    expect(r.body.matrix[0][2]).toBeLessThan(-0.99);
+    expect(r.body.matrix[2][0]).toBe(r.body.matrix[0][2]);
+    expect(r.body.observations[0][1]).toBe(299);
+  });
+
+  it.each([
+    ["symbols=LIN", 400],
+    ["symbols=LIN,LIN", 400],
+    [`symbols=${Array.from({ length: 51 }, (_, i) => `S${i}`).join(",")}`, 400],
+    ["symbols=LIN,ZZZ9", 422],
+    ["", 400],
+  ])("?%s → %i", async (query, status) => {
+    const r = await call(`/v1/analytics/correlation?${query}`, { token });
+    expect(r.status).toBe(status);
+    expect(r.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
+
+describe("GET /v1/assets/{symbol}/anomalies and /regime", () => {
+  it("flags the spike day with a score and a reason", async () => {
+    const r = await call(`/v1/assets/WIG/anomalies?start=${DAYS[0]}&end=${LAST}`, { token });
+    expect(r.status).toBe(200);
+    const spike = r.body.data.find(
+      (a: { date: string; kind: string }) => a.date === DAYS[SPIKE] && a.kind === "return",
+    );
+    expect(spike.score).toBeGreaterThan(3.5);
+    expect(spike.reason).toMatch(/robust σ above/);
+    expect(r.body.data.some((a: { kind: string }) => a.kind === "volume")).toBe(false);
+  });
+
+  it("labels a steady uptrend bull, with the inputs", async () => {
+    const r = await call("/v1/assets/LIN/regime", { token });
+    expect(r.status).toBe(200);
+    expect(r.body.end).toBe(LAST);
+    expect(r.body.data.length).toBeGreaterThan(50);
+    expect(new Set(r.body.data.map((d: { regime: string }) => d.regime))).toEqual(new Set(["bull"]));
+    expect(r.body.data[0].inputs).toMatchObject({
+      close: expect.any(Number),
+      sma: expect.any(Number),
+      sma_slope: expect.any(Number),
+    });
+    expect((await call("/v1/assets/NOPE/regime", { token })).status).toBe(404);
+    expect((await call("/v1/assets/LIN/regime?start=nope", { token })).status).toBe(400);
+  });
+});
