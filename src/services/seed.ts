@@ -1,11 +1,13 @@
 // Local-development seeding on an empty database: synthetic assets, 3+ years of bars, market caps, quotes,
 // the demo user and admin. It writes through the same bulk-upsert path the refresh pipeline uses.
+import { eq } from "drizzle-orm";
 import type { Config } from "../config";
 import { getDb } from "../db/client";
 import { newId } from "../db/ids";
-import { upsertBars, upsertMarketCaps, upsertQuotes, type BarRow } from "../db/price-store";
+import { type BarRow, upsertBars, upsertMarketCaps, upsertQuotes } from "../db/price-store";
 import { assets, users } from "../db/schema";
 import { SYNTHETIC_UNIVERSE, SyntheticProvider } from "../providers/synthetic";
+import { createDemoIndex } from "./index-builder";
 import { hashPassword } from "./passwords";
 
 export const DEMO_PASSWORD = "edgeindex-demo-pass";
@@ -88,7 +90,9 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   await upsertQuotes(
     env.DB,
     [...quotes].flatMap(([symbol, q]) =>
-      q.ok ? [{ assetId: idOf.get(symbol)!, price: q.value.price, previousClose: q.value.previous_close, ts: q.value.ts }] : [],
+      q.ok
+        ? [{ assetId: idOf.get(symbol)!, price: q.value.price, previousClose: q.value.previous_close, ts: q.value.ts }]
+        : [],
     ),
     provider.name,
   );
@@ -98,6 +102,8 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
     .insert(users)
     .values(DEMO_USERS.map((u) => ({ id: newId("usr"), email: u.email, name: u.name, role: u.role, passwordHash })))
     .onConflictDoNothing();
+  const demo = await db.select({ id: users.id }).from(users).where(eq(users.email, "demo@edgeindex.dev")).get();
+  if (demo) await createDemoIndex(env, demo.id);
 
   const report = { seeded: true, assets: symbols.length, bars, ms: Date.now() - started };
   console.log(JSON.stringify({ level: "info", msg: "seeded local database", ...report }));
