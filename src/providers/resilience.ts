@@ -96,9 +96,9 @@ export class ResilientCaller {
           await this.opts.gate?.breakerFailure(this.opts.breaker, this.now());
         }
         if (!err.retryable || attempt >= this.opts.maxRetries) throw err;
-        const wait = this.backoffMs(attempt, err.retryAfterSeconds);
-        if (wait > this.maxWaitMs) throw err;
-        await this.sleep(wait);
+        // Jitter is bounded by maxDelayMs; only a vendor-imposed wait can be too long to sit through.
+        if ((err.retryAfterSeconds ?? 0) * 1000 > this.maxWaitMs) throw err;
+        await this.sleep(this.backoffMs(attempt, err.retryAfterSeconds));
       }
     }
   }
