@@ -43,7 +43,11 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
       msg: "unhandled error",
       request_id: requestIdOf(c),
       path: c.req.path,
-      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      // Driver errors can embed whole SQL texts with parameters: keep the log line bounded.
+      error:
+        err instanceof Error
+          ? { name: err.name, message: err.message.slice(0, 2000), stack: err.stack?.slice(0, 4000) }
+          : String(err).slice(0, 2000),
     }),
   );
   return problemResponse(new ApiError("internal_error", "The server could not complete the request"), requestIdOf(c));

@@ -46,20 +46,22 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const db = getDb(env);
   const provider = new SyntheticProvider({ seed: cfg.SYNTHETIC_SEED, tickMs: cfg.SYNTHETIC_TICK_MS });
 
-  await db
-    .insert(assets)
-    .values(
-      SYNTHETIC_UNIVERSE.map((a) => ({
-        symbol: a.symbol,
-        name: a.name,
-        exchange: a.exchange,
-        assetClass: a.asset_class,
-        currency: a.currency,
-        sector: a.sector,
-        listedAt: a.listed_at,
-      })),
-    )
-    .onConflictDoNothing();
+  // 7 bound parameters per asset row: 12 rows per statement stays under D1's 100-parameter limit.
+  const universe = SYNTHETIC_UNIVERSE.map((a) => ({
+    symbol: a.symbol,
+    name: a.name,
+    exchange: a.exchange,
+    assetClass: a.asset_class,
+    currency: a.currency,
+    sector: a.sector,
+    listedAt: a.listed_at,
+  }));
+  const inserts = [];
+  for (let i = 0; i < universe.length; i += 12) {
+    inserts.push(db.insert(assets).values(universe.slice(i, i + 12)).onConflictDoNothing());
+  }
+  const [first, ...rest] = inserts;
+  if (first) await db.batch([first, ...rest]);
   const rows = await db.select({ id: assets.id, symbol: assets.symbol }).from(assets).all();
   const idOf = new Map(rows.map((r) => [r.symbol, r.id]));
 

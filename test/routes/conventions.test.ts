@@ -25,7 +25,7 @@ describe("conventions", () => {
   });
 
   it("sets security headers on every response", async () => {
-    for (const path of ["/health", "/v1/assets", "/nope"]) {
+    for (const path of ["/health", "/v1/assets", "/v1/nope"]) {
       const r = await call(path);
       expect(r.headers.get("strict-transport-security")).toContain("max-age=");
       expect(r.headers.get("x-content-type-options")).toBe("nosniff");
@@ -36,7 +36,8 @@ describe("conventions", () => {
   });
 
   it("answers unknown paths with problem+json 404 carrying the request id", async () => {
-    const r = await call("/v1/definitely-not-here", { headers: { "x-request-id": "trace-abcdef12" } });
+    const { token } = await userToken();
+    const r = await call("/v1/definitely-not-here", { token, headers: { "x-request-id": "trace-abcdef12" } });
     expect(r.status).toBe(404);
     expect(r.headers.get("content-type")).toBe("application/problem+json");
     expect(r.body).toMatchObject({ status: 404, code: "not_found", request_id: "trace-abcdef12", type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
