@@ -2,14 +2,11 @@
 // Shape: one bound parameter holding a JSON array of rows, expanded by json_each, so a statement carries
 // thousands of rows while staying far inside D1's 100-bound-parameter limit; chunks go in atomic batch() calls.
 
-export interface BarRow {
+import type { Bar } from "../providers/types";
+
+/** A provider bar bound to our asset id. */
+export interface BarRow extends Bar {
   assetId: number;
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
 }
 
 export interface UpsertStats {
