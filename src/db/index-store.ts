@@ -2,7 +2,7 @@
 // Writes use the price-store shape: one JSON parameter per statement expanded by json_each, so no
 // statement comes near D1's 100-bound-parameter limit; statements go in atomic batch() calls.
 import type { PriceHistory, PricePoint } from "../domain/price-matrix";
-import { readAdjustedCloses } from "./prices";
+import { readAdjustedSeries } from "./prices";
 
 export interface VersionRows {
   values: Array<{ date: string; value: number; daily_return: number | null }>;
@@ -127,11 +127,18 @@ const intern = (d: string) => {
   return s;
 };
 
-/**
- * Adjusted-close history per symbol, read 50 assets per query and turned into compact points at once,
- * so no more than one page of raw rows is alive at a time.
- */
-export async function readPriceHistory(
+/** Rows of one grouped series as ascending points (SQLite feeds json_group_array in the subquery's order; checked anyway). */
+function toPoints(dates: string[], closes: number[]): PricePoint[] {
+  const points = dates.map((d, i) => ({ date: intern(d), close: closes[i] as number }));
+  for (let i = 1; i < points.length; i++) {
+    if ((points[i] as PricePoint).date <= (points[i - 1] as PricePoint).date)
+      return points.sort((x, y) => (x.date < y.date ? -1 : 1));
+  }
+  return points;
+}
+
+/** Adjusted-close history of up to 50 assets (one query). */
+export async function readHistoryPage(
   db: D1Database,
   assets: ReadonlyArray<{ id: number; symbol: string }>,
   start: string,
@@ -140,13 +147,39 @@ export async function readPriceHistory(
   const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
   const out: Record<string, PricePoint[]> = {};
   for (const a of assets) out[a.symbol] = [];
-  for (let i = 0; i < assets.length; i += 50) {
-    const ids = assets.slice(i, i + 50).map((a) => a.id);
-    const rows = await readAdjustedCloses(db, ids, start, end);
-    for (const r of rows)
-      (out[symbolOf.get(r.asset_id) as string] as PricePoint[]).push({ date: intern(r.date), close: r.adj_close });
-  }
-  return out satisfies PriceHistory;
+  const series = await readAdjustedSeries(
+    db,
+    assets.map((a) => a.id),
+    start,
+    end,
+  );
+  for (const s of series) out[symbolOf.get(s.asset_id) as string] = toPoints(s.dates, s.closes);
+  return out;
+}
+
+/** Adjusted-close history per symbol, read 50 assets per query. */
+export async function readPriceHistory(
+  db: D1Database,
+  assets: ReadonlyArray<{ id: number; symbol: string }>,
+  start: string,
+  end: string,
+): Promise<PriceHistory> {
+  const out: Record<string, PricePoint[]> = {};
+  for (let i = 0; i < assets.length; i += 50)
+    Object.assign(out, await readHistoryPage(db, assets.slice(i, i + 50), start, end));
+  return out;
+}
+
+/** Every date on which any of the assets has a current bar in [start, end]: the union calendar of the engine. */
+export async function readCalendar(db: D1Database, assetIds: number[], start: string, end: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT DISTINCT date FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL
+       AND date >= ?2 AND date <= ?3 ORDER BY date`,
+    )
+    .bind(JSON.stringify(assetIds), start, end)
+    .all<{ date: string }>();
+  return results.map((r) => intern(r.date));
 }
 
 /** Market-cap observations per symbol, ascending, for market_cap weighting. */

@@ -60,7 +60,30 @@ export async function readAdjustedCloses(
       )
       .bind(ids, start, end)
       .all<{ asset_id: number; date: string; close: number; adj_close: number }>();
-    out.push(...results);
+    for (const r of results) out.push(r); // a spread of 100k+ rows overflows the call stack
   }
   return out;
+}
+
+/**
+ * Adjusted closes per asset as two parallel JSON arrays (dates, closes), ascending: one row per asset
+ * instead of one per bar, which is ~10× faster to move out of D1 for long histories. `assetIds` ≤ 50.
+ */
+export async function readAdjustedSeries(
+  db: D1Database,
+  assetIds: number[],
+  start: string,
+  end: string,
+): Promise<Array<{ asset_id: number; dates: string[]; closes: number[] }>> {
+  const { results } = await db
+    .prepare(
+      `SELECT asset_id, json_group_array(date) AS dates, json_group_array(adj_close) AS closes FROM (
+         SELECT p.asset_id, p.date, ${ADJ} AS adj_close FROM prices p
+         WHERE p.asset_id IN (SELECT value FROM json_each(?1)) AND p.superseded_at IS NULL AND p.date >= ?2 AND p.date <= ?3
+         ORDER BY p.asset_id, p.date)
+       GROUP BY asset_id`,
+    )
+    .bind(JSON.stringify(assetIds), start, end)
+    .all<{ asset_id: number; dates: string; closes: string }>();
+  return results.map((r) => ({ asset_id: r.asset_id, dates: JSON.parse(r.dates), closes: JSON.parse(r.closes) }));
 }

@@ -11,6 +11,7 @@ import { ApiError } from "../http/errors";
 import type { BuildMessage } from "../jobs/messages";
 import type { IndexDefinitionBody, StoredDefinition } from "../schemas/indexes";
 import { bumpVersion } from "./cache";
+import { computeIndexPaged } from "./index-inputs";
 import { enqueueJob, finishJob, markRunning } from "./jobs";
 
 export type IndexRow = typeof indexes.$inferSelect;
@@ -172,17 +173,23 @@ export async function computeDefinition(
   definition: StoredDefinition,
   end = "9999-12-31",
 ): Promise<{ ok: true; value: ComputedIndex } | { ok: false; reason: string; detail: string }> {
-  const { results: assets } = await db
-    .prepare(
-      "SELECT id, symbol FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1)) ORDER BY symbol",
-    )
-    .bind(JSON.stringify(definition.constituents))
-    .all<ResolvedAsset>();
+  const assets = await assetsOf(db, definition.constituents);
   const prices = await readPriceHistory(db, assets, daysBefore(definition.base_date, CARRY_IN_DAYS), end);
   const marketCaps = definition.weighting === "market_cap" ? await readMarketCaps(db, assets) : undefined;
   const outcome = computeIndex({ ...rulesOf(definition), constituents: definition.constituents, prices, marketCaps });
   if (!outcome.ok) return outcome;
   return { ok: true, value: { build: outcome.value, assets, prices } };
+}
+
+/** The definition's constituents that are still active assets (a deleted one simply has no history). */
+async function assetsOf(db: D1Database, symbols: readonly string[]): Promise<ResolvedAsset[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT id, symbol FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1)) ORDER BY symbol",
+    )
+    .bind(JSON.stringify(symbols))
+    .all<ResolvedAsset>();
+  return results;
 }
 
 export interface BuildStats {
@@ -193,6 +200,7 @@ export interface BuildStats {
   statements?: number;
   ms: number;
   reason?: string;
+  phases_ms?: Record<string, number>;
 }
 
 type EventSink = (
@@ -234,7 +242,15 @@ export async function handleBuild(
 
   const builtAt = nowIso(); // inputs changed after this instant trigger the next nightly rebuild
   const definition = row.definition as StoredDefinition;
-  const computed = await computeDefinition(env.DB, definition);
+  const computeStarted = Date.now();
+  const assets = await assetsOf(env.DB, definition.constituents);
+  const computed = await computeIndexPaged(env.DB, rulesOf(definition), {
+    constituents: definition.constituents,
+    assets,
+    historyStart: daysBefore(definition.base_date, CARRY_IN_DAYS),
+    end: "9999-12-31",
+  });
+  const computeMs = Date.now() - computeStarted;
   if (!computed.ok) {
     await markVersionFailed(env.DB, row.id, msg.version, computed.detail);
     await bumpVersion(env.CACHE, `index:${row.id}`);
@@ -244,11 +260,12 @@ export async function handleBuild(
     });
     return done({ outcome: "failed", reason: computed.detail }, "failed");
   }
-  const { build, assets } = computed.value;
+  const build = computed.value;
   const idOf = new Map(assets.map((a) => [a.symbol, a.id]));
   const first = build.levels[0]?.date ?? definition.base_date;
   const last = build.levels[build.levels.length - 1]?.date ?? today();
   const benchmark = await resolveBenchmark(env.DB, getConfig(env), definition.benchmark, { start: first, end: last });
+  const writeStarted = Date.now();
   const written = await writeVersion(
     env.DB,
     row.id,
@@ -274,6 +291,7 @@ export async function handleBuild(
     days: build.levels.length,
     rebalances: build.rebalances.length,
     statements: written.statements,
+    phases_ms: { read_and_compute: computeMs, write: Date.now() - writeStarted },
   });
 }
 

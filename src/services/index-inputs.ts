@@ -1,0 +1,76 @@
+// Assembles an index's price matrix 50 assets at a time, so a 500-name, 10-year build never holds
+// every bar as an object: only one page of points lives at once, the rest is one Float64Array.
+import { readCalendar, readHistoryPage, readMarketCaps } from "../db/index-store";
+import {
+  computeIndexFromMatrix,
+  type ImpliedShares,
+  type IndexBuild,
+  type IndexRules,
+  impliedSharesSchedule,
+  indexRulesProblem,
+} from "../domain/index-levels";
+import { buildPriceMatrix, type PriceMatrix } from "../domain/price-matrix";
+
+const PAGE = 50;
+/** A series holding every calendar date, added to each page so the page's matrix has the whole index calendar. */
+const CALENDAR = "\u0000calendar";
+
+export interface MatrixInputs {
+  constituents: readonly string[];
+  assets: ReadonlyArray<{ id: number; symbol: string }>;
+  /** Price history from here carries into the base date. */
+  historyStart: string;
+  end: string;
+}
+
+/**
+ * The same result as `computeIndex` on the full history: each page is aligned by the domain's own
+ * `buildPriceMatrix` on the full calendar (the union of every constituent's dates, read from D1 first),
+ * and its columns are copied into the index-wide matrix.
+ */
+export async function computeIndexPaged(
+  db: D1Database,
+  rules: IndexRules,
+  inputs: MatrixInputs,
+): Promise<{ ok: true; value: IndexBuild } | { ok: false; reason: string; detail: string }> {
+  const problem = indexRulesProblem(inputs.constituents, rules);
+  if (problem) return { ok: false, reason: problem.reason, detail: problem.detail };
+  const { constituents, assets } = inputs;
+  const n = constituents.length;
+  const column = new Map(constituents.map((s, i) => [s, i]));
+  const dates = await readCalendar(
+    db,
+    assets.map((a) => a.id),
+    rules.baseDate,
+    inputs.end,
+  );
+  const days = dates.length;
+  const closes = new Float64Array(n * days).fill(Number.NaN);
+  const firstDay = new Int32Array(n).fill(-1);
+  const lastDay = new Int32Array(n).fill(-1);
+  const marketCap = rules.weighting === "market_cap";
+  const impliedShares: (ImpliedShares[] | null)[] = new Array(n).fill(null);
+  const calendarSeries = dates.map((date) => ({ date, close: 1 }));
+
+  for (let i = 0; i < assets.length; i += PAGE) {
+    const page = assets.slice(i, i + PAGE);
+    const history = await readHistoryPage(db, page, inputs.historyStart, inputs.end);
+    const caps = marketCap ? await readMarketCaps(db, page) : {};
+    const symbols = page.map((a) => a.symbol);
+    const part = buildPriceMatrix({ ...history, [CALENDAR]: calendarSeries }, [...symbols, CALENDAR], {
+      start: rules.baseDate,
+      end: inputs.end,
+    });
+    if (part.dates.length !== days) throw new Error("page calendar differs from the index calendar");
+    const k = symbols.length + 1;
+    symbols.forEach((symbol, j) => {
+      const s = column.get(symbol) as number;
+      for (let t = 0; t < days; t++) closes[t * n + s] = part.closes[t * k + j] as number;
+      firstDay[s] = part.firstDay[j] as number;
+      lastDay[s] = part.lastDay[j] as number;
+      if (marketCap) impliedShares[s] = impliedSharesSchedule(caps[symbol], history[symbol]);
+    });
+  }
+  const matrix: PriceMatrix = { dates, symbols: [...constituents], closes, firstDay, lastDay };
+  return computeIndexFromMatrix({ ...rules, matrix, impliedShares: marketCap ? impliedShares : undefined });
+}
