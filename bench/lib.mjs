@@ -8,9 +8,23 @@ import { join } from "node:path";
 export async function startDev({ port, vars = {}, seed = false } = {}) {
   const persist = mkdtempSync(join(tmpdir(), "edgeindex-bench-"));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
-  const migrate = spawn("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { env, stdio: "ignore" });
+  const migrate = spawn("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    env,
+    stdio: "ignore",
+  });
   await new Promise((r) => migrate.on("exit", r));
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "error"];
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    persist,
+    "--log-level",
+    "error",
+  ];
   const allVars = { ENVIRONMENT: "development", SEED_ON_EMPTY: String(seed), LOG_LEVEL: "silent", ...vars };
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
@@ -46,7 +60,14 @@ export function percentile(sorted, p) {
 export function summarize(samplesMs) {
   const s = [...samplesMs].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-  return { n: s.length, mean, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] };
+  return {
+    n: s.length,
+    mean,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s[s.length - 1],
+  };
 }
 
 export const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");

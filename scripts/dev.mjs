@@ -13,7 +13,10 @@ if (!existsSync(".dev.vars")) {
 const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...process.argv.slice(2)], { stdio: "inherit", env });
+const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...process.argv.slice(2)], {
+  stdio: "inherit",
+  env,
+});
 
 // Warm the server once it listens: the first /v1 request seeds an empty database; doing it here means
 // the first real request is fast and the seed summary appears in this terminal.
@@ -30,7 +33,9 @@ const base = `http://127.0.0.1:${port}`;
           body: JSON.stringify({ email: "demo@edgeindex.dev", password: "edgeindex-demo-pass" }),
         });
         await ready.body?.cancel();
-        console.log(`[dev] edgeindex is ready on ${base} (docs: ${base}/docs, demo: demo@edgeindex.dev / edgeindex-demo-pass)`);
+        console.log(
+          `[dev] edgeindex is ready on ${base} (docs: ${base}/docs, demo: demo@edgeindex.dev / edgeindex-demo-pass)`,
+        );
         return;
       }
       await res.body?.cancel();

@@ -8,7 +8,15 @@ const lock = JSON.parse(readFileSync(path, "utf8"));
 const packages = lock.packages;
 
 function platformOf(name) {
-  const os = /darwin/.test(name) ? "darwin" : /win32|windows/.test(name) ? "win32" : /android/.test(name) ? "android" : /linux/.test(name) ? "linux" : null;
+  const os = /darwin/.test(name)
+    ? "darwin"
+    : /win32|windows/.test(name)
+      ? "win32"
+      : /android/.test(name)
+        ? "android"
+        : /linux/.test(name)
+          ? "linux"
+          : null;
   const cpu = /arm64/.test(name) ? "arm64" : /x64|-64$/.test(name) ? "x64" : null;
   const libc = /musl/.test(name) ? "musl" : null;
   return { os, cpu, libc };
@@ -35,6 +43,8 @@ for (const [key, meta] of Object.entries(packages)) {
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))),
+);
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`added ${added} platform-specific optional entries`);

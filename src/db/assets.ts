@@ -5,7 +5,9 @@ import { assets } from "./schema";
 
 export type AssetRow = typeof assets.$inferSelect;
 
-const latestMarketCap = sql<number | null>`(SELECT mc.market_cap FROM market_caps mc WHERE mc.asset_id = ${assets.id} ORDER BY mc.date DESC LIMIT 1)`;
+const latestMarketCap = sql<
+  number | null
+>`(SELECT mc.market_cap FROM market_caps mc WHERE mc.asset_id = ${assets.id} ORDER BY mc.date DESC LIMIT 1)`;
 
 export const assetColumns = {
   id: assets.id,
@@ -76,7 +78,10 @@ export async function listAssets(db: Db, f: AssetFilter) {
     .all();
 }
 
-export async function activeAssetIds(db: Db, symbols?: string[]): Promise<Array<{ id: number; symbol: string; listedAt: string | null }>> {
+export async function activeAssetIds(
+  db: Db,
+  symbols?: string[],
+): Promise<Array<{ id: number; symbol: string; listedAt: string | null }>> {
   const rows = await db
     .select({ id: assets.id, symbol: assets.symbol, listedAt: assets.listedAt })
     .from(assets)
@@ -87,4 +92,3 @@ export async function activeAssetIds(db: Db, symbols?: string[]): Promise<Array<
   const wanted = new Set(symbols);
   return rows.filter((r) => wanted.has(r.symbol));
 }
-

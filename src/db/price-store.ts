@@ -56,7 +56,12 @@ function chunk<T>(items: T[], size: number): T[][] {
  * Writes bars so that re-running with the same input changes nothing, a changed day becomes a new
  * revision, and nothing is ever deleted.
  */
-export async function upsertBars(db: D1Database, rows: BarRow[], source: string, recordedAt: string): Promise<UpsertStats> {
+export async function upsertBars(
+  db: D1Database,
+  rows: BarRow[],
+  source: string,
+  recordedAt: string,
+): Promise<UpsertStats> {
   const unique = dedupe(rows);
   const statements: D1PreparedStatement[] = [];
   for (const part of chunk(unique, ROWS_PER_STATEMENT)) {

@@ -26,7 +26,10 @@ export function limitBody(): MiddlewareHandler<AppEnv> {
     bodyLimit({
       maxSize: c.get("config").BODY_LIMIT_BYTES,
       onError: () => {
-        throw new ApiError("payload_too_large", `Request bodies are limited to ${c.get("config").BODY_LIMIT_BYTES} bytes`);
+        throw new ApiError(
+          "payload_too_large",
+          `Request bodies are limited to ${c.get("config").BODY_LIMIT_BYTES} bytes`,
+        );
       },
     })(c, next);
 }

@@ -17,7 +17,11 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 function fromB64url(s: string): Uint8Array {
   const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
@@ -28,12 +32,15 @@ export type CursorScope = string;
 
 export async function encodeCursor(secret: string, scope: CursorScope, position: unknown): Promise<string> {
   const payload = enc.encode(JSON.stringify(position));
-  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), concat(enc.encode(scope), payload)));
+  const sig = new Uint8Array(
+    await crypto.subtle.sign("HMAC", await hmacKey(secret), concat(enc.encode(scope), payload)),
+  );
   return `${b64url(payload)}.${b64url(sig.slice(0, 16))}`;
 }
 
 export async function decodeCursor<T>(secret: string, scope: CursorScope, cursor: string): Promise<T> {
-  const bad = () => new ApiError("invalid_cursor", "The cursor is malformed, was tampered with, or belongs to another query");
+  const bad = () =>
+    new ApiError("invalid_cursor", "The cursor is malformed, was tampered with, or belongs to another query");
   if (cursor.length > 1024 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
   const [p, s] = cursor.split(".") as [string, string];
   let payload: Uint8Array;
@@ -44,7 +51,9 @@ export async function decodeCursor<T>(secret: string, scope: CursorScope, cursor
   } catch {
     throw bad();
   }
-  const full = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), concat(enc.encode(scope), payload)));
+  const full = new Uint8Array(
+    await crypto.subtle.sign("HMAC", await hmacKey(secret), concat(enc.encode(scope), payload)),
+  );
   if (sig.length !== 16 || !timingSafeEqual(sig, full.slice(0, 16))) throw bad();
   try {
     return JSON.parse(new TextDecoder().decode(payload)) as T;

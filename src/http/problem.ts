@@ -3,8 +3,8 @@ import type { Hook } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { ApiError, type FieldError, problemResponse } from "./errors";
 import type { AppEnv } from "./context";
+import { ApiError, type FieldError, problemResponse } from "./errors";
 
 export function zodFieldErrors(error: ZodError): FieldError[] {
   return error.issues.map((issue) => ({
@@ -14,7 +14,7 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
 }
 
 /** The validation hook for every @hono/zod-openapi route: 400 validation_failed with each field's message. */
-export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) {
     const where = (result as { target?: string }).target ?? "request";
     throw ApiError.validation(`The ${where} is invalid`, zodFieldErrors(result.error));

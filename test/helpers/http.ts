@@ -1,9 +1,10 @@
 // Calls the real Worker (workerd) and reads problem+json answers; every body is consumed.
-import { exports } from "cloudflare:workers";
+
 import { env } from "cloudflare:test";
-import { signAccessToken } from "../../src/services/tokens";
+import { exports } from "cloudflare:workers";
 import { getConfig } from "../../src/config";
 import { newId } from "../../src/db/ids";
+import { signAccessToken } from "../../src/services/tokens";
 
 export const BASE = "http://edgeindex.test";
 
@@ -14,7 +15,10 @@ export interface CallResult<T = unknown> {
   text: string;
 }
 
-export async function call<T = any>(path: string, init: RequestInit & { token?: string; json?: unknown } = {}): Promise<CallResult<T>> {
+export async function call<T = any>(
+  path: string,
+  init: RequestInit & { token?: string; json?: unknown } = {},
+): Promise<CallResult<T>> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   let body = init.body;
@@ -36,7 +40,9 @@ export async function call<T = any>(path: string, init: RequestInit & { token?: 
 /** Creates a user row directly (no PBKDF2 cost) and returns a valid access token for it. */
 export async function userToken(role: "user" | "admin" = "user", email = `${newId("usr")}@example.com`) {
   const id = newId("usr");
-  await env.DB.prepare("INSERT INTO users (id, email, password_hash, role) VALUES (?, ?, 'x', ?)").bind(id, email.toLowerCase(), role).run();
+  await env.DB.prepare("INSERT INTO users (id, email, password_hash, role) VALUES (?, ?, 'x', ?)")
+    .bind(id, email.toLowerCase(), role)
+    .run();
   const { token } = await signAccessToken(getConfig(env), { id, role });
   return { id, token, email };
 }

@@ -35,7 +35,12 @@ export async function insertAssets(list: TestAsset[]): Promise<Map<string, numbe
 }
 
 /** Closes follow `closeOf(i)`; open/high/low bracket it so every bar is valid. */
-export async function insertBars(assetId: number, dates: string[], closeOf: (i: number) => number, recordedAt = "2024-01-01T00:00:00.000Z") {
+export async function insertBars(
+  assetId: number,
+  dates: string[],
+  closeOf: (i: number) => number,
+  recordedAt = "2024-01-01T00:00:00.000Z",
+) {
   const rows = dates.map((date, i) => {
     const close = closeOf(i);
     return { assetId, date, open: close, high: close * 1.01, low: close * 0.99, close, volume: 1000 + i };
@@ -43,7 +48,12 @@ export async function insertBars(assetId: number, dates: string[], closeOf: (i: 
   return upsertBars(env.DB, rows, "test", recordedAt);
 }
 
-export async function insertQuote(assetId: number, price: number, previousClose: number, ts = new Date().toISOString()) {
+export async function insertQuote(
+  assetId: number,
+  price: number,
+  previousClose: number,
+  ts = new Date().toISOString(),
+) {
   await upsertQuotes(env.DB, [{ assetId, price, previousClose, ts }], "test");
 }
 

@@ -68,7 +68,13 @@ describe("GET /v1/assets", () => {
     const cursor: string = first.body.next_cursor;
     const [payload, sig] = cursor.split(".");
     const forged = btoa(JSON.stringify({ s: "T040" })).replace(/=+$/, "");
-    for (const bad of [`${forged}.${sig}`, `${payload}.${sig!.slice(0, -2)}AA`, "garbage", "a.b.c", "%27%20OR%201%3D1--"]) {
+    for (const bad of [
+      `${forged}.${sig}`,
+      `${payload}.${sig!.slice(0, -2)}AA`,
+      "garbage",
+      "a.b.c",
+      "%27%20OR%201%3D1--",
+    ]) {
       const r = await call(`/v1/assets?limit=5&cursor=${bad}`, { token: user });
       expect(r.status, bad).toBe(400);
       expect(r.body.code).toBe("invalid_cursor");
@@ -143,14 +149,23 @@ describe("admin asset management", () => {
     ["empty body object", "{}", 400],
   ])("refuses %s with validation_failed and writes nothing", async (_name, body, status) => {
     const before = await rowCount("assets");
-    const r = await call("/v1/assets", { method: "POST", token: admin, body, headers: { "content-type": "application/json" } });
+    const r = await call("/v1/assets", {
+      method: "POST",
+      token: admin,
+      body,
+      headers: { "content-type": "application/json" },
+    });
     expect(r.status).toBe(status);
     expect(r.body.code).toBe("validation_failed");
     expect(await rowCount("assets")).toBe(before);
   });
 
   it("patches fields and refuses an empty or unknown patch", async () => {
-    const r = await call("/v1/assets/T003", { method: "PATCH", token: admin, json: { sector: "Utilities", delisted_at: "2025-01-02" } });
+    const r = await call("/v1/assets/T003", {
+      method: "PATCH",
+      token: admin,
+      json: { sector: "Utilities", delisted_at: "2025-01-02" },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ sector: "Utilities", delisted_at: "2025-01-02" });
     expect((await call("/v1/assets/T003", { method: "PATCH", token: admin, json: {} })).status).toBe(400);
@@ -159,12 +174,16 @@ describe("admin asset management", () => {
   });
 
   it("soft-deletes: the asset disappears, its price history stays", async () => {
-    const bars = await env.DB.prepare("SELECT COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'T002'").first<{ n: number }>();
+    const bars = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'T002'",
+    ).first<{ n: number }>();
     expect(bars?.n).toBe(5);
     const r = await call("/v1/assets/T002", { method: "DELETE", token: admin });
     expect(r.status).toBe(204);
     expect((await call("/v1/assets/T002", { token: user })).status).toBe(404);
-    const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'T002' AND a.deleted_at IS NOT NULL").first<{ n: number }>();
+    const after = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'T002' AND a.deleted_at IS NOT NULL",
+    ).first<{ n: number }>();
     expect(after?.n).toBe(5);
     expect((await call("/v1/assets/T002", { method: "DELETE", token: admin })).status).toBe(404);
   });

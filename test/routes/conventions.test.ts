@@ -40,7 +40,14 @@ describe("conventions", () => {
     const r = await call("/v1/definitely-not-here", { token, headers: { "x-request-id": "trace-abcdef12" } });
     expect(r.status).toBe(404);
     expect(r.headers.get("content-type")).toBe("application/problem+json");
-    expect(r.body).toMatchObject({ status: 404, code: "not_found", request_id: "trace-abcdef12", type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(r.body).toMatchObject({
+      status: 404,
+      code: "not_found",
+      request_id: "trace-abcdef12",
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
   });
 
   it("answers a known path with a wrong method with 405 and Allow", async () => {
@@ -52,16 +59,27 @@ describe("conventions", () => {
   });
 
   it("refuses non-JSON bodies with 415 and oversized bodies with 413", async () => {
-    const text = await call("/v1/auth/login", { method: "POST", body: "email=a", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const text = await call("/v1/auth/login", {
+      method: "POST",
+      body: "email=a",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(text.status).toBe(415);
     expect(text.body.code).toBe("unsupported_media_type");
-    const huge = await call("/v1/auth/login", { method: "POST", json: { email: "a@b.co", password: "x".repeat(1_100_000) } });
+    const huge = await call("/v1/auth/login", {
+      method: "POST",
+      json: { email: "a@b.co", password: "x".repeat(1_100_000) },
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.code).toBe("payload_too_large");
   });
 
   it("answers malformed JSON with 400 validation_failed", async () => {
-    const r = await call("/v1/auth/login", { method: "POST", body: '{"email": ', headers: { "content-type": "application/json" } });
+    const r = await call("/v1/auth/login", {
+      method: "POST",
+      body: '{"email": ',
+      headers: { "content-type": "application/json" },
+    });
     expect(r.status).toBe(400);
     expect(r.body.code).toBe("validation_failed");
   });
@@ -77,7 +95,14 @@ describe("conventions", () => {
     const doc = await call("/openapi.json");
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe("3.1.0");
-    for (const path of ["/v1/assets", "/v1/assets/{symbol}", "/v1/assets/{symbol}/prices", "/v1/quotes", "/v1/auth/login", "/v1/me"]) {
+    for (const path of [
+      "/v1/assets",
+      "/v1/assets/{symbol}",
+      "/v1/assets/{symbol}/prices",
+      "/v1/quotes",
+      "/v1/auth/login",
+      "/v1/me",
+    ]) {
       expect(doc.body.paths[path], path).toBeDefined();
     }
     const docs = await call("/docs");

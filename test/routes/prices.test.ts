@@ -31,7 +31,15 @@ describe("GET /v1/assets/{symbol}/prices", () => {
     } while (cursor);
     expect(seen).toEqual(DATES);
     const first = await call("/v1/assets/AAA/prices?limit=1", { token });
-    expect(first.body.data[0]).toEqual({ date: DATES[0], open: 100, high: 101, low: 99, close: 100, adj_close: 100, volume: 1000 });
+    expect(first.body.data[0]).toEqual({
+      date: DATES[0],
+      open: 100,
+      high: 101,
+      low: 99,
+      close: 100,
+      adj_close: 100,
+      volume: 1000,
+    });
   });
 
   it("filters by start/end and orders descending", async () => {
@@ -42,7 +50,9 @@ describe("GET /v1/assets/{symbol}/prices", () => {
 
   it("derives adj_close from the adjustment-factor table without touching raw bars", async () => {
     // a 2-for-1 split on DATES[10]: bars before it are halved in adj_close only
-    await env.DB.prepare("INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor) VALUES (?, '1900-01-01', ?, 0.5)")
+    await env.DB.prepare(
+      "INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor) VALUES (?, '1900-01-01', ?, 0.5)",
+    )
       .bind(ids.get("AAA"), DATES[10])
       .run();
     const r = await call(`/v1/assets/AAA/prices?start=${DATES[9]}&end=${DATES[10]}`, { token });
@@ -56,9 +66,17 @@ describe("GET /v1/assets/{symbol}/prices", () => {
   it("answers as_of with the values known at that instant, and the latest revision by default", async () => {
     const asset = ids.get("BBB")!;
     const day = { assetId: asset, date: "2024-03-01", open: 10, high: 11, low: 9, close: 10, volume: 5 };
-    expect(await upsertBars(env.DB, [day], "test", "2024-03-01T22:00:00.000Z")).toEqual({ rows_inserted: 1, rows_revised: 0, rows_unchanged: 0 });
+    expect(await upsertBars(env.DB, [day], "test", "2024-03-01T22:00:00.000Z")).toEqual({
+      rows_inserted: 1,
+      rows_revised: 0,
+      rows_unchanged: 0,
+    });
     // the same value again changes nothing
-    expect(await upsertBars(env.DB, [day], "test", "2024-03-02T22:00:00.000Z")).toEqual({ rows_inserted: 0, rows_revised: 0, rows_unchanged: 1 });
+    expect(await upsertBars(env.DB, [day], "test", "2024-03-02T22:00:00.000Z")).toEqual({
+      rows_inserted: 0,
+      rows_revised: 0,
+      rows_unchanged: 1,
+    });
     // a corrected close becomes a new revision
     expect(await upsertBars(env.DB, [{ ...day, close: 10.5 }], "test", "2024-03-03T22:00:00.000Z")).toEqual({
       rows_inserted: 0,
@@ -71,7 +89,9 @@ describe("GET /v1/assets/{symbol}/prices", () => {
     expect(then.body.data.map((b: { close: number }) => b.close)).toEqual([10]);
     const before = await call("/v1/assets/BBB/prices?as_of=2024-03-01T00:00:00Z", { token });
     expect(before.body.data).toEqual([]);
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM prices WHERE asset_id = ?").bind(asset).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM prices WHERE asset_id = ?")
+      .bind(asset)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(2);
   });
 
@@ -111,7 +131,14 @@ describe("GET /v1/quotes", () => {
     const r = await call("/v1/quotes?symbols=AAA,bbb,NOPE", { token });
     expect(r.status).toBe(200);
     expect(r.body.data).toEqual([
-      { symbol: "AAA", price: 131, change: 2, change_pct: expect.closeTo((2 / 129) * 100, 4), ts: "2024-02-12T15:00:00.000Z", source: "test" },
+      {
+        symbol: "AAA",
+        price: 131,
+        change: 2,
+        change_pct: expect.closeTo((2 / 129) * 100, 4),
+        ts: "2024-02-12T15:00:00.000Z",
+        source: "test",
+      },
     ]);
     expect(r.body.missing).toEqual(["BBB", "NOPE"]);
   });
