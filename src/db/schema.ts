@@ -246,6 +246,8 @@ export const orders = sqliteTable(
     avgFillPrice: real("avg_fill_price"),
     filledAt: text("filled_at"),
     canceledAt: text("canceled_at"),
+    /** When an open `day` order lapses (its session's close); null for gtc. */
+    expiresAt: text("expires_at"),
     ...audit,
     ...softDelete,
   },

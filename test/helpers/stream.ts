@@ -45,7 +45,9 @@ function wrap(ws: WebSocket): StreamClient {
       throw new Error("socket did not close");
     },
   };
-  ws.addEventListener("message", (e) => client.frames.push(JSON.parse(e.data as string)));
+  ws.addEventListener("message", (e) => {
+    client.frames.push(JSON.parse(e.data as string));
+  });
   ws.addEventListener("close", (e) => {
     client.closed = { code: e.code, reason: e.reason };
   });

@@ -1,0 +1,137 @@
+// Paper trading, alerts and webhook request/response schemas, shared by validation and the OpenAPI document.
+import { z } from "@hono/zod-openapi";
+import { cursorParam, fieldsParam, instant, limitParam, listOf, symbolParam } from "./common";
+
+/** No sane paper order is larger; keeps notional arithmetic far inside exact integer range. */
+export const MAX_ORDER_QTY = 1_000_000;
+const MAX_PRICE = 10_000_000;
+
+const price = z.number().positive().max(MAX_PRICE).finite();
+
+export const OrderBody = z
+  .strictObject({
+    symbol: symbolParam,
+    side: z.enum(["buy", "sell"]),
+    qty: z.number().positive().max(MAX_ORDER_QTY).finite().openapi({ example: 10 }),
+    type: z.enum(["market", "limit"]),
+    limit_price: price.optional(),
+    time_in_force: z.enum(["day", "gtc"]).default("day"),
+  })
+  .superRefine((o, ctx) => {
+    if (o.type === "limit" && o.limit_price === undefined) {
+      ctx.addIssue({ code: "custom", path: ["limit_price"], message: "a limit order needs limit_price" });
+    }
+    if (o.type === "market" && o.limit_price !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["limit_price"], message: "a market order takes no limit_price" });
+    }
+  })
+  .openapi("OrderRequest");
+
+export const OrderStatus = z.enum(["open", "filled", "canceled", "expired", "rejected"]);
+
+export const Order = z
+  .object({
+    id: z.string().openapi({ example: "ord_3xY..." }),
+    symbol: z.string(),
+    side: z.enum(["buy", "sell"]),
+    qty: z.number(),
+    type: z.enum(["market", "limit"]),
+    limit_price: z.number().nullable(),
+    time_in_force: z.enum(["day", "gtc"]),
+    status: OrderStatus,
+    filled_qty: z.number(),
+    avg_fill_price: z.number().nullable(),
+    filled_at: instant.nullable(),
+    canceled_at: instant.nullable(),
+    expires_at: instant.nullable(),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .openapi("Order");
+
+export const OrderList = listOf(Order).openapi("OrderList");
+export const OrderListQuery = z.strictObject({
+  status: OrderStatus.optional(),
+  limit: limitParam(100),
+  cursor: cursorParam,
+  fields: fieldsParam,
+});
+export const OrderIdPath = z.object({ id: z.string().min(1).max(64).openapi({ example: "ord_3xY..." }) });
+
+export const Portfolio = z
+  .object({
+    cash: z.number(),
+    equity: z.number(),
+    positions: z.array(
+      z.object({
+        symbol: z.string(),
+        qty: z.number(),
+        avg_cost: z.number(),
+        last_price: z.number().nullable(),
+        market_value: z.number(),
+        unrealized_pnl: z.number(),
+      }),
+    ),
+    realized_pnl: z.number(),
+  })
+  .openapi("Portfolio");
+
+export const AlertBody = z
+  .strictObject({ symbol: symbolParam, condition: z.enum(["above", "below"]), price })
+  .openapi("AlertRequest");
+
+export const Alert = z
+  .object({
+    id: z.string(),
+    symbol: z.string(),
+    condition: z.enum(["above", "below"]),
+    price: z.number(),
+    status: z.enum(["active", "triggered"]),
+    triggered_at: instant.nullable(),
+    triggered_price: z.number().nullable(),
+    created_at: instant,
+  })
+  .openapi("Alert");
+export const AlertList = listOf(Alert).openapi("AlertList");
+export const IdPath = z.object({ id: z.string().min(1).max(64) });
+export const PageQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
+
+export const WEBHOOK_EVENTS = [
+  "index.ready",
+  "index.failed",
+  "refresh.completed",
+  "refresh.failed",
+  "order.filled",
+  "alert.triggered",
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export const WebhookBody = z
+  .strictObject({
+    url: z.string().min(1).max(2048).openapi({ example: "https://example.com/hooks/edgeindex" }),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
+  })
+  .openapi("WebhookRequest");
+
+export const Webhook = z
+  .object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)), created_at: instant })
+  .openapi("Webhook");
+export const WebhookCreated = Webhook.extend({
+  secret: z.string().openapi({ description: "Signing secret, shown only in this response" }),
+}).openapi("WebhookCreated");
+export const WebhookList = listOf(Webhook).openapi("WebhookList");
+
+export const Delivery = z
+  .object({
+    id: z.number().int(),
+    event_id: z.string(),
+    event: z.string(),
+    attempt: z.number().int(),
+    status_code: z.number().int().nullable(),
+    error: z.string().nullable(),
+    next_retry_at: instant.nullable(),
+    delivered_at: instant.nullable(),
+    created_at: instant,
+  })
+  .openapi("WebhookDelivery");
+export const DeliveryList = listOf(Delivery).openapi("WebhookDeliveryList");
