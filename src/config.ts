@@ -32,6 +32,8 @@ export const configSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: int(1, 1e6).default(600),
   RATE_LIMIT_KEY_PER_MINUTE: int(1, 1e6).default(1200),
   RATE_LIMIT_ADMIN_PER_MINUTE: int(1, 1e6).default(3000),
+  // Off only to measure the limiter's own cost (bench/rate-limit.mjs); production keeps it on.
+  RATE_LIMIT_ENABLED: bool.default(true),
   LOGIN_FAILURES_PER_WINDOW: int(1, 1000).default(10),
   LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86400).default(900),
   CACHE_TTL_SECONDS: int(60, 86400 * 30).default(300),

@@ -61,6 +61,32 @@ export class RateLimiter extends DurableObject<Env> {
     this.ctx.storage.kv.delete(`bucket:${name}`);
   }
 
+  /** Gives back tokens taken up front for work that turned out not to count (a login that succeeded). */
+  refund(bucket: NamedBucket, cost = 1, now = Date.now()): void {
+    const state = refill(bucket, this.ctx.storage.kv.get<BucketState>(`bucket:${bucket.name}`), now);
+    this.ctx.storage.kv.put(`bucket:${bucket.name}`, {
+      tokens: Math.min(bucket.capacity, state.tokens + cost),
+      updatedAt: now,
+    });
+  }
+
+  /**
+   * True the first time `token` is seen within `ttlSeconds`, false on every later call (replayed signatures).
+   * Expired entries are swept at most once a minute, so storage stays bounded by the traffic of one window.
+   */
+  claimOnce(token: string, ttlSeconds: number, now = Date.now()): boolean {
+    const kv = this.ctx.storage.kv;
+    const key = `seen:${token}`;
+    const until = kv.get<number>(key);
+    if (until !== undefined && until > now) return false;
+    kv.put(key, now + ttlSeconds * 1000);
+    if ((kv.get<number>("seen-swept") ?? 0) + 60_000 <= now) {
+      for (const [k, v] of kv.list<number>({ prefix: "seen:" })) if (v <= now) kv.delete(k);
+      kv.put("seen-swept", now);
+    }
+    return true;
+  }
+
   breakerAdmit(rule: BreakerRule, now = Date.now()): { allowed: boolean; state: BreakerState } {
     const result = admit(this.breaker(), rule, now);
     this.ctx.storage.kv.put("breaker", result.state);

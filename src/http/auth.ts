@@ -1,44 +1,148 @@
-// Authentication (Bearer JWT) and the declarative guards routes use: requireScope / requireAdmin.
+// Who is calling (Bearer JWT or X-API-Key, signed when the key demands it), the /v1 gate, and the guards routes declare.
 import { and, eq, isNull } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getDb } from "../db/client";
 import { users } from "../db/schema";
+import {
+  checkSignature,
+  findKeyIdentity,
+  ROLE_SCOPES,
+  SIGNATURE_REPLAY_WINDOW_SECONDS,
+  touchKey,
+} from "../services/api-keys";
 import { verifyAccessToken } from "../services/tokens";
-import type { AppEnv, Principal } from "./context";
+import type { AppEnv, Identity, Principal } from "./context";
 import { ApiError } from "./errors";
 
 const unauthorized = (detail = "A valid access token or API key is required") =>
   new ApiError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer realm="edgeindex"' } });
 
-const ROLE_SCOPES: Record<Principal["role"], Principal["scopes"]> = {
-  admin: ["read", "trade", "admin"],
-  user: ["read", "trade"],
-};
+/** The only /v1 routes reachable without a credential; the stream authenticates with its first message. */
+const PUBLIC_PATHS = new Set([
+  "/v1/auth/register",
+  "/v1/auth/login",
+  "/v1/auth/refresh",
+  "/v1/auth/logout",
+  "/v1/stream",
+]);
 
-/** Resolves the caller from `Authorization: Bearer` into `principal`; anything else is 401. */
-export function authenticate(): MiddlewareHandler<AppEnv> {
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/;
+
+async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | undefined> {
+  const authorization = c.req.header("authorization");
+  const apiKey = c.req.header("x-api-key");
+  if (authorization === undefined && apiKey === undefined) return undefined;
+  if (authorization !== undefined && apiKey !== undefined)
+    return unauthorized("Send either Authorization or X-API-Key, not both");
+  if (apiKey !== undefined) {
+    const found = apiKey.length <= 256 ? await findKeyIdentity(getDb(c.env), apiKey) : null;
+    if (!found) return unauthorized("The API key is invalid, revoked or expired");
+    const { lastUsedAt, ...identity } = found;
+    const touch = touchKey(getDb(c.env), found.keyId!, lastUsedAt).catch(() => undefined);
+    try {
+      c.executionCtx.waitUntil(touch);
+    } catch {
+      await touch;
+    }
+    return identity;
+  }
+  const match = BEARER.exec(authorization!);
+  if (!match) return unauthorized("The Authorization header must be `Bearer <token>`");
+  const claims = await verifyAccessToken(c.get("config"), match[1]!);
+  if (!claims) return unauthorized("The access token is invalid or expired");
+  return { userId: claims.sub, role: claims.role };
+}
+
+/**
+ * Reads the credential without refusing anything: the rate limiter needs to know whose bucket to charge
+ * (key, user, or client IP) before the gate answers 401, so bad credentials are limited per IP.
+ */
+export function identify(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header("authorization");
-    if (!header) throw unauthorized();
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header);
-    if (!match) throw unauthorized("The Authorization header must be `Bearer <token>`");
-    const claims = await verifyAccessToken(c.get("config"), match[1]!);
-    if (!claims) throw unauthorized("The access token is invalid or expired");
-    const user = await getDb(c.env)
-      .select({ id: users.id, role: users.role, email: users.email })
-      .from(users)
-      .where(and(eq(users.id, claims.sub), isNull(users.deletedAt)))
-      .get();
-    if (!user) throw unauthorized("The access token's user no longer exists");
-    c.set("principal", { userId: user.id, role: user.role, scopes: ROLE_SCOPES[user.role], email: user.email });
+    if (!c.get("identity") && !c.get("credentialError")) {
+      const found = await readIdentity(c);
+      if (found instanceof ApiError) c.set("credentialError", found);
+      else if (found) c.set("identity", found);
+    }
     await next();
   };
+}
+
+async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Promise<void> {
+  const url = new URL(c.req.url);
+  const check = await checkSignature(c.get("config"), identity, {
+    timestamp: c.req.header("x-timestamp"),
+    signature: c.req.header("x-signature"),
+    method: c.req.method,
+    pathAndQuery: url.pathname + url.search,
+    body: await c.req.arrayBuffer(),
+  });
+  if (!check.ok) throw unauthorized(check.reason);
+  // The key's own limiter object is the single writer for its seen signatures, so a replay is caught exactly.
+  const fresh = await c.env.RATE_LIMITER.getByName(`key:${identity.keyId}`).claimOnce(
+    check.signature,
+    SIGNATURE_REPLAY_WINDOW_SECONDS,
+  );
+  if (!fresh) throw unauthorized("This signed request was already used");
+}
+
+/** Turns a verified identity into the principal, or throws 401. */
+async function admit(c: Context<AppEnv>): Promise<void> {
+  if (c.get("principal")) return;
+  const error = c.get("credentialError");
+  if (error) throw error;
+  const identity = c.get("identity");
+  if (!identity) throw unauthorized();
+  if (identity.keyId) {
+    if (identity.signingSecretEnc) await verifySignedRequest(c, identity);
+    c.set("principal", {
+      userId: identity.userId,
+      role: identity.role,
+      scopes: identity.scopes ?? [],
+      keyId: identity.keyId,
+    });
+    return;
+  }
+  // The JWT is genuine, but its user may have been deleted or changed role since it was issued.
+  const user = await getDb(c.env)
+    .select({ id: users.id, role: users.role, email: users.email })
+    .from(users)
+    .where(and(eq(users.id, identity.userId), isNull(users.deletedAt)))
+    .get();
+  if (!user) throw unauthorized("The access token's user no longer exists");
+  c.set("principal", { userId: user.id, role: user.role, scopes: ROLE_SCOPES[user.role], email: user.email });
+}
+
+/** The /v1 gate: everything needs a valid credential except the public auth routes. Runs after `identify()`. */
+export function requireAuthentication(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!PUBLIC_PATHS.has(c.req.path)) await admit(c);
+    await next();
+  };
+}
+
+/** Identify and admit in one step, for a route or app that is not behind the /v1 gate. */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  const read = identify();
+  return (c, next) =>
+    read(c, async () => {
+      await admit(c);
+      await next();
+    });
 }
 
 export function principalOf(c: { get(key: "principal"): Principal | undefined }): Principal {
   const p = c.get("principal");
   if (!p) throw unauthorized();
   return p;
+}
+
+/**
+ * The owner id to put in the WHERE of every query on owned resources (indexes, simulations, orders, keys...).
+ * Filtering by it makes someone else's id indistinguishable from a missing one: 404, never 403.
+ */
+export function ownerScope(c: { get(key: "principal"): Principal | undefined }): string {
+  return principalOf(c).userId;
 }
 
 export function requireScope(scope: Principal["scopes"][number]): MiddlewareHandler<AppEnv> {
@@ -52,7 +156,18 @@ export function requireScope(scope: Principal["scopes"][number]): MiddlewareHand
 export function requireAdmin(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const p = principalOf(c);
-    if (p.role !== "admin" || !p.scopes.includes("admin")) throw new ApiError("forbidden", "Administrator access required");
+    if (p.role !== "admin" || !p.scopes.includes("admin"))
+      throw new ApiError("forbidden", "Administrator access required");
     await next();
   };
+}
+
+/**
+ * For the live stream (first-message auth): the user behind an API key, or null. Keys that must sign are
+ * refused, since a WebSocket message cannot carry the request signature they promise.
+ */
+export async function resolveApiKey(env: Env, key: string): Promise<{ userId: string } | null> {
+  const found = await findKeyIdentity(getDb(env), key);
+  if (!found || found.signingSecretEnc) return null;
+  return { userId: found.userId };
 }

@@ -12,10 +12,25 @@ export interface Principal {
   email?: string;
 }
 
+/** Who the credential says the caller is, before the authentication gate has checked it fully. */
+export interface Identity {
+  userId: string;
+  role: "admin" | "user";
+  /** Present for API keys; JWTs get their role's scopes at the gate. */
+  keyId?: string;
+  scopes?: Principal["scopes"];
+  /** Encrypted signing secret of a key that must sign its requests. */
+  signingSecretEnc?: string | null;
+}
+
 export interface AppVariables {
   requestId: string;
   config: Config;
   principal?: Principal;
+  /** Set by `identify()`: the credential's claim, used to pick the rate-limit bucket. */
+  identity?: Identity;
+  /** Set by `identify()` when a credential was sent but is not valid; the gate turns it into a 401. */
+  credentialError?: Error;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */
   cache?: "hit" | "miss";
 }

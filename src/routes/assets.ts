@@ -1,8 +1,8 @@
 // Assets: search and read (any authenticated caller), create/patch/soft-delete (admin).
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, isNull } from "drizzle-orm";
-import { getDb } from "../db/client";
 import { findAssetView, listAssets, toPublicAsset } from "../db/assets";
+import { getDb } from "../db/client";
 import { assets } from "../db/schema";
 import { requireAdmin, requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
@@ -20,8 +20,9 @@ import {
   symbolParam,
 } from "../schemas/common";
 import { Asset, AssetList, AssetListQuery, CreateAssetBody, PatchAssetBody } from "../schemas/market";
-import { bumpVersion, readThrough } from "../services/cache";
 import { onAssetCreated } from "../services/asset-lifecycle";
+import { audit } from "../services/audit";
+import { bumpVersion, readThrough } from "../services/cache";
 
 const SymbolPath = z.object({ symbol: symbolParam });
 
@@ -86,22 +87,36 @@ export function registerAssetRoutes(app: App) {
     const cfg = c.get("config");
     const scope = cursorScope(c, { ...q });
     const after = await readCursor<{ s: string }>(c, scope, q.cursor);
-    if (after !== undefined && typeof after.s !== "string") throw new ApiError("invalid_cursor", "The cursor is malformed");
+    if (after !== undefined && typeof after.s !== "string")
+      throw new ApiError("invalid_cursor", "The cursor is malformed");
     const key = JSON.stringify([q.search, q.asset_class, q.exchange, after?.s, q.limit]);
     const { value: rows, hit } = await readThrough(c.env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () =>
-      listAssets(getDb(c.env), { search: q.search, asset_class: q.asset_class, exchange: q.exchange, after: after?.s, limit: q.limit }),
+      listAssets(getDb(c.env), {
+        search: q.search,
+        asset_class: q.asset_class,
+        exchange: q.exchange,
+        after: after?.s,
+        limit: q.limit,
+      }),
     );
     c.set("cache", hit ? "hit" : "miss");
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ s: last.symbol }));
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
-    return c.json({ data: page.items.map(toPublicAsset) as z.infer<typeof Asset>[], next_cursor: page.next_cursor }, 200);
+    return c.json(
+      { data: page.items.map(toPublicAsset) as z.infer<typeof Asset>[], next_cursor: page.next_cursor },
+      200,
+    );
   });
 
   app.openapi(read, async (c) => {
     const { symbol } = c.req.valid("param");
     const cfg = c.get("config");
-    const { value: row, hit } = await readThrough(c.env.CACHE, "assets", `one:${symbol}`, cfg.CACHE_TTL_SECONDS, async () =>
-      (await findAssetView(getDb(c.env), symbol)) ?? null,
+    const { value: row, hit } = await readThrough(
+      c.env.CACHE,
+      "assets",
+      `one:${symbol}`,
+      cfg.CACHE_TTL_SECONDS,
+      async () => (await findAssetView(getDb(c.env), symbol)) ?? null,
     );
     c.set("cache", hit ? "hit" : "miss");
     if (!row) throw ApiError.notFound(`Asset ${symbol}`);
@@ -126,9 +141,18 @@ export function registerAssetRoutes(app: App) {
       .onConflictDoNothing()
       .returning()
       .get();
-    if (!inserted) throw new ApiError("conflict", `Asset ${body.symbol} already exists`);
+    if (!inserted) {
+      await audit(c, {
+        action: "asset.created",
+        target: body.symbol,
+        outcome: "failure",
+        detail: { reason: "exists" },
+      });
+      throw new ApiError("conflict", `Asset ${body.symbol} already exists`);
+    }
     await bumpVersion(c.env.CACHE, "assets");
     await onAssetCreated(c, inserted);
+    await audit(c, { action: "asset.created", target: body.symbol, outcome: "success" });
     const view = await findAssetView(db, body.symbol);
     return c.json(toPublicAsset(view!) as z.infer<typeof Asset>, 201);
   });
@@ -152,6 +176,12 @@ export function registerAssetRoutes(app: App) {
       .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
       .returning({ id: assets.id })
       .get();
+    await audit(c, {
+      action: "asset.updated",
+      target: symbol,
+      outcome: updated ? "success" : "failure",
+      detail: { fields: Object.keys(body) },
+    });
     if (!updated) throw ApiError.notFound(`Asset ${symbol}`);
     await bumpVersion(c.env.CACHE, "assets");
     const view = await findAssetView(db, symbol);
@@ -167,6 +197,7 @@ export function registerAssetRoutes(app: App) {
       .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
       .returning({ id: assets.id })
       .get();
+    await audit(c, { action: "asset.deleted", target: symbol, outcome: deleted ? "success" : "failure" });
     if (!deleted) throw ApiError.notFound(`Asset ${symbol}`);
     await bumpVersion(c.env.CACHE, "assets", `prices:${symbol}`);
     return c.body(null, 204);

@@ -1,16 +1,26 @@
-// Auth routes: register, login, and the caller's identity.
+// Auth routes: register, login (limited per email on failure), refresh rotation with reuse detection, logout, me.
 import { createRoute } from "@hono/zod-openapi";
 import { and, eq, isNull } from "drizzle-orm";
+import type { Context } from "hono";
 import { getDb } from "../db/client";
 import { newId } from "../db/ids";
 import { users } from "../db/schema";
-import { authenticate, principalOf } from "../http/auth";
-import type { App } from "../http/context";
+import { perPeriod } from "../domain/token-bucket";
+import { principalOf } from "../http/auth";
+import type { App, AppEnv } from "../http/context";
 import { ApiError } from "../http/errors";
-import { LoginBody, RegisterBody, Session, User } from "../schemas/auth";
-import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, problemResponse, security } from "../schemas/common";
+import { LoginBody, RefreshBody, RegisterBody, Session, User } from "../schemas/auth";
+import {
+  bodyErrorResponses,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  problemResponse,
+  security,
+} from "../schemas/common";
+import { audit } from "../services/audit";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../services/passwords";
-import { issueSession, publicUser } from "../services/sessions";
+import { endSession, issueSession, publicUser, rotateSession, sha256Hex } from "../services/sessions";
 
 const register = createRoute({
   method: "post",
@@ -30,8 +40,30 @@ const login = createRoute({
   path: "/v1/auth/login",
   tags: ["auth"],
   summary: "Exchange email and password for tokens",
+  description:
+    "Wrong email and wrong password answer alike. Failed logins are limited per email (429 with Retry-After).",
   request: jsonBody(LoginBody),
   responses: { 200: jsonContent(Session, "Signed in"), ...bodyErrorResponses },
+});
+
+const refresh = createRoute({
+  method: "post",
+  path: "/v1/auth/refresh",
+  tags: ["auth"],
+  summary: "Trade a refresh token for a new pair (the old one is spent)",
+  description: "Presenting a spent refresh token revokes its whole family: every token of it answers 401 from then on.",
+  request: jsonBody(RefreshBody),
+  responses: { 200: jsonContent(Session, "A new token pair"), ...bodyErrorResponses },
+});
+
+const logout = createRoute({
+  method: "post",
+  path: "/v1/auth/logout",
+  tags: ["auth"],
+  summary: "Revoke the refresh token's whole family",
+  description: "Always 204, also for a token that is unknown or already revoked (as RFC 7009 revocation does).",
+  request: jsonBody(RefreshBody),
+  responses: { 204: { description: "Signed out" }, ...bodyErrorResponses },
 });
 
 const me = createRoute({
@@ -40,11 +72,33 @@ const me = createRoute({
   tags: ["auth"],
   summary: "The authenticated caller",
   security,
-  middleware: [authenticate()] as const,
   responses: { 200: jsonContent(User, "The caller"), ...errorResponses },
 });
 
 const invalidCredentials = () => new ApiError("unauthorized", "Email or password is incorrect");
+const invalidRefresh = () => new ApiError("unauthorized", "The refresh token is invalid, expired or revoked");
+
+/**
+ * Takes one attempt from the email's failure budget before checking the password and gives it back on success,
+ * so only failures count, and concurrent guesses cannot overshoot the budget while their checks are in flight.
+ */
+async function reserveLoginAttempt(c: Context<AppEnv>, email: string) {
+  const cfg = c.get("config");
+  const bucket = {
+    name: "login-failures",
+    ...perPeriod(cfg.LOGIN_FAILURES_PER_WINDOW, cfg.LOGIN_FAILURE_WINDOW_SECONDS),
+  };
+  // Hashed so the limiter's object names do not hold email addresses.
+  const limiter = c.env.RATE_LIMITER.getByName(`login:${await sha256Hex(email)}`);
+  const decision = await limiter.consume([bucket]);
+  if (!decision.allowed) {
+    await audit(c, { action: "auth.login_locked", actor: email, target: email, outcome: "failure" });
+    throw new ApiError("rate_limited", "Too many failed logins for this account; try again later", {
+      headers: { "Retry-After": String(decision.retryAfterSeconds) },
+    });
+  }
+  return () => limiter.refund(bucket);
+}
 
 export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {
@@ -59,25 +113,78 @@ export function registerAuthRoutes(app: App) {
       .onConflictDoNothing()
       .returning()
       .get();
-    if (!inserted) throw new ApiError("conflict", "An account with this email already exists");
+    if (!inserted) {
+      await audit(c, {
+        action: "auth.register",
+        actor: body.email,
+        target: body.email,
+        outcome: "failure",
+        detail: { reason: "email_taken" },
+      });
+      throw new ApiError("conflict", "An account with this email already exists");
+    }
     const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, inserted);
+    await audit(c, { action: "auth.register", actor: inserted.id, target: inserted.id, outcome: "success" });
     return c.json({ user: publicUser(inserted), ...tokens }, 201);
   });
 
   app.openapi(login, async (c) => {
     const cfg = c.get("config");
     const body = c.req.valid("json");
+    const email = body.email.trim().toLowerCase();
     const db = getDb(c.env);
+    const refund = await reserveLoginAttempt(c, email);
     const user = await db
       .select()
       .from(users)
-      .where(and(eq(users.email, body.email.toLowerCase()), isNull(users.deletedAt)))
+      .where(and(eq(users.email, email), isNull(users.deletedAt)))
       .get();
     // Unknown emails still pay for one PBKDF2 verification, so both failures take alike time.
-    const ok = await verifyPassword(body.password, user?.passwordHash ?? (await dummyPasswordHash(cfg.PASSWORD_ITERATIONS)));
-    if (!user || !ok) throw invalidCredentials();
+    const ok = await verifyPassword(
+      body.password,
+      user?.passwordHash ?? (await dummyPasswordHash(cfg.PASSWORD_ITERATIONS)),
+    );
+    if (!user || !ok) {
+      await audit(c, { action: "auth.login_failed", actor: email, target: email, outcome: "failure" });
+      throw invalidCredentials();
+    }
+    await refund();
     const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, user);
+    await audit(c, { action: "auth.login", actor: user.id, target: user.id, outcome: "success" });
     return c.json({ user: publicUser(user), ...tokens }, 200);
+  });
+
+  app.openapi(refresh, async (c) => {
+    const { refresh_token } = c.req.valid("json");
+    const outcome = await rotateSession(c.env, getDb(c.env), c.get("config"), refresh_token);
+    if (outcome.kind === "reused") {
+      await audit(c, {
+        action: "auth.refresh_reuse",
+        actor: outcome.userId,
+        target: outcome.familyId,
+        outcome: "failure",
+        detail: { revoked: "family" },
+      });
+      throw invalidRefresh();
+    }
+    if (outcome.kind === "invalid") {
+      await audit(c, { action: "auth.refresh", actor: outcome.userId, outcome: "failure" });
+      throw invalidRefresh();
+    }
+    await audit(c, { action: "auth.refresh", actor: outcome.user.id, target: outcome.familyId, outcome: "success" });
+    return c.json({ user: publicUser(outcome.user), ...outcome.tokens }, 200);
+  });
+
+  app.openapi(logout, async (c) => {
+    const { refresh_token } = c.req.valid("json");
+    const ended = await endSession(c.env, getDb(c.env), refresh_token);
+    await audit(c, {
+      action: "auth.logout",
+      actor: ended?.userId,
+      target: ended?.familyId,
+      outcome: ended ? "success" : "failure",
+    });
+    return c.body(null, 204);
   });
 
   app.openapi(me, async (c) => {

@@ -1,0 +1,121 @@
+// Idempotency-Key for POSTs that create work: the same key and body replay the first answer; a different body is 422.
+import { and, eq, sql } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { getDb } from "../db/client";
+import { idempotencyKeys } from "../db/schema";
+import { sha256HexOf } from "../services/secrets";
+import { principalOf } from "./auth";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+
+/** 1–255 printable ASCII characters (space included), as Stripe accepts. */
+const KEY_SHAPE = /^[\x20-\x7E]{1,255}$/;
+
+/** Sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+async function requestFingerprint(method: string, path: string, body: string): Promise<string> {
+  let normalized = body;
+  try {
+    normalized = body === "" ? "" : canonical(JSON.parse(body));
+  } catch {
+    // Not JSON: the bytes themselves are the request (validation will refuse it anyway).
+  }
+  return sha256HexOf(`${method}\n${path}\n${normalized}`);
+}
+
+function replay(status: number, body: string | null): Response {
+  const headers = new Headers({ "Idempotent-Replayed": "true" });
+  if (body) headers.set("content-type", status >= 400 ? "application/problem+json" : "application/json");
+  return new Response(status === 204 || !body ? null : body, { status, headers });
+}
+
+/**
+ * Attach in a createRoute `middleware` array (after the /v1 gate has set the principal). Without the header
+ * the route runs as usual. Answers below 500 are remembered for IDEMPOTENCY_TTL_SECONDS; a 5xx or a thrown
+ * failure releases the key so the client can retry.
+ */
+export function idempotent(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (key === undefined) return next();
+    if (!KEY_SHAPE.test(key)) {
+      throw ApiError.validation("Idempotency-Key must be 1-255 printable ASCII characters", [
+        { path: "Idempotency-Key", message: "must be 1-255 printable ASCII characters" },
+      ]);
+    }
+    const db = getDb(c.env);
+    const owner = principalOf(c).userId;
+    const route = `${c.req.method} ${c.req.path}`;
+    const hash = await requestFingerprint(c.req.method, c.req.path, await c.req.text());
+    const now = new Date();
+    const nowIso = now.toISOString();
+    const where = and(
+      eq(idempotencyKeys.ownerId, owner),
+      eq(idempotencyKeys.route, route),
+      eq(idempotencyKeys.key, key),
+    );
+
+    // Claim the key: a new row, or take over one that has expired. Exactly one concurrent request wins.
+    const claimed = await db
+      .insert(idempotencyKeys)
+      .values({
+        ownerId: owner,
+        route,
+        key,
+        requestHash: hash,
+        expiresAt: new Date(now.getTime() + c.get("config").IDEMPOTENCY_TTL_SECONDS * 1000).toISOString(),
+      })
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.ownerId, idempotencyKeys.route, idempotencyKeys.key],
+        set: {
+          requestHash: sql`excluded.request_hash`,
+          statusCode: null,
+          responseBody: null,
+          expiresAt: sql`excluded.expires_at`,
+          createdAt: nowIso,
+          updatedAt: nowIso,
+        },
+        setWhere: sql`${idempotencyKeys.expiresAt} <= ${nowIso}`,
+      })
+      .returning({ key: idempotencyKeys.key })
+      .get();
+
+    if (!claimed) {
+      const prior = await db.select().from(idempotencyKeys).where(where).get();
+      if (!prior) throw new ApiError("conflict", "This Idempotency-Key was released meanwhile; retry the request");
+      if (prior.requestHash !== hash) {
+        throw new ApiError("idempotency_conflict", "This Idempotency-Key was already used with a different request");
+      }
+      if (prior.statusCode === null) {
+        throw new ApiError("conflict", "A request with this Idempotency-Key is still in progress; retry later");
+      }
+      return replay(prior.statusCode, prior.responseBody);
+    }
+
+    let stored = false;
+    try {
+      await next();
+      const res = c.res;
+      if (res.status < 500) {
+        const body = res.status === 204 ? "" : await res.clone().text();
+        await db
+          .update(idempotencyKeys)
+          .set({ statusCode: res.status, responseBody: body, updatedAt: new Date().toISOString() })
+          .where(and(where, eq(idempotencyKeys.requestHash, hash)));
+        stored = true;
+      }
+    } finally {
+      if (!stored) await db.delete(idempotencyKeys).where(and(where, eq(idempotencyKeys.requestHash, hash)));
+    }
+  };
+}

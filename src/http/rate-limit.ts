@@ -1,0 +1,122 @@
+// Distributed rate limit for /v1: one RateLimiter Durable Object per client key, RateLimit-* headers on every answer.
+import type { Context, MiddlewareHandler } from "hono";
+import type { Config } from "../config";
+import { perPeriod } from "../domain/token-bucket";
+import type { LimitDecision } from "../durable/rate-limiter";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+
+export type Tier = "anon" | "user" | "key" | "admin";
+
+interface ClientKey {
+  name: string;
+  tier: Tier;
+}
+
+/** Whose bucket a request draws from: the API key, else the user, else the client IP. */
+export function clientKeyOf(c: Context<AppEnv>): ClientKey {
+  const identity = c.get("identity");
+  if (identity?.keyId) return { name: `key:${identity.keyId}`, tier: "key" };
+  if (identity) return { name: `user:${identity.userId}`, tier: identity.role === "admin" ? "admin" : "user" };
+  return { name: `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`, tier: "anon" };
+}
+
+export function limitFor(cfg: Config, tier: Tier): number {
+  switch (tier) {
+    case "anon":
+      return cfg.RATE_LIMIT_ANON_PER_MINUTE;
+    case "user":
+      return cfg.RATE_LIMIT_USER_PER_MINUTE;
+    case "key":
+      return cfg.RATE_LIMIT_KEY_PER_MINUTE;
+    case "admin":
+      return cfg.RATE_LIMIT_ADMIN_PER_MINUTE;
+  }
+}
+
+/**
+ * "Denied until" per client key in this isolate. It only ever refuses, and only until the moment the Durable
+ * Object said a token will exist again, so it spares round trips while a client hammers but never admits extra.
+ */
+const MAX_REMEMBERED = 10_000;
+const deniedUntil = new Map<string, { until: number; limit: number }>();
+
+function rememberDenial(name: string, until: number, limit: number, now: number) {
+  if (deniedUntil.size >= MAX_REMEMBERED) {
+    for (const [k, v] of deniedUntil) if (v.until <= now) deniedUntil.delete(k);
+    // Still full of live denials: drop the oldest; forgetting one only costs a round trip.
+    if (deniedUntil.size >= MAX_REMEMBERED) deniedUntil.delete(deniedUntil.keys().next().value!);
+  }
+  deniedUntil.set(name, { until, limit });
+}
+
+/** For tests: forget local denials so each test starts from the Durable Object's view. */
+export function forgetLocalDenials(): void {
+  deniedUntil.clear();
+}
+
+function headersOf(d: Pick<LimitDecision, "limit" | "remaining" | "resetSeconds">): Record<string, string> {
+  return {
+    "RateLimit-Limit": String(d.limit),
+    "RateLimit-Remaining": String(Math.max(0, d.remaining)),
+    "RateLimit-Reset": String(Math.max(0, d.resetSeconds)),
+  };
+}
+
+function limited(headers: Record<string, string>, retryAfter: number): ApiError {
+  return new ApiError("rate_limited", `Too many requests; retry in ${retryAfter} s`, {
+    headers: { ...headers, "Retry-After": String(retryAfter) },
+  });
+}
+
+/** Runs after `identify()` and before the 401 gate, so even refused requests are counted and carry headers. */
+export function rateLimit(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const cfg = c.get("config");
+    if (!cfg.RATE_LIMIT_ENABLED) return next();
+    const { name, tier } = clientKeyOf(c);
+    const limit = limitFor(cfg, tier);
+    const now = Date.now();
+
+    const local = deniedUntil.get(name);
+    if (local && local.until > now && local.limit === limit) {
+      const wait = Math.ceil((local.until - now) / 1000);
+      throw limited(
+        headersOf({ limit, remaining: 0, resetSeconds: Math.ceil(limit / perPeriod(limit, 60).refillPerSecond) }),
+        wait,
+      );
+    }
+    if (local) deniedUntil.delete(name);
+
+    let decision: LimitDecision;
+    try {
+      decision = await c.env.RATE_LIMITER.getByName(name).consume([{ name: "requests", ...perPeriod(limit, 60) }], now);
+    } catch (err) {
+      // The limiter being unreachable must not take the API down with it: admit, say so in the log, send no headers.
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "rate limiter unavailable",
+          request_id: c.get("requestId"),
+          error: String(err),
+        }),
+      );
+      return next();
+    }
+    const headers = headersOf(decision);
+    if (!decision.allowed) {
+      rememberDenial(name, now + decision.retryAfterSeconds * 1000, limit, now);
+      throw limited(headers, decision.retryAfterSeconds);
+    }
+    await next();
+    // A WebSocket upgrade's response cannot take headers after the fact; every other answer (errors too) gets them.
+    if (c.res.status === 101) return;
+    try {
+      for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    } catch {
+      // Immutable headers (a response passed through from a subrequest): copy once, then stamp.
+      c.res = new Response(c.res.body, c.res);
+      for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    }
+  };
+}

@@ -1,0 +1,189 @@
+// API keys: minting (shown once, stored as a SHA-256 hash), lookup on every request, revocation, signed requests.
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { newId, randomToken } from "../db/ids";
+import { apiKeys, users } from "../db/schema";
+import type { Identity, Principal } from "../http/context";
+import { constantTimeEqual, hmacSha256Hex, seal, sha256HexOf, unseal } from "./secrets";
+
+export type Scope = Principal["scopes"][number];
+
+export const KEY_PREFIX = "ei_live_";
+const KEY_BODY_LENGTH = 40;
+const KEY_SHAPE = new RegExp(`^${KEY_PREFIX}[0-9A-Za-z]{${KEY_BODY_LENGTH}}$`);
+/** How much of the key stays visible in lists, so a user can tell keys apart without the key. */
+const VISIBLE_CHARS = 8;
+const SEAL_PURPOSE = "api-key-signing-secret";
+
+/** What each role may ever hold; a key's scopes are cut down to this at every request. */
+export const ROLE_SCOPES: Record<Principal["role"], Scope[]> = {
+  admin: ["read", "trade", "admin"],
+  user: ["read", "trade"],
+};
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export const publicKey = (row: ApiKeyRow) => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: row.scopes as Scope[],
+  signing: row.signingSecretEnc !== null,
+  expires_at: row.expiresAt,
+  last_used_at: row.lastUsedAt,
+  created_at: row.createdAt,
+});
+
+export async function mintApiKey(
+  db: Db,
+  cfg: Config,
+  userId: string,
+  input: { name: string; scopes: Scope[]; expiresAt: string | null; signing: boolean },
+): Promise<{ row: ApiKeyRow; key: string; signingSecret?: string }> {
+  const key = `${KEY_PREFIX}${randomToken(KEY_BODY_LENGTH)}`;
+  const id = newId("key");
+  const signingSecret = input.signing ? `ss_${randomToken(43)}` : undefined;
+  const row = await db
+    .insert(apiKeys)
+    .values({
+      id,
+      userId,
+      name: input.name,
+      prefix: key.slice(0, KEY_PREFIX.length + VISIBLE_CHARS),
+      keyHash: await sha256HexOf(key),
+      scopes: input.scopes,
+      expiresAt: input.expiresAt,
+      signingSecretEnc: signingSecret ? await seal(cfg.JWT_SECRET, SEAL_PURPOSE, signingSecret, id) : null,
+    })
+    .returning()
+    .get();
+  return { row, key, signingSecret };
+}
+
+/**
+ * The identity behind a presented key, read from D1 on every call (no cache), so a revoked, expired or
+ * deleted-owner key stops working at once. Null for anything that is not a live key.
+ */
+export async function findKeyIdentity(
+  db: Db,
+  presented: string,
+  now = new Date(),
+): Promise<(Identity & { lastUsedAt: string | null }) | null> {
+  if (!KEY_SHAPE.test(presented)) return null;
+  const row = await db
+    .select({
+      id: apiKeys.id,
+      userId: apiKeys.userId,
+      scopes: apiKeys.scopes,
+      expiresAt: apiKeys.expiresAt,
+      signingSecretEnc: apiKeys.signingSecretEnc,
+      lastUsedAt: apiKeys.lastUsedAt,
+      role: users.role,
+    })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(
+      and(
+        eq(apiKeys.keyHash, await sha256HexOf(presented)),
+        isNull(apiKeys.revokedAt),
+        isNull(apiKeys.deletedAt),
+        isNull(users.deletedAt),
+      ),
+    )
+    .get();
+  if (!row) return null;
+  if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) return null;
+  const allowed = ROLE_SCOPES[row.role];
+  return {
+    userId: row.userId,
+    role: row.role,
+    keyId: row.id,
+    // A key minted while its owner was admin loses `admin` the moment the owner is not.
+    scopes: (row.scopes as Scope[]).filter((s) => allowed.includes(s)),
+    signingSecretEnc: row.signingSecretEnc,
+    lastUsedAt: row.lastUsedAt,
+  };
+}
+
+/** Records use at most once a minute per key, so hot keys do not write D1 on every request. */
+export async function touchKey(db: Db, keyId: string, lastUsedAt: string | null, now = new Date()): Promise<void> {
+  if (lastUsedAt && now.getTime() - Date.parse(lastUsedAt) < 60_000) return;
+  await db.update(apiKeys).set({ lastUsedAt: now.toISOString() }).where(eq(apiKeys.id, keyId));
+}
+
+/** Revokes one of the owner's keys; false when it is not theirs or already gone (the route answers 404). */
+export async function revokeApiKey(db: Db, ownerId: string, id: string): Promise<boolean> {
+  const now = new Date().toISOString();
+  const done = await db
+    .update(apiKeys)
+    .set({ revokedAt: now, deletedAt: now, updatedAt: now })
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, ownerId), isNull(apiKeys.deletedAt)))
+    .returning({ id: apiKeys.id })
+    .get();
+  return done !== undefined;
+}
+
+/** Newest first, keyset on (created_at, id). */
+export function listApiKeys(db: Db, ownerId: string, after: { c: string; i: string } | undefined, limit: number) {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.userId, ownerId),
+        isNull(apiKeys.deletedAt),
+        after
+          ? or(lt(apiKeys.createdAt, after.c), and(eq(apiKeys.createdAt, after.c), lt(apiKeys.id, after.i)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(limit + 1)
+    .all();
+}
+
+/** The string a signed request's HMAC covers: timestamp, method, path with query, body digest. */
+export async function signingString(
+  timestamp: string,
+  method: string,
+  pathAndQuery: string,
+  body: ArrayBuffer | string,
+): Promise<string> {
+  return `${timestamp}\n${method.toUpperCase()}\n${pathAndQuery}\n${await sha256HexOf(body)}`;
+}
+
+export const SIGNATURE_MAX_SKEW_SECONDS = 300;
+/** Longer than the whole accepted window (±300 s), so a pair cannot come back after being forgotten. */
+export const SIGNATURE_REPLAY_WINDOW_SECONDS = 600;
+
+export type SignatureCheck = { ok: true; signature: string } | { ok: false; reason: string };
+
+/** Checks shape, clock skew and the HMAC; replay is checked by the caller (it needs the key's Durable Object). */
+export async function checkSignature(
+  cfg: Config,
+  identity: Identity,
+  request: { timestamp?: string; signature?: string; method: string; pathAndQuery: string; body: ArrayBuffer },
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<SignatureCheck> {
+  const { timestamp, signature } = request;
+  if (!timestamp || !signature)
+    return { ok: false, reason: "This key must sign requests: send X-Timestamp and X-Signature" };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "X-Timestamp must be unix seconds" };
+  if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_MAX_SKEW_SECONDS) {
+    return { ok: false, reason: `X-Timestamp is more than ${SIGNATURE_MAX_SKEW_SECONDS} s away from server time` };
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(signature)) return { ok: false, reason: "X-Signature must be 64 hex characters" };
+  const secret =
+    identity.signingSecretEnc && identity.keyId
+      ? await unseal(cfg.JWT_SECRET, SEAL_PURPOSE, identity.signingSecretEnc, identity.keyId)
+      : null;
+  if (!secret) return { ok: false, reason: "The request signature is invalid" };
+  const expected = await hmacSha256Hex(
+    secret,
+    await signingString(timestamp, request.method, request.pathAndQuery, request.body),
+  );
+  if (!constantTimeEqual(expected, signature.toLowerCase()))
+    return { ok: false, reason: "The request signature is invalid" };
+  return { ok: true, signature: signature.toLowerCase() };
+}

@@ -1,0 +1,140 @@
+// Auth helpers for tests: real registration/login through the Worker, and fetch wrappers for a token, a key or a signed key.
+import { env } from "cloudflare:test";
+import { type CallResult, call } from "./http";
+
+export const PASSWORD = "correct-horse-battery-staple";
+export const ADMIN_EMAIL = "admin@edgeindex.dev";
+
+export interface Session {
+  user: { id: string; email: string; name: string | null; role: "admin" | "user"; created_at: string };
+  access_token: string;
+  refresh_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+}
+
+let counter = 0;
+/** A fresh email per call (unique within a test file, whose storage is isolated). */
+export const freshEmail = (tag = "user") => `${tag}-${Date.now().toString(36)}-${++counter}@example.com`;
+
+/** A client IP of its own, so anonymous calls in one test do not drain another test's per-IP budget. */
+export const freshIp = () => `198.51.100.${(++counter % 250) + 1}`;
+
+type Init = RequestInit & { json?: unknown };
+
+/** Registers through POST /v1/auth/register (one PBKDF2 hash, ~50-100 ms). `ADMIN_EMAIL` gives an admin. */
+export async function registerUser(
+  email = freshEmail(),
+  password = PASSWORD,
+): Promise<Session & { email: string; password: string }> {
+  const r = await call<Session>("/v1/auth/register", {
+    method: "POST",
+    json: { email, password },
+    headers: { "cf-connecting-ip": freshIp() },
+  });
+  if (r.status !== 201) throw new Error(`register ${email} answered ${r.status}: ${r.text}`);
+  return { ...r.body, email, password };
+}
+
+export const registerAdmin = () => registerUser(ADMIN_EMAIL);
+
+export function login(
+  email: string,
+  password = PASSWORD,
+  ip = freshIp(),
+): Promise<CallResult<Session & Record<string, unknown>>> {
+  return call("/v1/auth/login", { method: "POST", json: { email, password }, headers: { "cf-connecting-ip": ip } });
+}
+
+/** Logs in (demo-style) and returns the session, failing loudly when login does not answer 200. */
+export async function loginAs(email: string, password = PASSWORD): Promise<Session> {
+  const r = await login(email, password);
+  if (r.status !== 200) throw new Error(`login ${email} answered ${r.status}: ${r.text}`);
+  return r.body;
+}
+
+export const refresh = (refresh_token: string) =>
+  call<Session>("/v1/auth/refresh", {
+    method: "POST",
+    json: { refresh_token },
+    headers: { "cf-connecting-ip": freshIp() },
+  });
+
+/** `authed(token)("/v1/me")`: calls with `Authorization: Bearer`. */
+export const authed =
+  (token: string) =>
+  <T = any>(path: string, init: Init = {}) =>
+    call<T>(path, { ...init, token });
+
+/** `withKey(key)("/v1/assets")`: calls with `X-API-Key`. */
+export const withKey =
+  (key: string) =>
+  <T = any>(path: string, init: Init = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("x-api-key", key);
+    return call<T>(path, { ...init, headers });
+  };
+
+export interface CreatedKey {
+  id: string;
+  key: string;
+  prefix: string;
+  scopes: string[];
+  signing: boolean;
+  signing_secret?: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export async function createKey(
+  token: string,
+  body: Record<string, unknown> = { name: "test key" },
+): Promise<CreatedKey> {
+  const r = await call<CreatedKey>("/v1/api-keys", { method: "POST", token, json: body });
+  if (r.status !== 201) throw new Error(`create key answered ${r.status}: ${r.text}`);
+  return r.body;
+}
+
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** The client side of signed requests, as docs/AUTH.md describes it. */
+export async function signature(
+  secret: string,
+  timestamp: string,
+  method: string,
+  pathAndQuery: string,
+  body = "",
+): Promise<string> {
+  const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const message = `${timestamp}\n${method}\n${pathAndQuery}\n${bodyHash}`;
+  return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
+}
+
+/** Calls with X-API-Key plus X-Timestamp/X-Signature computed over the exact request sent. */
+export async function signedCall<T = any>(
+  key: { key: string; signing_secret?: string },
+  path: string,
+  init: Init & { timestamp?: number } = {},
+): Promise<CallResult<T>> {
+  const method = (init.method ?? "GET").toUpperCase();
+  const body = init.json !== undefined ? JSON.stringify(init.json) : "";
+  const ts = String(init.timestamp ?? Math.floor(Date.now() / 1000));
+  const headers = new Headers(init.headers);
+  headers.set("x-api-key", key.key);
+  headers.set("x-timestamp", ts);
+  headers.set("x-signature", await signature(key.signing_secret!, ts, method, path, body));
+  if (body) headers.set("content-type", "application/json");
+  return call<T>(path, { ...init, json: undefined, body: body || undefined, method, headers });
+}
+
+/** Soft-deletes a user row directly, as an account deletion would. */
+export async function deleteUser(id: string): Promise<void> {
+  await env.DB.prepare("UPDATE users SET deleted_at = ? WHERE id = ?").bind(new Date().toISOString(), id).run();
+}
