@@ -85,6 +85,7 @@ describe("alerts", () => {
     const original = env.WEBHOOKS.send.bind(env.WEBHOOKS);
     env.WEBHOOKS.send = async (body: unknown) => {
       sent.push(body);
+      return {} as QueueSendResponse;
     };
     try {
       await triggerAlerts(env, [tick("AAPL", 49)]);
