@@ -54,7 +54,7 @@ export async function loginAs(email: string, password = PASSWORD): Promise<Sessi
 }
 
 export const refresh = (refresh_token: string) =>
-  call<Session>("/v1/auth/refresh", {
+  call<Session & Record<string, any>>("/v1/auth/refresh", {
     method: "POST",
     json: { refresh_token },
     headers: { "cf-connecting-ip": freshIp() },
