@@ -12,9 +12,12 @@ import type { App, AppEnv } from "./http/context";
 import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { notFound, onError, validationHook } from "./http/problem";
+import { registerAdminJobRoutes } from "./routes/admin-jobs";
 import { registerAssetRoutes } from "./routes/assets";
 import { registerAuthRoutes } from "./routes/auth";
+import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
+import { registerPriceRevisionRoutes } from "./routes/price-revisions";
 import { registerPriceRoutes } from "./routes/prices";
 import { registerQuoteRoutes } from "./routes/quotes";
 import { registerIndexRoutes } from "./routes/indexes";
@@ -108,11 +111,14 @@ export function buildApp(): App {
   registerAuthRoutes(app);
   registerAssetRoutes(app);
   registerPriceRoutes(app);
+  registerPriceRevisionRoutes(app);
+  registerCorporateActionRoutes(app);
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
   registerSimulationRoutes(app);
   registerAnalyticsRoutes(app);
+  registerAdminJobRoutes(app);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

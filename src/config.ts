@@ -55,6 +55,11 @@ export const configSchema = z.object({
   PROVIDER_BREAKER_COOLDOWN_SECONDS: int(1, 3600).default(60),
   PROVIDER_BUDGET_PER_MINUTE: int(1, 100000).default(8),
   PROVIDER_BUDGET_PER_DAY: int(1, 10000000).default(800),
+  // Refresh pipeline: queue retry backoff, how far a daily refresh looks back for revised bars, backfill depth.
+  JOB_RETRY_BASE_SECONDS: int(1, 3600).default(30),
+  JOB_RETRY_MAX_SECONDS: int(1, 43200).default(900),
+  REFRESH_OVERLAP_DAYS: int(0, 366).default(7),
+  BACKFILL_YEARS: int(1, 100).default(20),
   TWELVEDATA_BASE_URL: z.string().url().default("https://api.twelvedata.com"),
   TWELVEDATA_API_KEY: z.string().min(1).optional(),
 });

@@ -29,8 +29,40 @@ export const SimulationMessage = z.object({
 /** Nightly: find indexes whose inputs changed and enqueue their builds. */
 export const RebuildChangedMessage = z.object({ kind: z.literal("rebuild_changed"), job_id: z.string() });
 
-export const JobMessage = z.discriminatedUnion("kind", [RefreshMessage, BuildMessage, SimulationMessage, RebuildChangedMessage]);
+export const JobMessage = z.discriminatedUnion("kind", [
+  RefreshMessage,
+  BuildMessage,
+  SimulationMessage,
+  RebuildChangedMessage,
+]);
 export type JobMessage = z.infer<typeof JobMessage>;
 export type RefreshMessage = z.infer<typeof RefreshMessage>;
 export type BuildMessage = z.infer<typeof BuildMessage>;
 export type SimulationMessage = z.infer<typeof SimulationMessage>;
+
+/** Webhook-visible event types (API.md "Alerts and webhooks"). */
+export const EVENT_TYPES = [
+  "index.ready",
+  "index.failed",
+  "refresh.completed",
+  "refresh.failed",
+  "order.filled",
+  "alert.triggered",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * One event on the WEBHOOKS queue (sent by `emitEvent` in src/services/events.ts, consumed by the webhook
+ * deliverer): `event_id` (`evt_…`) is stable across redeliveries so receivers can deduplicate;
+ * `created_at` is the RFC 3339 instant the event happened; `data` is the event's payload; `owner_id` names the
+ * one user an event belongs to (order.filled, alert.triggered), absent for shared events (refresh.*, index.*).
+ */
+export const EventMessage = z.object({
+  kind: z.literal("event"),
+  event_id: z.string(),
+  type: z.enum(EVENT_TYPES),
+  data: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  owner_id: z.string().optional(),
+});
+export type EventMessage = z.infer<typeof EventMessage>;

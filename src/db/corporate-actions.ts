@@ -1,0 +1,150 @@
+// Splits and cash dividends per asset, and the adjustment-factor segments derived from them.
+import { adjustmentSegments, type FactorSegment, sameSegments } from "../domain/adjustment-factors";
+
+export interface ActionRow {
+  assetId: number;
+  kind: "split" | "dividend";
+  date: string;
+  /** Splits: new shares per old share. */
+  ratio?: number;
+  /** Dividends: cash per share. */
+  amount?: number;
+}
+
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Inserts new actions and applies a vendor's restatement of an existing one (same asset, kind and date) in
+ * place; returns how many rows changed. Identical input changes nothing, so retries are free.
+ */
+export async function upsertCorporateActions(db: D1Database, rows: ActionRow[], source: string): Promise<number> {
+  if (rows.length === 0) return 0;
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const json = JSON.stringify(
+      rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => [r.assetId, r.kind, r.date, r.ratio ?? null, r.amount ?? null]),
+    );
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO corporate_actions (asset_id, kind, date, ratio, amount, source)
+           SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'),
+                  json_extract(value,'$[3]'), json_extract(value,'$[4]'), ?2 FROM json_each(?1) WHERE true
+           ON CONFLICT (asset_id, kind, date) DO UPDATE SET ratio = excluded.ratio, amount = excluded.amount,
+             source = excluded.source, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+           WHERE corporate_actions.ratio IS NOT excluded.ratio OR corporate_actions.amount IS NOT excluded.amount`,
+        )
+        .bind(json, source),
+    );
+  }
+  let changes = 0;
+  for (const r of await db.batch(statements)) changes += r.meta.changes;
+  return changes;
+}
+
+interface ActionWithClose {
+  asset_id: number;
+  kind: "split" | "dividend";
+  date: string;
+  ratio: number | null;
+  amount: number | null;
+  previous_close: number | null;
+}
+
+/**
+ * Recomputes the factor segments of each asset from its stored actions and current closes, and rewrites an
+ * asset's segments only when they changed (the nightly index rebuild keys off `adjustment_factors.updated_at`).
+ * The segments are derived data: replacing them in one atomic batch never touches a raw bar.
+ * Returns the asset ids whose factors changed.
+ */
+export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[]): Promise<number[]> {
+  if (assetIds.length === 0) return [];
+  const ids = JSON.stringify(assetIds);
+  const [actions, stored] = await db.batch([
+    db
+      .prepare(
+        `SELECT ca.asset_id, ca.kind, ca.date, ca.ratio, ca.amount,
+           (SELECT p.close FROM prices p WHERE p.asset_id = ca.asset_id AND p.date < ca.date AND p.superseded_at IS NULL
+            ORDER BY p.date DESC LIMIT 1) AS previous_close
+         FROM corporate_actions ca WHERE ca.asset_id IN (SELECT value FROM json_each(?1)) ORDER BY ca.asset_id, ca.date`,
+      )
+      .bind(ids),
+    db
+      .prepare(
+        `SELECT asset_id, from_date, to_date, factor FROM adjustment_factors
+         WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, from_date`,
+      )
+      .bind(ids),
+  ]);
+  const actionsOf = groupBy((actions?.results ?? []) as unknown as ActionWithClose[]);
+  const storedOf = groupBy((stored?.results ?? []) as unknown as Array<FactorSegment & { asset_id: number }>);
+  const changed: number[] = [];
+  const writes: D1PreparedStatement[] = [];
+  for (const assetId of assetIds) {
+    const list = actionsOf.get(assetId) ?? [];
+    const segments = adjustmentSegments(
+      list
+        .filter((a) => a.kind === "split" && a.ratio !== null)
+        .map((a) => ({ date: a.date, ratio: a.ratio as number })),
+      list
+        .filter((a) => a.kind === "dividend" && a.amount !== null)
+        .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
+    );
+    const current = (storedOf.get(assetId) ?? []).map(({ from_date, to_date, factor }) => ({
+      from_date,
+      to_date,
+      factor,
+    }));
+    if (sameSegments(segments, current)) continue;
+    changed.push(assetId);
+    writes.push(db.prepare("DELETE FROM adjustment_factors WHERE asset_id = ?1").bind(assetId));
+    if (segments.length) {
+      writes.push(
+        db
+          .prepare(
+            `INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor)
+             SELECT ?1, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]') FROM json_each(?2)`,
+          )
+          .bind(assetId, JSON.stringify(segments.map((s) => [s.from_date, s.to_date, s.factor]))),
+      );
+    }
+  }
+  if (writes.length) await db.batch(writes);
+  return changed;
+}
+
+function groupBy<T extends { asset_id: number }>(rows: T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.asset_id);
+    if (list) list.push(r);
+    else out.set(r.asset_id, [r]);
+  }
+  return out;
+}
+
+export interface CorporateActionsView {
+  splits: Array<{ date: string; ratio: number }>;
+  dividends: Array<{ ex_date: string; amount: number }>;
+}
+
+export async function readCorporateActions(
+  db: D1Database,
+  assetId: number,
+  start?: string,
+  end?: string,
+): Promise<CorporateActionsView> {
+  const { results } = await db
+    .prepare(
+      `SELECT kind, date, ratio, amount FROM corporate_actions
+       WHERE asset_id = ?1 AND (?2 IS NULL OR date >= ?2) AND (?3 IS NULL OR date <= ?3) ORDER BY date, kind`,
+    )
+    .bind(assetId, start ?? null, end ?? null)
+    .all<{ kind: "split" | "dividend"; date: string; ratio: number | null; amount: number | null }>();
+  return {
+    splits: results.filter((r) => r.kind === "split").map((r) => ({ date: r.date, ratio: r.ratio as number })),
+    dividends: results
+      .filter((r) => r.kind === "dividend")
+      .map((r) => ({ ex_date: r.date, amount: r.amount as number })),
+  };
+}

@@ -1,0 +1,76 @@
+// CRSP-style cumulative adjustment factors from splits and cash dividends: adj_close = close × factor(date).
+
+export interface SplitAction {
+  date: string;
+  /** New shares per old share (4 for a 4-for-1 split). */
+  ratio: number;
+}
+
+export interface DividendAction {
+  ex_date: string;
+  amount: number;
+  /** Raw close of the last trading day before the ex-date; null when that bar is not stored. */
+  previous_close: number | null;
+}
+
+export interface FactorSegment {
+  /** Inclusive. */
+  from_date: string;
+  /** Exclusive. */
+  to_date: string;
+  factor: number;
+}
+
+/** Bounds of the open-ended first and last segments; every real trading date sorts inside them. */
+export const FIRST_DATE = "0001-01-01";
+export const LAST_DATE = "9999-12-31";
+
+/**
+ * Each action multiplies the factor of every bar before its date: a split of ratio r by 1/r, a dividend D
+ * with previous close P by (1 − D/P). Actions on one date combine. A dividend on a split's date is quoted in
+ * post-split shares, so P is restated (P / r) before the ratio is taken. A dividend whose previous close is
+ * unknown, or that would wipe the price out (D ≥ P), cannot be adjusted for and is skipped.
+ * Returns contiguous segments covering [FIRST_DATE, LAST_DATE), or [] when nothing adjusts.
+ */
+export function adjustmentSegments(splits: SplitAction[], dividends: DividendAction[]): FactorSegment[] {
+  const step = new Map<string, number>();
+  const splitOn = new Map<string, number>();
+  for (const s of splits) {
+    if (!(s.ratio > 0) || !Number.isFinite(s.ratio) || s.ratio === 1) continue;
+    splitOn.set(s.date, (splitOn.get(s.date) ?? 1) * s.ratio);
+    step.set(s.date, (step.get(s.date) ?? 1) / s.ratio);
+  }
+  for (const d of dividends) {
+    if (d.previous_close === null || !(d.previous_close > 0) || !(d.amount > 0)) continue;
+    const previous = d.previous_close / (splitOn.get(d.ex_date) ?? 1);
+    if (d.amount >= previous) continue;
+    step.set(d.ex_date, (step.get(d.ex_date) ?? 1) * (1 - d.amount / previous));
+  }
+  const dates = [...step.keys()].sort();
+  if (dates.length === 0) return [];
+  // Walk from the newest action back: bars on or after the last action date are unadjusted.
+  const segments: FactorSegment[] = [];
+  let factor = 1;
+  let to = LAST_DATE;
+  for (let i = dates.length - 1; i >= 0; i--) {
+    const date = dates[i] as string;
+    segments.push({ from_date: date, to_date: to, factor });
+    factor *= step.get(date) as number;
+    to = date;
+  }
+  segments.push({ from_date: FIRST_DATE, to_date: to, factor });
+  return segments.reverse();
+}
+
+/** Whether two segment lists are the same up to floating-point noise (so unchanged factors are not rewritten). */
+export function sameSegments(a: FactorSegment[], b: FactorSegment[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((s, i) => {
+    const t = b[i] as FactorSegment;
+    return (
+      s.from_date === t.from_date &&
+      s.to_date === t.to_date &&
+      Math.abs(s.factor - t.factor) <= 1e-12 * Math.max(1, Math.abs(t.factor))
+    );
+  });
+}

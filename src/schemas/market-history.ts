@@ -1,0 +1,39 @@
+// Shapes of an asset's history beyond current bars: corporate actions and every revision of a day's bar.
+import { z } from "@hono/zod-openapi";
+import { fieldsParam, isoDate } from "./common";
+
+export const CorporateActions = z
+  .object({
+    splits: z.array(
+      z.object({ date: z.string(), ratio: z.number().openapi({ description: "New shares per old share" }) }),
+    ),
+    dividends: z.array(
+      z.object({ ex_date: z.string(), amount: z.number().openapi({ description: "Cash per share" }) }),
+    ),
+  })
+  .openapi("CorporateActions");
+
+export const CorporateActionsQuery = z
+  .strictObject({ start: isoDate.optional(), end: isoDate.optional(), fields: fieldsParam })
+  .refine((q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] });
+
+export const BarRevision = z
+  .object({
+    date: z.string(),
+    open: z.number(),
+    high: z.number(),
+    low: z.number(),
+    close: z.number(),
+    volume: z.number(),
+    recorded_at: z.string().openapi({ description: "When this version was stored" }),
+    superseded_at: z
+      .string()
+      .nullable()
+      .openapi({ description: "When a newer version replaced it; null for the current one" }),
+    source: z.string(),
+  })
+  .openapi("BarRevision");
+
+export const BarRevisions = z.object({ data: z.array(BarRevision) }).openapi("BarRevisions");
+
+export const RevisionsQuery = z.strictObject({ date: isoDate, fields: fieldsParam });

@@ -1,0 +1,344 @@
+// The refresh pipeline: provider → screened bars, quotes, market caps and corporate actions in D1, then cache bumps.
+import type { Config } from "../config";
+import { activeAssetIds } from "../db/assets";
+import { getDb } from "../db/client";
+import { type ActionRow, rebuildAdjustmentFactors, upsertCorporateActions } from "../db/corporate-actions";
+import { nowIso } from "../db/ids";
+import { type BarRow, type QuoteRow, upsertBars, upsertMarketCaps, upsertQuotes } from "../db/price-store";
+import { screenBars } from "../domain/bar-quality";
+import type { RefreshMessage } from "../jobs/messages";
+import { type MarketDataProvider, ProviderError } from "../providers/types";
+import { bumpVersion, type CacheNamespace } from "./cache";
+import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
+
+export { decide, mergeStats, type RefreshOutcome, type RefreshStats } from "./refresh-stats";
+
+export interface LiveQuoteOut {
+  symbol: string;
+  price: number;
+  previous_close: number;
+  ts: string;
+  source: string;
+}
+
+export interface RefreshDeps {
+  provider: MarketDataProvider;
+  cfg: Config;
+  now?: () => Date;
+  /** Hands fresh quotes to the live stream; failures there never fail a refresh. */
+  publishQuotes?: (env: Env, quotes: LiveQuoteOut[]) => Promise<void>;
+}
+
+interface Asset {
+  id: number;
+  symbol: string;
+  listedAt: string | null;
+}
+
+const DAY_MS = 86_400_000;
+const dateOf = (d: Date) => d.toISOString().slice(0, 10);
+const minusDays = (date: string, days: number) => dateOf(new Date(Date.parse(`${date}T00:00:00Z`) - days * DAY_MS));
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 300);
+
+/** Outages are worth a retry; a vendor refusing the request itself (4xx) is not. */
+const isTransient = (err: unknown) => !(err instanceof ProviderError && err.kind === "client");
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
+  return out;
+}
+
+class Run {
+  readonly stats: RefreshStats;
+  readonly recordedAt = nowIso();
+  readonly today: string;
+  readonly touched = new Set<CacheNamespace>();
+  private retryAfter: number | undefined;
+  private readonly failed = new Set<string>();
+
+  constructor(
+    readonly env: Env,
+    readonly msg: RefreshMessage,
+    readonly deps: RefreshDeps,
+  ) {
+    this.today = dateOf(deps.now?.() ?? new Date());
+    this.stats = {
+      mode: msg.mode,
+      symbols: 0,
+      rows_inserted: 0,
+      rows_revised: 0,
+      rows_unchanged: 0,
+      rows_rejected: 0,
+      symbols_failed: [],
+      failures: [],
+      retry_symbols: [],
+      rejections: [],
+      quotes_updated: 0,
+      market_caps_updated: 0,
+      corporate_actions_changed: 0,
+      adjustment_factors_rebuilt: 0,
+      ms: 0,
+    };
+  }
+
+  get provider() {
+    return this.deps.provider;
+  }
+
+  fail(symbol: string, err: unknown, retryable = isTransient(err)): void {
+    if (!this.failed.has(symbol)) {
+      this.failed.add(symbol);
+      this.stats.symbols_failed.push(symbol);
+    }
+    if (this.stats.failures.length < STATS_LIST_CAP)
+      this.stats.failures.push({ symbol, error: errorText(err), retryable });
+    if (retryable && !this.stats.retry_symbols.includes(symbol)) this.stats.retry_symbols.push(symbol);
+    if (retryable && err instanceof ProviderError && err.retryAfterSeconds !== undefined) {
+      this.retryAfter = Math.max(this.retryAfter ?? 0, err.retryAfterSeconds);
+    }
+  }
+
+  reject(symbol: string, date: string, reason: string): void {
+    this.stats.rows_rejected++;
+    if (this.stats.rejections.length < STATS_LIST_CAP) this.stats.rejections.push({ symbol, date, reason });
+  }
+
+  isFailed(symbol: string) {
+    return this.failed.has(symbol);
+  }
+
+  outcome(started: number): RefreshOutcome {
+    this.stats.ms = Date.now() - started;
+    return decide(this.stats, this.retryAfter);
+  }
+}
+
+/** Runs one refresh message end to end. Never throws for provider trouble; D1/KV errors propagate (retry). */
+export async function runRefresh(env: Env, msg: RefreshMessage, deps: RefreshDeps): Promise<RefreshOutcome> {
+  const started = Date.now();
+  const run = new Run(env, msg, deps);
+  const assets = await resolveAssets(env, run);
+  if (msg.mode === "quotes") await refreshQuotes(run, assets);
+  else await refreshHistory(run, assets);
+  if (run.touched.size) await bumpVersion(env.CACHE, ...run.touched);
+  return run.outcome(started);
+}
+
+async function resolveAssets(env: Env, run: Run): Promise<Asset[]> {
+  const wanted = run.msg.symbols?.map((s) => s.toUpperCase());
+  const assets = await activeAssetIds(getDb(env), wanted);
+  run.stats.symbols = wanted ? new Set(wanted).size : assets.length;
+  const known = new Set(assets.map((a) => a.symbol));
+  // An asset deleted between planning and running: nothing to fetch, nothing to retry.
+  for (const s of new Set(wanted ?? []))
+    if (!known.has(s)) run.fail(s, new Error("no active asset with this symbol"), false);
+  return assets;
+}
+
+async function refreshQuotes(run: Run, assets: Asset[]): Promise<void> {
+  const bySymbol = new Map(assets.map((a) => [a.symbol, a]));
+  const rows: QuoteRow[] = [];
+  const live: LiveQuoteOut[] = [];
+  for (const part of chunk(assets, run.provider.maxSymbolsPerCall)) {
+    const symbols = part.map((a) => a.symbol);
+    let answer: Awaited<ReturnType<MarketDataProvider["quotes"]>>;
+    try {
+      answer = await run.provider.quotes(symbols);
+    } catch (err) {
+      for (const s of symbols) run.fail(s, err);
+      continue;
+    }
+    for (const s of symbols) {
+      const r = answer.get(s);
+      if (!r) run.fail(s, new ProviderError(`${s} missing from the answer`, "invalid_response"));
+      else if (!r.ok) run.fail(s, new Error(r.error), false);
+      else if (!(r.value.price > 0 && r.value.previous_close > 0 && Number.isFinite(Date.parse(r.value.ts)))) {
+        run.reject(s, r.value.ts?.slice(0, 10) ?? "", "invalid_quote");
+      } else {
+        const asset = bySymbol.get(s) as Asset;
+        rows.push({ assetId: asset.id, price: r.value.price, previousClose: r.value.previous_close, ts: r.value.ts });
+        live.push({
+          symbol: s,
+          price: r.value.price,
+          previous_close: r.value.previous_close,
+          ts: r.value.ts,
+          source: run.provider.name,
+        });
+      }
+    }
+  }
+  if (!rows.length) return;
+  run.stats.quotes_updated = await upsertQuotes(run.env.DB, rows, run.provider.name);
+  if (run.stats.quotes_updated > 0) run.touched.add("quotes");
+  await (run.deps.publishQuotes ?? publishToPriceHub)(run.env, live);
+}
+
+/** Where each asset's fetch starts: the explicit start, else a few days before its last stored bar, else its backfill depth. */
+async function fetchStarts(run: Run, assets: Asset[]): Promise<Map<number, string>> {
+  const { cfg } = run.deps;
+  const backfillFloor = minusDays(run.today, Math.round(cfg.BACKFILL_YEARS * 365.25));
+  const backfillStart = (a: Asset) => (a.listedAt && a.listedAt > backfillFloor ? a.listedAt : backfillFloor);
+  const starts = new Map<number, string>();
+  if (run.msg.start) {
+    for (const a of assets) starts.set(a.id, run.msg.start);
+    return starts;
+  }
+  const last = new Map<number, string>();
+  if (run.msg.mode !== "backfill") {
+    for (const part of chunk(assets, 500)) {
+      const { results } = await run.env.DB.prepare(
+        `SELECT asset_id, MAX(date) AS last FROM prices
+         WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL GROUP BY asset_id`,
+      )
+        .bind(JSON.stringify(part.map((a) => a.id)))
+        .all<{ asset_id: number; last: string }>();
+      for (const r of results) last.set(r.asset_id, r.last);
+    }
+  }
+  // The overlap re-reads recent days so a vendor's late corrections become revisions.
+  for (const a of assets) {
+    const l = last.get(a.id);
+    starts.set(a.id, l ? minusDays(l, cfg.REFRESH_OVERLAP_DAYS) : backfillStart(a));
+  }
+  return starts;
+}
+
+async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
+  const end = run.msg.end ?? run.today;
+  const starts = await fetchStarts(run, assets);
+  const groups = new Map<string, Asset[]>();
+  for (const a of assets) {
+    const start = starts.get(a.id) as string;
+    if (start > end) continue;
+    groups.set(start, [...(groups.get(start) ?? []), a]);
+  }
+  const fetched: Array<{ asset: Asset; start: string }> = [];
+  const changedSymbols = new Set<string>();
+  for (const [start, group] of groups) {
+    for (const part of chunk(group, run.provider.maxSymbolsPerCall)) {
+      const rows = await fetchBars(run, part, start, end);
+      for (const a of part) if (!run.isFailed(a.symbol)) fetched.push({ asset: a, start });
+      if (!rows.length) continue;
+      const written = await upsertBars(run.env.DB, rows, run.provider.name, run.recordedAt);
+      run.stats.rows_inserted += written.rows_inserted;
+      run.stats.rows_revised += written.rows_revised;
+      run.stats.rows_unchanged += written.rows_unchanged;
+      if (written.rows_inserted + written.rows_revised > 0) for (const a of part) changedSymbols.add(a.symbol);
+    }
+  }
+  await refreshCorporateActions(run, fetched, end);
+  await refreshMarketCaps(
+    run,
+    fetched.map((f) => f.asset),
+  );
+  const rebuilt = await rebuildAdjustmentFactors(
+    run.env.DB,
+    fetched.map((f) => f.asset.id),
+  );
+  run.stats.adjustment_factors_rebuilt = rebuilt.length;
+  const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
+  for (const id of rebuilt) changedSymbols.add(symbolOf.get(id) as string);
+  for (const s of changedSymbols) run.touched.add(`prices:${s}`);
+  if (changedSymbols.size) run.touched.add("analytics");
+}
+
+/** One provider call for a chunk; screened rows ready to store. Per-symbol trouble never sinks the chunk. */
+async function fetchBars(run: Run, part: Asset[], start: string, end: string): Promise<BarRow[]> {
+  const symbols = part.map((a) => a.symbol);
+  let answer: Awaited<ReturnType<MarketDataProvider["dailyBars"]>>;
+  try {
+    answer = await run.provider.dailyBars(symbols, start, end);
+  } catch (err) {
+    for (const s of symbols) run.fail(s, err);
+    return [];
+  }
+  const rows: BarRow[] = [];
+  for (const asset of part) {
+    const r = answer.get(asset.symbol);
+    // A symbol missing from the answer means the answer was cut short: retry, do not guess.
+    if (!r) run.fail(asset.symbol, new ProviderError(`${asset.symbol} missing from the answer`, "invalid_response"));
+    else if (!r.ok) run.fail(asset.symbol, new Error(r.error), false);
+    else if (!Array.isArray(r.value))
+      run.fail(asset.symbol, new ProviderError(`${asset.symbol}: bars are not a list`, "invalid_response"));
+    else {
+      const { accepted, rejected } = screenBars(r.value, run.today);
+      for (const x of rejected) run.reject(asset.symbol, x.date, x.reason);
+      for (const b of accepted) {
+        rows.push({
+          assetId: asset.id,
+          date: b.date,
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+          volume: b.volume,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+async function refreshCorporateActions(
+  run: Run,
+  fetched: Array<{ asset: Asset; start: string }>,
+  end: string,
+): Promise<void> {
+  const rows: ActionRow[] = [];
+  for (const { asset, start } of fetched) {
+    try {
+      const [splits, dividends] = [
+        await run.provider.splits(asset.symbol, start, end),
+        await run.provider.dividends(asset.symbol, start, end),
+      ];
+      for (const s of splits) {
+        if (Number.isFinite(s.ratio) && s.ratio > 0 && s.ratio !== 1 && /^\d{4}-\d{2}-\d{2}$/.test(s.date)) {
+          rows.push({ assetId: asset.id, kind: "split", date: s.date, ratio: s.ratio });
+        } else run.reject(asset.symbol, String(s.date), "invalid_split");
+      }
+      for (const d of dividends) {
+        if (Number.isFinite(d.amount) && d.amount > 0 && /^\d{4}-\d{2}-\d{2}$/.test(d.ex_date)) {
+          rows.push({ assetId: asset.id, kind: "dividend", date: d.ex_date, amount: d.amount });
+        } else run.reject(asset.symbol, String(d.ex_date), "invalid_dividend");
+      }
+    } catch (err) {
+      run.fail(asset.symbol, err);
+    }
+  }
+  run.stats.corporate_actions_changed = await upsertCorporateActions(run.env.DB, rows, run.provider.name);
+}
+
+async function refreshMarketCaps(run: Run, assets: Asset[]): Promise<void> {
+  const rows = [];
+  for (const asset of assets) {
+    try {
+      const cap = await run.provider.marketCap(asset.symbol);
+      if (cap && Number.isFinite(cap.market_cap) && cap.market_cap > 0 && cap.date <= run.today) {
+        rows.push({ assetId: asset.id, date: cap.date, marketCap: cap.market_cap });
+      }
+    } catch (err) {
+      run.fail(asset.symbol, err);
+    }
+  }
+  run.stats.market_caps_updated = await upsertMarketCaps(run.env.DB, rows, run.provider.name);
+  if (run.stats.market_caps_updated > 0) run.touched.add("assets");
+}
+
+/**
+ * Sends quotes to the PriceHub publisher (helper-owned RPC `publishTick`). The stream is best effort: a
+ * missing or failing hub is logged, the stored quotes already answer /v1/quotes.
+ */
+export async function publishToPriceHub(env: Env, quotes: LiveQuoteOut[]): Promise<void> {
+  if (!quotes.length) return;
+  try {
+    const publisher = env.PRICE_HUB.getByName("publisher") as unknown as {
+      publishTick(q: LiveQuoteOut[]): Promise<unknown>;
+    };
+    await publisher.publishTick(quotes);
+  } catch (err) {
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "price hub publish failed", quotes: quotes.length, error: errorText(err) }),
+    );
+  }
+}
