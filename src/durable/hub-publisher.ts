@@ -109,18 +109,18 @@ export class HubPublisher {
       const quotes: LiveQuote[] = [];
       for (const [symbol, r] of results) if (r.ok) quotes.push({ ...r.value, symbol, source: provider.name });
       if (quotes.length) {
-        await upsertQuotes(
-          this.env.DB,
-          quotes.map((q) => ({
+        // Stored and published side by side: the stream never waits on D1, and both finish before the next tick.
+        const store = async () => {
+          const rows = quotes.map((q) => ({
             assetId: idOf.get(q.symbol)!,
             price: q.price,
             previousClose: q.previous_close ?? q.price,
             ts: q.ts,
-          })),
-          provider.name,
-        );
-        await bumpVersion(this.env.CACHE, "quotes");
-        report = await this.publishTick(quotes);
+          }));
+          await upsertQuotes(this.env.DB, rows, provider.name);
+          await bumpVersion(this.env.CACHE, "quotes");
+        };
+        [, report] = await Promise.all([store(), this.publishTick(quotes)]);
       }
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "local ticker failed", error: String(err) }));

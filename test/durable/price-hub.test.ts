@@ -210,6 +210,24 @@ describe("publishing", () => {
     expect(await client.next((f) => f.type === "subscribed" && f.symbols.length === 0)).toBeTruthy();
   });
 
+  it("runs the local clock: one tick stores synthetic quotes in D1 and streams them", async () => {
+    const { token } = await userToken();
+    const client = await authedStream(token);
+    client.send({ action: "subscribe", symbols: ["NVDA"] });
+    await client.next((f) => f.type === "subscribed");
+    const before = client.frames.length;
+    const report = await env.PRICE_HUB.getByName("publisher").tick(Date.now(), true);
+    expect(report?.quotes).toBeGreaterThan(0); // every test asset the synthetic universe knows
+    const frame = await client.next((f) => f.type === "quote" && f.symbol === "NVDA", { from: before });
+    const stored = await env.DB.prepare(
+      "SELECT q.price, q.source FROM quotes q JOIN assets a ON a.id = q.asset_id WHERE a.symbol = 'NVDA'",
+    ).first<{
+      price: number;
+      source: string;
+    }>();
+    expect(stored).toEqual({ price: frame.price, source: "synthetic" });
+  });
+
   it("sends a fired alert to its owner's sockets only", async () => {
     const owner = await userToken();
     const other = await userToken();
