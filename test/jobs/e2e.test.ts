@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { QUEUES, retryDelaySeconds } from "../../src/jobs/consumer";
 import { CRONS } from "../../src/jobs/cron";
+import { call, userToken } from "../helpers/http";
 import { insertAssets } from "../helpers/market";
 import { deliver, jobRow } from "./helpers";
 
@@ -91,6 +92,34 @@ describe("cron → queue → consumer", () => {
     expect(await jobRow(planned[1]!.id)).toMatchObject({ status: "succeeded" });
     const quotes = await env.DB.prepare("SELECT COUNT(*) AS n FROM quotes").first<{ n: number }>();
     expect(quotes?.n).toBe(2);
+  });
+
+  it("adding an asset backfills its full history through the backfill job", async () => {
+    const admin = await userToken("admin");
+    const created = await call("/v1/assets", {
+      method: "POST",
+      token: admin.token,
+      json: { symbol: "NVDA", name: "NVIDIA", exchange: "NASDAQ", asset_class: "equity", listed_at: "1999-01-22" },
+    });
+    expect(created.status).toBe(201);
+    const job = await env.DB.prepare("SELECT id, kind, payload FROM jobs WHERE kind = 'backfill'").first<{
+      id: string;
+      kind: string;
+      payload: string;
+    }>();
+    const payload = JSON.parse(job!.payload);
+    expect(payload).toEqual({ kind: "refresh", mode: "backfill", symbols: ["NVDA"], job_id: job!.id });
+    expect((await consume(payload)).explicitAcks).toEqual(["m1"]);
+    expect(await jobRow(job!.id)).toMatchObject({ status: "succeeded" });
+    const stored = await env.DB.prepare(
+      "SELECT MIN(p.date) AS first, COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'NVDA'",
+    ).first<{ first: string; n: number }>();
+    expect(stored!.first).toBe("2019-01-02");
+    expect(stored!.n).toBeGreaterThan(1000);
+    const split = await call("/v1/assets/NVDA/corporate-actions?start=2024-01-01&end=2024-12-31", {
+      token: admin.token,
+    });
+    expect(split.body.splits).toEqual([{ date: "2024-06-10", ratio: 10 }]);
   });
 
   it("an invalid message is acked and logged, never retried; a kind with no handler fails its job", async () => {
