@@ -1,0 +1,191 @@
+// Fan-out bench: N WebSocket clients on one symbol against `wrangler dev`; tick-to-receive latency (p50/p99), delivered
+// messages/s, and whether every client got every tick. The local synthetic ticker publishes (SYNTHETIC_TICK_MS).
+// Usage: node bench/fanout.mjs [clients,...]   (default 1,1000,5000; BASE_URL reuses a running dev server)
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fmt, startDev, summarize } from "./lib.mjs";
+
+const SIZES = (process.argv[2] ?? process.env.FANOUT_CLIENTS ?? "1,1000,5000").split(",").map(Number);
+const MEASURE_MS = Number(process.env.FANOUT_MEASURE_MS ?? 10_000);
+const SYMBOL = "AAPL";
+const PORT = Number(process.env.FANOUT_PORT ?? 8797);
+const ADMIN = { email: "bench-admin@edgeindex.dev", password: "bench-password-123456" };
+
+// Node 22 has a global WebSocket; on older Node the project's own Node 22 (devDependency) runs this script instead.
+if (typeof WebSocket === "undefined") {
+  const { spawnSync } = await import("node:child_process");
+  const node22 = new URL("../node_modules/.bin/node", import.meta.url).pathname;
+  const r = spawnSync(node22, process.argv.slice(1), { stdio: "inherit", env: process.env });
+  process.exit(r.status ?? 1);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function api(base, path, { token, json, method = json ? "POST" : "GET" } = {}) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${base}${path}`, { method, headers, body: json ? JSON.stringify(json) : undefined });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** An admin (named in ADMIN_EMAILS) and the one symbol the ticker will move. */
+async function prepare(base) {
+  let auth = await api(base, "/v1/auth/register", { json: ADMIN });
+  if (auth.status === 409) auth = await api(base, "/v1/auth/login", { json: ADMIN });
+  if (!auth.body?.access_token) throw new Error(`cannot sign in: ${auth.status} ${JSON.stringify(auth.body)}`);
+  const token = auth.body.access_token;
+  const asset = await api(base, "/v1/assets", {
+    token,
+    json: { symbol: SYMBOL, name: "Apple Inc.", exchange: "NASDAQ", asset_class: "equity", sector: "Technology" },
+  });
+  if (asset.status !== 201 && asset.status !== 409) throw new Error(`cannot create ${SYMBOL}: ${asset.status}`);
+  return token;
+}
+
+/** Opens one client; resolves once it is authenticated and subscribed. Every quote frame is recorded. */
+function openClient(base, token) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/stream`);
+    const client = { ws, frames: [] };
+    const timer = setTimeout(() => reject(new Error("client did not get ready in 120 s")), 120_000);
+    ws.onopen = () => ws.send(JSON.stringify({ action: "auth", token }));
+    ws.onerror = () => reject(new Error("socket error"));
+    ws.onmessage = (event) => {
+      const at = Date.now();
+      const msg = JSON.parse(event.data);
+      if (msg.type === "quote") client.frames.push({ seq: msg.seq, ts: Date.parse(msg.ts), at });
+      else if (msg.type === "status") ws.send(JSON.stringify({ action: "subscribe", symbols: [SYMBOL] }));
+      else if (msg.type === "subscribed") {
+        clearTimeout(timer);
+        resolve(client);
+      } else if (msg.type === "error") reject(new Error(`${msg.code}: ${msg.message}`));
+    };
+  });
+}
+
+async function run(base, token, n) {
+  const clients = [];
+  const openStart = Date.now();
+  for (let i = 0; i < n; i += 250) {
+    const batch = await Promise.all(Array.from({ length: Math.min(250, n - i) }, () => openClient(base, token)));
+    clients.push(...batch);
+    if (n >= 1000 && clients.length % 1000 === 0)
+      console.log(`  ${clients.length} connected (${((Date.now() - openStart) / 1000).toFixed(1)} s)`);
+  }
+  const connectMs = Date.now() - openStart;
+  await sleep(1500);
+  const from = Date.now();
+  await sleep(MEASURE_MS);
+  const to = Date.now() - 1000; // ticks in the last second may still be in flight to the slowest clients
+  await sleep(1500);
+  const window = (f) => f.ts >= from && f.ts <= to;
+  const ticks = new Set();
+  for (const c of clients) for (const f of c.frames) if (window(f)) ticks.add(f.seq);
+  let missing = 0;
+  let duplicates = 0;
+  const latencies = [];
+  for (const c of clients) {
+    const mine = c.frames.filter(window);
+    const seqs = new Set(mine.map((f) => f.seq));
+    duplicates += mine.length - seqs.size;
+    for (const s of ticks) if (!seqs.has(s)) missing++;
+    for (const f of mine) latencies.push(f.at - f.ts);
+  }
+  for (const c of clients) c.ws.close();
+  await sleep(500);
+  const seconds = (to - from) / 1000;
+  return {
+    ...summarize(latencies),
+    clients: n,
+    ticks: ticks.size,
+    missing,
+    duplicates,
+    connectMs,
+    rate: latencies.length / seconds,
+  };
+}
+
+// workerd holds about five descriptors per proxied socket; 5,000 clients need a limit well above 25,000.
+const limit = Number(
+  /Max open files\s+(\d+)/.exec((await import("node:fs")).readFileSync("/proc/self/limits", "utf8"))?.[1] ?? Infinity,
+);
+if (limit < Math.max(...SIZES) * 6)
+  console.warn(`open-file limit ${limit} is low for ${Math.max(...SIZES)} clients; run \`ulimit -n 65536\` first`);
+
+const server = process.env.BASE_URL
+  ? { base: process.env.BASE_URL, stop: () => {} }
+  : await startDev({
+      port: PORT,
+      vars: {
+        ADMIN_EMAILS: ADMIN.email,
+        RATE_LIMIT_ANON_PER_MINUTE: "1000000",
+        RATE_LIMIT_USER_PER_MINUTE: "1000000",
+        RATE_LIMIT_ADMIN_PER_MINUTE: "1000000",
+        SYNTHETIC_TICK_MS: "1000",
+      },
+    });
+
+/** Waits until the ticker runs on a steady 1 s beat (the asset's history backfill competes for D1 at first). */
+async function warmUp(base, token) {
+  const probe = await openClient(base, token);
+  for (let i = 0; i < 60; i++) {
+    await sleep(1000);
+    const recent = probe.frames.filter((f) => f.at > Date.now() - 5000);
+    if (recent.length >= 4) break;
+  }
+  probe.ws.close();
+}
+
+const rows = [];
+try {
+  const token = await prepare(server.base);
+  await warmUp(server.base, token);
+  for (const n of SIZES) {
+    const r = await run(server.base, token, n);
+    rows.push(r);
+    console.log(
+      `${String(r.clients).padStart(5)} clients: ${r.ticks} ticks, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, ` +
+        `${fmt(r.rate, 0)} msg/s, missing ${r.missing}, duplicates ${r.duplicates}, connect ${(r.connectMs / 1000).toFixed(1)} s`,
+    );
+  }
+} finally {
+  server.stop();
+}
+
+const baseline = rows[0];
+const lines = [
+  "",
+  `### ${new Date().toISOString().slice(0, 10)}: ${SIZES.join(" / ")} clients on one symbol, ${MEASURE_MS / 1000} s of 1 s ticks, local \`wrangler dev\` (4 shards)`,
+  "",
+  "| clients | ticks | p50 ms | p99 ms | max ms | p50 / p99 vs 1 client | delivered msg/s | missing | duplicates |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map(
+    (r) =>
+      `| ${r.clients} | ${r.ticks} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.max, 1)} | ${fmt(r.p50 / baseline.p50, 1)}× / ${fmt(r.p99 / baseline.p99, 1)}× | ${fmt(r.rate, 0)} | ${r.missing} | ${r.duplicates} |`,
+  ),
+  "",
+];
+for (const r of rows.slice(1)) {
+  console.log(
+    `at ${r.clients} clients: p50 ${fmt(r.p50 / baseline.p50, 1)}×, p99 ${fmt(r.p99 / baseline.p99, 1)}× the ${baseline.clients}-client baseline`,
+  );
+}
+const results = new URL("./RESULTS.md", import.meta.url);
+if (!process.env.FANOUT_NO_RECORD) {
+  let doc = existsSync(results) ? readFileSync(results, "utf8") : "# Bench results\n";
+  if (!doc.includes("\n## Fan-out")) {
+    doc =
+      `${doc.trimEnd()}\n\n## Fan-out\nTick-to-receive latency = receive time − the quote's \`ts\` (set when the ticker generated it), ` +
+      "same machine clock. A tick is missing for a client that did not receive a seq another client received.\n";
+  }
+  // Appended at the end of the Fan-out section, before any section that follows it.
+  const start = doc.indexOf("\n## Fan-out");
+  const next = doc.indexOf("\n## ", start + 1);
+  const at = next === -1 ? doc.length : next;
+  writeFileSync(results, `${doc.slice(0, at).trimEnd()}\n${lines.join("\n")}${doc.slice(at)}`);
+}
+const worst = rows.find((r) => r.missing > 0);
+if (worst) {
+  console.error(`FAIL: ${worst.missing} tick deliveries missing at ${worst.clients} clients`);
+  process.exit(1);
+}
