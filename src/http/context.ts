@@ -31,6 +31,8 @@ export interface AppVariables {
   identity?: Identity;
   /** Set by `identify()` when a credential was sent but is not valid; the gate turns it into a 401. */
   credentialError?: Error;
+  /** The JWT user's row, fetched while the rate limiter is asked (see `lookUpUserEarly`). */
+  userLookup?: Promise<{ id: string; role: "admin" | "user"; email: string } | undefined>;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */
   cache?: "hit" | "miss";
 }

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../config";
 import { perPeriod } from "../domain/token-bucket";
 import type { LimitDecision } from "../durable/rate-limiter";
+import { lookUpUserEarly } from "./auth";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 
@@ -88,6 +89,7 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     }
     if (local) deniedUntil.delete(name);
 
+    lookUpUserEarly(c);
     let decision: LimitDecision;
     try {
       decision = await c.env.RATE_LIMITER.getByName(name).consume([{ name: "requests", ...perPeriod(limit, 60) }], now);
