@@ -5,25 +5,33 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
-import { authenticate } from "./http/auth";
+import { identify, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
 import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { notFound, onError, validationHook } from "./http/problem";
+import { rateLimit } from "./http/rate-limit";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
+import { registerAlertRoutes } from "./routes/alerts";
+import { registerAnalyticsRoutes } from "./routes/analytics";
+import { registerApiKeyRoutes } from "./routes/api-keys";
 import { registerAssetRoutes } from "./routes/assets";
+import { registerAuditRoutes } from "./routes/audit";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
+import { registerIndexDataRoutes } from "./routes/index-data";
+import { registerIndexRoutes } from "./routes/indexes";
+import { registerOrderRoutes } from "./routes/orders";
+import { registerPortfolioRoutes } from "./routes/portfolio";
 import { registerPriceRevisionRoutes } from "./routes/price-revisions";
 import { registerPriceRoutes } from "./routes/prices";
 import { registerQuoteRoutes } from "./routes/quotes";
-import { registerIndexRoutes } from "./routes/indexes";
-import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerSimulationRoutes } from "./routes/simulations";
-import { registerAnalyticsRoutes } from "./routes/analytics";
+import { registerStreamRoutes } from "./routes/stream";
+import { registerWebhookRoutes } from "./routes/webhooks";
 
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -67,12 +75,31 @@ export function buildApp(): App {
     const allowed = c.get("config").CORS_ORIGINS;
     return cors({
       origin: (origin) => (allowed.includes(origin) ? origin : null),
-      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-Id", "X-Timestamp", "X-Signature", "If-None-Match"],
+      allowHeaders: [
+        "Authorization",
+        "X-API-Key",
+        "Content-Type",
+        "Idempotency-Key",
+        "X-Request-Id",
+        "X-Timestamp",
+        "X-Signature",
+        "If-None-Match",
+      ],
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "ETag", "Idempotent-Replayed"],
+      exposeHeaders: [
+        "X-Request-Id",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+        "Retry-After",
+        "ETag",
+        "Idempotent-Replayed",
+      ],
       maxAge: 600,
     })(c, next);
   });
+  // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
+  app.use("/v1/*", identify(), rateLimit());
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   app.use(fieldSelection());
@@ -100,15 +127,24 @@ export function buildApp(): App {
     await next();
   });
 
-  const PUBLIC = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout"]);
-  const auth = authenticate();
-  app.use("/v1/*", (c, next) => (PUBLIC.has(c.req.path) ? next() : auth(c, next)));
+  // Public paths (auth, and the stream, which authenticates with its first message) are listed in http/auth.ts.
+  app.use("/v1/*", requireAuthentication());
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
 
   registerHealthRoutes(app);
   registerAuthRoutes(app);
+  registerApiKeyRoutes(app);
+  registerAuditRoutes(app);
   registerAssetRoutes(app);
   registerPriceRoutes(app);
   registerPriceRevisionRoutes(app);
@@ -118,6 +154,11 @@ export function buildApp(): App {
   registerIndexDataRoutes(app);
   registerSimulationRoutes(app);
   registerAnalyticsRoutes(app);
+  registerStreamRoutes(app);
+  registerOrderRoutes(app);
+  registerPortfolioRoutes(app);
+  registerAlertRoutes(app);
+  registerWebhookRoutes(app);
   registerAdminJobRoutes(app);
 
   app.doc31("/openapi.json", (c) => ({

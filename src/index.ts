@@ -2,6 +2,7 @@
 import { buildApp } from "./app";
 import { handleQueue, QUEUES, registerQueueConsumer } from "./jobs/consumer";
 import { scheduled } from "./jobs/cron";
+import "./jobs/index-jobs";
 import { handleWebhookBatch } from "./services/webhook-delivery";
 
 export { PriceHub } from "./durable/price-hub";

@@ -18,7 +18,9 @@ export const users = sqliteTable("users", {
   email: text("email").notNull().unique(),
   name: text("name"),
   passwordHash: text("password_hash").notNull(),
-  role: text("role", { enum: ["admin", "user"] }).notNull().default("user"),
+  role: text("role", { enum: ["admin", "user"] })
+    .notNull()
+    .default("user"),
   ...audit,
   ...softDelete,
 });
@@ -27,7 +29,9 @@ export const refreshTokens = sqliteTable(
   "refresh_tokens",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
     familyId: text("family_id").notNull(),
     parentId: text("parent_id"),
     tokenHash: text("token_hash").notNull().unique(),
@@ -43,7 +47,9 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull().unique(),
@@ -85,7 +91,9 @@ export const prices = sqliteTable(
   "prices",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    assetId: integer("asset_id").notNull().references(() => assets.id),
+    assetId: integer("asset_id")
+      .notNull()
+      .references(() => assets.id),
     date: text("date").notNull(),
     open: real("open").notNull(),
     high: real("high").notNull(),
@@ -106,7 +114,9 @@ export const prices = sqliteTable(
 export const marketCaps = sqliteTable(
   "market_caps",
   {
-    assetId: integer("asset_id").notNull().references(() => assets.id),
+    assetId: integer("asset_id")
+      .notNull()
+      .references(() => assets.id),
     date: text("date").notNull(),
     marketCap: real("market_cap").notNull(),
     source: text("source").notNull(),
@@ -119,7 +129,9 @@ export const corporateActions = sqliteTable(
   "corporate_actions",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    assetId: integer("asset_id").notNull().references(() => assets.id),
+    assetId: integer("asset_id")
+      .notNull()
+      .references(() => assets.id),
     kind: text("kind", { enum: ["split", "dividend"] }).notNull(),
     date: text("date").notNull(),
     ratio: real("ratio"),
@@ -134,7 +146,9 @@ export const corporateActions = sqliteTable(
 export const adjustmentFactors = sqliteTable(
   "adjustment_factors",
   {
-    assetId: integer("asset_id").notNull().references(() => assets.id),
+    assetId: integer("asset_id")
+      .notNull()
+      .references(() => assets.id),
     fromDate: text("from_date").notNull(),
     toDate: text("to_date").notNull(),
     factor: real("factor").notNull(),
@@ -145,7 +159,9 @@ export const adjustmentFactors = sqliteTable(
 
 /** Latest quote per asset, the source for /v1/quotes and paper-trading fills. */
 export const quotes = sqliteTable("quotes", {
-  assetId: integer("asset_id").primaryKey().references(() => assets.id),
+  assetId: integer("asset_id")
+    .primaryKey()
+    .references(() => assets.id),
   price: real("price").notNull(),
   previousClose: real("previous_close").notNull(),
   ts: text("ts").notNull(),
@@ -157,7 +173,9 @@ export const indexes = sqliteTable(
   "indexes",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     name: text("name").notNull(),
     definition: text("definition", { mode: "json" }).notNull(),
     status: text("status", { enum: ["building", "ready", "failed"] }).notNull(),
@@ -177,7 +195,9 @@ export const indexes = sqliteTable(
 export const indexValues = sqliteTable(
   "index_values",
   {
-    indexId: text("index_id").notNull().references(() => indexes.id),
+    indexId: text("index_id")
+      .notNull()
+      .references(() => indexes.id),
     version: integer("version").notNull(),
     date: text("date").notNull(),
     value: real("value").notNull(),
@@ -190,10 +210,14 @@ export const indexValues = sqliteTable(
 export const allocations = sqliteTable(
   "allocations",
   {
-    indexId: text("index_id").notNull().references(() => indexes.id),
+    indexId: text("index_id")
+      .notNull()
+      .references(() => indexes.id),
     version: integer("version").notNull(),
     rebalanceDate: text("rebalance_date").notNull(),
-    assetId: integer("asset_id").notNull().references(() => assets.id),
+    assetId: integer("asset_id")
+      .notNull()
+      .references(() => assets.id),
     weight: real("weight").notNull(),
     shares: real("shares"),
     ...audit,
@@ -204,7 +228,9 @@ export const allocations = sqliteTable(
 export const rebalances = sqliteTable(
   "rebalances",
   {
-    indexId: text("index_id").notNull().references(() => indexes.id),
+    indexId: text("index_id")
+      .notNull()
+      .references(() => indexes.id),
     version: integer("version").notNull(),
     date: text("date").notNull(),
     weightsBefore: text("weights_before", { mode: "json" }).notNull(),
@@ -219,7 +245,9 @@ export const simulations = sqliteTable(
   "simulations",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     request: text("request", { mode: "json" }).notNull(),
     status: text("status", { enum: ["queued", "running", "succeeded", "failed"] }).notNull(),
     result: text("result", { mode: "json" }),
@@ -234,13 +262,17 @@ export const orders = sqliteTable(
   "orders",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     symbol: text("symbol").notNull(),
     side: text("side", { enum: ["buy", "sell"] }).notNull(),
     qty: real("qty").notNull(),
     type: text("type", { enum: ["market", "limit"] }).notNull(),
     limitPrice: real("limit_price"),
-    timeInForce: text("time_in_force", { enum: ["day", "gtc"] }).notNull().default("day"),
+    timeInForce: text("time_in_force", { enum: ["day", "gtc"] })
+      .notNull()
+      .default("day"),
     status: text("status", { enum: ["open", "filled", "canceled", "expired", "rejected"] }).notNull(),
     filledQty: real("filled_qty").notNull().default(0),
     avgFillPrice: real("avg_fill_price"),
@@ -251,15 +283,22 @@ export const orders = sqliteTable(
     ...audit,
     ...softDelete,
   },
-  (t) => [index("orders_owner_status_idx").on(t.ownerId, t.status), index("orders_symbol_status_idx").on(t.symbol, t.status)],
+  (t) => [
+    index("orders_owner_status_idx").on(t.ownerId, t.status),
+    index("orders_symbol_status_idx").on(t.symbol, t.status),
+  ],
 );
 
 export const fills = sqliteTable(
   "fills",
   {
     id: text("id").primaryKey(),
-    orderId: text("order_id").notNull().references(() => orders.id),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     symbol: text("symbol").notNull(),
     side: text("side", { enum: ["buy", "sell"] }).notNull(),
     qty: real("qty").notNull(),
@@ -275,7 +314,9 @@ export const ledger = sqliteTable(
   "ledger",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     amountMinor: integer("amount_minor").notNull(),
     kind: text("kind", { enum: ["deposit", "buy", "sell", "fee", "dividend"] }).notNull(),
     ref: text("ref"),
@@ -287,7 +328,9 @@ export const ledger = sqliteTable(
 export const positions = sqliteTable(
   "positions",
   {
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     symbol: text("symbol").notNull(),
     qty: real("qty").notNull(),
     /** Total cost of the open quantity in minor units (avg_cost = cost / qty). */
@@ -302,11 +345,15 @@ export const alerts = sqliteTable(
   "alerts",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     symbol: text("symbol").notNull(),
     condition: text("condition", { enum: ["above", "below"] }).notNull(),
     price: real("price").notNull(),
-    status: text("status", { enum: ["active", "triggered"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "triggered"] })
+      .notNull()
+      .default("active"),
     triggeredAt: text("triggered_at"),
     triggeredPrice: real("triggered_price"),
     ...audit,
@@ -319,7 +366,9 @@ export const webhooks = sqliteTable(
   "webhooks",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     url: text("url").notNull(),
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
     secret: text("secret").notNull(),
@@ -333,7 +382,9 @@ export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    webhookId: text("webhook_id").notNull().references(() => webhooks.id),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id),
     eventId: text("event_id").notNull(),
     event: text("event").notNull(),
     attempt: integer("attempt").notNull(),

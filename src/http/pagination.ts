@@ -11,7 +11,11 @@ export function cursorScope(c: Context<AppEnv>, filters: Record<string, unknown>
   return `${c.req.routePath}|${c.get("principal")?.userId ?? "anon"}|${JSON.stringify(stable)}`;
 }
 
-export async function readCursor<T>(c: Context<AppEnv>, scope: string, cursor: string | undefined): Promise<T | undefined> {
+export async function readCursor<T>(
+  c: Context<AppEnv>,
+  scope: string,
+  cursor: string | undefined,
+): Promise<T | undefined> {
   if (cursor === undefined) return undefined;
   return decodeCursor<T>(c.get("config").JWT_SECRET, scope, cursor);
 }
@@ -27,6 +31,8 @@ export async function toPage<R, K>(
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   const next_cursor =
-    rows.length > limit && last !== undefined ? await encodeCursor(c.get("config").JWT_SECRET, scope, positionOf(last)) : null;
+    rows.length > limit && last !== undefined
+      ? await encodeCursor(c.get("config").JWT_SECRET, scope, positionOf(last))
+      : null;
   return { items, next_cursor };
 }

@@ -65,7 +65,15 @@ export interface MarketDataProvider {
 export class ProviderError extends Error {
   constructor(
     message: string,
-    readonly kind: "rate_limited" | "server" | "network" | "timeout" | "client" | "invalid_response" | "breaker_open" | "budget_exhausted",
+    readonly kind:
+      | "rate_limited"
+      | "server"
+      | "network"
+      | "timeout"
+      | "client"
+      | "invalid_response"
+      | "breaker_open"
+      | "budget_exhausted",
     readonly status?: number,
     readonly retryAfterSeconds?: number,
   ) {
@@ -74,6 +82,12 @@ export class ProviderError extends Error {
   }
 
   get retryable(): boolean {
-    return this.kind === "rate_limited" || this.kind === "server" || this.kind === "network" || this.kind === "timeout" || this.kind === "invalid_response";
+    return (
+      this.kind === "rate_limited" ||
+      this.kind === "server" ||
+      this.kind === "network" ||
+      this.kind === "timeout" ||
+      this.kind === "invalid_response"
+    );
   }
 }

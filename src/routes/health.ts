@@ -5,7 +5,11 @@ import type { App } from "../http/context";
 import { jsonContent } from "../schemas/common";
 
 const Liveness = z.object({ status: z.literal("ok"), version: z.string() }).openapi("Liveness");
-const Check = z.object({ status: z.enum(["ok", "degraded", "down"]), latency_ms: z.number(), detail: z.string().optional() });
+const Check = z.object({
+  status: z.enum(["ok", "degraded", "down"]),
+  latency_ms: z.number(),
+  detail: z.string().optional(),
+});
 const Readiness = z
   .object({
     status: z.enum(["ok", "degraded", "down"]),
@@ -27,7 +31,10 @@ const ready = createRoute({
   path: "/health/ready",
   tags: ["meta"],
   summary: "Readiness of every dependency",
-  responses: { 200: jsonContent(Readiness, "Ready"), 503: jsonContent(Readiness, "A dependency serving needs is down") },
+  responses: {
+    200: jsonContent(Readiness, "Ready"),
+    503: jsonContent(Readiness, "A dependency serving needs is down"),
+  },
 });
 
 type CheckResult = z.infer<typeof Check>;
@@ -41,7 +48,11 @@ async function timed(fn: () => Promise<string | undefined>, timeoutMs = 2000): P
     ]);
     return { status: "ok", latency_ms: Math.round(performance.now() - started), ...(detail ? { detail } : {}) };
   } catch (err) {
-    return { status: "down", latency_ms: Math.round(performance.now() - started), detail: err instanceof Error ? err.message : "failed" };
+    return {
+      status: "down",
+      latency_ms: Math.round(performance.now() - started),
+      detail: err instanceof Error ? err.message : "failed",
+    };
   }
 }
 
@@ -58,7 +69,11 @@ async function providerCheck(env: Env, cfg: Config): Promise<CheckResult> {
       detail: `${name}: breaker ${breaker.status}`,
     };
   } catch {
-    return { status: "degraded", latency_ms: Math.round(performance.now() - started), detail: `${name}: breaker unknown` };
+    return {
+      status: "degraded",
+      latency_ms: Math.round(performance.now() - started),
+      detail: `${name}: breaker unknown`,
+    };
   }
 }
 
@@ -95,7 +110,11 @@ export function registerHealthRoutes(app: App) {
     const down = d1.status === "down" || kv.status === "down" || rate_limiter.status === "down";
     const degraded = Object.values(checks).some((x) => x.status !== "ok");
     c.header("Cache-Control", "no-store");
-    const body = { status: down ? ("down" as const) : degraded ? ("degraded" as const) : ("ok" as const), version: cfg.APP_VERSION, checks };
+    const body = {
+      status: down ? ("down" as const) : degraded ? ("degraded" as const) : ("ok" as const),
+      version: cfg.APP_VERSION,
+      checks,
+    };
     return down ? c.json(body, 503) : c.json(body, 200);
   });
 }

@@ -1,7 +1,7 @@
 // Daily bars of one asset: current values by default, or as they were known at `as_of`.
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
 import { findAsset } from "../db/assets";
+import { getDb } from "../db/client";
 import { readBars } from "../db/prices";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
@@ -35,10 +35,24 @@ export function registerPriceRoutes(app: App) {
     if (after !== undefined && (typeof after.d !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(after.d))) {
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     }
-    const query = { assetId: asset.id, start: q.start, end: q.end, order: q.order, after: after?.d, asOf: q.as_of, limit: q.limit };
+    const query = {
+      assetId: asset.id,
+      start: q.start,
+      end: q.end,
+      order: q.order,
+      after: after?.d,
+      asOf: q.as_of,
+      limit: q.limit,
+    };
     const load = () => readBars(c.env.DB, query);
     // as_of answers are immutable history; current answers are cached until a refresh bumps the version.
-    const { value: rows, hit } = await readThrough(c.env.CACHE, `prices:${symbol}`, JSON.stringify(query), cfg.CACHE_TTL_SECONDS, load);
+    const { value: rows, hit } = await readThrough(
+      c.env.CACHE,
+      `prices:${symbol}`,
+      JSON.stringify(query),
+      cfg.CACHE_TTL_SECONDS,
+      load,
+    );
     c.set("cache", hit ? "hit" : "miss");
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));

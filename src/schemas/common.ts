@@ -48,7 +48,8 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { "application/json": { schema } },
 });
 
-export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
 /** `?fields=` is accepted on every GET; the caching middleware applies it. */
 export const fieldsParam = z.string().max(512).optional().openapi({ description: "Comma-separated fields to keep" });
@@ -79,6 +80,6 @@ export const symbolParam = z
   .string()
   .min(1)
   .max(20)
-  .regex(/^[A-Za-z0-9.^=\-]{1,20}$/, "must be a ticker symbol")
+  .regex(/^[A-Za-z0-9.^=-]{1,20}$/, "must be a ticker symbol")
   .transform((s) => s.toUpperCase())
   .openapi({ example: "AAPL" });

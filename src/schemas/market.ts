@@ -31,7 +31,7 @@ export const AssetListQuery = z.strictObject({
 
 const symbolBody = z
   .string()
-  .regex(/^[A-Z0-9.^=\-]{1,20}$/, "must be 1-20 upper-case ticker characters")
+  .regex(/^[A-Z0-9.^=-]{1,20}$/, "must be 1-20 upper-case ticker characters")
   .openapi({ example: "ACME" });
 
 export const CreateAssetBody = z
@@ -40,7 +40,10 @@ export const CreateAssetBody = z
     name: z.string().trim().min(1).max(200),
     exchange: z.string().trim().min(1).max(32),
     asset_class: z.enum(ASSET_CLASSES),
-    currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code").default("USD"),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code")
+      .default("USD"),
     sector: z.string().trim().min(1).max(100).nullable().optional(),
     listed_at: isoDate.nullable().optional(),
   })
@@ -51,7 +54,10 @@ export const PatchAssetBody = z
     name: z.string().trim().min(1).max(200).optional(),
     exchange: z.string().trim().min(1).max(32).optional(),
     asset_class: z.enum(ASSET_CLASSES).optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code").optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code")
+      .optional(),
     sector: z.string().trim().min(1).max(100).nullable().optional(),
     listed_at: isoDate.nullable().optional(),
     delisted_at: isoDate.nullable().optional(),
@@ -101,10 +107,17 @@ export const QuoteQuery = z.strictObject({
     .string()
     .min(1)
     .max(2200)
-    .transform((s) => [...new Set(s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(",")
+          .map((x) => x.trim().toUpperCase())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(
       z
-        .array(z.string().regex(/^[A-Z0-9.^=\-]{1,20}$/, "each symbol must be a ticker"))
+        .array(z.string().regex(/^[A-Z0-9.^=-]{1,20}$/, "each symbol must be a ticker"))
         .min(1, "at least one symbol is required")
         .max(100, "at most 100 symbols"),
     )

@@ -1,7 +1,7 @@
 // What happens around an asset's life: a newly added asset gets its history backfilled in the background.
 import type { Context } from "hono";
-import { getDb } from "../db/client";
 import type { AssetRow } from "../db/assets";
+import { getDb } from "../db/client";
 import type { AppEnv } from "../http/context";
 import { enqueueJob } from "./jobs";
 

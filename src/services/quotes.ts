@@ -13,7 +13,13 @@ export interface QuoteView {
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export function toQuoteView(symbol: string, price: number, previousClose: number, ts: string, source: string): QuoteView {
+export function toQuoteView(
+  symbol: string,
+  price: number,
+  previousClose: number,
+  ts: string,
+  source: string,
+): QuoteView {
   const change = price - previousClose;
   return {
     symbol,
@@ -35,7 +41,13 @@ export async function latestQuotes(env: Env, cfg: Config, symbols: string[]) {
       .all<{ symbol: string; price: number; previous_close: number; ts: string; source: string }>();
     return results;
   };
-  const { value: rows, hit } = await readThrough(env.CACHE, "quotes", [...symbols].sort().join(","), cfg.CACHE_TTL_SECONDS, load);
+  const { value: rows, hit } = await readThrough(
+    env.CACHE,
+    "quotes",
+    [...symbols].sort().join(","),
+    cfg.CACHE_TTL_SECONDS,
+    load,
+  );
   const bySymbol = new Map(rows.map((r) => [r.symbol, r]));
   const quotes: QuoteView[] = [];
   const missing: string[] = [];

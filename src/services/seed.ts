@@ -58,7 +58,12 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   }));
   const inserts = [];
   for (let i = 0; i < universe.length; i += 12) {
-    inserts.push(db.insert(assets).values(universe.slice(i, i + 12)).onConflictDoNothing());
+    inserts.push(
+      db
+        .insert(assets)
+        .values(universe.slice(i, i + 12))
+        .onConflictDoNothing(),
+    );
   }
   const [first, ...rest] = inserts;
   if (first) await db.batch([first, ...rest]);
