@@ -3,8 +3,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
+import { idempotent } from "../http/idempotency";
 import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
 import { Simulation, SimulationAccepted, SimulationBody, SimulationIdPath } from "../schemas/simulations";
+import { audit } from "../services/audit";
 import { createSimulation, loadOwnedSimulation, publicSimulation } from "../services/simulations";
 
 const tags = ["simulations"];
@@ -15,7 +17,7 @@ const create = createRoute({
   tags,
   summary: "Backtest an index definition or one of your indexes (accepts Idempotency-Key)",
   security,
-  middleware: [requireScope("trade")] as const,
+  middleware: [requireScope("trade"), idempotent()] as const,
   request: {
     headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
     ...jsonBody(SimulationBody),
@@ -37,6 +39,7 @@ const read = createRoute({
 export function registerSimulationRoutes(app: App) {
   app.openapi(create, async (c) => {
     const row = await createSimulation(c.env, principalOf(c).userId, c.req.valid("json"));
+    await audit(c, { action: "simulation.create", target: row.id, outcome: "success" });
     c.header("Location", `/v1/simulations/${row.id}`);
     return c.json({ id: row.id, status: row.status }, 202);
   });

@@ -1,4 +1,5 @@
 // Index lifecycle: validate a definition, record a version, build it off the request path and publish it atomically.
+import type { z } from "@hono/zod-openapi";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { type Config, getConfig } from "../config";
 import { type Db, getDb } from "../db/client";
@@ -8,10 +9,12 @@ import { indexes } from "../db/schema";
 import { computeIndex, type IndexBuild, indexRulesProblem } from "../domain/index-levels";
 import type { PriceHistory } from "../domain/price-matrix";
 import { ApiError } from "../http/errors";
+import { zodFieldErrors } from "../http/problem";
 import type { BuildMessage } from "../jobs/messages";
-import type { IndexDefinitionBody, StoredDefinition } from "../schemas/indexes";
+import { IndexDefinitionBody, type PatchIndexBody, type StoredDefinition } from "../schemas/indexes";
 import { bumpVersion } from "./cache";
 import { computeIndexPaged } from "./index-inputs";
+import { loadOwnedIndex } from "./index-reads";
 import { enqueueJob, finishJob, markRunning } from "./jobs";
 
 export type IndexRow = typeof indexes.$inferSelect;
@@ -134,6 +137,72 @@ export async function requestVersion(
   const jobId = await enqueueJob(env, db, { kind: "build", index_id: row.id, version: row.version });
   await bumpVersion(env.CACHE, `index:${row.id}`);
   return { row, jobId };
+}
+
+/** The definition fields of PATCH /v1/indexes/{id}; a body without any of them is a rename. */
+const DEFINITION_KEYS = [
+  "constituents",
+  "weighting",
+  "weights",
+  "max_weight",
+  "min_weight",
+  "rebalance",
+  "base_date",
+  "base_value",
+  "benchmark",
+] as const;
+
+export type IndexChange = { kind: "renamed"; row: IndexRow } | { kind: "rebuilding"; row: IndexRow; jobId: string };
+
+/**
+ * A rename changes only the name (no new version). Any definition field merges into the stored definition
+ * (null clears an optional one), the merged whole is validated like a new index, and a new version is built.
+ */
+export async function changeIndex(
+  env: Env,
+  ownerId: string,
+  id: string,
+  body: z.infer<typeof PatchIndexBody>,
+): Promise<IndexChange> {
+  const db = getDb(env);
+  const row = await loadOwnedIndex(db, ownerId, id);
+  if (!DEFINITION_KEYS.some((k) => body[k] !== undefined)) {
+    const renamed = await db
+      .update(indexes)
+      .set({ name: body.name, updatedAt: nowIso() })
+      .where(and(eq(indexes.id, id), eq(indexes.ownerId, ownerId), isNull(indexes.deletedAt)))
+      .returning()
+      .get();
+    if (!renamed) throw ApiError.notFound(`Index ${id}`);
+    await bumpVersion(env.CACHE, `index:${id}`);
+    return { kind: "renamed", row: renamed };
+  }
+  const merged: Record<string, unknown> = { name: body.name ?? row.name, ...(row.definition as StoredDefinition) };
+  for (const k of DEFINITION_KEYS) {
+    if (body[k] === null) delete merged[k];
+    else if (body[k] !== undefined) merged[k] = body[k];
+  }
+  if (body.weighting !== undefined && body.weighting !== "custom" && body.weights === undefined) delete merged.weights;
+  const parsed = IndexDefinitionBody.safeParse(merged);
+  if (!parsed.success)
+    throw ApiError.validation("The changed definition is invalid", zodFieldErrors(parsed.error), 422);
+  const definition = await validateDefinition(env.DB, parsed.data);
+  const next = await requestVersion(env, db, id, ownerId, { name: parsed.data.name, definition });
+  if (!next) throw ApiError.notFound(`Index ${id}`);
+  return { kind: "rebuilding", ...next };
+}
+
+/** Soft delete: the row and every stored version stay; reads answer 404 from now on. */
+export async function deleteIndex(env: Env, ownerId: string, id: string): Promise<void> {
+  const now = nowIso();
+  const deleted = await getDb(env)
+    .update(indexes)
+    .set({ deletedAt: now, updatedAt: now })
+    .where(and(eq(indexes.id, id), eq(indexes.ownerId, ownerId), isNull(indexes.deletedAt)))
+    .returning({ id: indexes.id })
+    .get();
+  if (!deleted) throw ApiError.notFound(`Index ${id}`);
+  await bumpVersion(env.CACHE, `index:${id}`);
 }
 
 /** The first of `requested` and the configured fallbacks that has prices in the range, or null. */

@@ -1,5 +1,5 @@
 // Index reads: the owner-scoped row, its public shape, and the analytics computed from the ready version.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { readLevels } from "../db/index-store";
@@ -27,6 +27,30 @@ export async function loadOwnedIndex(db: Db, ownerId: string, id: string): Promi
     .get();
   if (!row) throw ApiError.notFound(`Index ${id}`);
   return row;
+}
+
+/** The owner's live indexes, newest first, after the keyset position; limit + 1 rows so the caller sees a next page. */
+export function listOwnedIndexes(
+  db: Db,
+  ownerId: string,
+  limit: number,
+  after?: { c: string; i: string },
+): Promise<IndexRow[]> {
+  return db
+    .select()
+    .from(indexes)
+    .where(
+      and(
+        eq(indexes.ownerId, ownerId),
+        isNull(indexes.deletedAt),
+        after
+          ? or(lt(indexes.createdAt, after.c), and(eq(indexes.createdAt, after.c), lt(indexes.id, after.i)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(indexes.createdAt), desc(indexes.id))
+    .limit(limit + 1)
+    .all();
 }
 
 /** The version reads answer from; before the first successful build there is none: 409. */

@@ -293,6 +293,25 @@ describe("versions", () => {
     expect(kept?.deleted_at).toBeTruthy();
   });
 
+  it("audits every mutation: create, rename, update, rebuild, delete", async () => {
+    const { id } = await createAndBuild();
+    await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: { name: "Audited" } });
+    await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: { rebalance: "quarterly" } });
+    await call(`/v1/indexes/${id}/rebuild`, { method: "POST", token: owner.token });
+    await call(`/v1/indexes/${id}`, { method: "DELETE", token: owner.token });
+    const rows = await env.DB.prepare("SELECT actor, action, outcome FROM audit_log WHERE target = ? ORDER BY id")
+      .bind(id)
+      .all();
+    expect(rows.results.map((r) => r.action)).toEqual([
+      "index.create",
+      "index.rename",
+      "index.update",
+      "index.rebuild",
+      "index.delete",
+    ]);
+    expect(rows.results.every((r) => r.actor === owner.id && r.outcome === "success")).toBe(true);
+  });
+
   it("nightly: rebuilds only indexes whose constituents' prices changed after the build", async () => {
     const { id } = await createAndBuild();
     const quiet = await handleRebuildChanged(env);

@@ -101,6 +101,32 @@ describe("POST /v1/simulations", () => {
     expect((await call("/v1/simulations/sim_unknown", { token: owner.token })).status).toBe(404);
   });
 
+  it("replays the first answer for the same Idempotency-Key and body; a different body is 422", async () => {
+    const headers = { "idempotency-key": `sim-${crypto.randomUUID()}` };
+    const before = await rowCount("simulations");
+    const first = await call("/v1/simulations", { method: "POST", token: owner.token, json: request, headers });
+    const again = await call("/v1/simulations", { method: "POST", token: owner.token, json: request, headers });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await rowCount("simulations")).toBe(before + 1);
+    const changed = await call("/v1/simulations", {
+      method: "POST",
+      token: owner.token,
+      json: { ...request, initial_capital: 5000 },
+      headers,
+    });
+    expect(changed.status).toBe(422);
+    expect(await rowCount("simulations")).toBe(before + 1);
+    const audited = await env.DB.prepare(
+      "SELECT actor, outcome FROM audit_log WHERE action = 'simulation.create' AND target = ?",
+    )
+      .bind(first.body.id)
+      .first();
+    expect(audited).toEqual({ actor: owner.id, outcome: "success" });
+  });
+
   it("fails the simulation with a reason when there is nothing to trade", async () => {
     const id = await simulate({
       ...request,
