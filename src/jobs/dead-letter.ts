@@ -1,7 +1,10 @@
-// The dead-letter consumer: jobs whose retries ran out end `dead` (and say so as `refresh.failed`).
+// The dead-letter consumer: jobs whose retries ran out end `dead`; a refresh says so as `refresh.failed`, a build
+// marks its index version failed (`index.failed`), a simulation is failed with the last error.
 import { getDb } from "../db/client";
 import { emitEvent } from "../services/events";
+import { failBuild } from "../services/index-builder";
 import { findJob, markDead } from "../services/jobs";
+import { failSimulation } from "../services/simulations";
 import { EventMessage, JobMessage } from "./messages";
 
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -21,6 +24,8 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         console.error(
           JSON.stringify({ level: "error", msg: "job dead-lettered", job_id: m.job_id, kind: m.kind, changed }),
         );
+        if (changed && m.kind === "build") await failBuild(env, m.index_id, m.version, error);
+        if (changed && m.kind === "simulation") await failSimulation(db, m.simulation_id, error);
         if (changed && m.kind === "refresh") {
           await emitEvent(env, db, {
             type: "refresh.failed",

@@ -283,6 +283,16 @@ export function onIndexEvent(sink: EventSink): void {
 }
 
 /**
+ * Marks one version failed (a no-op when a newer version was requested meanwhile), drops cached reads and
+ * emits `index.failed`. Used by the build itself and by the dead-letter consumer when its retries ran out.
+ */
+export async function failBuild(env: Env, indexId: string, version: number, reason: string): Promise<void> {
+  await markVersionFailed(env.DB, indexId, version, reason);
+  await bumpVersion(env.CACHE, `index:${indexId}`);
+  await eventSink?.(env, { type: "index.failed", data: { id: indexId, version, reason } });
+}
+
+/**
  * The `build` job. Reads inputs, computes, writes the version's rows and publishes it (ready_version) in
  * the last batch; a deterministic failure (no prices, nothing eligible) marks the version failed and keeps
  * the previous ready one readable. Infrastructure errors are thrown so the queue retries the whole job.
@@ -321,12 +331,7 @@ export async function handleBuild(
   });
   const computeMs = Date.now() - computeStarted;
   if (!computed.ok) {
-    await markVersionFailed(env.DB, row.id, msg.version, computed.detail);
-    await bumpVersion(env.CACHE, `index:${row.id}`);
-    await eventSink?.(env, {
-      type: "index.failed",
-      data: { id: row.id, version: msg.version, reason: computed.detail },
-    });
+    await failBuild(env, row.id, msg.version, computed.detail);
     return done({ outcome: "failed", reason: computed.detail }, "failed");
   }
   const build = computed.value;

@@ -9,24 +9,17 @@ import { screenBars } from "../domain/bar-quality";
 import type { RefreshMessage } from "../jobs/messages";
 import { type MarketDataProvider, ProviderError } from "../providers/types";
 import { bumpVersion, type CacheNamespace } from "./cache";
+import { type LiveQuote, publishQuotes } from "./live";
 import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
 
 export { decide, mergeStats, type RefreshOutcome, type RefreshStats } from "./refresh-stats";
-
-export interface LiveQuoteOut {
-  symbol: string;
-  price: number;
-  previous_close: number;
-  ts: string;
-  source: string;
-}
 
 export interface RefreshDeps {
   provider: MarketDataProvider;
   cfg: Config;
   now?: () => Date;
   /** Hands fresh quotes to the live stream; failures there never fail a refresh. */
-  publishQuotes?: (env: Env, quotes: LiveQuoteOut[]) => Promise<void>;
+  publishQuotes?: (env: Env, quotes: LiveQuote[]) => Promise<void>;
 }
 
 interface Asset {
@@ -139,7 +132,7 @@ async function resolveAssets(env: Env, run: Run): Promise<Asset[]> {
 async function refreshQuotes(run: Run, assets: Asset[]): Promise<void> {
   const bySymbol = new Map(assets.map((a) => [a.symbol, a]));
   const rows: QuoteRow[] = [];
-  const live: LiveQuoteOut[] = [];
+  const live: LiveQuote[] = [];
   for (const part of chunk(assets, run.provider.maxSymbolsPerCall)) {
     const symbols = part.map((a) => a.symbol);
     let answer: Awaited<ReturnType<MarketDataProvider["quotes"]>>;
@@ -326,16 +319,13 @@ async function refreshMarketCaps(run: Run, assets: Asset[]): Promise<void> {
 }
 
 /**
- * Sends quotes to the PriceHub publisher (helper-owned RPC `publishTick`). The stream is best effort: a
- * missing or failing hub is logged, the stored quotes already answer /v1/quotes.
+ * Sends stored quotes to the live stream (PriceHub numbers them, fans them out, fires alerts and fills). The
+ * stream is best effort: a failing hub is logged, and the stored quotes already answer /v1/quotes.
  */
-export async function publishToPriceHub(env: Env, quotes: LiveQuoteOut[]): Promise<void> {
+export async function publishToPriceHub(env: Env, quotes: LiveQuote[]): Promise<void> {
   if (!quotes.length) return;
   try {
-    const publisher = env.PRICE_HUB.getByName("publisher") as unknown as {
-      publishTick(q: LiveQuoteOut[]): Promise<unknown>;
-    };
-    await publisher.publishTick(quotes);
+    await publishQuotes(env, quotes);
   } catch (err) {
     console.warn(
       JSON.stringify({ level: "warn", msg: "price hub publish failed", quotes: quotes.length, error: errorText(err) }),

@@ -1,5 +1,5 @@
 // Backtests: record the request with the definition it runs, run it as a job, keep the reconciled result.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { getConfig } from "../config";
 import { type Db, getDb } from "../db/client";
 import { newId, nowIso } from "../db/ids";
@@ -94,6 +94,14 @@ export async function publicSimulation(env: Env, row: SimulationRow) {
   };
 }
 
+/** Fails a simulation that has not finished (the build's own failure, or retries exhausted in the dead-letter queue). */
+export async function failSimulation(db: Db, id: string, detail: string): Promise<void> {
+  await db
+    .update(simulations)
+    .set({ status: "failed", error: detail.slice(0, 1000), updatedAt: nowIso() })
+    .where(and(eq(simulations.id, id), inArray(simulations.status, ["queued", "running"])));
+}
+
 /**
  * The `simulation` job: computes the index schedule from the frozen definition, runs the backtest with the
  * configured share rounding and stores curve, trades and metrics. Input problems fail the simulation with a
@@ -114,10 +122,7 @@ export async function handleSimulation(
   await db.update(simulations).set({ status: "running", updatedAt: nowIso() }).where(eq(simulations.id, row.id));
   const req = row.request as StoredSimulation;
   const fail = async (detail: string) => {
-    await db
-      .update(simulations)
-      .set({ status: "failed", error: detail, updatedAt: nowIso() })
-      .where(eq(simulations.id, row.id));
+    await failSimulation(db, row.id, detail);
     if (msg.job_id) await finishJob(db, msg.job_id, { status: "failed", error: detail });
     return "failed" as const;
   };

@@ -157,6 +157,37 @@ describe("cron → queue → consumer", () => {
     expect(await jobRow(done.id)).toMatchObject({ status: "succeeded" });
   });
 
+  it("a dead-lettered build fails its index version; a dead-lettered simulation fails the simulation", async () => {
+    const owner = await userToken();
+    const jobId = "job_deadbuild00000000000000";
+    const simJob = "job_deadsim000000000000000";
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO indexes (id, owner_id, name, definition, status, version)
+         VALUES ('idx_dead', ?, 'Dead', '{"constituents":["AAPL"]}', 'building', 1)`,
+      ).bind(owner.id),
+      env.DB.prepare(
+        "INSERT INTO simulations (id, owner_id, request, status) VALUES ('sim_dead', ?, '{}', 'running')",
+      ).bind(owner.id),
+      env.DB.prepare(
+        "INSERT INTO jobs (id, kind, status, payload, attempts, error) VALUES (?, 'build', 'running', '{}', 6, 'D1 overloaded')",
+      ).bind(jobId),
+      env.DB.prepare(
+        "INSERT INTO jobs (id, kind, status, payload, attempts, error) VALUES (?, 'simulation', 'running', '{}', 6, 'timeout')",
+      ).bind(simJob),
+    ]);
+    await consume({ kind: "build", job_id: jobId, index_id: "idx_dead", version: 1 }, QUEUES.deadLetter);
+    await consume({ kind: "simulation", job_id: simJob, simulation_id: "sim_dead" }, QUEUES.deadLetter);
+
+    expect(await jobRow(jobId)).toMatchObject({ status: "dead" });
+    const index = await call("/v1/indexes/idx_dead", { token: owner.token });
+    expect(index.body).toMatchObject({ status: "failed" });
+    expect(index.body.failure_reason).toMatch(/retries exhausted after 6 attempt\(s\); last error: D1 overloaded/);
+    const sim = await call("/v1/simulations/sim_dead", { token: owner.token });
+    expect(sim.body).toMatchObject({ status: "failed" });
+    expect(sim.body.error).toMatch(/last error: timeout/);
+  });
+
   it("a queue nobody consumes keeps its messages (retry → DLQ) instead of dropping them", async () => {
     const result = await consume({ anything: true }, "edgeindex-unknown");
     expect(result.retryBatch.retry).toBe(true);
