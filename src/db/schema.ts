@@ -411,7 +411,11 @@ export const jobs = sqliteTable(
     finishedAt: text("finished_at"),
     ...audit,
   },
-  (t) => [index("jobs_status_kind_idx").on(t.status, t.kind)],
+  (t) => [
+    index("jobs_status_kind_idx").on(t.status, t.kind),
+    // GET /v1/admin/jobs pages newest first by (created_at, id).
+    index("jobs_created_idx").on(t.createdAt, t.id),
+  ],
 );
 
 export const idempotencyKeys = sqliteTable(
