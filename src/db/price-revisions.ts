@@ -1,12 +1,7 @@
 // Every stored version of a day's bar: the audit trail behind `prices` revisions.
+import type { Bar } from "../domain/bar";
 
-export interface RevisionView {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
+export interface RevisionView extends Bar {
   recorded_at: string;
   superseded_at: string | null;
   source: string;

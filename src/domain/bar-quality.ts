@@ -1,14 +1,6 @@
 // Data-quality gate for provider bars: which bars may be stored, and why the others were refused.
+import type { Bar } from "./bar";
 import { isTradingDay } from "./calendar";
-
-export interface RawBar {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
 
 export type RejectionReason =
   | "invalid_date"
@@ -25,7 +17,7 @@ export interface Rejection {
 }
 
 /** Why one bar cannot be stored, or null when it can. `today` is the exchange-local date now. */
-export function barProblem(bar: RawBar, today: string): RejectionReason | null {
+export function barProblem(bar: Bar, today: string): RejectionReason | null {
   if (typeof bar.date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(bar.date)) return "invalid_date";
   const t = Date.parse(`${bar.date}T00:00:00Z`);
   if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== bar.date) return "invalid_date";
@@ -40,7 +32,7 @@ export function barProblem(bar: RawBar, today: string): RejectionReason | null {
 }
 
 /** Splits a series into storable bars and rejections, keeping the input order. */
-export function screenBars<T extends RawBar>(bars: T[], today: string): { accepted: T[]; rejected: Rejection[] } {
+export function screenBars<T extends Bar>(bars: T[], today: string): { accepted: T[]; rejected: Rejection[] } {
   const accepted: T[] = [];
   const rejected: Rejection[] = [];
   for (const bar of bars) {

@@ -1,14 +1,8 @@
 // The contract every market-data source implements; services depend on this, never on a vendor.
+import type { Bar } from "../domain/bar";
 
-/** One daily bar as a provider reports it (raw, unadjusted). Dates are exchange-local YYYY-MM-DD. */
-export interface Bar {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** One daily bar as a provider reports it; defined in the domain, which must not import this I/O layer. */
+export type { Bar };
 
 export interface Quote {
   symbol: string;

@@ -5,7 +5,7 @@ import { newId } from "../../src/db/ids";
 import { type ConsumerOverrides, handleQueue, QUEUES } from "../../src/jobs/consumer";
 import type { JobMessage, RefreshMessage } from "../../src/jobs/messages";
 import { handleRefresh } from "../../src/jobs/refresh-job";
-import type { MarketDataProvider } from "../../src/providers/types";
+import type { Bar, MarketDataProvider } from "../../src/providers/types";
 import type { RefreshStats } from "../../src/services/refresh";
 
 /** wrangler.toml: max_retries for edgeindex-jobs. */
@@ -104,14 +104,8 @@ export async function pricesCount(): Promise<number> {
   return (await env.DB.prepare("SELECT COUNT(*) AS n FROM prices").first<{ n: number }>())?.n ?? 0;
 }
 
-export interface PriceSnapshotRow {
+export interface PriceSnapshotRow extends Bar {
   symbol: string;
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
   adj_close: number;
 }
 
