@@ -1,10 +1,12 @@
 // A fake Twelve Data server as an injected fetch: answers with the documented shapes and records what it was asked.
+import { expect } from "vitest";
 import error400 from "../../../shared/fixtures/twelvedata/error_400_bad_request.json";
 import error401 from "../../../shared/fixtures/twelvedata/error_401_invalid_key.json";
 import error429 from "../../../shared/fixtures/twelvedata/error_429_credits.json";
 import quoteOk from "../../../shared/fixtures/twelvedata/quote_ok.json";
 import seriesBatch from "../../../shared/fixtures/twelvedata/time_series_batch.json";
 import seriesOk from "../../../shared/fixtures/twelvedata/time_series_ok.json";
+import { ProviderError } from "../../src/providers/types";
 
 export const fixtures = { error400, error401, error429, quoteOk, seriesBatch, seriesOk };
 
@@ -42,4 +44,15 @@ export function fakeTwelveData(routes: Record<string, Route>) {
     return route(url, init);
   }) as typeof globalThis.fetch;
   return { fetch, seen };
+}
+
+/** The ProviderError a call failed with; fails the test if the call succeeded or threw anything else. */
+export async function failure(p: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProviderError);
+    return err as ProviderError;
+  }
+  throw new Error("expected the call to fail");
 }

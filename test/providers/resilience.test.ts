@@ -5,7 +5,7 @@ import { createProvider } from "../../src/providers";
 import { type ResilienceOptions, ResilientCaller, ResilientProvider } from "../../src/providers/resilience";
 import { TwelveDataProvider } from "../../src/providers/twelvedata";
 import { ProviderError } from "../../src/providers/types";
-import { API_KEY, fakeTwelveData, fixtures, json } from "./fake-twelvedata";
+import { API_KEY, failure, fakeTwelveData, fixtures, json } from "./fake-twelvedata";
 
 const T0 = Date.parse("2026-03-02T15:00:00Z");
 
@@ -48,16 +48,6 @@ function flaky(...errors: ProviderError[]) {
 
 const server = () => new ProviderError("vendor down", "server", 503);
 const client = () => new ProviderError("bad symbol", "client", 404);
-
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("retries", () => {
   it.each(["rate_limited", "server", "network", "timeout", "invalid_response"] as const)(

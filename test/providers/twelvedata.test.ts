@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ResilientCaller } from "../../src/providers/resilience";
 import { TwelveDataProvider } from "../../src/providers/twelvedata";
-import { ProviderError } from "../../src/providers/types";
-import { API_KEY, fakeTwelveData, fixtures, hang, json, type Route, text } from "./fake-twelvedata";
+import type { ProviderError } from "../../src/providers/types";
+import { API_KEY, failure, fakeTwelveData, fixtures, hang, json, type Route, text } from "./fake-twelvedata";
 
 const NOW = Date.parse("2024-01-05T12:00:20Z");
 
@@ -16,16 +16,6 @@ function provider(routes: Record<string, Route>, maxSymbolsPerCall = 8) {
     maxSymbolsPerCall,
   });
   return { td, seen: server.seen };
-}
-
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("TwelveDataProvider: daily bars", () => {
