@@ -33,7 +33,8 @@ function mix(a: number, b: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG, uniform on [0, 1); the same seed always gives the same stream. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

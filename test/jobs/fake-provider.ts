@@ -1,6 +1,7 @@
 // A deterministic in-memory MarketDataProvider for pipeline tests: scripted series, refusals and injected faults.
 import { tradingDays } from "../../src/domain/calendar";
 import type { AbortableProvider, CallOptions } from "../../src/providers/resilience";
+import { mulberry32 } from "../../src/providers/synthetic";
 import {
   type Bar,
   type Dividend,
@@ -28,16 +29,6 @@ export interface FakeOptions {
   seed?: number;
   /** Symbols the vendor refuses (a per-symbol error inside an answered call). */
   refuse?: Set<string>;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Clean, valid bars on every trading day of [start, end]; `shift` makes series differ. */
