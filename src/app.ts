@@ -7,8 +7,9 @@ import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
 import { identify, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
-import { conditionalGet, defaultCacheControl, fieldSelection } from "./http/caching";
+import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
+import { declaredGetFields } from "./http/declared-fields";
 import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { notFound, onError, validationHook } from "./http/problem";
@@ -102,7 +103,8 @@ export function buildApp(): App {
   app.use("/v1/*", identify(), rateLimit());
   app.use(conditionalGet());
   app.use(defaultCacheControl());
-  app.use(fieldSelection());
+  // The routes are registered below; the map of their declared fields is built on first use.
+  app.use(fieldSelection(declaredFieldsFrom(() => declaredGetFields(app.openAPIRegistry))));
   app.use(
     methodNotAllowed({
       app,

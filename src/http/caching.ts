@@ -1,6 +1,7 @@
 // HTTP caching for GETs: ETag/304 from the final body, Cache-Control per route, and ?fields trimming.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 
@@ -44,11 +45,28 @@ function pick(obj: unknown, fields: string[], known: Set<string>): unknown {
   return Object.fromEntries(fields.filter((f) => f in obj).map((f) => [f, (obj as Record<string, unknown>)[f]]));
 }
 
+/** The fields the matched route's answer declares (top-level, and its `data` items'), when it is known. */
+export type DeclaredFields = (c: Context<AppEnv>) => ReadonlySet<string> | undefined;
+
+/** Looks the matched GET route up in a map keyed by hono route path (see http/declared-fields.ts). */
+export function declaredFieldsFrom(load: () => Map<string, Set<string>>): DeclaredFields {
+  let byPath: Map<string, Set<string>> | undefined;
+  return (c) => {
+    byPath ??= load();
+    for (const route of matchedRoutes(c)) {
+      const fields = byPath.get(route.path);
+      if (fields) return fields;
+    }
+    return undefined;
+  };
+}
+
 /**
- * `?fields=a,b` trims each returned object (or each item of `data`). A field no returned object has,
- * and that the route's item shape does not know, is 400.
+ * `?fields=a,b` trims each returned object, or each item of `data` when the answer carries a `data` array
+ * (the envelope around it, such as `next_cursor` or `missing`, is kept). A field that neither the route's
+ * declared answer nor any returned object has is 400.
  */
-export function fieldSelection(): MiddlewareHandler<AppEnv> {
+export function fieldSelection(declared?: DeclaredFields): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = c.req.query("fields");
     await next();
@@ -64,22 +82,26 @@ export function fieldSelection(): MiddlewareHandler<AppEnv> {
       ]);
     }
     const body = (await c.res.json()) as Record<string, unknown>;
-    const known = new Set<string>();
-    const listShape = Array.isArray(body.data) && "next_cursor" in body;
-    const trimmed = listShape
-      ? { ...body, data: (body.data as unknown[]).map((item) => pick(item, fields, known)) }
-      : pick(body, fields, known);
-    const itemKeys = c.res.headers.get("x-item-fields");
-    if (itemKeys) for (const k of itemKeys.split(",")) known.add(k);
+    const declaredFields = declared?.(c);
+    const known = new Set<string>(declaredFields ?? []);
+    const items = Array.isArray(body.data) ? (body.data as unknown[]) : undefined;
+    let trimmed: unknown;
+    if (items) {
+      for (const key of Object.keys(body)) known.add(key);
+      trimmed = { ...body, data: items.map((item) => pick(item, fields, known)) };
+    } else {
+      trimmed = pick(body, fields, known);
+    }
     const unknown = fields.filter((f) => !known.has(f));
-    if (unknown.length && (known.size > 0 || !listShape)) {
+    // An empty page of a route whose item shape is not declared cannot tell a wrong field from a right one.
+    const undecidable = items !== undefined && items.length === 0 && declaredFields === undefined;
+    if (unknown.length && !undecidable) {
       throw ApiError.validation(`Unknown field(s): ${unknown.join(", ")}`, [
         { path: "fields", message: `unknown field(s): ${unknown.join(", ")}` },
       ]);
     }
     const headers = new Headers(c.res.headers);
     headers.delete("content-length");
-    headers.delete("x-item-fields");
     c.res = new Response(JSON.stringify(trimmed), { status: 200, headers });
   };
 }
