@@ -17,14 +17,11 @@ import { ApiError } from "./errors";
 const unauthorized = (detail = "A valid access token or API key is required") =>
   new ApiError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer realm="edgeindex"' } });
 
-/** The only /v1 routes reachable without a credential; the stream authenticates with its first message. */
-const PUBLIC_PATHS = new Set([
-  "/v1/auth/register",
-  "/v1/auth/login",
-  "/v1/auth/refresh",
-  "/v1/auth/logout",
-  "/v1/stream",
-]);
+/**
+ * The only /v1 routes reachable without a credential (API.md: register, login, refresh); the stream
+ * authenticates with its first message. Logout is not among them: it needs the caller's credential.
+ */
+const PUBLIC_PATHS = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/stream"]);
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/;
 

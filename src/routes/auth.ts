@@ -61,7 +61,9 @@ const logout = createRoute({
   path: "/v1/auth/logout",
   tags: ["auth"],
   summary: "Revoke the refresh token's whole family",
-  description: "Always 204, also for a token that is unknown or already revoked (as RFC 7009 revocation does).",
+  description:
+    "Needs the caller's credential. Always 204, also for a token that is unknown, already revoked or not the caller's (as RFC 7009 revocation does).",
+  security,
   request: jsonBody(RefreshBody),
   responses: { 204: { description: "Signed out" }, ...bodyErrorResponses },
 });
@@ -177,7 +179,7 @@ export function registerAuthRoutes(app: App) {
 
   app.openapi(logout, async (c) => {
     const { refresh_token } = c.req.valid("json");
-    const ended = await endSession(c.env, getDb(c.env), refresh_token);
+    const ended = await endSession(c.env, getDb(c.env), refresh_token, principalOf(c).userId);
     await audit(c, {
       action: "auth.logout",
       actor: ended?.userId,

@@ -133,11 +133,13 @@ export async function endSession(
   env: Env,
   db: Db,
   presented: string,
+  ownerId: string,
 ): Promise<{ userId: string; familyId: string } | null> {
+  // Only the caller's own sessions: someone else's refresh token is treated as unknown.
   const row = await db
     .select({ userId: refreshTokens.userId, familyId: refreshTokens.familyId })
     .from(refreshTokens)
-    .where(eq(refreshTokens.tokenHash, await sha256Hex(presented)))
+    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(presented)), eq(refreshTokens.userId, ownerId)))
     .get();
   if (!row) return null;
   await revokeFamily(env, row.familyId);

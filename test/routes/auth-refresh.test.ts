@@ -10,7 +10,8 @@ beforeAll(async () => {
   email = (await registerUser()).email;
 });
 
-const logout = (refresh_token: string) => call("/v1/auth/logout", { method: "POST", json: { refresh_token } });
+const logout = (refresh_token: string, token?: string) =>
+  call("/v1/auth/logout", { method: "POST", json: { refresh_token }, token });
 
 describe("POST /v1/auth/refresh", () => {
   it("rotates: a new pair that works, and the old refresh token is spent", async () => {
@@ -85,15 +86,31 @@ describe("POST /v1/auth/logout", () => {
   it("answers 204 and revokes every token of the family", async () => {
     const s0 = await loginAs(email);
     const r1 = await refresh(s0.refresh_token);
-    const out = await logout(r1.body.refresh_token);
+    const out = await logout(r1.body.refresh_token, r1.body.access_token);
     expect(out.status).toBe(204);
     expect(out.text).toBe("");
     expect((await refresh(r1.body.refresh_token)).status).toBe(401);
     expect((await refresh(s0.refresh_token)).status).toBe(401);
   });
 
-  it("answers 204 for an unknown token too (nothing to learn from it), without a credential", async () => {
-    const r = await logout("rt_unknown-token");
+  it("answers 204 for an unknown token too (nothing to learn from it)", async () => {
+    const s0 = await loginAs(email);
+    const r = await logout("rt_unknown-token", s0.access_token);
     expect(r.status).toBe(204);
+  });
+
+  it("needs a credential: API.md exempts only register, login and refresh (401 without one)", async () => {
+    const s0 = await loginAs(email);
+    const r = await logout(s0.refresh_token);
+    expect(r.status).toBe(401);
+    expect(r.body.code).toBe("unauthorized");
+    expect((await refresh(s0.refresh_token)).status).toBe(200);
+  });
+
+  it("does not revoke another user's session", async () => {
+    const mine = await loginAs(email);
+    const other = await loginAs((await registerUser()).email);
+    expect((await logout(other.refresh_token, mine.access_token)).status).toBe(204);
+    expect((await refresh(other.refresh_token)).status).toBe(200);
   });
 });
