@@ -1,6 +1,8 @@
 // Deterministic synthetic market data for domain tests (seeded random walks on a weekday calendar).
 import type { PricePoint } from "../../src/domain/price-matrix";
 
+export { weekdays } from "../helpers/dates";
+
 /** mulberry32: a tiny seeded PRNG so every run sees the same "market". */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -11,18 +13,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** `count` weekdays from `start` (holidays ignored: the domain only needs an ascending calendar). */
-export function weekdays(start: string, count: number): string[] {
-  const out: string[] = [];
-  const d = new Date(`${start}T00:00:00Z`);
-  while (out.length < count) {
-    const wd = d.getUTCDay();
-    if (wd !== 0 && wd !== 6) out.push(d.toISOString().slice(0, 10));
-    d.setUTCDate(d.getUTCDate() + 1);
-  }
-  return out;
 }
 
 /** A geometric random walk with daily volatility `vol` (Box–Muller normals). */

@@ -2,6 +2,8 @@
 import { env } from "cloudflare:test";
 import { upsertBars, upsertMarketCaps, upsertQuotes } from "../../src/db/price-store";
 
+export { weekdays } from "./dates";
+
 export interface TestAsset {
   symbol: string;
   name: string;
@@ -10,17 +12,15 @@ export interface TestAsset {
   exchange?: string;
 }
 
-/** Weekdays from `start`, `count` of them. */
-export function weekdays(start: string, count: number): string[] {
-  const out: string[] = [];
-  const d = new Date(`${start}T00:00:00Z`);
-  while (out.length < count) {
-    const day = d.getUTCDay();
-    if (day !== 0 && day !== 6) out.push(d.toISOString().slice(0, 10));
-    d.setUTCDate(d.getUTCDate() + 1);
-  }
-  return out;
-}
+/** An equal-weight, monthly-rebalanced index of AAA and BBB based on 2024-01-30 (index and simulation tests). */
+export const TWO_EQUAL = {
+  name: "Two Equal",
+  constituents: ["AAA", "BBB"],
+  weighting: "equal",
+  rebalance: "monthly",
+  base_date: "2024-01-30",
+  base_value: 1000,
+};
 
 export async function insertAssets(list: TestAsset[]): Promise<Map<string, number>> {
   for (const a of list) {

@@ -3,7 +3,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleBuild, handleRebuildChanged } from "../../src/services/index-builder";
 import { type CallResult, call, rowCount, userToken } from "../helpers/http";
-import { insertAssets, insertBars, insertMarketCap, weekdays } from "../helpers/market";
+import { insertAssets, insertBars, insertMarketCap, TWO_EQUAL, weekdays } from "../helpers/market";
 
 let owner: { id: string; token: string };
 let other: { id: string; token: string };
@@ -15,15 +15,7 @@ const AAA = [10, 20, 20, 10];
 const BBB = [10, 10, 10, 10];
 const SPY = [100, 110, 99, 110];
 
-const definition = {
-  name: "Two Equal",
-  constituents: ["AAA", "BBB"],
-  weighting: "equal",
-  rebalance: "monthly",
-  base_date: "2024-01-30",
-  base_value: 1000,
-  benchmark: "SPY",
-};
+const definition = { ...TWO_EQUAL, benchmark: "SPY" };
 
 async function createAndBuild(body: Record<string, unknown> = definition, token = owner.token) {
   const created = await call("/v1/indexes", { method: "POST", token, json: body });

@@ -3,20 +3,13 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleSimulation } from "../../src/services/simulations";
 import { call, rowCount, userToken } from "../helpers/http";
-import { insertAssets, insertBars } from "../helpers/market";
+import { insertAssets, insertBars, TWO_EQUAL } from "../helpers/market";
 
 let owner: { id: string; token: string };
 let other: { id: string; token: string };
 
 const DAYS = ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"];
-const index = {
-  name: "Two Equal",
-  constituents: ["AAA", "BBB"],
-  weighting: "equal",
-  rebalance: "monthly",
-  base_date: "2024-01-30",
-  base_value: 1000,
-};
+const index = TWO_EQUAL;
 const request = { index, start: "2024-01-30", end: "2024-02-02", initial_capital: 10000 };
 
 beforeAll(async () => {
