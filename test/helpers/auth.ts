@@ -97,6 +97,18 @@ export async function createKey(
 
 const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
+/** Hex HMAC-SHA256 of `text` under `secret`, computed here the way a client would (signed requests, webhook checks). */
+export async function hmacHex(secret: string, text: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
+}
+
 /** The client side of signed requests, as docs/AUTH.md describes it. */
 export async function signature(
   secret: string,
@@ -106,15 +118,7 @@ export async function signature(
   body = "",
 ): Promise<string> {
   const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const message = `${timestamp}\n${method}\n${pathAndQuery}\n${bodyHash}`;
-  return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
+  return hmacHex(secret, `${timestamp}\n${method}\n${pathAndQuery}\n${bodyHash}`);
 }
 
 /** Calls with X-API-Key plus X-Timestamp/X-Signature computed over the exact request sent. */

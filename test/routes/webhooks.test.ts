@@ -3,23 +3,12 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it } from "vitest";
 import { backoffSeconds, type DeliveryMessage, handleWebhookBatch } from "../../src/services/webhook-delivery";
 import type { EventMessage } from "../../src/services/webhooks";
+import { hmacHex } from "../helpers/auth";
 import { call, userToken } from "../helpers/http";
 import { insertAssets } from "../helpers/market";
 
 const QUEUE = "edgeindex-webhooks";
 const create = (token: string, json: Record<string, unknown>) => call("/v1/webhooks", { method: "POST", token, json });
-
-async function hmacHex(secret: string, text: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Runs the consumer over one batch; returns the queue's view (acks, retries) and what it enqueued. */
 async function consume(
