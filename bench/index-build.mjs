@@ -2,16 +2,13 @@
 // (a) the engine alone in Node, against a plain loop over the same matrix; (b) the whole build job
 // (D1 reads in 50-asset pages, compute, chunked batch writes, publish) against a local D1 through
 // wrangler's getPlatformProxy, with the job code bundled by esbuild. Prints times, ratios and heap.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { build } from "esbuild";
-import { fmt, summarize } from "./lib.mjs";
+import { bundleModule, fmt, localPlatform, summarize } from "./lib.mjs";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 500);
 const DAYS = Number(process.env.BENCH_DAYS ?? 2520);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -20,20 +17,6 @@ v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc");
 const heap = () => process.memoryUsage().heapUsed;
 const mb = (bytes) => `${fmt(bytes / 2 ** 20, 1)} MB`;
-
-async function bundle(entry, outdir, name) {
-  const outfile = path.join(outdir, `${name}.mjs`);
-  await build({
-    entryPoints: [path.join(ROOT, entry)],
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node22",
-    outfile,
-    logLevel: "error",
-  });
-  return import(outfile);
-}
 
 /** Weekday calendar of `n` days ending near today. */
 function calendar(n) {
@@ -79,7 +62,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), "edgeindex-bench-"));
 try {
   const symbols = Array.from({ length: SYMBOLS }, (_, i) => `S${String(i).padStart(3, "0")}`);
   const dates = calendar(DAYS);
-  const engine = await bundle("src/domain/index-levels.ts", tmp, "index-levels");
+  const engine = await bundleModule("src/domain/index-levels.ts", tmp, "index-levels");
   gc();
   const heapEmpty = heap();
   const { prices, caps } = synthetic(symbols, dates);
@@ -155,19 +138,10 @@ try {
 async function wholeJob(symbols, dates) {
   // BENCH_STATE=<dir> keeps the loaded database between runs (loading 1.26 M bars takes a while).
   const persist = process.env.BENCH_STATE ?? path.join(tmp, "state");
-  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-    cwd: ROOT,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-  });
-  const { getPlatformProxy } = await import("wrangler");
-  const proxy = await getPlatformProxy({
-    configPath: path.join(ROOT, "wrangler.toml"),
-    persist: { path: path.join(persist, "v3") },
-  });
+  const proxy = await localPlatform(persist);
   try {
-    const store = await bundle("src/db/price-store.ts", tmp, "price-store");
-    const builder = await bundle("src/services/index-builder.ts", tmp, "index-builder");
+    const store = await bundleModule("src/db/price-store.ts", tmp, "price-store");
+    const builder = await bundleModule("src/services/index-builder.ts", tmp, "index-builder");
     const env = { ...proxy.env, JWT_SECRET: "bench-secret-0123456789abcdef0123456789", ENVIRONMENT: "development" };
     const db = env.DB;
     const loaded = await db.prepare("SELECT COUNT(*) AS n FROM assets").first();

@@ -1,14 +1,11 @@
 // Ingest throughput (bars/s) into a local D1 through the real write path, `upsertBars` (src/db/price-store.ts):
 // 100 assets × 2,520 bars fresh, the same bars again (all unchanged), and again with 1% of values revised;
 // baselines in the same run: one INSERT per bar (the naive path) and multi-row VALUES, on subsets.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { build } from "esbuild";
-import { fmt } from "./lib.mjs";
+import { bundleModule, fmt, localPlatform } from "./lib.mjs";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const ASSETS = Number(process.env.BENCH_ASSETS ?? 100);
 const DAYS = Number(process.env.BENCH_DAYS ?? 2520);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -73,28 +70,12 @@ async function timed(fn) {
 
 async function main() {
   const tmp = mkdtempSync(path.join(tmpdir(), "edgeindex-ingest-"));
-  const outfile = path.join(tmp, "price-store.mjs");
-  await build({
-    entryPoints: [path.join(ROOT, "src/db/price-store.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile,
-    logLevel: "error",
-  });
-  const { upsertBars, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } = await import(outfile);
-
-  const persist = path.join(tmp, "state");
-  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-    cwd: ROOT,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-  });
-  const { getPlatformProxy } = await import("wrangler");
-  const proxy = await getPlatformProxy({
-    configPath: path.join(ROOT, "wrangler.toml"),
-    persist: { path: path.join(persist, "v3") },
-  });
+  const { upsertBars, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } = await bundleModule(
+    "src/db/price-store.ts",
+    tmp,
+    "price-store",
+  );
+  const proxy = await localPlatform(path.join(tmp, "state"));
   const db = proxy.env.DB;
 
   const totalAssets = ASSETS * RUNS + 12;

@@ -1,8 +1,10 @@
-// Shared bench plumbing: start a throwaway `wrangler dev` (own state dir, own port) and percentile math.
-import { spawn } from "node:child_process";
+// Shared bench plumbing: start a throwaway `wrangler dev` (own state dir, own port), bundle repo modules for
+// plain Node, open a migrated local D1, and percentile math.
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "esbuild";
 
 /** Starts wrangler dev with extra `--var`s; resolves when /health answers. */
 export async function startDev({ port, vars = {}, seed = false } = {}) {
@@ -68,6 +70,34 @@ export function summarize(samplesMs) {
     p99: percentile(s, 99),
     max: s[s.length - 1],
   };
+}
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Bundles a TypeScript module of the repo (`entry`, relative to the root) into `outdir` and imports it. */
+export async function bundleModule(entry, outdir, name) {
+  const outfile = join(outdir, `${name}.mjs`);
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    outfile,
+    logLevel: "error",
+  });
+  return import(outfile);
+}
+
+/** wrangler's getPlatformProxy over a local D1 in `persist`, migrated first; call `dispose()` when done. */
+export async function localPlatform(persist) {
+  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    cwd: ROOT,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+  });
+  const { getPlatformProxy } = await import("wrangler");
+  return getPlatformProxy({ configPath: join(ROOT, "wrangler.toml"), persist: { path: join(persist, "v3") } });
 }
 
 export const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
