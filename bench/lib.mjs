@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 
+/** Process groups of every server started here, so a bench can kill them all (see `killSpawned`), even mid-start. */
+export const spawnedGroups = new Set();
+
 /** Starts wrangler dev with extra `--var`s; resolves when /health answers. */
 export async function startDev({ port, vars = {}, seed = false } = {}) {
   const persist = mkdtempSync(join(tmpdir(), "edgeindex-bench-"));
@@ -30,6 +33,7 @@ export async function startDev({ port, vars = {}, seed = false } = {}) {
   const allVars = { ENVIRONMENT: "development", SEED_ON_EMPTY: String(seed), LOG_LEVEL: "silent", ...vars };
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
+  spawnedGroups.add(child.pid);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 240; i++) {
     await new Promise((r) => setTimeout(r, 500));
@@ -43,6 +47,7 @@ export async function startDev({ port, vars = {}, seed = false } = {}) {
   }
   return {
     base,
+    pid: child.pid,
     stop: () => {
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -101,3 +106,70 @@ export async function localPlatform(persist) {
 }
 
 export const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+
+/**
+ * Starts `wrangler dev` on a standalone worker directory (its own wrangler.toml, so wrangler does not pick up
+ * the repo's config); resolves once `readyPath` answers 2xx. `stop()` signals the whole process group.
+ */
+export async function startWorker({ dir, port, readyPath = "/" }) {
+  const wrangler = new URL("../node_modules/.bin/wrangler", import.meta.url).pathname;
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, ".state")];
+  const child = spawn(wrangler, [...args, "--log-level", "error"], {
+    cwd: dir,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  spawnedGroups.add(child.pid);
+  const base = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  for (let i = 0; i < 240; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      const res = await fetch(`${base}${readyPath}`);
+      await res.body?.cancel();
+      if (res.ok) return { base, pid: child.pid, stop };
+    } catch {
+      // not up yet
+    }
+  }
+  stop();
+  throw new Error(`wrangler dev in ${dir} did not answer ${readyPath} on port ${port}`);
+}
+
+/** SIGTERM every process group in `spawnedGroups`, then SIGKILL whatever is still alive after `graceMs`. */
+export async function killSpawned(graceMs = 3000) {
+  const alive = (pid) => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const pid of spawnedGroups) {
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && [...spawnedGroups].some(alive)) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of spawnedGroups) {
+    if (alive(pid)) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    spawnedGroups.delete(pid);
+  }
+}

@@ -1,0 +1,240 @@
+// Read-API latency and throughput against a bare Hono worker measured in the same run.
+// `node bench/api.mjs` starts two throwaway `wrangler dev` instances: edgeindex (fresh seeded state, as `npm run dev`)
+// and a bare `new Hono().get("/x", c => c.json(payload))` worker written to bench/.out/, whose payload is sized to
+// match each route's answer. Each route is loaded at 1 and 16 in flight, rounds alternate which side goes first,
+// figures are medians of rounds. Knobs: ROUNDS, REQUESTS_1, REQUESTS_16, PORT (edgeindex; bare Hono is PORT + 1).
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
+import { fmt, killSpawned, startDev, startWorker, summarize } from "./lib.mjs";
+
+process.chdir(new URL("..", import.meta.url).pathname); // wrangler reads ./wrangler.toml and ./.dev.vars
+
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const REQUESTS = { 1: Number(process.env.REQUESTS_1 ?? 150), 16: Number(process.env.REQUESTS_16 ?? 600) };
+const CONCURRENCIES = [1, 16];
+const PORT = Number(process.env.PORT ?? 8811);
+const COLD_SAMPLES = Number(process.env.COLD_SAMPLES ?? 20);
+
+const BARE_WORKER = `import { Hono } from "hono";
+// A JSON answer of about \`bytes\` bytes, shaped like a page of bars; built once per size, serialized per request.
+const bodies = new Map();
+function payload(bytes) {
+  const data = [];
+  let size = 30;
+  for (let i = 0; size + 120 < bytes; i++) {
+    const row = { date: \`2024-\${String(1 + (i % 12)).padStart(2, "0")}-\${String(1 + (i % 28)).padStart(2, "0")}\`, open: 100 + i / 7, high: 101 + i / 7, low: 99 + i / 7, close: 100.5 + i / 7, volume: 1000000 + i };
+    data.push(row);
+    size += JSON.stringify(row).length + 1;
+  }
+  const body = { data, next_cursor: null, pad: "" };
+  body.pad = "x".repeat(Math.max(0, bytes - JSON.stringify(body).length));
+  return body;
+}
+const app = new Hono();
+app.get("/x", (c) => {
+  const bytes = Number(c.req.query("bytes") ?? 64);
+  let body = bodies.get(bytes);
+  if (!body) bodies.set(bytes, (body = payload(bytes)));
+  return c.json(body);
+});
+export default app;
+`;
+
+let outDir;
+async function cleanup() {
+  await killSpawned();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, async () => {
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+/** Fires `total` GETs of one URL with `concurrency` in flight; per-request latency, statuses, throughput, bytes. */
+async function load(url, headers, total, concurrency) {
+  const latencies = [];
+  const statuses = new Map();
+  let next = 0;
+  let bytes = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const t = performance.now();
+        const res = await fetch(url, { headers });
+        bytes = (await res.arrayBuffer()).byteLength;
+        latencies.push(performance.now() - t);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { ...summarize(latencies), rps: total / seconds, bytes, statuses: Object.fromEntries(statuses) };
+}
+
+async function getJson(url, init) {
+  const res = await fetch(url, init);
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${url} answered ${res.status}: ${JSON.stringify(body)}`);
+  return { body, res };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  outDir = join(new URL(".out/", import.meta.url).pathname, `api-bare-hono-${process.pid}`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "worker.mjs"), BARE_WORKER);
+  writeFileSync(
+    join(outDir, "wrangler.toml"),
+    'name = "bench-bare-hono"\nmain = "worker.mjs"\ncompatibility_date = "2026-10-01"\n',
+  );
+
+  // One after the other: two builds at once can outlast the wait on a small machine.
+  // The user limit is raised so the limiter runs its check on every request but never refuses the bench.
+  const app = await startDev({ port: PORT, seed: true, vars: { RATE_LIMIT_USER_PER_MINUTE: "1000000" } });
+  const health = await fetch(`${app.base}/health`).catch(() => null);
+  if (!health?.ok) throw new Error(`edgeindex did not come up on ${app.base}`);
+  const bare = await startWorker({ dir: outDir, port: PORT + 1, readyPath: "/x" });
+
+  // Logging in is the first /v1 request: it seeds the empty database (assets, bars, demo user, demo index).
+  const seedStarted = performance.now();
+  const { body: login } = await getJson(`${app.base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "demo@edgeindex.dev", password: "edgeindex-demo-pass" }),
+  });
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const auth = { authorization: `Bearer ${login.access_token}` };
+  const { body: indexList } = await getJson(`${app.base}/v1/indexes?limit=100`, { headers: auth });
+  const demo = indexList.data.find((i) => i.name === "Big Tech Capped");
+  if (!demo) throw new Error(`no "Big Tech Capped" index among ${indexList.data.map((i) => i.name).join(", ")}`);
+
+  // Cold: the very first request for AAPL's bars (KV miss → D1 read → KV put), then more misses on distinct keys
+  // (same symbol and limit, a different `end` each, so each is a fresh cache key with the same amount of work).
+  const pricesPath = "/v1/assets/AAPL/prices?limit=250";
+  const t0 = performance.now();
+  const first = await fetch(`${app.base}${pricesPath}`, { headers: auth });
+  await first.arrayBuffer();
+  const firstMs = performance.now() - t0;
+  if (first.status !== 200) throw new Error(`${pricesPath} answered ${first.status}`);
+  const coldMs = [];
+  for (let i = 0; i < COLD_SAMPLES; i++) {
+    const end = new Date(Date.now() - (30 + i) * 86_400_000).toISOString().slice(0, 10);
+    const t = performance.now();
+    const res = await fetch(`${app.base}${pricesPath}&end=${end}`, { headers: auth });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`cold ${pricesPath}&end=${end} answered ${res.status}`);
+    coldMs.push(performance.now() - t);
+  }
+  const warmOne = await fetch(`${app.base}${pricesPath}`, { headers: auth });
+  await warmOne.arrayBuffer();
+  const etag = warmOne.headers.get("etag");
+  if (!etag) throw new Error(`${pricesPath} sent no ETag`);
+
+  const routes = [
+    { name: "GET /health", path: "/health", headers: {}, expect: 200 },
+    { name: "GET /v1/quotes?symbols=AAPL,MSFT,NVDA", path: "/v1/quotes?symbols=AAPL,MSFT,NVDA", expect: 200 },
+    { name: "GET /v1/assets/AAPL/prices?limit=250 (warm)", path: pricesPath, expect: 200 },
+    { name: "GET /v1/assets?limit=50", path: "/v1/assets?limit=50", expect: 200 },
+    { name: "GET /v1/indexes/{id}/values?limit=1000", path: `/v1/indexes/${demo.id}/values?limit=1000`, expect: 200 },
+    {
+      name: "GET …/prices?limit=250 + If-None-Match (304)",
+      path: pricesPath,
+      headers: { ...auth, "if-none-match": etag },
+      expect: 304,
+      sizeOf: pricesPath,
+    },
+  ];
+  // Each route's 200 body size; the bare worker answers a body of the same size (the 304 row: its 200's size).
+  const sizes = new Map();
+  for (const r of routes) {
+    r.headers ??= auth;
+    const res = await fetch(`${app.base}${r.path}`, { headers: r.headers });
+    const len = (await res.arrayBuffer()).byteLength;
+    if (res.status !== r.expect) throw new Error(`${r.path} answered ${res.status}, expected ${r.expect}`);
+    sizes.set(r.path, Math.max(sizes.get(r.path) ?? 0, len));
+  }
+  for (const r of routes) {
+    r.bytes = sizes.get(r.sizeOf ?? r.path);
+    r.bareUrl = `${bare.base}/x?bytes=${r.bytes}`;
+  }
+
+  // Warm both isolates on every route and size.
+  for (const r of routes) {
+    await load(`${app.base}${r.path}`, r.headers, 100, 16);
+    await load(r.bareUrl, {}, 100, 16);
+  }
+
+  const loadBefore = loadavg()[0];
+  const runs = new Map(); // `${route}|${c}|${side}` → list of rounds
+  const push = (k, v) => runs.set(k, [...(runs.get(k) ?? []), v]);
+  const benchStarted = performance.now();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of routes) {
+      for (const c of CONCURRENCIES) {
+        // Alternate which side goes first so drift (GC, neighbours, disk) does not favour one side.
+        const order = (round + c) % 2 ? ["bare", "app"] : ["app", "bare"];
+        for (const side of order) {
+          const res =
+            side === "app"
+              ? await load(`${app.base}${r.path}`, r.headers, REQUESTS[c], c)
+              : await load(r.bareUrl, {}, REQUESTS[c], c);
+          push(`${r.name}|${c}|${side}`, res);
+        }
+      }
+    }
+    console.error(`round ${round + 1}/${ROUNDS} done (${fmt((performance.now() - benchStarted) / 1000, 0)} s)`);
+  }
+
+  const agg = (list) => ({
+    p50: median(list.map((x) => x.p50)),
+    p99: median(list.map((x) => x.p99)),
+    rps: median(list.map((x) => x.rps)),
+    statuses: [...new Set(list.flatMap((x) => Object.keys(x.statuses)))].join("/"),
+  });
+  const table = [];
+  for (const r of routes) {
+    for (const c of CONCURRENCIES) {
+      const a = agg(runs.get(`${r.name}|${c}|app`));
+      const b = agg(runs.get(`${r.name}|${c}|bare`));
+      table.push({ route: r.name, bytes: r.bytes, c, a, b });
+    }
+  }
+  const cold = summarize(coldMs);
+
+  console.log(
+    `\nedgeindex vs bare Hono, wrangler dev local; ${ROUNDS} alternating rounds of ${REQUESTS[1]} (1 in flight) / ${REQUESTS[16]} (16 in flight) requests per side; medians of rounds`,
+  );
+  console.log(
+    `load average (1 min) before rounds ${fmt(loadBefore)}, after ${fmt(loadavg()[0])} on ${availableParallelism()} CPUs`,
+  );
+  console.log(`seed on first /v1 request (login): ${fmt(seedSeconds, 1)} s; demo index ${demo.id}`);
+  const lines = [
+    "| route | body | in flight | edgeindex p50 / p99 | req/s | bare Hono p50 / p99 | req/s | ratio p50 | ratio p99 | ratio req/s | status |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...table.map(
+      ({ route, bytes, c, a, b }) =>
+        `| ${route} | ${bytes < 1024 ? `${bytes} B` : `${fmt(bytes / 1024, 1)} KB`} | ${c} | ${fmt(a.p50)} / ${fmt(a.p99)} ms | ${fmt(a.rps, 0)} | ${fmt(b.p50)} / ${fmt(b.p99)} ms | ${fmt(b.rps, 0)} | ×${fmt(a.p50 / b.p50, 1)} | ×${fmt(a.p99 / b.p99, 1)} | ×${fmt(a.rps / b.rps, 2)} | ${a.statuses} |`,
+    ),
+  ];
+  console.log(lines.join("\n"));
+  console.log(
+    `\nprices?limit=250 cold: first request ${fmt(firstMs)} ms; ${cold.n} more KV misses (distinct \`end\`), 1 in flight: p50 ${fmt(cold.p50)} ms, p99 ${fmt(cold.p99)} ms, max ${fmt(cold.max)} ms`,
+  );
+  const warm1 = table.find((t) => t.route.includes("(warm)") && t.c === 1);
+  console.log(
+    `warm (KV hit) p50 at 1 in flight ${fmt(warm1.a.p50)} ms → a miss costs ×${fmt(cold.p50 / warm1.a.p50, 1)}`,
+  );
+  const bad = table.filter(({ a, route }) => a.statuses !== String(routes.find((r) => r.name === route).expect));
+  if (bad.length) {
+    console.error(`FAIL: unexpected statuses: ${bad.map((b) => `${b.route} @${b.c}: ${b.a.statuses}`).join("; ")}`);
+    process.exitCode = 1;
+  }
+} finally {
+  await cleanup();
+}
