@@ -42,12 +42,14 @@ export default app;
 `;
 
 let outDir;
+let interrupted = false;
 async function cleanup() {
   await killSpawned();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, async () => {
+    interrupted = true; // the load loop's fetches fail once the servers are gone; that is not an error to report
     await cleanup();
     process.exit(130);
   });
@@ -235,6 +237,8 @@ try {
     console.error(`FAIL: unexpected statuses: ${bad.map((b) => `${b.route} @${b.c}: ${b.a.statuses}`).join("; ")}`);
     process.exitCode = 1;
   }
+} catch (err) {
+  if (!interrupted) throw err;
 } finally {
   await cleanup();
 }
