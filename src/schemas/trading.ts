@@ -1,5 +1,6 @@
 // Paper trading, alerts and webhook request/response schemas, shared by validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
+import { EVENT_TYPES } from "../jobs/messages";
 import { cursorParam, fieldsParam, instant, limitParam, listOf, symbolParam } from "./common";
 
 /** No sane paper order is larger; keeps notional arithmetic far inside exact integer range. */
@@ -96,14 +97,8 @@ export const AlertList = listOf(Alert).openapi("AlertList");
 export const IdPath = z.object({ id: z.string().min(1).max(64) });
 export const PageQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
 
-export const WEBHOOK_EVENTS = [
-  "index.ready",
-  "index.failed",
-  "refresh.completed",
-  "refresh.failed",
-  "order.filled",
-  "alert.triggered",
-] as const;
+/** The events a webhook can subscribe to: exactly the event types the WEBHOOKS queue carries. */
+export const WEBHOOK_EVENTS = EVENT_TYPES;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const WebhookBody = z
