@@ -28,15 +28,12 @@ export function registerPriceRoutes(app: App) {
     const { symbol } = c.req.valid("param");
     const q = c.req.valid("query");
     const cfg = c.get("config");
-    const asset = await findAsset(getDb(c.env), symbol);
-    if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
     const scope = cursorScope(c, { symbol, ...q });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(after.d))) {
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     }
     const query = {
-      assetId: asset.id,
       start: q.start,
       end: q.end,
       order: q.order,
@@ -44,7 +41,13 @@ export function registerPriceRoutes(app: App) {
       asOf: q.as_of,
       limit: q.limit,
     };
-    const load = () => readBars(c.env.DB, query);
+    // The asset lookup is part of the cached work: a hit costs no D1 query. An unknown symbol throws 404 and
+    // caches nothing; deleting an asset bumps `prices:<symbol>`, so no cached page outlives it.
+    const load = async () => {
+      const asset = await findAsset(getDb(c.env), symbol);
+      if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
+      return readBars(c.env.DB, { ...query, assetId: asset.id });
+    };
     // as_of answers are immutable history; current answers are cached until a refresh bumps the version.
     const { value: rows, hit } = await readThrough(
       c.env.CACHE,

@@ -178,9 +178,16 @@ describe("admin asset management", () => {
       "SELECT COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'T002'",
     ).first<{ n: number }>();
     expect(bars?.n).toBe(5);
+    // a cached price page must not outlive the asset
+    const cachedPage = await call("/v1/assets/T002/prices", { token: user });
+    expect(cachedPage.status).toBe(200);
+    expect((await call("/v1/assets/T002/prices", { token: user })).body).toEqual(cachedPage.body);
     const r = await call("/v1/assets/T002", { method: "DELETE", token: admin });
     expect(r.status).toBe(204);
     expect((await call("/v1/assets/T002", { token: user })).status).toBe(404);
+    const gone = await call("/v1/assets/T002/prices", { token: user });
+    expect(gone.status).toBe(404);
+    expect(gone.body.code).toBe("not_found");
     const after = await env.DB.prepare(
       "SELECT COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'T002' AND a.deleted_at IS NOT NULL",
     ).first<{ n: number }>();
