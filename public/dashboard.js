@@ -108,12 +108,15 @@ $("login").addEventListener("submit", async (event) => {
 });
 
 $("signout").addEventListener("click", () => {
-  const refreshToken = state.refreshToken;
+  const { refreshToken, token } = state;
   signOut("");
-  if (refreshToken) {
-    request("/v1/auth/logout", { method: "POST", body: JSON.stringify({ refresh_token: refreshToken }) }).catch(
-      () => {},
-    );
+  if (refreshToken && token) {
+    // Logout needs the caller's credential, which signOut() has already forgotten: send the one read above.
+    fetch("/v1/auth/logout", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    }).catch(() => {});
   }
 });
 
