@@ -46,7 +46,7 @@ const DOCS_CSP = {
 const APP_CSP = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
-  styleSrc: ["'self'", "'unsafe-inline'"],
+  styleSrc: ["'self'"],
   imgSrc: ["'self'", "data:"],
   connectSrc: ["'self'", "ws:", "wss:"],
   frameAncestors: ["'none'"],
@@ -173,6 +173,13 @@ export function buildApp(): App {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeindex API reference" }));
+
+  // The dashboard page runs through the Worker (wrangler.toml's run_worker_first lists "/"), so it carries
+  // X-Request-Id and the security headers above like every other answer; its scripts and styles are static.
+  app.get("/", async (c) => {
+    const page = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(page.body, page);
+  });
 
   app.notFound(notFound);
   app.onError(onError);

@@ -35,6 +35,17 @@ describe("conventions", () => {
     }
   });
 
+  it("serves the dashboard page through the Worker: request id and a strict CSP", async () => {
+    const r = await call("/", { headers: { "x-request-id": "dash-req-12345" } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toContain("text/html");
+    expect(r.text).toContain("dashboard.js");
+    expect(r.headers.get("x-request-id")).toBe("dash-req-12345");
+    const csp = r.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+  });
+
   it("answers unknown paths with problem+json 404 carrying the request id", async () => {
     const { token } = await userToken();
     const r = await call("/v1/definitely-not-here", { token, headers: { "x-request-id": "trace-abcdef12" } });
