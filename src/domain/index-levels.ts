@@ -109,17 +109,23 @@ export function impliedSharesSchedule(
 export function indexRulesProblem(
   constituents: readonly string[],
   rules: IndexRules,
-): { reason: IndexProblem; detail: string } | null {
-  if (constituents.length === 0) return { reason: "no_constituents", detail: "an index needs a constituent" };
+): { reason: IndexProblem; detail: string; field: string } | null {
+  if (constituents.length === 0) {
+    return { reason: "no_constituents", detail: "an index needs a constituent", field: "constituents" };
+  }
   if (!(Number.isFinite(rules.baseValue) && rules.baseValue > 0)) {
-    return { reason: "invalid_base_value", detail: "base_value must be a positive number" };
+    return { reason: "invalid_base_value", detail: "base_value must be a positive number", field: "base_value" };
   }
   if (rules.weighting === "custom") {
     const check = rawWeights("custom", { symbols: constituents, customWeights: rules.customWeights ?? {} });
-    if (!check.ok) return { reason: "invalid_custom_weights", detail: check.detail };
+    if (!check.ok) return { reason: "invalid_custom_weights", detail: check.detail, field: "weights" };
   }
   const caps = capsProblem(constituents.length, rules);
-  return caps ? { reason: "infeasible_caps", detail: caps.detail } : null;
+  if (!caps) return null;
+  // The field to blame: min_weight when it alone makes the caps impossible, else max_weight.
+  const field =
+    caps.reason === "min_weight_infeasible" || caps.detail.startsWith("min_weight") ? "min_weight" : "max_weight";
+  return { reason: "infeasible_caps", detail: caps.detail, field };
 }
 
 /** Builds the index from raw price history: aligns the calendar, then runs the kernel. */

@@ -80,12 +80,7 @@ export async function validateDefinition(db: D1Database, body: IndexDefinitionBo
     );
   }
   const problem = indexRulesProblem(definition.constituents, rulesOf(definition));
-  if (problem)
-    throw ApiError.validation(
-      problem.detail,
-      [{ path: problem.reason === "infeasible_caps" ? "max_weight" : "weights", message: problem.detail }],
-      422,
-    );
+  if (problem) throw ApiError.validation(problem.detail, [{ path: problem.field, message: problem.detail }], 422);
   await resolveSymbols(db, definition.constituents);
   if (definition.benchmark) await resolveSymbols(db, [definition.benchmark], "benchmark");
   return definition;

@@ -394,6 +394,15 @@ describe("validation", () => {
     ],
   ];
 
+  it("blames the field that makes the caps impossible", async () => {
+    const three = { ...definition, constituents: ["AAA", "BBB", "CCC"] };
+    const min = await post({ ...three, min_weight: 0.4 }); // 0.4 × 3 = 1.2 > 1
+    expect(min.status).toBe(422);
+    expect(min.body.errors).toEqual([{ path: "min_weight", message: expect.stringMatching(/min_weight 0.4/) }]);
+    const max = await post({ ...three, max_weight: 0.3 }); // 0.3 × 3 = 0.9 < 1
+    expect(max.body.errors).toEqual([{ path: "max_weight", message: expect.stringMatching(/max_weight 0.3/) }]);
+  });
+
   it.each(cases)("%s → problem+json, nothing written", async (_name, send, status, detail) => {
     const indexes = await rowCount("indexes");
     const jobs = await rowCount("jobs");
