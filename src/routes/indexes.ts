@@ -59,12 +59,11 @@ const patch = createRoute({
   method: "patch",
   path: "/v1/indexes/{id}",
   tags,
-  summary: "Rename (200) or change the definition (202: a new version is built; reads keep the ready one meanwhile)",
+  summary: "Change the name or definition: a new version is built (202); reads keep the ready one meanwhile",
   security,
   middleware: [requireScope("trade")] as const,
   request: { params: IndexIdPath, ...jsonBody(PatchIndexBody) },
   responses: {
-    200: jsonContent(IndexResource, "Renamed"),
     202: jsonContent(IndexResource, "Accepted; a new version is being built"),
     ...bodyErrorResponses,
   },
@@ -121,18 +120,14 @@ export function registerIndexRoutes(app: App) {
 
   app.openapi(patch, async (c) => {
     const { id } = c.req.valid("param");
-    const change = await changeIndex(c.env, principalOf(c).userId, id, c.req.valid("json"));
-    if (change.kind === "renamed") {
-      await audit(c, { action: "index.rename", target: id, outcome: "success" });
-      return c.json(publicIndex(change.row) as IndexView, 200);
-    }
+    const next = await changeIndex(c.env, principalOf(c).userId, id, c.req.valid("json"));
     await audit(c, {
       action: "index.update",
       target: id,
       outcome: "success",
-      detail: { version: change.row.version, job_id: change.jobId },
+      detail: { version: next.row.version, job_id: next.jobId },
     });
-    return c.json(publicIndex(change.row) as IndexView, 202);
+    return c.json(publicIndex(next.row) as IndexView, 202);
   });
 
   app.openapi(remove, async (c) => {

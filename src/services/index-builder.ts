@@ -134,7 +134,7 @@ export async function requestVersion(
   return { row, jobId };
 }
 
-/** The definition fields of PATCH /v1/indexes/{id}; a body without any of them is a rename. */
+/** The definition fields PATCH /v1/indexes/{id} may change (besides the name). */
 const DEFINITION_KEYS = [
   "constituents",
   "weighting",
@@ -147,31 +147,19 @@ const DEFINITION_KEYS = [
   "benchmark",
 ] as const;
 
-export type IndexChange = { kind: "renamed"; row: IndexRow } | { kind: "rebuilding"; row: IndexRow; jobId: string };
-
 /**
- * A rename changes only the name (no new version). Any definition field merges into the stored definition
- * (null clears an optional one), the merged whole is validated like a new index, and a new version is built.
+ * A change (API.md: "change (triggers a rebuild)"): the given fields merge into the stored definition (null
+ * clears an optional one), the merged whole is validated like a new index, and a new version is built while
+ * readers keep the ready one. A rename alone also gets a new version, so every change is one build away.
  */
 export async function changeIndex(
   env: Env,
   ownerId: string,
   id: string,
   body: z.infer<typeof PatchIndexBody>,
-): Promise<IndexChange> {
+): Promise<{ row: IndexRow; jobId: string }> {
   const db = getDb(env);
   const row = await loadOwnedIndex(db, ownerId, id);
-  if (!DEFINITION_KEYS.some((k) => body[k] !== undefined)) {
-    const renamed = await db
-      .update(indexes)
-      .set({ name: body.name, updatedAt: nowIso() })
-      .where(and(eq(indexes.id, id), eq(indexes.ownerId, ownerId), isNull(indexes.deletedAt)))
-      .returning()
-      .get();
-    if (!renamed) throw ApiError.notFound(`Index ${id}`);
-    await bumpVersion(env.CACHE, `index:${id}`);
-    return { kind: "renamed", row: renamed };
-  }
   const merged: Record<string, unknown> = { name: body.name ?? row.name, ...(row.definition as StoredDefinition) };
   for (const k of DEFINITION_KEYS) {
     if (body[k] === null) delete merged[k];
@@ -184,7 +172,7 @@ export async function changeIndex(
   const definition = await validateDefinition(env.DB, parsed.data);
   const next = await requestVersion(env, db, id, ownerId, { name: parsed.data.name, definition });
   if (!next) throw ApiError.notFound(`Index ${id}`);
-  return { kind: "rebuilding", ...next };
+  return next;
 }
 
 /** Soft delete: the row and every stored version stay; reads answer 404 from now on. */

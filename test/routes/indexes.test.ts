@@ -249,14 +249,16 @@ describe("versions", () => {
     expect(kept?.n).toBe(4);
   });
 
-  it("renames without a rebuild, rebuilds on demand, and lists the owner's indexes only", async () => {
+  it("a rename is a change too (202, new version), rebuilds on demand, and lists the owner's indexes only", async () => {
     const { id } = await createAndBuild();
     const renamed = await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: { name: "Renamed" } });
-    expect(renamed.status).toBe(200);
-    expect(renamed.body).toMatchObject({ name: "Renamed", version: 1, status: "ready" });
+    expect(renamed.status).toBe(202);
+    expect(renamed.body).toMatchObject({ name: "Renamed", version: 2, status: "building" });
+    // readers keep the ready version meanwhile
+    expect((await call(`/v1/indexes/${id}/values`, { token: owner.token })).status).toBe(200);
     const rebuild = await call(`/v1/indexes/${id}/rebuild`, { method: "POST", token: owner.token });
     expect(rebuild.status).toBe(202);
-    expect(rebuild.body).toMatchObject({ id, status: "building", version: 2 });
+    expect(rebuild.body).toMatchObject({ id, status: "building", version: 3 });
     expect(rebuild.body.job_id).toMatch(/^job_/);
 
     const mine = new Set<string>();
@@ -285,7 +287,7 @@ describe("versions", () => {
     expect(kept?.deleted_at).toBeTruthy();
   });
 
-  it("audits every mutation: create, rename, update, rebuild, delete", async () => {
+  it("audits every mutation: create, update, rebuild, delete", async () => {
     const { id } = await createAndBuild();
     await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: { name: "Audited" } });
     await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: { rebalance: "quarterly" } });
@@ -296,7 +298,7 @@ describe("versions", () => {
       .all();
     expect(rows.results.map((r) => r.action)).toEqual([
       "index.create",
-      "index.rename",
+      "index.update",
       "index.update",
       "index.rebuild",
       "index.delete",
