@@ -174,14 +174,16 @@ export function buildApp(): App {
   }));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeindex API reference" }));
 
-  // The dashboard page runs through the Worker (wrangler.toml's run_worker_first lists "/"), so it carries
-  // X-Request-Id and the security headers above like every other answer; its scripts and styles are static.
-  app.get("/", async (c) => {
-    const page = await c.env.ASSETS.fetch(c.req.raw);
-    return new Response(page.body, page);
+  // The dashboard's files (public/) are served through the Worker (run_worker_first = true), so they carry
+  // X-Request-Id and the security headers above like every other answer. /v1 never falls through to them.
+  app.notFound(async (c) => {
+    if ((c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/v1/")) {
+      const file = await c.env.ASSETS.fetch(c.req.raw);
+      if (file.status !== 404) return new Response(file.body, file);
+      await file.body?.cancel();
+    }
+    return notFound(c);
   });
-
-  app.notFound(notFound);
   app.onError(onError);
   return app;
 }

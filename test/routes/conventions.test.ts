@@ -44,6 +44,15 @@ describe("conventions", () => {
     const csp = r.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-inline");
+    const script = await call("/dashboard.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(script.headers.get("x-request-id")).toBeTruthy();
+    expect(script.headers.get("x-content-type-options")).toBe("nosniff");
+    const missing = await call("/no-such-file.js");
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toContain("application/problem+json");
+    expect(missing.body.code).toBe("not_found");
   });
 
   it("answers unknown paths with problem+json 404 carrying the request id", async () => {
