@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { fmt, killSpawned, startDev, startWorker, summarize } from "./lib.mjs";
+import { fmt, killSpawned, load, startDev, startWorker, summarize } from "./lib.mjs";
 
 process.chdir(new URL("..", import.meta.url).pathname); // wrangler reads ./wrangler.toml and ./.dev.vars
 
@@ -53,29 +53,6 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     await cleanup();
     process.exit(130);
   });
-}
-
-/** Fires `total` GETs of one URL with `concurrency` in flight; per-request latency, statuses, throughput, bytes. */
-async function load(url, headers, total, concurrency) {
-  const latencies = [];
-  const statuses = new Map();
-  let next = 0;
-  let bytes = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        next++;
-        const t = performance.now();
-        const res = await fetch(url, { headers });
-        bytes = (await res.arrayBuffer()).byteLength;
-        latencies.push(performance.now() - t);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { ...summarize(latencies), rps: total / seconds, bytes, statuses: Object.fromEntries(statuses) };
 }
 
 async function getJson(url, init) {

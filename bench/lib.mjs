@@ -173,3 +173,29 @@ export async function killSpawned(graceMs = 3000) {
     spawnedGroups.delete(pid);
   }
 }
+
+/**
+ * Fires `total` GETs of one URL with `concurrency` in flight (every body read); per-request latency summary,
+ * statuses, throughput and the last body's size.
+ */
+export async function load(url, headers, total, concurrency) {
+  const latencies = [];
+  const statuses = new Map();
+  let next = 0;
+  let bytes = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const t = performance.now();
+        const res = await fetch(url, { headers });
+        bytes = (await res.arrayBuffer()).byteLength;
+        latencies.push(performance.now() - t);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { ...summarize(latencies), rps: total / seconds, bytes, statuses: Object.fromEntries(statuses) };
+}

@@ -1,7 +1,7 @@
 // Cost of the distributed rate limiter: an authenticated GET with the limiter on vs off (same run), plus denied traffic.
 // `node bench/rate-limit.mjs` starts two throwaway `wrangler dev` instances (limiter on / RATE_LIMIT_ENABLED=false);
 // BASE_URL_ON and BASE_URL_OFF reuse running ones. REQUESTS, CONCURRENCY and ROUNDS tune the load.
-import { fmt, startDev, summarize } from "./lib.mjs";
+import { fmt, load, startDev } from "./lib.mjs";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
@@ -18,28 +18,6 @@ async function session(base) {
   const body = await res.json();
   if (res.status !== 201) throw new Error(`register on ${base} answered ${res.status}: ${JSON.stringify(body)}`);
   return body.access_token;
-}
-
-/** Fires `total` requests with `concurrency` in flight; returns per-request latencies, statuses and throughput. */
-async function load(base, headers, total, concurrency) {
-  const latencies = [];
-  const statuses = new Map();
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        next++;
-        const t = performance.now();
-        const res = await fetch(`${base}${PATH}`, { headers });
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { ...summarize(latencies), rps: total / seconds, statuses: Object.fromEntries(statuses) };
 }
 
 const started = [];
@@ -62,8 +40,8 @@ try {
   const auth = (t) => ({ authorization: `Bearer ${t}` });
 
   // Warm both isolates, D1 and the limiter object.
-  await load(on, auth(tokenOn), 300, CONCURRENCY);
-  await load(off, auth(tokenOff), 300, CONCURRENCY);
+  await load(`${on}${PATH}`, auth(tokenOn), 300, CONCURRENCY);
+  await load(`${off}${PATH}`, auth(tokenOff), 300, CONCURRENCY);
 
   const runs = { on: [], off: [] };
   for (let r = 0; r < ROUNDS; r++) {
@@ -71,7 +49,7 @@ try {
     const order = r % 2 ? ["off", "on"] : ["on", "off"];
     for (const side of order) {
       const base = side === "on" ? on : off;
-      runs[side].push(await load(base, auth(side === "on" ? tokenOn : tokenOff), REQUESTS, CONCURRENCY));
+      runs[side].push(await load(`${base}${PATH}`, auth(side === "on" ? tokenOn : tokenOff), REQUESTS, CONCURRENCY));
     }
   }
   const best = (list, key, pick) => list.map((x) => x[key]).reduce((a, b) => pick(a, b));
@@ -88,7 +66,7 @@ try {
   const b = row("limiter off", runs.off);
 
   // Denied traffic: anonymous from one IP past its tiny limit is answered from the isolate's memory.
-  const denied = await load(on, {}, REQUESTS, CONCURRENCY);
+  const denied = await load(`${on}${PATH}`, {}, REQUESTS, CONCURRENCY);
 
   console.log(
     `GET ${PATH} (authenticated), ${REQUESTS} requests × ${ROUNDS} rounds, concurrency ${CONCURRENCY}; medians of rounds`,
