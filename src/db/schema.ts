@@ -341,6 +341,27 @@ export const positions = sqliteTable(
   (t) => [primaryKey({ columns: [t.ownerId, t.symbol] })],
 );
 
+/**
+ * One row per (owner, symbol, split date) whose paper holdings were adjusted: the proof a split is applied once
+ * (redelivered refreshes change nothing) and the record of what it did.
+ */
+export const positionSplits = sqliteTable(
+  "position_splits",
+  {
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
+    symbol: text("symbol").notNull(),
+    splitDate: text("split_date").notNull(),
+    ratio: real("ratio").notNull(),
+    /** Shares held from before the split date (net of fills before it). */
+    heldBefore: real("held_before").notNull(),
+    sharesAdded: real("shares_added").notNull(),
+    ...audit,
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.symbol, t.splitDate] })],
+);
+
 export const alerts = sqliteTable(
   "alerts",
   {

@@ -161,6 +161,14 @@ export function markToMarket(
 
 /** A split of `ratio` new shares per old share (4 for a 4-for-1): more shares, same basis, same value. */
 export function applySplit(position: Position, ratio: number): Position {
+  return { ...position, qty: position.qty + sharesAddedBySplit(position.qty, ratio) };
+}
+
+/**
+ * Shares a split adds to a holding of `heldBefore` shares from before its date (3 for 1 share in a 4-for-1; a
+ * 1-for-10 reverse split removes 0.9 of each). Shares bought on or after the date are already post-split.
+ */
+export function sharesAddedBySplit(heldBefore: number, ratio: number): number {
   if (!(Number.isFinite(ratio) && ratio > 0)) throw new RangeError(`split ratio must be positive, got ${ratio}`);
-  return { ...position, qty: Math.round(position.qty * ratio * 1e9) / 1e9 };
+  return Math.round(heldBefore * ratio * 1e9) / 1e9 - heldBefore;
 }

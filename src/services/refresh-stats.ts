@@ -21,6 +21,8 @@ export interface RefreshStats {
   market_caps_updated: number;
   corporate_actions_changed: number;
   adjustment_factors_rebuilt: number;
+  /** Paper accounts whose holdings a split adjusted in this run. */
+  positions_split_adjusted: number;
   ms: number;
 }
 
@@ -65,8 +67,9 @@ export function mergeStats(previous: RefreshStats, current: RefreshStats): Refre
       | "market_caps_updated"
       | "corporate_actions_changed"
       | "adjustment_factors_rebuilt"
+      | "positions_split_adjusted"
       | "ms",
-  ) => previous[k] + current[k];
+  ) => (previous[k] ?? 0) + (current[k] ?? 0);
   return {
     mode: current.mode,
     symbols: previous.symbols,
@@ -82,6 +85,7 @@ export function mergeStats(previous: RefreshStats, current: RefreshStats): Refre
     market_caps_updated: sum("market_caps_updated"),
     corporate_actions_changed: sum("corporate_actions_changed"),
     adjustment_factors_rebuilt: sum("adjustment_factors_rebuilt"),
+    positions_split_adjusted: sum("positions_split_adjusted"),
     ms: sum("ms"),
   };
 }

@@ -11,6 +11,7 @@ import { type MarketDataProvider, ProviderError } from "../providers/types";
 import { bumpVersion, type CacheNamespace } from "./cache";
 import { type LiveQuote, publishQuotes } from "./live";
 import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
+import { applyDueSplits } from "./split-adjustments";
 
 export { decide, mergeStats, type RefreshOutcome, type RefreshStats } from "./refresh-stats";
 
@@ -71,6 +72,7 @@ class Run {
       market_caps_updated: 0,
       corporate_actions_changed: 0,
       adjustment_factors_rebuilt: 0,
+      positions_split_adjusted: 0,
       ms: 0,
     };
   }
@@ -230,6 +232,8 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
     fetched.map((f) => f.asset.id),
   );
   run.stats.adjustment_factors_rebuilt = rebuilt.length;
+  // Paper accounts that held through a split now stored get their shares restated (once per account and split).
+  run.stats.positions_split_adjusted = (await applyDueSplits(run.env.DB, run.today)).length;
   const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
   for (const id of rebuilt) changedSymbols.add(symbolOf.get(id) as string);
   for (const s of changedSymbols) run.touched.add(`prices:${s}`);
