@@ -8,6 +8,7 @@ import {
   markToMarket,
   orderTermsProblem,
   type Position,
+  sharesAddedBySplit,
   shouldFill,
 } from "../../src/domain/orders";
 
@@ -149,5 +150,13 @@ describe("positions", () => {
     expect(p).toEqual({ qty: 40, costBasisMinor: 100_000, realizedPnlMinor: 0 });
     expect(averageCost(p)).toBe(25);
     expect(() => applySplit(p, 0)).toThrow(RangeError);
+  });
+
+  it("counts the shares a split adds to a holding from before its date", () => {
+    expect(sharesAddedBySplit(10, 4)).toBe(30); // 4-for-1: 10 → 40
+    expect(sharesAddedBySplit(25, 0.1)).toBe(-22.5); // 1-for-10 reverse: 25 → 2.5
+    expect(sharesAddedBySplit(3, 1.5)).toBe(1.5); // 3-for-2: 3 → 4.5
+    expect(sharesAddedBySplit(0, 4)).toBe(0);
+    expect(() => sharesAddedBySplit(1, Number.NaN)).toThrow(RangeError);
   });
 });
