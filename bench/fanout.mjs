@@ -1,13 +1,24 @@
-// Fan-out bench: N WebSocket clients on one symbol against `wrangler dev`; tick-to-receive latency (p50/p99), delivered
-// messages/s, and whether every client got every tick. The local synthetic ticker publishes (SYNTHETIC_TICK_MS).
+// Fan-out bench: N WebSocket clients on one symbol; tick-to-receive latency (p50/p99), delivered messages/s, and
+// whether every client got every tick. The local synthetic ticker publishes (SYNTHETIC_TICK_MS).
 // Usage: node bench/fanout.mjs [clients,...]   (default 1,1000,5000; BASE_URL reuses a running dev server)
+// FANOUT_MODE=miniflare (default): the Worker in bare Miniflare, clients on workerd's own socket (~1 fd each in
+//   workerd; what makes 5,000 fit under a 20k open-file cap).
+// FANOUT_MODE=wrangler: behind `wrangler dev`, as `npm run dev` serves it (its proxy costs ~5 fds per socket).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { fmt, startDev, summarize } from "./lib.mjs";
+import { loadavg } from "node:os";
+import { countFds, descendants, fmt, killSpawned, startDev, startMiniflare, summarize } from "./lib.mjs";
 
 const SIZES = (process.argv[2] ?? process.env.FANOUT_CLIENTS ?? "1,1000,5000").split(",").map(Number);
 const MEASURE_MS = Number(process.env.FANOUT_MEASURE_MS ?? 10_000);
 const SYMBOL = "AAPL";
-const PORT = Number(process.env.FANOUT_PORT ?? 8797);
+const PORT = Number(process.env.FANOUT_PORT ?? 8831);
+const MODE = process.env.BASE_URL ? "external" : (process.env.FANOUT_MODE ?? "miniflare");
+if (!["miniflare", "wrangler", "external"].includes(MODE)) throw new Error(`FANOUT_MODE must be miniflare or wrangler`);
+const MODE_LABEL = {
+  miniflare: "bare Miniflare (clients on workerd's socket, no wrangler proxy)",
+  wrangler: "local `wrangler dev`",
+  external: `the server at ${process.env.BASE_URL}`,
+}[MODE];
 const ADMIN = { email: "bench-admin@edgeindex.dev", password: "bench-password-123456" };
 
 // Node 22 has a global WebSocket; on older Node the project's own Node 22 (devDependency) runs this script instead.
@@ -73,10 +84,22 @@ async function run(base, token, n) {
       console.log(`  ${clients.length} connected (${((Date.now() - openStart) / 1000).toFixed(1)} s)`);
   }
   const connectMs = Date.now() - openStart;
+  const serverFds = countFds(serverPids());
+  const perProcess = serverPids()
+    .map((pid) => [pid, countFds([pid])])
+    .filter(([, fds]) => fds > 50)
+    .map(([pid, fds]) => `${comm(pid)}${entry(pid)} ${fds}`)
+    .join(", ");
+  if (n >= 100) console.log(`  server fds with ${n} sockets open: ${perProcess}`);
+  const clientFds = countFds([process.pid]);
   await sleep(1500);
+  const load = [loadavg()[0]];
+  const cpu0 = { server: cpuMs(serverPids()), bench: cpuMs([process.pid]) };
   const from = Date.now();
   await sleep(MEASURE_MS);
   const to = Date.now() - 1000; // ticks in the last second may still be in flight to the slowest clients
+  load.push(loadavg()[0]);
+  const cpu = { server: cpuMs(serverPids()) - cpu0.server, bench: cpuMs([process.pid]) - cpu0.bench };
   await sleep(1500);
   const window = (f) => f.ts >= from && f.ts <= to;
   const ticks = new Set();
@@ -93,6 +116,7 @@ async function run(base, token, n) {
   }
   for (const c of clients) c.ws.close();
   await sleep(500);
+  for (let i = 0; i < 20 && countFds(serverPids()) > idleFds.server + 20; i++) await sleep(500); // closes drain
   const seconds = (to - from) / 1000;
   return {
     ...summarize(latencies),
@@ -102,28 +126,87 @@ async function run(base, token, n) {
     duplicates,
     connectMs,
     rate: latencies.length / seconds,
+    cpuPerTick: { server: cpu.server / (MEASURE_MS / 1000), bench: cpu.bench / (MEASURE_MS / 1000) },
+    fdsPerSocket: (serverFds - idleFds.server) / n,
+    clientFdsPerSocket: (clientFds - idleFds.client) / n,
+    load,
   };
 }
 
-// workerd holds about five descriptors per proxied socket; 5,000 clients need a limit well above 25,000.
-const limit = Number(
-  /Max open files\s+(\d+)/.exec((await import("node:fs")).readFileSync("/proc/self/limits", "utf8"))?.[1] ?? Infinity,
-);
-if (limit < Math.max(...SIZES) * 6)
-  console.warn(`open-file limit ${limit} is low for ${Math.max(...SIZES)} clients; run \`ulimit -n 65536\` first`);
+// Under `wrangler dev` the server side holds about five descriptors per WebSocket (wrangler's proxy in front of
+// workerd), in bare Miniflare about one; the bench process holds one per client either way.
+const PER_SOCKET = { wrangler: 6, miniflare: 2, external: 1 }[MODE];
+const limit = Number(/Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? Infinity);
+if (limit < Math.max(...SIZES) * PER_SOCKET)
+  console.warn(
+    `open-file limit ${limit} is low for ${Math.max(...SIZES)} clients in ${MODE} mode; raise \`ulimit -n\`` +
+      (MODE === "wrangler" ? " or use FANOUT_MODE=miniflare" : ""),
+  );
 
-const server = process.env.BASE_URL
-  ? { base: process.env.BASE_URL, stop: () => {} }
-  : await startDev({
-      port: PORT,
-      vars: {
-        ADMIN_EMAILS: ADMIN.email,
-        RATE_LIMIT_ANON_PER_MINUTE: "1000000",
-        RATE_LIMIT_USER_PER_MINUTE: "1000000",
-        RATE_LIMIT_ADMIN_PER_MINUTE: "1000000",
-        SYNTHETIC_TICK_MS: "1000",
-      },
-    });
+const vars = {
+  ADMIN_EMAILS: ADMIN.email,
+  RATE_LIMIT_ANON_PER_MINUTE: "1000000",
+  RATE_LIMIT_USER_PER_MINUTE: "1000000",
+  RATE_LIMIT_ADMIN_PER_MINUTE: "1000000",
+  SYNTHETIC_TICK_MS: "1000",
+};
+let server = { base: process.env.BASE_URL, pid: undefined, stop: () => {} };
+let stopping;
+/** Stops the server once (a signal and the run's own `finally` may both ask). */
+function stopServer() {
+  stopping ??= (async () => {
+    await server.stop();
+    await killSpawned();
+  })();
+  return stopping;
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, async () => {
+    console.error(`${signal}: stopping the server`);
+    await stopServer();
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal] ?? 0));
+  });
+}
+if (MODE === "miniflare") server = await startMiniflare({ port: PORT, vars });
+else if (MODE === "wrangler") server = await startDev({ port: PORT, vars });
+console.log(`fan-out against ${MODE_LABEL} at ${server.base}`);
+
+/** The server's processes (wrangler dev: npx, wrangler, workerd…; Miniflare: workerd), for fd counts. */
+function serverPids() {
+  if (!server.pid) return [];
+  return MODE === "wrangler" ? [server.pid, ...descendants(server.pid)] : [server.pid];
+}
+let idleFds = { server: 0, client: 0 };
+/** " (entry 127.0.0.1:port)" for a workerd process: which one listens where the clients connect. */
+const entry = (pid) => {
+  try {
+    const m = /--socket-addr=entry=(\S+)/.exec(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "));
+    return m ? ` (entry ${m[1]})` : "";
+  } catch {
+    return "";
+  }
+};
+/** User + system CPU time of the given processes so far, in ms (/proc/<pid>/stat, 100 clock ticks a second). */
+function cpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10;
+}
+const comm = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+};
 
 /** Waits until the ticker runs on a steady 1 s beat (the asset's history backfill competes for D1 at first). */
 async function warmUp(base, token) {
@@ -140,28 +223,33 @@ const rows = [];
 try {
   const token = await prepare(server.base);
   await warmUp(server.base, token);
+  await sleep(1000);
+  idleFds = { server: countFds(serverPids()), client: countFds([process.pid]) };
+  console.log(`idle: server fds ${idleFds.server}, bench fds ${idleFds.client}, load ${fmt(loadavg()[0])}`);
   for (const n of SIZES) {
     const r = await run(server.base, token, n);
     rows.push(r);
     console.log(
       `${String(r.clients).padStart(5)} clients: ${r.ticks} ticks, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, ` +
-        `${fmt(r.rate, 0)} msg/s, missing ${r.missing}, duplicates ${r.duplicates}, connect ${(r.connectMs / 1000).toFixed(1)} s`,
+        `${fmt(r.rate, 0)} msg/s, missing ${r.missing}, duplicates ${r.duplicates}, connect ${(r.connectMs / 1000).toFixed(1)} s, ` +
+        `server fds/socket ${fmt(r.fdsPerSocket, 2)}, bench fds/socket ${fmt(r.clientFdsPerSocket, 2)}, load ${r.load.map((l) => fmt(l)).join(" → ")}, ` +
+        `CPU per second (one tick): server ${fmt(r.cpuPerTick.server, 0)} ms, bench ${fmt(r.cpuPerTick.bench, 0)} ms`,
     );
   }
 } finally {
-  server.stop();
+  await stopServer();
 }
 
 const baseline = rows[0];
 const lines = [
   "",
-  `### ${new Date().toISOString().slice(0, 10)}: ${SIZES.join(" / ")} clients on one symbol, ${MEASURE_MS / 1000} s of 1 s ticks, local \`wrangler dev\` (4 shards)`,
+  `### ${new Date().toISOString().slice(0, 10)}: ${SIZES.join(" / ")} clients on one symbol, ${MEASURE_MS / 1000} s of 1 s ticks, ${MODE_LABEL} (4 shards)`,
   "",
-  "| clients | ticks | p50 ms | p99 ms | max ms | p50 / p99 vs 1 client | delivered msg/s | missing | duplicates |",
-  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| mode | clients | ticks | p50 ms | p99 ms | max ms | p50 / p99 vs 1 client | delivered msg/s | missing | duplicates | server fds / socket | CPU ms per tick: server / bench | load avg 1 min (start → end) |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...rows.map(
     (r) =>
-      `| ${r.clients} | ${r.ticks} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.max, 1)} | ${fmt(r.p50 / baseline.p50, 1)}× / ${fmt(r.p99 / baseline.p99, 1)}× | ${fmt(r.rate, 0)} | ${r.missing} | ${r.duplicates} |`,
+      `| ${MODE} | ${r.clients} | ${r.ticks} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.max, 1)} | ${fmt(r.p50 / baseline.p50, 1)}× / ${fmt(r.p99 / baseline.p99, 1)}× | ${fmt(r.rate, 0)} | ${r.missing} | ${r.duplicates} | ${r.clients >= 100 ? fmt(r.fdsPerSocket, 2) : "—"} | ${fmt(r.cpuPerTick.server, 0)} / ${fmt(r.cpuPerTick.bench, 0)} | ${r.load.map((l) => fmt(l)).join(" → ")} |`,
   ),
   "",
 ];

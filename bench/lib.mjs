@@ -1,7 +1,8 @@
-// Shared bench plumbing: start a throwaway `wrangler dev` (own state dir, own port), bundle repo modules for
-// plain Node, open a migrated local D1, and percentile math.
+// Shared bench plumbing: start a throwaway `wrangler dev` (own state dir, own port) or the same Worker in bare
+// Miniflare, bundle repo modules for plain Node, open a migrated local D1, count a process tree's fds, and
+// percentile math.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -198,4 +199,113 @@ export async function load(url, headers, total, concurrency) {
   );
   const seconds = (performance.now() - started) / 1000;
   return { ...summarize(latencies), rps: total / seconds, bytes, statuses: Object.fromEntries(statuses) };
+}
+
+/**
+ * Runs the repo's Worker in Miniflare directly, with no `wrangler dev` in front: clients connect straight to
+ * workerd's own listening socket. Same source and config as `wrangler dev`: wrangler bundles `src/index.ts`
+ * (`wrangler deploy --dry-run`), `unstable_getMiniflareWorkerOptions` turns wrangler.toml (+ .dev.vars) into the
+ * bindings, `vars` override them as `--var` does, and D1 is migrated into a fresh persist dir first.
+ * `stop()` disposes Miniflare (SIGKILLs workerd) and removes the state dir; Miniflare also kills workerd itself on
+ * exit, SIGINT and SIGTERM.
+ */
+export async function startMiniflare({ port, vars = {}, seed = false } = {}) {
+  const persist = mkdtempSync(join(tmpdir(), "edgeindex-bench-"));
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" };
+  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    cwd: ROOT,
+    stdio: "ignore",
+    env,
+  });
+  const outdir = join(persist, "dist");
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, stdio: "ignore", env });
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const { Miniflare, convertV4MiniflareOptions = (o) => o } = await import("miniflare");
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const bindings = {
+    JWT_SECRET: "bench-only-secret-0123456789abcdef0123456789abcdef",
+    ...workerOptions.bindings,
+    ENVIRONMENT: "development",
+    SEED_ON_EMPTY: String(seed),
+    LOG_LEVEL: "silent",
+    ...vars,
+  };
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...workerOptions,
+      bindings,
+      modulesRules: undefined, // the bundle is one ES module; v5's v4-option converter refuses rules
+      rootPath: outdir, // module names are relative to rootPath and may not climb out of it
+      modules: true,
+      scriptPath: join(outdir, "index.js"),
+      host: "127.0.0.1",
+      port,
+      resourcePersistencePath: join(persist, "v3"), // where `d1 migrations apply --persist-to` wrote
+    }),
+  );
+  // Miniflare's own signal hook may end the process before an async stop() finishes; the state dir goes anyway.
+  const removeState = () => rmSync(persist, { recursive: true, force: true });
+  process.once("exit", removeState);
+  let stopped;
+  const stop = () => {
+    stopped ??= mf
+      .dispose()
+      .catch(() => {})
+      .then(removeState);
+    return stopped;
+  };
+  try {
+    const url = await mf.ready;
+    const base = url.origin;
+    const workerd = descendants(process.pid).find((pid) => procComm(pid) === "workerd");
+    return { base, pid: workerd, stop, mode: "miniflare" };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function procComm(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** Every live descendant of `root` (Linux /proc), not `root` itself. */
+export function descendants(root) {
+  const children = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out = [];
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length) {
+    const pid = queue.shift();
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** Open file descriptors of the given processes, summed (processes that are gone count 0). */
+export function countFds(pids) {
+  let n = 0;
+  for (const pid of pids) {
+    try {
+      n += readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return n;
 }
