@@ -96,3 +96,15 @@ export function tradingDays(start: string, end: string): string[] {
   }
   return out;
 }
+
+/** `[start, end]` cut into consecutive inclusive windows of at most `days` calendar days, oldest first. */
+export function dateWindows(start: string, end: string, days: number): Array<[string, string]> {
+  const DAY = 86_400_000;
+  const last = Date.parse(`${end}T00:00:00Z`);
+  const windows: Array<[string, string]> = [];
+  for (let from = Date.parse(`${start}T00:00:00Z`); from <= last; from += days * DAY) {
+    const to = Math.min(from + (days - 1) * DAY, last);
+    windows.push([new Date(from).toISOString().slice(0, 10), new Date(to).toISOString().slice(0, 10)]);
+  }
+  return windows.length ? windows : [[start, end]];
+}

@@ -1,9 +1,11 @@
 // Calls a market-data vendor safely: per-call timeout, jittered retries, a breaker and a budget shared by every isolate.
 import type { Config } from "../config";
+import { dateWindows } from "../domain/calendar";
 import type { BreakerRule, BreakerState } from "../domain/circuit-breaker";
 import { perPeriod } from "../domain/token-bucket";
 import type { LimitDecision, NamedBucket } from "../durable/rate-limiter";
 import {
+  appendWindow,
   type Bar,
   type Dividend,
   type MarketCap,
@@ -217,8 +219,29 @@ export class ResilientProvider implements MarketDataProvider {
     this.maxSymbolsPerCall = inner.maxSymbolsPerCall;
   }
 
-  dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>> {
-    return this.chunked(symbols, (part, signal) => this.inner.dailyBars(part, start, end, { signal }));
+  /**
+   * A range longer than the vendor returns in one call goes out as one budgeted, retried call per date window
+   * (oldest first), so every vendor request is charged and a failed window is retried on its own.
+   */
+  async dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>> {
+    const days = this.inner.historyWindowDays;
+    const windows = days ? dateWindows(start, end, days) : [[start, end] as [string, string]];
+    const out = new Map<string, SymbolResult<Bar[]>>();
+    for (const [from, to] of windows) {
+      try {
+        appendWindow(
+          out,
+          await this.chunked(symbols, (part, signal) => this.inner.dailyBars(part, from, to, { signal })),
+        );
+      } catch (err) {
+        // The first window failing whole fails the call (the job retries it); a later one fails its symbols,
+        // retryably, and stops: a history with a hole is never reported complete.
+        if (!(err instanceof ProviderError) || out.size === 0) throw err;
+        for (const s of symbols) out.set(s, { ok: false, error: err.message, cause: err });
+        break;
+      }
+    }
+    return out;
   }
 
   quotes(symbols: string[]): Promise<Map<string, SymbolResult<Quote>>> {
@@ -252,7 +275,7 @@ export class ResilientProvider implements MarketDataProvider {
     for (let i = 0; i < symbols.length; i += this.maxSymbolsPerCall) {
       const part = symbols.slice(i, i + this.maxSymbolsPerCall);
       if (halt) {
-        for (const s of part) out.set(s, { ok: false, error: halt.message });
+        for (const s of part) out.set(s, { ok: false, error: halt.message, cause: halt });
         continue;
       }
       try {
@@ -263,7 +286,7 @@ export class ResilientProvider implements MarketDataProvider {
         if (!(err instanceof ProviderError)) throw err;
         firstError ??= err;
         if (err.kind === "breaker_open" || err.kind === "budget_exhausted") halt = err;
-        for (const s of part) out.set(s, { ok: false, error: err.message });
+        for (const s of part) out.set(s, { ok: false, error: err.message, cause: err });
       }
     }
     if (firstError && !anyOk) throw firstError;

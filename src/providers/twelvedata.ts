@@ -1,7 +1,9 @@
 // Twelve Data REST client: every response validated, every vendor failure mapped to a classified ProviderError.
 import { z } from "zod";
+import { dateWindows } from "../domain/calendar";
 import type { AbortableProvider, CallCosts, CallOptions } from "./resilience";
 import {
+  appendWindow,
   type Bar,
   type Dividend,
   type MarketCap,
@@ -94,9 +96,13 @@ const isNoData = (e: ProviderError) => e.kind === "client" && /no data is availa
 
 const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
+/** Calendar days per history request: 6,500 days hold at most ~4,650 weekdays, under the 5,000-bar cap. */
+export const HISTORY_WINDOW_DAYS = 6500;
+
 export class TwelveDataProvider implements AbortableProvider {
   readonly name = "twelvedata";
   readonly maxSymbolsPerCall: number;
+  readonly historyWindowDays = HISTORY_WINDOW_DAYS;
   private readonly apiKey: string;
   private readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
@@ -111,6 +117,11 @@ export class TwelveDataProvider implements AbortableProvider {
     this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * Daily bars for `[start, end]`. The vendor returns at most 5,000 bars per symbol per call (`outputsize`), so a
+   * longer range (a 20-year backfill is ~5,040 trading days) is asked for in windows of HISTORY_WINDOW_DAYS
+   * calendar days (at most ~4,650 weekdays each) and stitched together; a symbol fails if any window failed.
+   */
   async dailyBars(
     symbols: string[],
     start: string,
@@ -120,24 +131,26 @@ export class TwelveDataProvider implements AbortableProvider {
     const out = new Map<string, SymbolResult<Bar[]>>();
     for (let i = 0; i < symbols.length; i += this.maxSymbolsPerCall) {
       const part = symbols.slice(i, i + this.maxSymbolsPerCall);
-      // end_date is sent one day later and filtered here: the vendor treats it as exclusive on some intervals.
-      const params = {
-        symbol: part.join(","),
-        interval: "1day",
-        start_date: start,
-        end_date: nextDay(end),
-        outputsize: "5000",
-        order: "ASC",
-      };
-      const results = await this.batch(
-        part,
-        "/time_series",
-        params,
-        opts?.signal,
-        (body) => toBars(body, start, end),
-        [],
-      );
-      for (const [s, r] of results) out.set(s, r);
+      for (const [from, to] of dateWindows(start, end, HISTORY_WINDOW_DAYS)) {
+        // end_date is sent one day later and filtered here: the vendor treats it as exclusive on some intervals.
+        const params = {
+          symbol: part.join(","),
+          interval: "1day",
+          start_date: from,
+          end_date: nextDay(to),
+          outputsize: "5000",
+          order: "ASC",
+        };
+        const results = await this.batch(
+          part,
+          "/time_series",
+          params,
+          opts?.signal,
+          (body) => toBars(body, from, to),
+          [],
+        );
+        appendWindow(out, results);
+      }
     }
     return out;
   }

@@ -40,7 +40,20 @@ export interface MarketCap {
 }
 
 /** Per-symbol outcome of a batch call: one failing symbol never sinks the others. */
-export type SymbolResult<T> = { ok: true; value: T } | { ok: false; error: string };
+export type SymbolResult<T> =
+  | { ok: true; value: T }
+  /** `cause` is set when the symbol failed with its whole call (an outage, the budget): retry it, unlike a refusal. */
+  | { ok: false; error: string; cause?: ProviderError };
+
+/** Adds one date window's bars to what earlier windows gave; a symbol that failed in any window stays failed. */
+export function appendWindow(into: Map<string, SymbolResult<Bar[]>>, next: Map<string, SymbolResult<Bar[]>>): void {
+  for (const [symbol, r] of next) {
+    const before = into.get(symbol);
+    if (before === undefined) into.set(symbol, r);
+    else if (before.ok && r.ok) into.set(symbol, { ok: true, value: [...before.value, ...r.value] });
+    else if (before.ok) into.set(symbol, r);
+  }
+}
 
 export interface MarketDataProvider {
   /** Stable name stored as `source` on every row this provider produced. */
@@ -53,6 +66,8 @@ export interface MarketDataProvider {
   dividends(symbol: string, start: string, end: string): Promise<Dividend[]>;
   /** How many symbols one dailyBars call may carry (provider-sized chunks). */
   readonly maxSymbolsPerCall: number;
+  /** The longest date range (calendar days) one dailyBars call returns in full; absent: unlimited. */
+  readonly historyWindowDays?: number;
 }
 
 /** A provider error the resilience layer can classify. */

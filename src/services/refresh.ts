@@ -147,7 +147,7 @@ async function refreshQuotes(run: Run, assets: Asset[]): Promise<void> {
     for (const s of symbols) {
       const r = answer.get(s);
       if (!r) run.fail(s, new ProviderError(`${s} missing from the answer`, "invalid_response"));
-      else if (!r.ok) run.fail(s, new Error(r.error), false);
+      else if (!r.ok) run.fail(s, r.cause ?? new Error(r.error), r.cause ? undefined : false);
       else if (!(r.value.price > 0 && r.value.previous_close > 0 && Number.isFinite(Date.parse(r.value.ts)))) {
         run.reject(s, r.value.ts?.slice(0, 10) ?? "", "invalid_quote");
       } else {
@@ -255,7 +255,7 @@ async function fetchBars(run: Run, part: Asset[], start: string, end: string): P
     const r = answer.get(asset.symbol);
     // A symbol missing from the answer means the answer was cut short: retry, do not guess.
     if (!r) run.fail(asset.symbol, new ProviderError(`${asset.symbol} missing from the answer`, "invalid_response"));
-    else if (!r.ok) run.fail(asset.symbol, new Error(r.error), false);
+    else if (!r.ok) run.fail(asset.symbol, r.cause ?? new Error(r.error), r.cause ? undefined : false);
     else if (!Array.isArray(r.value))
       run.fail(asset.symbol, new ProviderError(`${asset.symbol}: bars are not a list`, "invalid_response"));
     else {

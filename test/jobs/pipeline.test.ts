@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
+import { ResilientCaller, ResilientProvider } from "../../src/providers/resilience";
 import { SyntheticProvider } from "../../src/providers/synthetic";
 import { runRefresh } from "../../src/services/refresh";
 import { insertAssets } from "../helpers/market";
@@ -201,6 +202,40 @@ describe("refresh pipeline with a scripted provider", () => {
     expect(failedRow).toMatchObject({ status: "failed" });
     expect(failedRow!.error).toMatch(/every symbol failed/);
     expect(failedRow!.stats.symbols_failed).toEqual(["QA", "QB"]);
+  });
+
+  it("a chunk the request budget refused is retried (retry_symbols), not listed as refused for good", async () => {
+    await insertAssets(["QF", "QG", "QH"].map((symbol) => ({ symbol, name: symbol })));
+    const fake = new FakeProvider(
+      new Map([
+        ["QF", series(2)],
+        ["QG", series(3)],
+        ["QH", series(4)],
+      ]),
+      { maxSymbolsPerCall: 2 },
+    );
+    // A budget of 2 credits a minute pays for the first bars chunk (QF, QG) only; nothing waits in line.
+    const caller = new ResilientCaller({
+      name: "fake",
+      gate: env.RATE_LIMITER.getByName(`provider:budget-${crypto.randomUUID()}`),
+      timeoutMs: 1000,
+      maxRetries: 0,
+      breaker: { threshold: 5, cooldownMs: 60_000 },
+      budget: { perMinute: 2, perDay: 100 },
+      maxWaitMs: 0,
+    });
+    const job = await recordJob({ kind: "refresh", mode: "daily", symbols: ["QF", "QG", "QH"] });
+    const r = await deliver(job, 1, refreshWith(new ResilientProvider(fake, caller)));
+    expect(r).toMatchObject({ acked: false, retried: true });
+    const row = await jobRow(job.job_id);
+    expect(row).toMatchObject({ status: "queued" });
+    // QH's bars were refused; QF and QG got their bars but not their caps and corporate actions (also budgeted).
+    expect([...row!.stats.retry_symbols].sort()).toEqual(["QF", "QG", "QH"]);
+    expect(row!.stats.failures.find((f: { symbol: string }) => f.symbol === "QH")).toMatchObject({
+      retryable: true,
+      error: expect.stringContaining("budget exhausted"),
+    });
+    expect(row!.stats.rows_inserted).toBe(2 * series(0).bars.length);
   });
 
   it("quotes mode stores the latest quotes and hands them to the live stream", async () => {

@@ -262,6 +262,20 @@ describe("ResilientProvider over Twelve Data", () => {
     expect(result.get("J")).toMatchObject({ ok: false, error: expect.stringContaining("budget exhausted") });
   });
 
+  it("asks for a history longer than one call holds window by window, each charged to the budget", async () => {
+    const fake = fakeTwelveData({ "/time_series": seriesFor });
+    const td = new TwelveDataProvider({ apiKey: API_KEY, baseUrl: "https://td.test", fetch: fake.fetch });
+    // 5 symbols × 2 windows = 10 credits; a budget of 8 a minute admits the first window only.
+    const { caller } = harness({ budget: { perMinute: 8, perDay: 800 }, maxWaitMs: 0 });
+    const symbols = ["A", "B", "C", "D", "E"];
+    const result = await new ResilientProvider(td, caller).dailyBars(symbols, "1995-01-02", "2024-12-31");
+    expect(fake.seen.map((r) => r.url.searchParams.get("start_date"))).toEqual(["1995-01-02"]);
+    // The second window was refused by the budget: every symbol is failed (a retry fetches it again), none is
+    // reported complete with a silent 12-year hole.
+    expect(symbols.map((s) => result.get(s)?.ok)).toEqual([false, false, false, false, false]);
+    expect(result.get("A")).toMatchObject({ ok: false, error: expect.stringContaining("budget exhausted") });
+  });
+
   it("throws when every chunk failed, so a job retries the whole message", async () => {
     const fake = fakeTwelveData({ "/quote": () => json(fixtures.error401) });
     const td = new TwelveDataProvider({ apiKey: API_KEY, baseUrl: "https://td.test", fetch: fake.fetch });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { dateWindows } from "../../src/domain/calendar";
 import { ResilientCaller } from "../../src/providers/resilience";
-import { TwelveDataProvider } from "../../src/providers/twelvedata";
+import { HISTORY_WINDOW_DAYS, TwelveDataProvider } from "../../src/providers/twelvedata";
 import type { ProviderError } from "../../src/providers/types";
 import { API_KEY, failure, fakeTwelveData, fixtures, hang, json, type Route, text } from "./fake-twelvedata";
 
@@ -42,6 +43,48 @@ describe("TwelveDataProvider: daily bars", () => {
     });
     expect(req.headers.get("Authorization")).toBe(`apikey ${API_KEY}`);
     expect(req.url.href).not.toContain(API_KEY);
+  });
+
+  it("cuts a range longer than the 5,000-bar cap into windows and stitches them, oldest first", async () => {
+    // 1995-01-02 → 2024-12-31 is 10,957 days: windows of 6,500 days → 2 calls.
+    expect(dateWindows("1995-01-02", "2024-12-31", HISTORY_WINDOW_DAYS)).toEqual([
+      ["1995-01-02", "2012-10-18"], // 1995-01-02 + 6,499 days
+      ["2012-10-19", "2024-12-31"],
+    ]);
+    expect(dateWindows("2024-01-02", "2024-01-02", 10)).toEqual([["2024-01-02", "2024-01-02"]]);
+    expect(dateWindows("2024-01-01", "2024-01-20", 10)).toEqual([
+      ["2024-01-01", "2024-01-10"],
+      ["2024-01-11", "2024-01-20"],
+    ]);
+    // Every weekday fits under the cap: 6,500 calendar days hold at most 4,644 weekdays.
+    expect(Math.ceil((HISTORY_WINDOW_DAYS * 5) / 7)).toBeLessThan(5000);
+
+    const bar = (d: string, close: string) => ({
+      datetime: d,
+      open: close,
+      high: close,
+      low: close,
+      close,
+      volume: "10",
+    });
+    const { td, seen } = provider({
+      "/time_series": (url) =>
+        json({
+          meta: {},
+          status: "ok",
+          // the vendor answers newest first; one bar at each end of the asked window
+          values: [bar(url.searchParams.get("end_date")!, "2"), bar(url.searchParams.get("start_date")!, "1")].filter(
+            (v) => v.datetime <= "2024-12-31",
+          ),
+        }),
+    });
+    const result = (await td.dailyBars(["AAPL"], "1995-01-02", "2024-12-31")).get("AAPL");
+    expect(seen.map((r) => [r.url.searchParams.get("start_date"), r.url.searchParams.get("end_date")])).toEqual([
+      ["1995-01-02", "2012-10-19"],
+      ["2012-10-19", "2025-01-01"],
+    ]);
+    // end_date is sent exclusive and filtered locally, so the bar dated 2012-10-19 comes from the second window only.
+    expect(result?.ok && result.value.map((b) => b.date)).toEqual(["1995-01-02", "2012-10-19"]);
   });
 
   it("drops duplicate dates and bars outside the asked range", async () => {
