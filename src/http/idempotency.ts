@@ -41,8 +41,8 @@ function replay(status: number, body: string | null): Response {
 
 /**
  * Attach in a createRoute `middleware` array (after the /v1 gate has set the principal). Without the header
- * the route runs as usual. Answers below 500 are remembered for IDEMPOTENCY_TTL_SECONDS; a 5xx or a thrown
- * failure releases the key so the client can retry.
+ * the route runs as usual. Answers below 500 are remembered for IDEMPOTENCY_TTL_SECONDS; a 400 (refused before
+ * it ran), a 5xx or a thrown failure releases the key so the client can retry.
  */
 export function idempotent(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -106,7 +106,8 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
     try {
       await next();
       const res = c.res;
-      if (res.status < 500) {
+      // A 400 means the request never ran (it failed validation): the client fixes it and reuses the key.
+      if (res.status < 500 && res.status !== 400) {
         const body = res.status === 204 ? "" : await res.clone().text();
         await db
           .update(idempotencyKeys)

@@ -27,6 +27,7 @@ for (const path of ["/v1/orders", "/v1/simulations"]) {
     if (body.slow) await new Promise<void>((r) => (release = r));
     if (body.crash) throw new Error("database exploded");
     if (body.refuse) throw new ApiError("validation_failed", "insufficient cash", { status: 422 });
+    if (body.malformed) throw ApiError.validation("qty must be a number", [{ path: "qty", message: "not a number" }]);
     return c.json({ id: `ord_${runs}`, ...body }, 201);
   });
 }
@@ -117,6 +118,17 @@ describe("Idempotency-Key", () => {
     expect(again.headers.get("content-type")).toBe("application/problem+json");
     expect(again.body.detail).toBe("insufficient cash");
     expect(runs).toBe(1);
+  });
+
+  it("keeps nothing for a 400 (the request never ran), so the corrected request can use the same key", async () => {
+    expect((await post("/v1/orders", { malformed: true }, "order-fixed")).status).toBe(400);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE key = 'order-fixed'").first<{
+      n: number;
+    }>();
+    expect(rows?.n).toBe(0);
+    const fixed = await post("/v1/orders", { qty: 1 }, "order-fixed");
+    expect(fixed.status).toBe(201);
+    expect(fixed.headers.get("idempotent-replayed")).toBeNull();
   });
 
   it("releases the key after a 500, so the retry runs", async () => {
