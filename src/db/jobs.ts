@@ -1,13 +1,15 @@
 // Job list reads for admins: newest first, keyset-paged on (created_at, id).
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
+import type { NewestFirst } from "../http/pagination";
 import type { Db } from "./client";
+import { olderThan } from "./keyset";
 import { jobs } from "./schema";
 
 export interface JobFilter {
   status?: (typeof jobs.$inferSelect)["status"];
   kind?: (typeof jobs.$inferSelect)["kind"];
   /** The last row of the previous page. */
-  before?: { createdAt: string; id: string };
+  after?: NewestFirst;
   limit: number;
 }
 
@@ -15,12 +17,7 @@ export function listJobs(db: Db, f: JobFilter) {
   const conditions: Array<SQL | undefined> = [
     f.status ? eq(jobs.status, f.status) : undefined,
     f.kind ? eq(jobs.kind, f.kind) : undefined,
-    f.before
-      ? or(
-          lt(jobs.createdAt, f.before.createdAt),
-          and(eq(jobs.createdAt, f.before.createdAt), lt(jobs.id, f.before.id)),
-        )
-      : undefined,
+    olderThan(jobs.createdAt, jobs.id, f.after),
   ];
   return db
     .select()

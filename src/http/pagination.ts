@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./context";
 import { decodeCursor, encodeCursor } from "./cursor";
+import { ApiError } from "./errors";
 
 /** The scope a cursor is valid for: route + every filter except cursor/limit/fields + the caller. */
 export function cursorScope(c: Context<AppEnv>, filters: Record<string, unknown>): string {
@@ -35,4 +36,23 @@ export async function toPage<R, K>(
       ? await encodeCursor(c.get("config").JWT_SECRET, scope, positionOf(last))
       : null;
   return { items, next_cursor };
+}
+
+/** A position in a newest-first list ordered by (created_at DESC, id DESC): the last row seen. */
+export interface NewestFirst {
+  c: string;
+  i: string;
+}
+
+/** Reads a newest-first cursor; a signed cursor of another shape is 400 `invalid_cursor`. */
+export async function readNewestFirst(
+  c: Context<AppEnv>,
+  scope: string,
+  cursor: string | undefined,
+): Promise<NewestFirst | undefined> {
+  const after = await readCursor<NewestFirst>(c, scope, cursor);
+  if (after !== undefined && (typeof after.c !== "string" || typeof after.i !== "string")) {
+    throw new ApiError("invalid_cursor", "The cursor is malformed");
+  }
+  return after;
 }

@@ -7,7 +7,7 @@ import { requireAdmin } from "../http/auth";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
 import { idempotent } from "../http/idempotency";
-import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { Job, JobAccepted, JobList, JobListQuery, RefreshBody } from "../schemas/jobs";
 import { audit } from "../services/audit";
@@ -94,14 +94,11 @@ export function registerAdminJobRoutes(app: App) {
   app.openapi(list, async (c) => {
     const q = c.req.valid("query");
     const scope = cursorScope(c, { ...q });
-    const after = await readCursor<{ c: string; i: string }>(c, scope, q.cursor);
-    if (after !== undefined && (typeof after.c !== "string" || typeof after.i !== "string")) {
-      throw new ApiError("invalid_cursor", "The cursor is malformed");
-    }
+    const after = await readNewestFirst(c, scope, q.cursor);
     const rows = await listJobs(getDb(c.env), {
       status: q.status,
       kind: q.kind,
-      before: after && { createdAt: after.c, id: after.i },
+      after,
       limit: q.limit,
     });
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.createdAt, i: last.id }));

@@ -2,8 +2,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
-import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { Alert, AlertBody, AlertList, IdPath, PageQuery } from "../schemas/trading";
 import { createAlert, deleteAlert, listAlerts, publicAlert } from "../services/alerts";
@@ -56,10 +55,7 @@ export function registerAlertRoutes(app: App) {
   app.openapi(list, async (c) => {
     const q = c.req.valid("query");
     const scope = cursorScope(c, {});
-    const after = await readCursor<{ c: string; i: string }>(c, scope, q.cursor);
-    if (after !== undefined && (typeof after.c !== "string" || typeof after.i !== "string")) {
-      throw new ApiError("invalid_cursor", "The cursor is malformed");
-    }
+    const after = await readNewestFirst(c, scope, q.cursor);
     const rows = await listAlerts(c.env, ownerScope(c), q.limit, after);
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.created_at, i: last.id }));
     return c.json({ data: page.items.map(publicAlert) as AlertView[], next_cursor: page.next_cursor }, 200);

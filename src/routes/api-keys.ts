@@ -4,7 +4,7 @@ import { getDb } from "../db/client";
 import { ownerScope, principalOf } from "../http/auth";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
-import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { ApiKeyList, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey } from "../schemas/identity";
 import { listApiKeys, mintApiKey, publicKey, ROLE_SCOPES, revokeApiKey } from "../services/api-keys";
@@ -86,10 +86,7 @@ export function registerApiKeyRoutes(app: App) {
   app.openapi(list, async (c) => {
     const q = c.req.valid("query");
     const scope = cursorScope(c, { ...q });
-    const after = await readCursor<{ c: string; i: string }>(c, scope, q.cursor);
-    if (after !== undefined && (typeof after.c !== "string" || typeof after.i !== "string")) {
-      throw new ApiError("invalid_cursor", "The cursor is malformed");
-    }
+    const after = await readNewestFirst(c, scope, q.cursor);
     const rows = await listApiKeys(getDb(c.env), ownerScope(c), after, q.limit);
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.createdAt, i: last.id }));
     return c.json({ data: page.items.map(publicKey), next_cursor: page.next_cursor }, 200);

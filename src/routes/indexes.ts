@@ -4,7 +4,7 @@ import { getDb } from "../db/client";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
-import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
 import {
   IndexDefinitionBody,
@@ -104,10 +104,7 @@ export function registerIndexRoutes(app: App) {
   app.openapi(list, async (c) => {
     const q = c.req.valid("query");
     const scope = cursorScope(c, {});
-    const after = await readCursor<{ c: string; i: string }>(c, scope, q.cursor);
-    if (after !== undefined && (typeof after.c !== "string" || typeof after.i !== "string")) {
-      throw new ApiError("invalid_cursor", "The cursor is malformed");
-    }
+    const after = await readNewestFirst(c, scope, q.cursor);
     const rows = await listOwnedIndexes(getDb(c.env), principalOf(c).userId, q.limit, after);
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.createdAt, i: last.id }));
     return c.json({ data: page.items.map(publicIndex) as IndexView[], next_cursor: page.next_cursor }, 200);

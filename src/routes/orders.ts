@@ -1,13 +1,10 @@
 // Paper orders: place (201; Idempotency-Key replays), list by status, read, cancel an open one.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
-import { getDb } from "../db/client";
-import { orders } from "../db/schema";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
 import { idempotent } from "../http/idempotency";
-import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import {
   bodyErrorResponses,
   errorResponses,
@@ -19,7 +16,14 @@ import {
 } from "../schemas/common";
 import { Order, OrderBody, OrderIdPath, OrderList, OrderListQuery } from "../schemas/trading";
 import { audit } from "../services/audit";
-import { cancelOrder, expireDayOrders, loadOrder, placeOrder, publicOrder } from "../services/paper-trading";
+import {
+  cancelOrder,
+  expireDayOrders,
+  listOrders,
+  loadOrder,
+  placeOrder,
+  publicOrder,
+} from "../services/paper-trading";
 
 const tags = ["paper trading"];
 type OrderView = z.infer<typeof Order>;
@@ -95,26 +99,8 @@ export function registerOrderRoutes(app: App) {
     const q = c.req.valid("query");
     const userId = ownerScope(c);
     const scope = cursorScope(c, { status: q.status });
-    const after = await readCursor<{ c: string; i: string }>(c, scope, q.cursor);
-    if (after !== undefined && (typeof after.c !== "string" || typeof after.i !== "string")) {
-      throw new ApiError("invalid_cursor", "The cursor is malformed");
-    }
-    await expireDayOrders(c.env, userId);
-    const rows = await getDb(c.env)
-      .select()
-      .from(orders)
-      .where(
-        and(
-          eq(orders.ownerId, userId),
-          isNull(orders.deletedAt),
-          q.status ? eq(orders.status, q.status) : undefined,
-          after
-            ? or(lt(orders.createdAt, after.c), and(eq(orders.createdAt, after.c), lt(orders.id, after.i)))
-            : undefined,
-        ),
-      )
-      .orderBy(desc(orders.createdAt), desc(orders.id))
-      .limit(q.limit + 1);
+    const after = await readNewestFirst(c, scope, q.cursor);
+    const rows = await listOrders(c.env, userId, { status: q.status, limit: q.limit, after });
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.createdAt, i: last.id }));
     return c.json({ data: page.items.map(publicOrder) as OrderView[], next_cursor: page.next_cursor }, 200);
   });

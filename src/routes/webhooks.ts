@@ -3,7 +3,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
-import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { cursorScope, readCursor, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import {
   DeliveryList,
@@ -87,10 +87,7 @@ export function registerWebhookRoutes(app: App) {
   app.openapi(list, async (c) => {
     const q = c.req.valid("query");
     const scope = cursorScope(c, {});
-    const after = await readCursor<{ c: string; i: string }>(c, scope, q.cursor);
-    if (after !== undefined && (typeof after.c !== "string" || typeof after.i !== "string")) {
-      throw new ApiError("invalid_cursor", "The cursor is malformed");
-    }
+    const after = await readNewestFirst(c, scope, q.cursor);
     const rows = await listWebhooks(c.env, ownerScope(c), q.limit, after);
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.created_at, i: last.id }));
     return c.json(

@@ -1,8 +1,9 @@
 // API keys: minting (shown once, stored as a SHA-256 hash), lookup on every request, revocation, signed requests.
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { newId, randomToken } from "../db/ids";
+import { olderThan } from "../db/keyset";
 import { apiKeys, users } from "../db/schema";
 import type { Identity, Principal } from "../http/context";
 import { constantTimeEqual, hmacSha256Hex, seal, sha256HexOf, unseal } from "./secrets";
@@ -129,15 +130,7 @@ export function listApiKeys(db: Db, ownerId: string, after: { c: string; i: stri
   return db
     .select()
     .from(apiKeys)
-    .where(
-      and(
-        eq(apiKeys.userId, ownerId),
-        isNull(apiKeys.deletedAt),
-        after
-          ? or(lt(apiKeys.createdAt, after.c), and(eq(apiKeys.createdAt, after.c), lt(apiKeys.id, after.i)))
-          : undefined,
-      ),
-    )
+    .where(and(eq(apiKeys.userId, ownerId), isNull(apiKeys.deletedAt), olderThan(apiKeys.createdAt, apiKeys.id, after)))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(limit + 1)
     .all();

@@ -1,8 +1,9 @@
 // Index reads: the owner-scoped row, its public shape, and the analytics computed from the ready version.
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { readLevels } from "../db/index-store";
+import { olderThan } from "../db/keyset";
 import { readAdjustedCloses } from "../db/prices";
 import { indexes } from "../db/schema";
 import {
@@ -40,13 +41,7 @@ export function listOwnedIndexes(
     .select()
     .from(indexes)
     .where(
-      and(
-        eq(indexes.ownerId, ownerId),
-        isNull(indexes.deletedAt),
-        after
-          ? or(lt(indexes.createdAt, after.c), and(eq(indexes.createdAt, after.c), lt(indexes.id, after.i)))
-          : undefined,
-      ),
+      and(eq(indexes.ownerId, ownerId), isNull(indexes.deletedAt), olderThan(indexes.createdAt, indexes.id, after)),
     )
     .orderBy(desc(indexes.createdAt), desc(indexes.id))
     .limit(limit + 1)

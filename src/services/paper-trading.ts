@@ -1,15 +1,17 @@
 // Paper trading: placing, filling, cancelling and expiring orders against the cash ledger and positions.
 // A fill is one D1 batch (order, fill, ledger, position) guarded by compare-and-set on what it was computed from,
 // so two fills racing for the same order, cash or shares never both land.
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { type Config, getConfig } from "../config";
 import { getDb } from "../db/client";
 import { newId, nowIso } from "../db/ids";
+import { olderThan } from "../db/keyset";
 import { orders } from "../db/schema";
 import { toMinor } from "../domain/money";
 import { affordability, applyFill, emptyPosition, type Position, shouldFill } from "../domain/orders";
 import { nextSessionClose } from "../domain/trading-session";
 import { ApiError } from "../http/errors";
+import type { NewestFirst } from "../http/pagination";
 import type { LiveQuote } from "./live";
 import { sendEvent } from "./webhooks";
 
@@ -336,6 +338,28 @@ export async function fillCrossedOrders(env: Env, quotes: LiveQuote[]): Promise<
     }
   }
   return filled;
+}
+
+/** The owner's orders newest first (day orders past their close are expired first); limit + 1 rows. */
+export async function listOrders(
+  env: Env,
+  userId: string,
+  q: { status?: OrderRow["status"]; limit: number; after?: NewestFirst },
+): Promise<OrderRow[]> {
+  await expireDayOrders(env, userId);
+  return getDb(env)
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.ownerId, userId),
+        isNull(orders.deletedAt),
+        q.status ? eq(orders.status, q.status) : undefined,
+        olderThan(orders.createdAt, orders.id, q.after),
+      ),
+    )
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(q.limit + 1);
 }
 
 export async function loadOrder(env: Env, userId: string, id: string): Promise<OrderRow | null> {
