@@ -13,7 +13,6 @@ export default defineConfig(async () => {
           bindings: {
             ENVIRONMENT: "test",
             JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
-            ADMIN_EMAILS: "admin@edgeindex.dev",
             CORS_ORIGINS: "https://app.example.com",
             PASSWORD_ITERATIONS: "100000",
             SEED_ON_EMPTY: "false",

@@ -4,7 +4,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
-import { getConfig, isLocal } from "./config";
+import { getConfig, isLocal, jwtSecretProblem } from "./config";
 import { identify, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
@@ -62,6 +62,13 @@ export function buildApp(): App {
     await next();
   });
   app.use(requestContext());
+  // Fail closed: with a weak or published JWT secret anyone could mint tokens, so nothing serves but the
+  // readiness probe, which names the setting.
+  app.use(async (c, next) => {
+    if (c.req.path !== "/health/ready" && jwtSecretProblem(c.get("config")))
+      throw new ApiError("upstream_unavailable", "The server is not configured to serve safely; see /health/ready");
+    await next();
+  });
   app.use("/docs", secureHeaders({ xFrameOptions: "DENY", contentSecurityPolicy: DOCS_CSP }));
   app.use("*", async (c, next) => {
     if (c.req.path === "/docs") return next();

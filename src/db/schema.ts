@@ -469,3 +469,20 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_actor_idx").on(t.actor, t.id), index("audit_action_idx").on(t.action, t.id)],
 );
+
+/**
+ * Revocation records: one row per revoked session (refresh family `fam_…`) or API key (`key_…`). Access tokens
+ * name their session, so checking one is a primary-key lookup; see docs/SECURITY.md.
+ */
+export const revocations = sqliteTable(
+  "revocations",
+  {
+    subject: text("subject").primaryKey(),
+    userId: text("user_id").notNull(),
+    reason: text("reason", {
+      enum: ["logout", "refresh_reuse", "role_change", "user_deleted", "key_revoked"],
+    }).notNull(),
+    ...audit,
+  },
+  (t) => [index("revocations_user_idx").on(t.userId, t.createdAt)],
+);

@@ -28,7 +28,13 @@ export const ClientMessage = z.discriminatedUnion("action", [
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
-export type ErrorCode = "bad_message" | "unknown_symbol" | "too_many_subscriptions" | "unauthorized";
+export type ErrorCode =
+  | "bad_message"
+  | "unknown_symbol"
+  | "too_many_subscriptions"
+  | "unauthorized"
+  | "rate_limited"
+  | "quota_exceeded";
 
 /** One price update as the publisher sequences it: `seq` rises by one per symbol per published tick. */
 export interface SequencedQuote {
@@ -70,6 +76,8 @@ export interface SocketState {
   userId: string | null;
   /** Epoch ms by which an anonymous socket must authenticate. */
   deadline: number;
+  /** What the socket authenticated with (session `fam_…` or key `key_…`): revoking it closes the socket. */
+  credential?: string;
 }
 
 export function quoteFrame(q: SequencedQuote): string {

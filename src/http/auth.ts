@@ -1,8 +1,7 @@
 // Who is calling (Bearer JWT or X-API-Key, signed when the key demands it), the /v1 gate, and the guards routes declare.
-import { and, eq, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { getDb } from "../db/client";
-import { users } from "../db/schema";
+import { findSessionHolder } from "../db/revocations";
 import {
   checkSignature,
   findKeyIdentity,
@@ -10,6 +9,7 @@ import {
   SIGNATURE_REPLAY_WINDOW_SECONDS,
   touchKey,
 } from "../services/api-keys";
+import { isRevoked } from "../services/revocation";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
 import { ApiError } from "./errors";
@@ -47,7 +47,7 @@ async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | u
   if (!match) return unauthorized("The Authorization header must be `Bearer <token>`");
   const claims = await verifyAccessToken(c.get("config"), match[1]!);
   if (!claims) return unauthorized("The access token is invalid or expired");
-  return { userId: claims.sub, role: claims.role };
+  return { userId: claims.sub, role: claims.role, sessionId: claims.sid };
 }
 
 /**
@@ -83,12 +83,8 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
   if (!fresh) throw unauthorized("This signed request was already used");
 }
 
-function findUser(c: Context<AppEnv>, id: string) {
-  return getDb(c.env)
-    .select({ id: users.id, role: users.role, email: users.email })
-    .from(users)
-    .where(and(eq(users.id, id), isNull(users.deletedAt)))
-    .get();
+function findUser(c: Context<AppEnv>, identity: Identity) {
+  return findSessionHolder(c.env.DB, identity.userId, identity.sessionId!);
 }
 
 /**
@@ -98,7 +94,7 @@ function findUser(c: Context<AppEnv>, id: string) {
 export function lookUpUserEarly(c: Context<AppEnv>): void {
   const identity = c.get("identity");
   if (!identity || identity.keyId || c.get("userLookup") || PUBLIC_PATHS.has(c.req.path)) return;
-  const lookup = findUser(c, identity.userId);
+  const lookup = findUser(c, identity);
   lookup.catch(() => undefined); // awaited (and its failure surfaced) by the gate
   c.set("userLookup", lookup);
 }
@@ -111,6 +107,8 @@ async function admit(c: Context<AppEnv>): Promise<void> {
   const identity = c.get("identity");
   if (!identity) throw unauthorized();
   if (identity.keyId) {
+    // The key row was read live, but a principal cache may sit in front of it: the revocation record decides.
+    if (await isRevoked(c.env, identity.keyId)) throw unauthorized("The API key is invalid, revoked or expired");
     if (identity.signingSecretEnc) await verifySignedRequest(c, identity);
     c.set("principal", {
       userId: identity.userId,
@@ -120,10 +118,17 @@ async function admit(c: Context<AppEnv>): Promise<void> {
     });
     return;
   }
-  // The JWT is genuine, but its user may have been deleted or changed role since it was issued.
-  const user = await (c.get("userLookup") ?? findUser(c, identity.userId));
+  // The JWT is genuine, but its user may have been deleted or changed role, or its session ended, since it was issued.
+  const user = await (c.get("userLookup") ?? findUser(c, identity));
   if (!user) throw unauthorized("The access token's user no longer exists");
-  c.set("principal", { userId: user.id, role: user.role, scopes: ROLE_SCOPES[user.role], email: user.email });
+  if (user.revoked) throw unauthorized("The access token's session has ended");
+  c.set("principal", {
+    userId: user.id,
+    role: user.role,
+    scopes: ROLE_SCOPES[user.role],
+    email: user.email,
+    sessionId: identity.sessionId,
+  });
 }
 
 /** The /v1 gate: everything needs a valid credential except the public auth routes. Runs after `identify()`. */
@@ -179,8 +184,8 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
  * For the live stream (first-message auth): the user behind an API key, or null. Keys that must sign are
  * refused, since a WebSocket message cannot carry the request signature they promise.
  */
-export async function resolveApiKey(env: Env, key: string): Promise<{ userId: string } | null> {
+export async function resolveApiKey(env: Env, key: string): Promise<{ userId: string; keyId: string } | null> {
   const found = await findKeyIdentity(getDb(env), key);
-  if (!found || found.signingSecretEnc) return null;
-  return { userId: found.userId };
+  if (!found || found.signingSecretEnc || !found.keyId) return null;
+  return { userId: found.userId, keyId: found.keyId };
 }

@@ -1,14 +1,17 @@
 // The typed variables every request carries through the middleware chain.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config";
+import type { SessionHolder } from "../db/revocations";
 
 export interface Principal {
   userId: string;
   role: "admin" | "user";
   /** Scopes granted: JWTs carry every scope of the role; API keys carry their own. */
-  scopes: Array<"read" | "trade" | "admin">;
+  scopes: Array<"read" | "trade" | "manage" | "admin">;
   /** Set when the caller authenticated with an API key. */
   keyId?: string;
+  /** Set when the caller authenticated with an access JWT. */
+  sessionId?: string;
   email?: string;
 }
 
@@ -18,6 +21,8 @@ export interface Identity {
   role: "admin" | "user";
   /** Present for API keys; JWTs get their role's scopes at the gate. */
   keyId?: string;
+  /** Present for access JWTs: the session (refresh family) that a logout or reuse detection revokes. */
+  sessionId?: string;
   scopes?: Principal["scopes"];
   /** Encrypted signing secret of a key that must sign its requests. */
   signingSecretEnc?: string | null;
@@ -32,7 +37,7 @@ export interface AppVariables {
   /** Set by `identify()` when a credential was sent but is not valid; the gate turns it into a 401. */
   credentialError?: Error;
   /** The JWT user's row, fetched while the rate limiter is asked (see `lookUpUserEarly`). */
-  userLookup?: Promise<{ id: string; role: "admin" | "user"; email: string } | undefined>;
+  userLookup?: Promise<SessionHolder | null>;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */
   cache?: "hit" | "miss";
 }

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "quota_exceeded"
   | "idempotency_conflict"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -24,6 +25,7 @@ const titles: Record<ErrorCode, string> = {
   not_found: "Not found",
   method_not_allowed: "Method not allowed",
   conflict: "Conflict",
+  quota_exceeded: "Quota exceeded",
   idempotency_conflict: "Idempotency key reused with a different request",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
@@ -40,6 +42,7 @@ const defaultStatus: Record<ErrorCode, ContentfulStatusCode> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  quota_exceeded: 409,
   idempotency_conflict: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -17,7 +17,7 @@ const create = createRoute({
   tags,
   summary: "Alert when a symbol's quote crosses a price (fires once)",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("trade")] as const,
   request: jsonBody(AlertBody),
   responses: { 201: jsonContent(Alert, "The alert"), ...bodyErrorResponses },
 });
@@ -39,7 +39,7 @@ const remove = createRoute({
   tags,
   summary: "Delete an alert",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("trade")] as const,
   request: { params: IdPath },
   responses: { 204: { description: "Deleted" }, ...errorResponses },
 });

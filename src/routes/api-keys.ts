@@ -1,7 +1,7 @@
 // API keys: mint (shown once), list (never the key), revoke (stops working at once); owner-scoped, 404 for others' ids.
 import { createRoute, z } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
-import { ownerScope, principalOf } from "../http/auth";
+import { ownerScope, principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
@@ -17,8 +17,9 @@ const create = createRoute({
   path: "/v1/api-keys",
   tags: ["auth"],
   summary: "Create an API key (the key and signing secret are shown once)",
-  description: "A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).",
+  description: "Needs `manage`. A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).",
   security,
+  middleware: [requireScope("manage")] as const,
   request: jsonBody(CreateApiKeyBody),
   responses: { 201: jsonContent(CreatedApiKey, "Created"), ...bodyErrorResponses },
 });
@@ -29,6 +30,7 @@ const list = createRoute({
   tags: ["auth"],
   summary: "List your API keys (never the key itself)",
   security,
+  middleware: [requireScope("manage")] as const,
   request: { query: ApiKeyListQuery },
   responses: { 200: jsonContent(ApiKeyList, "A page of keys"), ...errorResponses },
 });
@@ -39,6 +41,7 @@ const remove = createRoute({
   tags: ["auth"],
   summary: "Revoke an API key; it stops working at once",
   security,
+  middleware: [requireScope("manage")] as const,
   request: { params: IdPath },
   responses: { 204: { description: "Revoked" }, ...errorResponses },
 });
@@ -94,7 +97,7 @@ export function registerApiKeyRoutes(app: App) {
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    const revoked = await revokeApiKey(getDb(c.env), ownerScope(c), id);
+    const revoked = await revokeApiKey(c.env, ownerScope(c), id);
     await audit(c, { action: "api_key.revoked", target: id, outcome: revoked ? "success" : "failure" });
     if (!revoked) throw ApiError.notFound(`API key ${id}`);
     return c.body(null, 204);

@@ -19,7 +19,7 @@ import {
   security,
 } from "../schemas/common";
 import { audit } from "../services/audit";
-import { dummyPasswordHash, hashPassword, verifyPassword } from "../services/passwords";
+import { dummyPasswordHash, hashPassword, passwordWeakness, verifyPassword } from "../services/passwords";
 import { endSession, issueSession, publicUser, rotateSession, sha256Hex } from "../services/sessions";
 
 const register = createRoute({
@@ -107,7 +107,10 @@ export function registerAuthRoutes(app: App) {
     const cfg = c.get("config");
     const body = c.req.valid("json");
     const db = getDb(c.env);
-    const role = cfg.ADMIN_EMAILS.includes(body.email) ? "admin" : "user";
+    const weakness = await passwordWeakness(body.password);
+    if (weakness) throw ApiError.validation(`password ${weakness}`, [{ path: "password", message: weakness }]);
+    // Registration never makes an admin: only an operator does, with `npm run admin -- grant <email>`.
+    const role = "user";
     const passwordHash = await hashPassword(body.password, cfg.PASSWORD_ITERATIONS);
     const inserted = await db
       .insert(users)
@@ -127,6 +130,7 @@ export function registerAuthRoutes(app: App) {
     }
     const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, inserted);
     await audit(c, { action: "auth.register", actor: inserted.id, target: inserted.id, outcome: "success" });
+    c.header("Cache-Control", "no-store");
     return c.json({ user: publicUser(inserted), ...tokens }, 201);
   });
 
@@ -153,6 +157,7 @@ export function registerAuthRoutes(app: App) {
     await refund();
     const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, user);
     await audit(c, { action: "auth.login", actor: user.id, target: user.id, outcome: "success" });
+    c.header("Cache-Control", "no-store");
     return c.json({ user: publicUser(user), ...tokens }, 200);
   });
 
@@ -174,6 +179,7 @@ export function registerAuthRoutes(app: App) {
       throw invalidRefresh();
     }
     await audit(c, { action: "auth.refresh", actor: outcome.user.id, target: outcome.familyId, outcome: "success" });
+    c.header("Cache-Control", "no-store");
     return c.json({ user: publicUser(outcome.user), ...outcome.tokens }, 200);
   });
 

@@ -32,7 +32,7 @@ const create = createRoute({
   tags,
   summary: "Subscribe a URL to events; the signing secret is shown only in this response",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: jsonBody(WebhookBody),
   responses: { 201: jsonContent(WebhookCreated, "The subscription and its secret"), ...bodyErrorResponses },
 });
@@ -43,7 +43,7 @@ const list = createRoute({
   tags,
   summary: "Your webhook subscriptions (never the secret)",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: { query: PageQuery },
   responses: { 200: jsonContent(WebhookList, "A page of subscriptions"), ...errorResponses },
 });
@@ -54,7 +54,7 @@ const remove = createRoute({
   tags,
   summary: "Delete a subscription (pending retries stop)",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: { params: IdPath },
   responses: { 204: { description: "Deleted" }, ...errorResponses },
 });
@@ -65,7 +65,7 @@ const deliveries = createRoute({
   tags,
   summary: "Every delivery attempt: event, status code, attempt number, next retry",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: { params: IdPath, query: PageQuery },
   responses: { 200: jsonContent(DeliveryList, "A page of attempts, newest first"), ...errorResponses },
 });

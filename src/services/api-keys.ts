@@ -4,8 +4,10 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { newId, randomToken } from "../db/ids";
 import { olderThan } from "../db/keyset";
+import { keyRevocationStatements } from "../db/revocations";
 import { apiKeys, users } from "../db/schema";
 import type { Identity, Principal } from "../http/context";
+import { announceRevocation } from "./revocation";
 import { constantTimeEqual, hmacSha256Hex, seal, sha256HexOf, unseal } from "./secrets";
 
 export type Scope = Principal["scopes"][number];
@@ -19,8 +21,8 @@ const SEAL_PURPOSE = "api-key-signing-secret";
 
 /** What each role may ever hold; a key's scopes are cut down to this at every request. */
 export const ROLE_SCOPES: Record<Principal["role"], Scope[]> = {
-  admin: ["read", "trade", "admin"],
-  user: ["read", "trade"],
+  admin: ["read", "trade", "manage", "admin"],
+  user: ["read", "trade", "manage"],
 };
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -113,16 +115,16 @@ export async function touchKey(db: Db, keyId: string, lastUsedAt: string | null,
   await db.update(apiKeys).set({ lastUsedAt: now.toISOString() }).where(eq(apiKeys.id, keyId));
 }
 
-/** Revokes one of the owner's keys; false when it is not theirs or already gone (the route answers 404). */
-export async function revokeApiKey(db: Db, ownerId: string, id: string): Promise<boolean> {
+/**
+ * Revokes one of the owner's keys and records the revocation (its open stream sockets close too); false when it
+ * is not theirs or already gone (the route answers 404).
+ */
+export async function revokeApiKey(env: Env, ownerId: string, id: string): Promise<boolean> {
   const now = new Date().toISOString();
-  const done = await db
-    .update(apiKeys)
-    .set({ revokedAt: now, deletedAt: now, updatedAt: now })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, ownerId), isNull(apiKeys.deletedAt)))
-    .returning({ id: apiKeys.id })
-    .get();
-  return done !== undefined;
+  const [done] = await env.DB.batch(keyRevocationStatements(env.DB, id, ownerId, now));
+  if ((done?.meta.changes ?? 0) !== 1) return false;
+  await announceRevocation(env, [id]);
+  return true;
 }
 
 /** Newest first, keyset on (created_at, id). */

@@ -1,19 +1,27 @@
 // Who a stream socket is: its first message carries an access JWT or an API key (browsers cannot set headers).
 import { getConfig } from "../config";
+import { findSessionHolder } from "../db/revocations";
 import { resolveApiKey } from "../http/auth";
+import { isRevoked } from "./revocation";
 import { verifyAccessToken } from "./tokens";
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-/** The user id behind a stream credential, or null (the socket is then closed 4001). */
-export async function resolveStreamCredential(env: Env, token: string): Promise<string | null> {
+export interface StreamCredential {
+  userId: string;
+  /** The session or key the socket lives by: when it is revoked, the socket is closed 4001. */
+  credential: string;
+}
+
+/** The user and credential behind a stream token, or null (the socket is then closed 4001). */
+export async function resolveStreamCredential(env: Env, token: string): Promise<StreamCredential | null> {
   if (JWT_SHAPE.test(token)) {
     const claims = await verifyAccessToken(getConfig(env), token);
     if (!claims) return null;
-    const user = await env.DB.prepare("SELECT id FROM users WHERE id = ? AND deleted_at IS NULL")
-      .bind(claims.sub)
-      .first<{ id: string }>();
-    return user?.id ?? null;
+    const holder = await findSessionHolder(env.DB, claims.sub, claims.sid);
+    return holder && !holder.revoked ? { userId: holder.id, credential: claims.sid } : null;
   }
-  return (await resolveApiKey(env, token))?.userId ?? null;
+  const key = await resolveApiKey(env, token);
+  if (!key || (await isRevoked(env, key.keyId))) return null;
+  return { userId: key.userId, credential: key.keyId };
 }

@@ -5,6 +5,7 @@ import type { Config } from "../config";
 import { getDb } from "../db/client";
 import { newId } from "../db/ids";
 import { type BarRow, upsertBars, upsertMarketCaps, upsertQuotes } from "../db/price-store";
+import { changeRole } from "../db/role-grants";
 import { assets, users } from "../db/schema";
 import { SYNTHETIC_UNIVERSE, SyntheticProvider } from "../providers/synthetic";
 import { createDemoIndex } from "./index-builder";
@@ -107,8 +108,12 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const passwordHash = await hashPassword(DEMO_PASSWORD, cfg.PASSWORD_ITERATIONS);
   await db
     .insert(users)
-    .values(DEMO_USERS.map((u) => ({ id: newId("usr"), email: u.email, name: u.name, role: u.role, passwordHash })))
+    .values(
+      DEMO_USERS.map((u) => ({ id: newId("usr"), email: u.email, name: u.name, role: "user" as const, passwordHash })),
+    )
     .onConflictDoNothing();
+  // The admin is made the way an operator makes one (`npm run admin -- grant`): same statements, same audit row.
+  for (const u of DEMO_USERS) if (u.role === "admin") await changeRole(env.DB, u.email, "admin", "seed");
   const demo = await db.select({ id: users.id }).from(users).where(eq(users.email, "demo@edgeindex.dev")).get();
   if (demo) await createDemoIndex(env, demo.id);
 

@@ -3,7 +3,9 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { newId, randomToken } from "../db/ids";
+import { revocationStatement } from "../db/revocations";
 import { refreshTokens, users } from "../db/schema";
+import { announceRevocation } from "./revocation";
 import { signAccessToken } from "./tokens";
 
 export type UserRow = typeof users.$inferSelect;
@@ -35,13 +37,14 @@ export async function issueSession(
   user: UserRow,
   lineage: { familyId?: string; parentId?: string } = {},
 ): Promise<SessionTokens & { refreshTokenId: string }> {
-  const { token, expiresIn } = await signAccessToken(cfg, user);
+  const familyId = lineage.familyId ?? newId("fam");
+  const { token, expiresIn } = await signAccessToken(cfg, user, familyId);
   const refresh = `rt_${randomToken(43)}`;
   const id = newId("rtk");
   await db.insert(refreshTokens).values({
     id,
     userId: user.id,
-    familyId: lineage.familyId ?? newId("fam"),
+    familyId,
     parentId: lineage.parentId ?? null,
     tokenHash: await sha256Hex(refresh),
     expiresAt: new Date(Date.now() + cfg.REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
@@ -61,15 +64,25 @@ export type RotationOutcome =
   | { kind: "reused"; userId: string; familyId: string }
   | { kind: "invalid"; userId?: string };
 
-/** Revokes every token of a family, the newest included; returns how many were still live. */
-export async function revokeFamily(env: Env, familyId: string): Promise<number> {
+/**
+ * Revokes every token of a family, the newest included, and records the session as revoked so its access
+ * tokens fail too (and its stream sockets close); returns how many refresh tokens were still live.
+ */
+export async function revokeFamily(
+  env: Env,
+  familyId: string,
+  userId: string,
+  reason: "logout" | "refresh_reuse",
+): Promise<number> {
   const now = new Date().toISOString();
-  const r = await env.DB.prepare(
-    "UPDATE refresh_tokens SET revoked_at = ?1, updated_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
-  )
-    .bind(now, familyId)
-    .run();
-  return r.meta.changes ?? 0;
+  const [r] = await env.DB.batch([
+    env.DB.prepare(
+      "UPDATE refresh_tokens SET revoked_at = ?1, updated_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
+    ).bind(now, familyId),
+    revocationStatement(env.DB, familyId, userId, reason),
+  ]);
+  await announceRevocation(env, [familyId]);
+  return r?.meta.changes ?? 0;
 }
 
 /**
@@ -86,7 +99,7 @@ export async function rotateSession(env: Env, db: Db, cfg: Config, presented: st
   if (!row) return { kind: "invalid" };
   if (row.revokedAt) return { kind: "invalid", userId: row.userId };
   if (row.spentAt) {
-    await revokeFamily(env, row.familyId);
+    await revokeFamily(env, row.familyId, row.userId, "refresh_reuse");
     return { kind: "reused", userId: row.userId, familyId: row.familyId };
   }
   const user = await db
@@ -116,10 +129,10 @@ export async function rotateSession(env: Env, db: Db, cfg: Config, presented: st
     ),
   ]);
   if ((inserted?.meta.changes ?? 0) !== 1) {
-    await revokeFamily(env, row.familyId);
+    await revokeFamily(env, row.familyId, row.userId, "refresh_reuse");
     return { kind: "reused", userId: row.userId, familyId: row.familyId };
   }
-  const { token, expiresIn } = await signAccessToken(cfg, user);
+  const { token, expiresIn } = await signAccessToken(cfg, user, row.familyId);
   return {
     kind: "rotated",
     user,
@@ -142,6 +155,6 @@ export async function endSession(
     .where(and(eq(refreshTokens.tokenHash, await sha256Hex(presented)), eq(refreshTokens.userId, ownerId)))
     .get();
   if (!row) return null;
-  await revokeFamily(env, row.familyId);
+  await revokeFamily(env, row.familyId, row.userId, "logout");
   return row;
 }

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
-import { authed, freshEmail, freshIp, login, PASSWORD, registerUser } from "../helpers/auth";
+import { authed, freshEmail, freshIp, login, PASSWORD, registerAdmin, registerUser } from "../helpers/auth";
 import { call } from "../helpers/http";
 
 let alice: Awaited<ReturnType<typeof registerUser>>;
@@ -157,8 +157,8 @@ describe("/v1/me", () => {
     expect(r.headers.get("www-authenticate")).toContain("Bearer");
   });
 
-  it("reports an admin named in ADMIN_EMAILS as admin", async () => {
-    const admin = await registerUser("admin@edgeindex.dev");
+  it("reports an admin granted by the operator as admin", async () => {
+    const admin = await registerAdmin();
     expect(admin.user.role).toBe("admin");
     const me = await authed(admin.access_token)("/v1/me");
     expect(me.body.role).toBe("admin");
