@@ -1,6 +1,7 @@
 // The typed variables every request carries through the middleware chain.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config";
+import type { Channel } from "./delegation";
 
 export interface Principal {
   userId: string;
@@ -33,6 +34,8 @@ export interface AppVariables {
   credentialError?: Error;
   /** The JWT user's row, fetched while the rate limiter is asked (see `lookUpUserEarly`). */
   userLookup?: Promise<{ id: string; role: "admin" | "user"; email: string } | undefined>;
+  /** Set when the request is an in-process call on the caller's behalf (an MCP tool); audited with it. */
+  channel?: Channel;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */
   cache?: "hit" | "miss";
 }
