@@ -1,7 +1,6 @@
 // The typed variables every request carries through the middleware chain.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config";
-import type { Channel } from "./delegation";
 
 export interface Principal {
   userId: string;
@@ -23,6 +22,9 @@ export interface Identity {
   /** Encrypted signing secret of a key that must sign its requests. */
   signingSecretEnc?: string | null;
 }
+
+/** Where an in-process call on the caller's behalf came from; written into its mutations' audit rows. */
+export type Channel = "mcp";
 
 export interface AppVariables {
   requestId: string;

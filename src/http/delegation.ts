@@ -1,8 +1,5 @@
 // In-process calls made on behalf of an already-admitted caller (the MCP server's tools call the REST routes).
-import type { Identity, Principal } from "./context";
-
-/** Where a delegated call came from; written into the audit rows of the mutations it makes. */
-export type Channel = "mcp";
+import type { Channel, Identity, Principal } from "./context";
 
 export interface Delegation {
   principal: Principal;
