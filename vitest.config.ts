@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
             CORS_ORIGINS: "https://app.example.com",
             PASSWORD_ITERATIONS: "100000",
+            // Small, so the per-email spray limit is reached in a test without hundreds of PBKDF2 checks.
+            LOGIN_FAILURES_PER_EMAIL_PER_WINDOW: "20",
             SEED_ON_EMPTY: "false",
             TEST_MIGRATIONS: migrations,
           },

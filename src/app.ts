@@ -14,6 +14,7 @@ import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
+import { RouteCosts } from "./http/route-costs";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
 import { registerAlertRoutes } from "./routes/alerts";
 import { registerAnalyticsRoutes } from "./routes/analytics";
@@ -109,8 +110,14 @@ export function buildApp(): App {
     })(c, next);
   });
   // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
-  app.use("/v1/*", identify(), rateLimit());
-  app.use("/mcp", identify(), rateLimit());
+  // The routes are registered below; their declared costs are read on first use.
+  let routeCosts: RouteCosts | undefined;
+  const costs = () => {
+    routeCosts ??= new RouteCosts(app.openAPIRegistry);
+    return routeCosts;
+  };
+  app.use("/v1/*", identify(), rateLimit(costs));
+  app.use("/mcp", identify(), rateLimit(costs));
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   // The routes are registered below; the map of their declared fields is built on first use.

@@ -32,10 +32,24 @@ export const configSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: int(1, 1e6).default(600),
   RATE_LIMIT_KEY_PER_MINUTE: int(1, 1e6).default(1200),
   RATE_LIMIT_ADMIN_PER_MINUTE: int(1, 1e6).default(3000),
+  // One bucket per user over all their keys and sessions, besides each credential's own (API.md v1.1).
+  RATE_LIMIT_ACCOUNT_PER_MINUTE: int(1, 1e6).default(2400),
+  // Uncached analytics work per request: symbols × years of history (a 50-symbol, 3-year correlation is 150).
+  ANALYTICS_MAX_SYMBOL_YEARS: int(1, 100000).default(150),
   // Off only to measure the limiter's own cost (bench/rate-limit.mjs); production keeps it on.
   RATE_LIMIT_ENABLED: bool.default(true),
   LOGIN_FAILURES_PER_WINDOW: int(1, 1000).default(10),
   LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86400).default(900),
+  // Across all client addresses, for one email: looser than the per-address budget above (API.md v1.1).
+  LOGIN_FAILURES_PER_EMAIL_PER_WINDOW: int(1, 100000).default(100),
+  // How long an address that signed in successfully stays exempt from the per-email budget for that account.
+  LOGIN_KNOWN_ADDRESS_DAYS: int(1, 365).default(30),
+  // Per-user quotas (API.md v1.1); past one: 409 quota_exceeded.
+  QUOTA_API_KEYS: int(1, 100000).default(50),
+  QUOTA_WEBHOOKS: int(1, 100000).default(20),
+  QUOTA_ALERTS: int(1, 100000).default(200),
+  QUOTA_INDEXES: int(1, 100000).default(100),
+  QUOTA_STREAM_CONNECTIONS: int(1, 100000).default(20),
   CACHE_TTL_SECONDS: int(60, 86400 * 30).default(300),
   HTTP_CACHE_MAX_AGE_SECONDS: int(0, 86400).default(30),
   IDEMPOTENCY_TTL_SECONDS: int(60, 86400 * 7).default(86400),

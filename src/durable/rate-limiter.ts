@@ -109,6 +109,27 @@ export class RateLimiter extends DurableObject<Env> {
     return this.breaker();
   }
 
+  /**
+   * One login attempt for the email this object is named after: takes a failure token from the client address's
+   * bucket and, unless that address has signed in to this account before (`known`), from the email's looser
+   * bucket too; both or neither. The caller gives the tokens back when the password turns out right.
+   */
+  loginAttempt(
+    address: NamedBucket,
+    email: NamedBucket,
+    known: string,
+    now = Date.now(),
+  ): LimitDecision & { known: boolean } {
+    const isKnown = (this.ctx.storage.kv.get<number>(`known:${known}`) ?? 0) > now;
+    return { ...this.consume(isKnown ? [address] : [address, email], now), known: isKnown };
+  }
+
+  /** A correct password: refunds what the attempt took and remembers the address for `rememberSeconds`. */
+  loginSucceeded(taken: NamedBucket[], known: string, rememberSeconds: number, now = Date.now()): void {
+    for (const bucket of taken) this.refund(bucket, 1, now);
+    this.ctx.storage.kv.put(`known:${known}`, now + rememberSeconds * 1000);
+  }
+
   /** Health probe: proves the object answers and its storage works. */
   ping(): "pong" {
     return "pong";

@@ -14,6 +14,7 @@ type AlertView = z.infer<typeof Alert>;
 const create = createRoute({
   method: "post",
   path: "/v1/alerts",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Alert when a symbol's quote crosses a price (fires once)",
   security,
@@ -25,6 +26,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/alerts",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Your alerts, newest first",
   security,
@@ -36,6 +38,7 @@ const list = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/alerts/{id}",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Delete an alert",
   security,

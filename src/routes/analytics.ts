@@ -26,6 +26,7 @@ const SymbolPath = z.object({ symbol: symbolParam });
 const indicators = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/indicators",
+  "x-rate-limit-cost": 3,
   tags,
   summary: "A technical indicator over adjusted daily bars (warmed up on history before start)",
   security,
@@ -37,6 +38,7 @@ const indicators = createRoute({
 const correlationRoute = createRoute({
   method: "get",
   path: "/v1/analytics/correlation",
+  "x-rate-limit-cost": { base: 1, per_symbol_year: 1 },
   tags,
   summary: "Correlation matrix of daily returns (2 to 50 symbols; each pair over the days both traded)",
   security,
@@ -48,6 +50,7 @@ const correlationRoute = createRoute({
 const anomaliesRoute = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/anomalies",
+  "x-rate-limit-cost": 3,
   tags,
   summary: "Days whose return or volume is anomalous (robust z-score over the range), with score and reason",
   security,
@@ -59,6 +62,7 @@ const anomaliesRoute = createRoute({
 const regimeRoute = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/regime",
+  "x-rate-limit-cost": 3,
   tags,
   summary: "Market regime per day (bull, bear, sideways, high_volatility) with the inputs that decided it",
   security,
@@ -106,7 +110,7 @@ export function registerAnalyticsRoutes(app: App) {
   app.openapi(correlationRoute, async (c) => {
     const q = c.req.valid("query");
     const result = await cached(c, "analytics", `correlation:${JSON.stringify([q.symbols, q.start, q.end])}`, () =>
-      correlation(c.env.DB, q.symbols, q.start, q.end),
+      correlation(c.env.DB, q.symbols, q.start, q.end, c.get("config").ANALYTICS_MAX_SYMBOL_YEARS),
     );
     return c.json(result, 200);
   });

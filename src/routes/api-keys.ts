@@ -15,6 +15,7 @@ const IdPath = z.object({ id: z.string().min(1).max(64).openapi({ example: "key_
 const create = createRoute({
   method: "post",
   path: "/v1/api-keys",
+  "x-rate-limit-cost": 2,
   tags: ["auth"],
   summary: "Create an API key (the key and signing secret are shown once)",
   description: "Needs `manage`. A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).",
@@ -27,6 +28,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/api-keys",
+  "x-rate-limit-cost": 1,
   tags: ["auth"],
   summary: "List your API keys (never the key itself)",
   security,
@@ -38,6 +40,7 @@ const list = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/api-keys/{id}",
+  "x-rate-limit-cost": 2,
   tags: ["auth"],
   summary: "Revoke an API key; it stops working at once",
   security,

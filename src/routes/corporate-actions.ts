@@ -13,6 +13,7 @@ import { CorporateActions, CorporateActionsQuery } from "../schemas/market-histo
 const read = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/corporate-actions",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Splits and cash dividends (the inputs of adj_close)",
   security,

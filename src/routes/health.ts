@@ -21,6 +21,7 @@ const Readiness = z
 const live = createRoute({
   method: "get",
   path: "/health",
+  "x-rate-limit-cost": 1,
   tags: ["meta"],
   summary: "Liveness",
   responses: { 200: jsonContent(Liveness, "The Worker is up") },
@@ -29,6 +30,7 @@ const live = createRoute({
 const ready = createRoute({
   method: "get",
   path: "/health/ready",
+  "x-rate-limit-cost": 1,
   tags: ["meta"],
   summary: "Readiness of every dependency",
   responses: {

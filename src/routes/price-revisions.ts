@@ -13,6 +13,7 @@ import { BarRevisions, RevisionsQuery } from "../schemas/market-history";
 const read = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/prices/revisions",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Every version of one day's bar, oldest first",
   security,

@@ -15,6 +15,7 @@ import { readThrough } from "../services/cache";
 const list = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/prices",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Daily bars (raw OHLCV and split/dividend-adjusted close)",
   security,

@@ -29,6 +29,7 @@ const tags = ["alerts and webhooks"];
 const create = createRoute({
   method: "post",
   path: "/v1/webhooks",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Subscribe a URL to events; the signing secret is shown only in this response",
   security,
@@ -40,6 +41,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/webhooks",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Your webhook subscriptions (never the secret)",
   security,
@@ -51,6 +53,7 @@ const list = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/webhooks/{id}",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Delete a subscription (pending retries stop)",
   security,
@@ -62,6 +65,7 @@ const remove = createRoute({
 const deliveries = createRoute({
   method: "get",
   path: "/v1/webhooks/{id}/deliveries",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Every delivery attempt: event, status code, attempt number, next retry",
   security,

@@ -19,9 +19,15 @@ export const OrderBody = z
       .max(MAX_ORDER_QTY)
       .finite()
       // Positions are kept in 10⁻⁹ share steps; a finer quantity could not be held exactly.
-      .refine((q) => Math.round(q * 1e9) >= 1 && Math.abs(Math.round(q * 1e9) / 1e9 - q) <= q * 1e-12, {
-        message: "must have at most 9 decimal places",
-      })
+      // (Only judged for positive finite values: the checks above already name the others.)
+      .refine(
+        (q) =>
+          !(q > 0 && Number.isFinite(q)) ||
+          (Math.round(q * 1e9) >= 1 && Math.abs(Math.round(q * 1e9) / 1e9 - q) <= q * 1e-12),
+        {
+          message: "must have at most 9 decimal places",
+        },
+      )
       .openapi({ example: 10, description: "Shares; at most 9 decimal places" }),
     type: z.enum(["market", "limit"]),
     limit_price: price.optional(),

@@ -1,5 +1,6 @@
 // Price alerts: create, list, delete, and firing each exactly once when a tick crosses its price.
 
+import { getConfig } from "../config";
 import { newId, nowIso } from "../db/ids";
 import type { AlertNotice } from "../durable/stream-protocol";
 import { ApiError } from "../http/errors";
@@ -32,13 +33,18 @@ export async function createAlert(
     throw ApiError.validation(`Unknown symbol ${input.symbol}`, [{ path: "symbol", message: "unknown symbol" }], 422);
   const id = newId("alr");
   const now = nowIso();
-  return env.DB.prepare(
+  const quota = getConfig(env).QUOTA_ALERTS;
+  // The quota is checked inside the insert, so concurrent creates cannot pass it.
+  const row = await env.DB.prepare(
     `INSERT INTO alerts (id, owner_id, symbol, condition, price, status, created_at, updated_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6)
+     SELECT ?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6
+     WHERE (SELECT COUNT(*) FROM alerts WHERE owner_id = ?2 AND deleted_at IS NULL) < ?7
      RETURNING id, owner_id, symbol, condition, price, status, triggered_at, triggered_price, created_at`,
   )
-    .bind(id, userId, input.symbol, input.condition, input.price, now)
-    .first<AlertRow>() as Promise<AlertRow>;
+    .bind(id, userId, input.symbol, input.condition, input.price, now, quota)
+    .first<AlertRow>();
+  if (!row) throw new ApiError("quota_exceeded", `At most ${quota} alerts per account`);
+  return row;
 }
 
 /** Newest first; keyset on (created_at, id). */

@@ -4,9 +4,11 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { newId, randomToken } from "../db/ids";
 import { olderThan } from "../db/keyset";
+import { keepWithinQuota, liveCount } from "../db/quotas";
 import { keyRevocationStatements } from "../db/revocations";
 import { apiKeys, users } from "../db/schema";
 import type { Identity, Principal } from "../http/context";
+import { ApiError } from "../http/errors";
 import { announceRevocation } from "./revocation";
 import { constantTimeEqual, hmacSha256Hex, seal, sha256HexOf, unseal } from "./secrets";
 
@@ -44,6 +46,8 @@ export async function mintApiKey(
   userId: string,
   input: { name: string; scopes: Scope[]; expiresAt: string | null; signing: boolean },
 ): Promise<{ row: ApiKeyRow; key: string; signingSecret?: string }> {
+  const over = () => new ApiError("quota_exceeded", `At most ${cfg.QUOTA_API_KEYS} API keys per account`);
+  if ((await liveCount(db.$client, "api_keys", userId)) >= cfg.QUOTA_API_KEYS) throw over();
   const key = `${KEY_PREFIX}${randomToken(KEY_BODY_LENGTH)}`;
   const id = newId("key");
   const signingSecret = input.signing ? `ss_${randomToken(43)}` : undefined;
@@ -61,6 +65,7 @@ export async function mintApiKey(
     })
     .returning()
     .get();
+  if (!(await keepWithinQuota(db.$client, "api_keys", userId, id, cfg.QUOTA_API_KEYS))) throw over();
   return { row, key, signingSecret };
 }
 

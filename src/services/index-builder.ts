@@ -5,6 +5,7 @@ import { type Config, getConfig } from "../config";
 import { type Db, getDb } from "../db/client";
 import { newId, nowIso } from "../db/ids";
 import { markVersionFailed, readMarketCaps, readPriceHistory, writeVersion } from "../db/index-store";
+import { keepWithinQuota, liveCount } from "../db/quotas";
 import { indexes } from "../db/schema";
 import { computeIndex, type IndexBuild, indexRulesProblem } from "../domain/index-levels";
 import type { PriceHistory } from "../domain/price-matrix";
@@ -94,11 +95,15 @@ export async function createIndex(
   definition: StoredDefinition,
 ): Promise<{ row: IndexRow; jobId: string }> {
   const db = getDb(env);
+  const quota = getConfig(env).QUOTA_INDEXES;
+  const over = () => new ApiError("quota_exceeded", `At most ${quota} indexes per account`);
+  if ((await liveCount(env.DB, "indexes", ownerId)) >= quota) throw over();
   const row = await db
     .insert(indexes)
     .values({ id: newId("idx"), ownerId, name, definition, status: "building", version: 1 })
     .returning()
     .get();
+  if (!(await keepWithinQuota(env.DB, "indexes", ownerId, row.id, quota))) throw over();
   const jobId = await enqueueJob(env, db, { kind: "build", index_id: row.id, version: 1 });
   return { row, jobId };
 }

@@ -52,20 +52,36 @@ export async function createWebhook(env: Env, userId: string, input: { url: stri
   const id = newId("whk");
   const secret = `whsec_${randomToken(40)}`;
   const now = nowIso();
+  const url = new URL(input.url).toString();
+  const quota = getConfig(env).QUOTA_WEBHOOKS;
+  // One statement, so concurrent creates cannot pass the quota or register one target twice.
   const row = await env.DB.prepare(
-    `INSERT INTO webhooks (id, owner_id, url, events, secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+    `INSERT INTO webhooks (id, owner_id, url, events, secret, created_at, updated_at)
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6
+     WHERE NOT EXISTS (SELECT 1 FROM webhooks WHERE owner_id = ?2 AND url = ?3 AND deleted_at IS NULL)
+       AND (SELECT COUNT(*) FROM webhooks WHERE owner_id = ?2 AND deleted_at IS NULL) < ?7
      RETURNING id, owner_id, url, events, secret, created_at`,
   )
     .bind(
       id,
       userId,
-      new URL(input.url).toString(),
+      url,
       JSON.stringify([...new Set(input.events)]),
       await sealSecret(getConfig(env), id, secret),
       now,
+      quota,
     )
     .first<WebhookRow>();
-  return { ...publicWebhook(row!), secret };
+  if (!row) {
+    const taken = await env.DB.prepare(
+      "SELECT 1 AS x FROM webhooks WHERE owner_id = ?1 AND url = ?2 AND deleted_at IS NULL",
+    )
+      .bind(userId, url)
+      .first();
+    if (taken) throw new ApiError("conflict", "You already have a webhook for this URL; one registration per target");
+    throw new ApiError("quota_exceeded", `At most ${quota} webhooks per account`);
+  }
+  return { ...publicWebhook(row), secret };
 }
 
 export async function listWebhooks(env: Env, userId: string, limit: number, after?: { c: string; i: string }) {
