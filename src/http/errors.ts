@@ -1,23 +1,6 @@
 // The one error type that reaches clients, rendered as RFC 9457 problem+json; everything else becomes a 500.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-
-/** Every `code` a problem body can carry (the OpenAPI document states this list as an enum). */
-export const ERROR_CODES = [
-  "validation_failed",
-  "invalid_cursor",
-  "unauthorized",
-  "forbidden",
-  "not_found",
-  "method_not_allowed",
-  "conflict",
-  "idempotency_conflict",
-  "payload_too_large",
-  "unsupported_media_type",
-  "upgrade_required",
-  "rate_limited",
-  "upstream_unavailable",
-  "internal_error",
-] as const;
+import type { ERROR_CODES } from "../schemas/error-codes";
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,6 +1,6 @@
 // Shared OpenAPI/zod pieces: the problem body, error responses every route spreads, list envelopes, security.
 import { z } from "@hono/zod-openapi";
-import { ERROR_CODES } from "../http/errors";
+import { ERROR_CODES } from "./error-codes";
 
 export const Problem = z
   .object({
