@@ -6,13 +6,18 @@ import { getDb } from "../db/client";
 import { activeAssetCount, watchedSymbols } from "../db/watchlist";
 import { type CreditPlan, planCredits, quoteRunAt } from "../domain/credit-plan";
 import { SESSION_MINUTES } from "../domain/trading-session";
-import type { RefreshMessage } from "../jobs/messages";
 import { learntGaps } from "../providers";
 import { creditCosts } from "../providers/plans";
 import { shardNames } from "./live";
 
+/** A refresh message as the queue schema (src/jobs/messages.ts) takes it, and when to send it. */
 export interface PlannedJob {
-  message: Omit<RefreshMessage, "job_id">;
+  message: {
+    kind: "refresh";
+    mode: "daily" | "quotes";
+    symbols?: string[];
+    parts?: Array<"bars" | "corporate_actions" | "market_caps">;
+  };
   delaySeconds: number;
 }
 

@@ -120,5 +120,5 @@ describe("a free-plan trading day", () => {
     expect(full.stats.capability_gaps).toEqual(["splits", "dividends", "market_cap"]);
     expect(full.stats.symbols_failed).toEqual([]);
     expect(vendor.requests.some((r) => ["/splits", "/dividends", "/statistics"].includes(r.path))).toBe(false);
-  });
+  }, 180_000); // 390 session minutes, each planned against D1 and the stream shards
 });
