@@ -5,7 +5,7 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
-import { identify, isPublicPath, requireAuthentication } from "./http/auth";
+import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
@@ -190,7 +190,9 @@ export function buildApp(): App {
         },
         servers: [{ url: origin }],
       }) as unknown as OpenApiDocument;
-      body = JSON.stringify(applyConventions(generated, { isPublic: isPublicPath, security: apiSecurity }));
+      body = JSON.stringify(
+        applyConventions(generated, { isPublic: isPublicPath, isApi: isApiPath, security: apiSecurity }),
+      );
       documents.set(origin, body);
     }
     return c.body(body, 200, { "content-type": "application/json; charset=utf-8" });

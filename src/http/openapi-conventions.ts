@@ -23,6 +23,8 @@ export interface OpenApiDocument extends Json {
 export interface ConventionOptions {
   /** Paths that need no credential (they answer with `security: []`). */
   isPublic: (path: string) => boolean;
+  /** Paths that carry RateLimit-* and may answer 401/429. */
+  isApi: (path: string) => boolean;
   /** The security requirement of every other operation. */
   security: Array<Record<string, string[]>>;
 }
@@ -180,7 +182,7 @@ export function applyConventions(doc: OpenApiDocument, options: ConventionOption
   const ids = new Map<string, string>();
 
   for (const [path, item] of Object.entries(doc.paths)) {
-    const isV1 = path.startsWith("/v1/");
+    const isApi = options.isApi(path);
     const isPublic = options.isPublic(path);
     for (const method of METHODS) {
       const op = item[method];
@@ -190,7 +192,7 @@ export function applyConventions(doc: OpenApiDocument, options: ConventionOption
       const clash = ids.get(op.operationId);
       if (clash) throw new Error(`operationId ${op.operationId} is used by both ${clash} and ${where}`);
       ids.set(op.operationId, where);
-      op.tags = op.tags?.length ? op.tags : [isV1 ? (path.split("/")[2] ?? "meta") : "meta"];
+      op.tags = op.tags?.length ? op.tags : [isApi ? (path.split("/")[2] ?? "meta") : "meta"];
       for (const t of op.tags) usedTags.add(t);
       op.description ??= op.summary ?? where;
       op.security = isPublic ? [] : (op.security ?? options.security);
@@ -227,7 +229,7 @@ export function applyConventions(doc: OpenApiDocument, options: ConventionOption
       }
       if (params.length === 0) delete op.parameters;
 
-      if (isV1 && !isStream) {
+      if (isApi && !isStream) {
         op.responses["429"] ??= problemRef("Rate limited; see Retry-After");
         op.responses["500"] ??= problemRef("Internal error");
         if (!isPublic) op.responses["401"] ??= problemRef("Missing or invalid credentials");
@@ -237,7 +239,7 @@ export function applyConventions(doc: OpenApiDocument, options: ConventionOption
       for (const [status, response] of Object.entries(op.responses)) {
         const code = Number(status);
         const names = ["X-Request-Id"];
-        if (isV1) names.push("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
+        if (isApi) names.push("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
         if (code === 429) names.push("Retry-After");
         if (method === "get" && (code === 200 || code === 304)) names.push("ETag", "Cache-Control");
         if (method === "get" && code === 200 && isPage(doc, op)) names.push("Link");

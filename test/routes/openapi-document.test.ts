@@ -80,7 +80,7 @@ describe("OpenAPI document conventions", () => {
       for (const [status, response] of Object.entries(op.responses as Json)) {
         const where = `${method} ${path} ${status}`;
         expect(header(response, "X-Request-Id"), where).toBeDefined();
-        if (path.startsWith("/v1/")) {
+        if (path.startsWith("/v1/") || path === "/mcp") {
           for (const h of ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]) {
             expect(header(response, h), `${where} ${h}`).toBeDefined();
           }
