@@ -62,6 +62,8 @@ export const configSchema = z.object({
   BACKFILL_YEARS: int(1, 100).default(20),
   TWELVEDATA_BASE_URL: z.string().url().default("https://api.twelvedata.com"),
   TWELVEDATA_API_KEY: z.string().min(1).optional(),
+  // Workers AI model that rewords insights when an `AI` binding is configured; empty turns rewording off.
+  INSIGHTS_AI_MODEL: z.string().max(200).default("@cf/meta/llama-3.1-8b-instruct"),
 });
 
 export type Config = z.infer<typeof configSchema>;
