@@ -33,15 +33,10 @@ export const RISK_BASED_WEIGHTINGS: readonly string[] = [
   "hrp",
 ];
 
-const lookbackDays = z
-  .number()
-  .int()
-  .min(20)
-  .max(2520)
-  .openapi({
-    description: "Trading days of daily returns each rebalance reads (risk-based weightings; default 252)",
-    example: 252,
-  });
+const lookbackDays = z.number().int().min(20).max(2520).openapi({
+  description: "Trading days of daily returns each rebalance reads (risk-based weightings; default 252)",
+  example: 252,
+});
 const covariance = z
   .enum(["sample", "ledoit_wolf"])
   .openapi({ description: "Covariance estimator (risk-based weightings; default ledoit_wolf)" });
