@@ -81,9 +81,9 @@ export async function listAssets(db: Db, f: AssetFilter) {
 export async function activeAssetIds(
   db: Db,
   symbols?: string[],
-): Promise<Array<{ id: number; symbol: string; listedAt: string | null }>> {
+): Promise<Array<{ id: number; symbol: string; listedAt: string | null; assetClass: string }>> {
   const rows = await db
-    .select({ id: assets.id, symbol: assets.symbol, listedAt: assets.listedAt })
+    .select({ id: assets.id, symbol: assets.symbol, listedAt: assets.listedAt, assetClass: assets.assetClass })
     .from(assets)
     .where(isNull(assets.deletedAt))
     .orderBy(asc(assets.symbol))

@@ -7,6 +7,7 @@ import type { LimitDecision, NamedBucket } from "../durable/rate-limiter";
 import {
   appendWindow,
   type Bar,
+  type BarsOptions,
   type Dividend,
   type MarketCap,
   type MarketDataProvider,
@@ -179,7 +180,7 @@ export function withResilience<T>(
   return new ResilientCaller(opts).call(fn, cost);
 }
 
-export interface CallOptions {
+export interface CallOptions extends BarsOptions {
   signal?: AbortSignal;
 }
 
@@ -223,15 +224,20 @@ export class ResilientProvider implements MarketDataProvider {
    * A range longer than the vendor returns in one call goes out as one budgeted, retried call per date window
    * (oldest first), so every vendor request is charged and a failed window is retried on its own.
    */
-  async dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>> {
-    const days = this.inner.historyWindowDays;
+  async dailyBars(
+    symbols: string[],
+    start: string,
+    end: string,
+    opts: BarsOptions = {},
+  ): Promise<Map<string, SymbolResult<Bar[]>>> {
+    const days = this.inner.historyWindowDays?.(opts.calendar ?? "exchange");
     const windows = days ? dateWindows(start, end, days) : [[start, end] as [string, string]];
     const out = new Map<string, SymbolResult<Bar[]>>();
     for (const [from, to] of windows) {
       try {
         appendWindow(
           out,
-          await this.chunked(symbols, (part, signal) => this.inner.dailyBars(part, from, to, { signal })),
+          await this.chunked(symbols, (part, signal) => this.inner.dailyBars(part, from, to, { ...opts, signal })),
         );
       } catch (err) {
         // The first window failing whole fails the call (the job retries it); a later one fails its symbols,

@@ -1,5 +1,6 @@
 // The contract every market-data source implements; services depend on this, never on a vendor.
 import type { Bar } from "../domain/bar";
+import type { SessionCalendar } from "../domain/calendar";
 
 /** One daily bar as a provider reports it; defined in the domain, which must not import this I/O layer. */
 export type { Bar };
@@ -57,11 +58,21 @@ export function appendWindow(into: Map<string, SymbolResult<Bar[]>>, next: Map<s
   }
 }
 
+/** How a history request is read: which days the asset trades on sizes the vendor's date windows. */
+export interface BarsOptions {
+  calendar?: SessionCalendar;
+}
+
 export interface MarketDataProvider {
   /** Stable name stored as `source` on every row this provider produced. */
   readonly name: string;
-  /** Daily bars in ascending date order, both ends inclusive. */
-  dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>>;
+  /** Daily bars in ascending date order, both ends inclusive; every symbol of one call shares a calendar. */
+  dailyBars(
+    symbols: string[],
+    start: string,
+    end: string,
+    opts?: BarsOptions,
+  ): Promise<Map<string, SymbolResult<Bar[]>>>;
   quotes(symbols: string[]): Promise<Map<string, SymbolResult<Quote>>>;
   marketCap(symbol: string): Promise<MarketCap | null>;
   /** Dated market-cap history over [start, end], ascending, where the source has one (point-in-time weights). */
@@ -71,7 +82,7 @@ export interface MarketDataProvider {
   /** How many symbols one dailyBars call may carry (provider-sized chunks). */
   readonly maxSymbolsPerCall: number;
   /** The longest date range (calendar days) one dailyBars call returns in full; absent: unlimited. */
-  readonly historyWindowDays?: number;
+  historyWindowDays?(calendar: SessionCalendar): number;
 }
 
 /** A provider error the resilience layer can classify. */

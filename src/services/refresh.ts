@@ -6,6 +6,7 @@ import { type ActionRow, rebuildAdjustmentFactors, upsertCorporateActions } from
 import { nowIso } from "../db/ids";
 import { type BarRow, type QuoteRow, upsertBars, upsertMarketCaps, upsertQuotes } from "../db/price-store";
 import { screenBars } from "../domain/bar-quality";
+import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
 import type { RefreshMessage } from "../jobs/messages";
 import { type MarketDataProvider, ProviderError } from "../providers/types";
 import { bumpVersion, type CacheNamespace } from "./cache";
@@ -27,6 +28,7 @@ interface Asset {
   id: number;
   symbol: string;
   listedAt: string | null;
+  assetClass: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -202,17 +204,22 @@ async function fetchStarts(run: Run, assets: Asset[]): Promise<Map<number, strin
 async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
   const end = run.msg.end ?? run.today;
   const starts = await fetchStarts(run, assets);
-  const groups = new Map<string, Asset[]>();
+  // One call carries symbols with the same start and the same calendar (which sizes the vendor's date windows).
+  const groups = new Map<string, { start: string; calendar: SessionCalendar; assets: Asset[] }>();
   for (const a of assets) {
     const start = starts.get(a.id) as string;
     if (start > end) continue;
-    groups.set(start, [...(groups.get(start) ?? []), a]);
+    const calendar = sessionCalendarOf(a.assetClass);
+    const key = `${start}|${calendar}`;
+    const group = groups.get(key) ?? { start, calendar, assets: [] };
+    group.assets.push(a);
+    groups.set(key, group);
   }
   const fetched: Array<{ asset: Asset; start: string }> = [];
   const changedSymbols = new Set<string>();
-  for (const [start, group] of groups) {
+  for (const { start, calendar, assets: group } of groups.values()) {
     for (const part of chunk(group, run.provider.maxSymbolsPerCall)) {
-      const rows = await fetchBars(run, part, start, end);
+      const rows = await fetchBars(run, part, start, end, calendar);
       for (const a of part) if (!run.isFailed(a.symbol)) fetched.push({ asset: a, start });
       if (!rows.length) continue;
       const written = await upsertBars(run.env.DB, rows, run.provider.name, run.recordedAt);
@@ -241,11 +248,17 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
 }
 
 /** One provider call for a chunk; screened rows ready to store. Per-symbol trouble never sinks the chunk. */
-async function fetchBars(run: Run, part: Asset[], start: string, end: string): Promise<BarRow[]> {
+async function fetchBars(
+  run: Run,
+  part: Asset[],
+  start: string,
+  end: string,
+  calendar: SessionCalendar,
+): Promise<BarRow[]> {
   const symbols = part.map((a) => a.symbol);
   let answer: Awaited<ReturnType<MarketDataProvider["dailyBars"]>>;
   try {
-    answer = await run.provider.dailyBars(symbols, start, end);
+    answer = await run.provider.dailyBars(symbols, start, end, { calendar });
   } catch (err) {
     for (const s of symbols) run.fail(s, err);
     return [];
