@@ -25,6 +25,7 @@ import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexRoutes } from "./routes/indexes";
+import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPortfolioRoutes } from "./routes/portfolio";
 import { registerPriceRevisionRoutes } from "./routes/price-revisions";
@@ -151,6 +152,7 @@ export function buildApp(): App {
   registerPriceRoutes(app);
   registerPriceRevisionRoutes(app);
   registerCorporateActionRoutes(app);
+  registerMarketCapRoutes(app);
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);

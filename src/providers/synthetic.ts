@@ -54,6 +54,9 @@ const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 // One shared trading calendar from the origin, extended on demand, so every series indexes the same days.
 const calendar: string[] = [];
 const calendarDay: number[] = [];
+/** Month (1–12) and day of month of each calendar date, so the per-day walk does no string work. */
+const calendarMonth: number[] = [];
+const calendarDate: number[] = [];
 let calendarEnd = "";
 
 function ensureCalendar(end: string): void {
@@ -62,6 +65,8 @@ function ensureCalendar(end: string): void {
   for (const d of tradingDays(from, end)) {
     calendar.push(d);
     calendarDay.push(Date.parse(d) / DAY_MS);
+    calendarMonth.push(Number(d.slice(5, 7)));
+    calendarDate.push(Number(d.slice(8, 10)));
   }
   calendarEnd = end;
 }
@@ -134,8 +139,9 @@ function factorAt(s: Series, date: string): number {
 /** Raw shares outstanding on bar `k` of the series: issuance and buybacks (units) times the splits so far. */
 const sharesOfBar = (s: Series, k: number) => (s.shareUnits[k] as number) * factorAt(s, (s.bars[k] as Bar).date);
 
-/** The quarter a date falls in, as a number that changes exactly when a new quarter starts. */
-const quarterOf = (date: string) => Number(date.slice(0, 4)) * 4 + Math.floor((Number(date.slice(5, 7)) - 1) / 3);
+/** Whether calendar index `i` opens a new quarter (its month is a quarter's first and differs from the day before). */
+const opensQuarter = (i: number) =>
+  (calendarMonth[i] as number) !== calendarMonth[i - 1] && ((calendarMonth[i] as number) - 1) % 3 === 0;
 
 /**
  * Whether calendar index `i` is one of the asset's quarterly ex-dividend dates: each payer keeps its own
@@ -143,11 +149,13 @@ const quarterOf = (date: string) => Number(date.slice(0, 4)) * 4 + Math.floor((N
  */
 function isExDate(s: Series, i: number): boolean {
   if (s.asset.dividend_yield <= 0 || i <= s.first) return false;
-  const date = calendar[i] as string;
-  const phase = s.key % 3;
-  if ((Number(date.slice(5, 7)) - 1 - phase) % 3 !== 0) return false;
-  const target = `${date.slice(0, 8)}${String(8 + (s.key % 15)).padStart(2, "0")}`;
-  return date >= target && (calendar[i - 1] as string) < target;
+  const month = calendarMonth[i] as number;
+  if ((month - 1 - (s.key % 3)) % 3 !== 0) return false;
+  const target = 8 + (s.key % 15);
+  return (
+    (calendarDate[i] as number) >= target &&
+    (calendarMonth[i - 1] !== month || (calendarDate[i - 1] as number) < target)
+  );
 }
 
 /**
@@ -188,7 +196,7 @@ function extend(s: Series, last: number): void {
       }
     }
     const units = previousBar
-      ? quarterOf(date) !== quarterOf(previousBar.date)
+      ? opensQuarter(i)
         ? (s.shareUnits[k - 1] as number) * (1 + quarterlyShareChange(s, day))
         : (s.shareUnits[k - 1] as number)
       : s.asset.shares_outstanding / s.totalRatio;

@@ -130,18 +130,16 @@ describe("synthetic daily bars", () => {
     expect(await p.splits("MSFT", "2019-01-01", "2026-11-20")).toEqual([]);
   });
 
-  it("generates 60+ assets × 3.5 years well under a second", async () => {
-    const started = performance.now();
+  // No wall-clock threshold here (it fails on a loaded machine whatever the code does); bench/ measures speed.
+  it("generates 60+ assets × 3.5 years in one call", async () => {
     const result = await provider(20_261_122).dailyBars(
       SYNTHETIC_UNIVERSE.map((a) => a.symbol),
       "2023-05-22",
       "2026-11-20",
     );
-    const ms = performance.now() - started;
     let count = 0;
     for (const r of result.values()) if (r.ok) count += r.value.length;
     expect(count).toBeGreaterThan(55_000);
-    expect(ms).toBeLessThan(1000);
   });
 });
 
