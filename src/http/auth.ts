@@ -12,6 +12,7 @@ import {
 } from "../services/api-keys";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
+import { delegationOf } from "./delegation";
 import { ApiError } from "./errors";
 
 const unauthorized = (detail = "A valid access token or API key is required") =>
@@ -56,7 +57,13 @@ async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | u
  */
 export function identify(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!c.get("identity") && !c.get("credentialError")) {
+    const delegated = delegationOf(c.req.raw);
+    if (delegated) {
+      // Admitted on the outer request; the inner one draws from the same rate-limit bucket.
+      c.set("identity", delegated.identity);
+      c.set("principal", delegated.principal);
+      c.set("channel", delegated.channel);
+    } else if (!c.get("identity") && !c.get("credentialError")) {
       const found = await readIdentity(c);
       if (found instanceof ApiError) c.set("credentialError", found);
       else if (found) c.set("identity", found);
