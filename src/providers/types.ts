@@ -97,7 +97,9 @@ export class ProviderError extends Error {
       | "client"
       | "invalid_response"
       | "breaker_open"
-      | "budget_exhausted",
+      | "budget_exhausted"
+      /** Outside the key's plan: known from the configured plan or learnt from a vendor 403; never retried. */
+      | "unavailable",
     readonly status?: number,
     readonly retryAfterSeconds?: number,
   ) {
