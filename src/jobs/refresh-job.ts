@@ -1,7 +1,7 @@
 // The `refresh` job: runs the pipeline for one message and turns its outcome into the job row, events and retries.
 import { getConfig } from "../config";
 import { getDb } from "../db/client";
-import { createProvider } from "../providers";
+import { createProvider, syntheticRefusal } from "../providers";
 import { emitEvent } from "../services/events";
 import { findJob, finishJob, markRunning } from "../services/jobs";
 import { decide, mergeStats, type RefreshDeps, type RefreshStats, runRefresh } from "../services/refresh";
@@ -28,6 +28,12 @@ export async function handleRefresh(
 ): Promise<void> {
   const db = getDb(env);
   const cfg = deps.cfg ?? getConfig(env);
+  const refusal = deps.provider ? null : syntheticRefusal(cfg);
+  if (refusal) {
+    // Writing made-up prices into a production database is worse than writing none; retrying cannot help.
+    await finishJob(db, msg.job_id, { status: "failed", error: refusal, stats: null });
+    return;
+  }
   const previous = resumable((await findJob(db, msg.job_id))?.stats);
   await markRunning(db, msg.job_id);
   const scoped = previous ? { ...msg, symbols: previous.retry_symbols } : msg;

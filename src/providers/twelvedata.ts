@@ -1,7 +1,7 @@
 // Twelve Data REST client: every response validated, every vendor failure mapped to a classified ProviderError.
 import { z } from "zod";
 import { dateWindows, historyWindowDays, type SessionCalendar } from "../domain/calendar";
-import type { AbortableProvider, CallCosts, CallOptions } from "./resilience";
+import type { AbortableProvider, CallOptions } from "./resilience";
 import {
   appendWindow,
   type Bar,
@@ -22,9 +22,6 @@ export interface TwelveDataOptions {
   maxSymbolsPerCall?: number;
   now?: () => number;
 }
-
-/** Credits Twelve Data charges per call (its pricing page): fundamentals are far dearer than prices. */
-export const TWELVEDATA_COSTS: CallCosts = { perSymbol: 1, marketCap: 50, splits: 20, dividends: 20 };
 
 const DAY_MS = 86_400_000;
 

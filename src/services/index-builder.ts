@@ -7,12 +7,20 @@ import { newId, nowIso } from "../db/ids";
 import { markVersionFailed, readMarketCaps, readPriceHistory, writeVersion } from "../db/index-store";
 import { keepWithinQuota, liveCount } from "../db/quotas";
 import { indexes } from "../db/schema";
-import { computeIndex, type IndexBuild, indexRulesProblem } from "../domain/index-levels";
+import { computeIndex, type IndexBuild, type IndexRules, indexRulesProblem } from "../domain/index-levels";
+import { TRADING_DAYS_PER_YEAR } from "../domain/metrics";
+import { constraintsProblem } from "../domain/portfolio-constraints";
 import type { PriceHistory } from "../domain/price-matrix";
+import { DEFAULT_LOOKBACK_DAYS, portfolioConstraints } from "../domain/rebalance-targets";
 import { ApiError } from "../http/errors";
 import { zodFieldErrors } from "../http/problem";
 import type { BuildMessage } from "../jobs/messages";
-import { IndexDefinitionBody, type PatchIndexBody, type StoredDefinition } from "../schemas/indexes";
+import {
+  IndexDefinitionBody,
+  type PatchIndexBody,
+  RISK_BASED_WEIGHTINGS,
+  type StoredDefinition,
+} from "../schemas/indexes";
 import { bumpVersion } from "./cache";
 import { computeIndexPaged } from "./index-inputs";
 import { loadOwnedIndex } from "./index-reads";
@@ -54,7 +62,12 @@ export async function resolveSymbols(
   return symbols.map((s) => bySymbol.get(s) as ResolvedAsset);
 }
 
-const rulesOf = (d: StoredDefinition) => ({
+/** The engine's rules for a stored definition; `sectors` (per constituent) is needed only under group caps. */
+export const rulesOf = (
+  d: StoredDefinition,
+  sectors: Record<string, string | null> = {},
+  riskFreeRate = 0,
+): IndexRules => ({
   weighting: d.weighting,
   customWeights: d.weights,
   maxWeight: d.max_weight,
@@ -62,7 +75,64 @@ const rulesOf = (d: StoredDefinition) => ({
   rebalance: d.rebalance,
   baseDate: d.base_date,
   baseValue: d.base_value,
+  portfolio: {
+    lookbackDays: d.lookback_days ?? DEFAULT_LOOKBACK_DAYS,
+    covariance: d.covariance ?? "ledoit_wolf",
+    sectors,
+    groupCaps: d.group_caps,
+    maxTurnover: d.max_turnover,
+    riskFreeDaily: riskFreeRate / TRADING_DAYS_PER_YEAR,
+  },
 });
+
+/**
+ * First date of the price matrix: the base date, or for a risk-based weighting early enough to hold
+ * `lookback_days` sessions before it (252 sessions span about 365 calendar days; 1.5× plus two weeks
+ * covers any holiday calendar).
+ */
+export function matrixStart(d: StoredDefinition): string {
+  if (!RISK_BASED_WEIGHTINGS.includes(d.weighting)) return d.base_date;
+  return daysBefore(d.base_date, Math.ceil((d.lookback_days ?? DEFAULT_LOOKBACK_DAYS) * 1.5) + CARRY_IN_DAYS);
+}
+
+/** Each named sector's cap must name a constituent's sector, and the caps must leave 100% to allocate (422 otherwise). */
+function checkGroupCaps(definition: StoredDefinition, sectors: Record<string, string | null>): void {
+  const caps = definition.group_caps;
+  if (!caps) return;
+  const present = new Set(Object.values(sectors).filter((s): s is string => !!s));
+  const unknown = Object.keys(caps).filter((k) => !present.has(k));
+  if (unknown.length > 0) {
+    throw ApiError.validation(
+      `No constituent is in sector ${unknown.join(", ")}`,
+      unknown.map((k) => ({ path: `group_caps.${k}`, message: `no constituent has sector "${k}"` })),
+      422,
+    );
+  }
+  const symbols = definition.constituents;
+  const constraints = portfolioConstraints(symbols, definition.min_weight ?? 0, definition.max_weight ?? 1, {
+    sectors,
+    groupCaps: caps,
+  });
+  const problem = constraintsProblem(constraints);
+  if (problem) {
+    throw ApiError.validation(
+      `group_caps cannot hold: ${problem}`,
+      [{ path: "group_caps", message: `with max_weight and the other sectors, ${problem}` }],
+      422,
+    );
+  }
+}
+
+/** Sector per symbol for active assets. */
+export async function sectorsOf(db: D1Database, symbols: readonly string[]): Promise<Record<string, string | null>> {
+  const { results } = await db
+    .prepare(
+      "SELECT symbol, sector FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(JSON.stringify(symbols))
+    .all<{ symbol: string; sector: string | null }>();
+  return Object.fromEntries(results.map((r) => [r.symbol, r.sector]));
+}
 
 /**
  * Everything a definition must satisfy before a build is queued (each a 422): known symbols, feasible
@@ -84,6 +154,7 @@ export async function validateDefinition(db: D1Database, body: IndexDefinitionBo
   if (problem) throw ApiError.validation(problem.detail, [{ path: problem.field, message: problem.detail }], 422);
   await resolveSymbols(db, definition.constituents);
   if (definition.benchmark) await resolveSymbols(db, [definition.benchmark], "benchmark");
+  if (definition.group_caps) checkGroupCaps(definition, await sectorsOf(db, definition.constituents));
   return definition;
 }
 
@@ -150,6 +221,10 @@ const DEFINITION_KEYS = [
   "base_date",
   "base_value",
   "benchmark",
+  "lookback_days",
+  "covariance",
+  "group_caps",
+  "max_turnover",
 ] as const;
 
 /**
@@ -171,6 +246,11 @@ export async function changeIndex(
     else if (body[k] !== undefined) merged[k] = body[k];
   }
   if (body.weighting !== undefined && body.weighting !== "custom" && body.weights === undefined) delete merged.weights;
+  if (body.weighting !== undefined && !RISK_BASED_WEIGHTINGS.includes(body.weighting)) {
+    // Switching to a weighting without a lookback drops the stored risk-model settings rather than failing.
+    if (body.lookback_days === undefined) delete merged.lookback_days;
+    if (body.covariance === undefined) delete merged.covariance;
+  }
   const parsed = IndexDefinitionBody.safeParse(merged);
   if (!parsed.success)
     throw ApiError.validation("The changed definition is invalid", zodFieldErrors(parsed.error), 422);
@@ -231,9 +311,15 @@ export async function computeDefinition(
   end = "9999-12-31",
 ): Promise<{ ok: true; value: ComputedIndex } | { ok: false; reason: string; detail: string }> {
   const assets = await assetsOf(db, definition.constituents);
-  const prices = await readPriceHistory(db, assets, daysBefore(definition.base_date, CARRY_IN_DAYS), end);
+  const prices = await readPriceHistory(db, assets, daysBefore(matrixStart(definition), CARRY_IN_DAYS), end);
   const marketCaps = definition.weighting === "market_cap" ? await readMarketCaps(db, assets) : undefined;
-  const outcome = computeIndex({ ...rulesOf(definition), constituents: definition.constituents, prices, marketCaps });
+  const sectors = definition.group_caps ? await sectorsOf(db, definition.constituents) : {};
+  const outcome = computeIndex({
+    ...rulesOf(definition, sectors),
+    constituents: definition.constituents,
+    prices,
+    marketCaps,
+  });
   if (!outcome.ok) return outcome;
   return { ok: true, value: { build: outcome.value, assets, prices } };
 }
@@ -311,10 +397,13 @@ export async function handleBuild(
   const definition = row.definition as StoredDefinition;
   const computeStarted = Date.now();
   const assets = await assetsOf(env.DB, definition.constituents);
-  const computed = await computeIndexPaged(env.DB, rulesOf(definition), {
+  const sectors = definition.group_caps ? await sectorsOf(env.DB, definition.constituents) : {};
+  const start = matrixStart(definition);
+  const computed = await computeIndexPaged(env.DB, rulesOf(definition, sectors, getConfig(env).RISK_FREE_RATE), {
     constituents: definition.constituents,
     assets,
-    historyStart: daysBefore(definition.base_date, CARRY_IN_DAYS),
+    matrixStart: start,
+    historyStart: daysBefore(start, CARRY_IN_DAYS),
     end: "9999-12-31",
   });
   const computeMs = Date.now() - computeStarted;

@@ -16,6 +16,7 @@ export async function enqueueJob(
   db: Db,
   message: WithoutJobId<JobMessage>,
   jobKind?: JobKind,
+  opts: { delaySeconds?: number } = {},
 ): Promise<string> {
   const id = newId("job");
   const kind: JobKind =
@@ -29,7 +30,10 @@ export async function enqueueJob(
         : "build");
   const full = { ...message, job_id: id } as JobMessage;
   await db.insert(jobs).values({ id, kind, status: "queued", payload: full });
-  await env.JOBS.send(full, { contentType: "json" });
+  await env.JOBS.send(full, {
+    contentType: "json",
+    ...(opts.delaySeconds ? { delaySeconds: Math.min(43_200, Math.round(opts.delaySeconds)) } : {}),
+  });
   return id;
 }
 

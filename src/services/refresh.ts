@@ -4,11 +4,18 @@ import { activeAssetIds } from "../db/assets";
 import { getDb } from "../db/client";
 import { type ActionRow, rebuildAdjustmentFactors, upsertCorporateActions } from "../db/corporate-actions";
 import { nowIso } from "../db/ids";
-import { type BarRow, type QuoteRow, upsertBars, upsertMarketCaps, upsertQuotes } from "../db/price-store";
+import {
+  type BarRow,
+  type MarketCapRow,
+  type QuoteRow,
+  upsertBars,
+  upsertMarketCaps,
+  upsertQuotes,
+} from "../db/price-store";
 import { screenBars } from "../domain/bar-quality";
 import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
-import type { RefreshMessage } from "../jobs/messages";
-import { type MarketDataProvider, ProviderError } from "../providers/types";
+import type { RefreshMessage, RefreshPart } from "../jobs/messages";
+import { type MarketCap, type MarketDataProvider, ProviderError } from "../providers/types";
 import { bumpVersion, type CacheNamespace } from "./cache";
 import { type LiveQuote, publishQuotes } from "./live";
 import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
@@ -37,7 +44,8 @@ const minusDays = (date: string, days: number) => dateOf(new Date(Date.parse(`${
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 300);
 
 /** Outages are worth a retry; a vendor refusing the request itself (4xx) is not. */
-const isTransient = (err: unknown) => !(err instanceof ProviderError && err.kind === "client");
+const isTransient = (err: unknown) =>
+  !(err instanceof ProviderError && (err.kind === "client" || err.kind === "unavailable"));
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -75,6 +83,7 @@ class Run {
       corporate_actions_changed: 0,
       adjustment_factors_rebuilt: 0,
       positions_split_adjusted: 0,
+      capability_gaps: [],
       ms: 0,
     };
   }
@@ -99,6 +108,22 @@ class Run {
   reject(symbol: string, date: string, reason: string): void {
     this.stats.rows_rejected++;
     if (this.stats.rejections.length < STATS_LIST_CAP) this.stats.rejections.push({ symbol, date, reason });
+  }
+
+  /** A call outside the plan is a capability gap, not a failed symbol: recorded once, never retried. */
+  async optional<T>(capability: string, empty: T, fn: () => Promise<T>): Promise<T> {
+    if (this.stats.capability_gaps.includes(capability)) return empty;
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.kind === "unavailable")) throw err;
+      this.stats.capability_gaps.push(capability);
+      return empty;
+    }
+  }
+
+  wants(part: RefreshPart): boolean {
+    return !this.msg.parts || this.msg.parts.includes(part);
   }
 
   isFailed(symbol: string) {
@@ -218,6 +243,11 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
   const fetched: Array<{ asset: Asset; start: string }> = [];
   const changedSymbols = new Set<string>();
   for (const { start, calendar, assets: group } of groups.values()) {
+    // A corporate-actions-only run (the credit planner's second phase) reads from where the bars were read.
+    if (!run.wants("bars")) {
+      for (const a of group) fetched.push({ asset: a, start });
+      continue;
+    }
     for (const part of chunk(group, run.provider.maxSymbolsPerCall)) {
       const rows = await fetchBars(run, part, start, end, calendar);
       for (const a of part) if (!run.isFailed(a.symbol)) fetched.push({ asset: a, start });
@@ -229,11 +259,8 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
       if (written.rows_inserted + written.rows_revised > 0) for (const a of part) changedSymbols.add(a.symbol);
     }
   }
-  await refreshCorporateActions(run, fetched, end);
-  await refreshMarketCaps(
-    run,
-    fetched.map((f) => f.asset),
-  );
+  if (run.wants("corporate_actions")) await refreshCorporateActions(run, fetched, end);
+  if (run.wants("market_caps")) await refreshMarketCaps(run, fetched, end);
   const rebuilt = await rebuildAdjustmentFactors(
     run.env.DB,
     fetched.map((f) => f.asset.id),
@@ -298,10 +325,8 @@ async function refreshCorporateActions(
   const rows: ActionRow[] = [];
   for (const { asset, start } of fetched) {
     try {
-      const [splits, dividends] = [
-        await run.provider.splits(asset.symbol, start, end),
-        await run.provider.dividends(asset.symbol, start, end),
-      ];
+      const splits = await run.optional("splits", [], () => run.provider.splits(asset.symbol, start, end));
+      const dividends = await run.optional("dividends", [], () => run.provider.dividends(asset.symbol, start, end));
       for (const s of splits) {
         if (Number.isFinite(s.ratio) && s.ratio > 0 && s.ratio !== 1 && /^\d{4}-\d{2}-\d{2}$/.test(s.date)) {
           rows.push({ assetId: asset.id, kind: "split", date: s.date, ratio: s.ratio });
@@ -319,13 +344,39 @@ async function refreshCorporateActions(
   run.stats.corporate_actions_changed = await upsertCorporateActions(run.env.DB, rows, run.provider.name);
 }
 
-async function refreshMarketCaps(run: Run, assets: Asset[]): Promise<void> {
-  const rows = [];
-  for (const asset of assets) {
+/**
+ * Market caps: the dated history over each asset's fetch window where the source has one (point-in-time
+ * weights), else today's single observation. A later history read restates nothing that did not change.
+ */
+async function refreshMarketCaps(
+  run: Run,
+  fetched: Array<{ asset: Asset; start: string }>,
+  end: string,
+): Promise<void> {
+  const rows: MarketCapRow[] = [];
+  const valid = (cap: MarketCap) =>
+    Number.isFinite(cap.market_cap) &&
+    cap.market_cap > 0 &&
+    /^\d{4}-\d{2}-\d{2}$/.test(cap.date) &&
+    cap.date <= run.today &&
+    (cap.shares_outstanding === undefined || (Number.isFinite(cap.shares_outstanding) && cap.shares_outstanding > 0));
+  for (const { asset, start } of fetched) {
     try {
-      const cap = await run.provider.marketCap(asset.symbol);
-      if (cap && Number.isFinite(cap.market_cap) && cap.market_cap > 0 && cap.date <= run.today) {
-        rows.push({ assetId: asset.id, date: cap.date, marketCap: cap.market_cap });
+      const history = run.provider.marketCaps?.bind(run.provider);
+      const caps = history
+        ? await run.optional("market_cap_history", [] as MarketCap[], () => history(asset.symbol, start, end))
+        : [await run.optional("market_cap", null, () => run.provider.marketCap(asset.symbol))].filter(
+            (c): c is MarketCap => c !== null,
+          );
+      for (const cap of caps) {
+        if (valid(cap)) {
+          rows.push({
+            assetId: asset.id,
+            date: cap.date,
+            marketCap: cap.market_cap,
+            sharesOutstanding: cap.shares_outstanding ?? null,
+          });
+        } else run.reject(asset.symbol, String(cap.date), "invalid_market_cap");
       }
     } catch (err) {
       run.fail(asset.symbol, err);

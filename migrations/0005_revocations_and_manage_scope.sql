@@ -6,7 +6,8 @@ CREATE TABLE `revocations` (
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `revocations_user_idx` ON `revocations` (`user_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `revocations_user_idx` ON `revocations` (`user_id`,`created_at`);
+--> statement-breakpoint
 -- Scopes v1.1: key management and webhooks moved from any key to the new `manage` scope. Keys that hold `trade`
 -- or `admin` could do both before, so they keep that power and gain `manage`; read-only keys do not (they could
 -- revoke their owner's keys and create webhooks: the hole this closes). Alerts now need `trade`, as API.md says.
