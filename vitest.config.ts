@@ -19,6 +19,8 @@ export default defineConfig(async () => {
             LOGIN_FAILURES_PER_EMAIL_PER_WINDOW: "20",
             SEED_ON_EMPTY: "false",
             TEST_MIGRATIONS: migrations,
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+            FUZZ_SEED: process.env.FUZZ_SEED ?? "",
           },
         },
       }),

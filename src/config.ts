@@ -64,6 +64,8 @@ export const configSchema = z.object({
   SEED_ON_EMPTY: bool.default(false),
   SYNTHETIC_SEED: int(0, 2 ** 31 - 1).default(42),
   SYNTHETIC_TICK_MS: int(100, 60000).default(1000),
+  // Local soak only: the share of synthetic provider calls that fail as a provider 503 would (never in production).
+  SYNTHETIC_FAULT_RATE: num.min(0).max(1).default(0),
   STREAM_SHARDS: int(1, 64).default(4),
   STREAM_MAX_SUBSCRIPTIONS: int(1, 10000).default(100),
   PROVIDER_TIMEOUT_MS: int(100, 60000).default(8000),

@@ -6,10 +6,13 @@ import { getConfig } from "../config";
 import { PUBLISHER } from "../services/live";
 import { resolveStreamCredential } from "../services/live-auth";
 import {
+  CLOSE_QUOTA,
   closeRevoked,
   closeUnauthorized,
   MessageRate,
   rateLimitedFrame,
+  renewLeases,
+  STREAM_LEASE_MS,
   SWEEP_EVERY_MS,
   sweepRevoked,
 } from "./stream-guard";
@@ -92,6 +95,16 @@ export class HubShard {
     const who = await resolveStreamCredential(this.env, parsed.msg.token);
     if (!who) return this.refuse(ws, "the token is invalid or expired");
     const userId = who.userId;
+    const quota = getConfig(this.env).QUOTA_STREAM_CONNECTIONS;
+    if (!(await this.env.RATE_LIMITER.getByName(`streams:${userId}`).leaseStream(state.sid, quota, STREAM_LEASE_MS))) {
+      try {
+        ws.send(errorFrame("quota_exceeded", `at most ${quota} open stream connections per account`));
+        ws.close(CLOSE_QUOTA, "quota_exceeded");
+      } catch {
+        // already gone
+      }
+      return;
+    }
     ws.serializeAttachment({ ...state, userId, credential: who.credential } satisfies SocketState);
     await this.armSweep();
     if (this.indexed) add(this.byUser, userId, ws);
@@ -166,7 +179,12 @@ export class HubShard {
       .exec<{ kind: Kind; key: string }>("SELECT kind, key FROM subscription WHERE sid = ?", state.sid)
       .toArray();
     for (const r of rows) this.remove(ws, state.sid, r.kind, r.key);
-    if (state.userId) drop(this.byUser, state.userId, ws);
+    if (state.userId) {
+      drop(this.byUser, state.userId, ws);
+      await this.env.RATE_LIMITER.getByName(`streams:${state.userId}`)
+        .releaseStream(state.sid)
+        .catch(() => undefined); // the lease expires on its own
+    }
     if (rows.some((r) => r.kind === "i")) await this.reportWatched();
   }
 
@@ -188,6 +206,7 @@ export class HubShard {
       else next = Math.min(next, state.deadline);
     }
     if (authenticated) {
+      await renewLeases(this.env, this.ctx.getWebSockets());
       await sweepRevoked(this.env.DB, this.ctx.getWebSockets()).catch((err) =>
         console.error(JSON.stringify({ level: "error", msg: "stream sweep failed", error: String(err) })),
       );

@@ -145,6 +145,33 @@ export class RateLimiter extends DurableObject<Env> {
     return out;
   }
 
+  /**
+   * A stream connection of the user this object is named after (`streams:<user>`): true when it fits within
+   * `limit` live leases. Leases expire after `ttlMs` unless renewed, so a shard that vanished frees its places.
+   */
+  leaseStream(id: string, limit: number, ttlMs: number, now = Date.now()): boolean {
+    const kv = this.ctx.storage.kv;
+    let live = 0;
+    for (const [k, until] of kv.list<number>({ prefix: "stream:" })) {
+      if (until <= now) kv.delete(k);
+      else if (k !== `stream:${id}`) live++;
+    }
+    if (live >= limit) return false;
+    kv.put(`stream:${id}`, now + ttlMs);
+    return true;
+  }
+
+  /** Keeps the leases of connections still open (a shard's sweep calls this). */
+  renewStreams(ids: string[], ttlMs: number, now = Date.now()): void {
+    for (const id of ids)
+      if (this.ctx.storage.kv.get<number>(`stream:${id}`) !== undefined)
+        this.ctx.storage.kv.put(`stream:${id}`, now + ttlMs);
+  }
+
+  releaseStream(id: string): void {
+    this.ctx.storage.kv.delete(`stream:${id}`);
+  }
+
   /** Health probe: proves the object answers and its storage works. */
   ping(): "pong" {
     return "pong";

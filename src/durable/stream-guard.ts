@@ -8,6 +8,11 @@ export const SWEEP_EVERY_MS = 5_000;
 /** Messages a connection may send per second; more get `rate_limited` error frames (API.md v1.1). */
 export const MESSAGES_PER_SECOND = 20;
 
+/** A connection's place in its user's stream quota lives this long unless the shard's sweep renews it. */
+export const STREAM_LEASE_MS = 60_000;
+/** Close code for a connection refused by the quota (a policy, not an authentication failure). */
+export const CLOSE_QUOTA = 4008;
+
 /** Counts each socket's messages in one-second windows; in memory only, so hibernation forgets (and forgives). */
 export class MessageRate {
   private windows = new WeakMap<WebSocket, { start: number; count: number }>();
@@ -79,4 +84,17 @@ export async function sweepRevoked(d1: D1Database, sockets: WebSocket[]): Promis
     }
   }
   return closed;
+}
+
+/** Renews the quota leases of every authenticated socket, one call per user. */
+export async function renewLeases(env: Env, sockets: WebSocket[]): Promise<void> {
+  const byUser = new Map<string, string[]>();
+  for (const { state } of authenticated(sockets)) {
+    const list = byUser.get(state.userId!) ?? [];
+    list.push(state.sid);
+    byUser.set(state.userId!, list);
+  }
+  await Promise.allSettled(
+    [...byUser].map(([user, ids]) => env.RATE_LIMITER.getByName(`streams:${user}`).renewStreams(ids, STREAM_LEASE_MS)),
+  );
 }

@@ -10,6 +10,7 @@ import { ownedIndexInsights } from "../services/insights";
 const insights = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/insights",
+  "x-rate-limit-cost": 5,
   tags: ["indexes"],
   summary: "Plain sentences computed from the index's numbers, most important first, each with its figures",
   security,

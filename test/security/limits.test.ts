@@ -31,7 +31,9 @@ describe("cost-weighted rate limits", () => {
     const doc = (await call("/openapi.json")).body as any;
     const ops = Object.values(doc.paths).flatMap((p: any) => Object.values(p)) as any[];
     expect(ops.length).toBeGreaterThan(40);
-    for (const op of ops) expect(op["x-rate-limit-cost"], op.operationId ?? op.summary).toBeDefined();
+    // A new route must declare its cost beside its definition ("x-rate-limit-cost" in createRoute).
+    for (const op of ops)
+      expect(op["x-rate-limit-cost"], `${op.operationId ?? op.summary} declares no x-rate-limit-cost`).toBeDefined();
     expect(doc.paths["/v1/analytics/correlation"].get["x-rate-limit-cost"]).toEqual({ base: 1, per_symbol_year: 1 });
     expect(doc.paths["/v1/me"].get["x-rate-limit-cost"]).toBe(1);
   });
