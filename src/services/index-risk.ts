@@ -277,7 +277,8 @@ export async function indexStress(
   const snap = await snapshot(db, row, version);
   const firstDate = snap.matrix.dates[snap.matrix.dates.length - 1 - snap.returns.observations] as string;
   const full = snap.levels[0]?.date ?? firstDate;
-  const bench = await benchmarkOver(db, cfg, row, full < firstDate ? full : firstDate, snap.date);
+  const from = [full, firstDate].sort()[0] as string; // the whole history, for the benchmark's worst drawdown
+  const bench = await benchmarkOver(db, cfg, row, from, snap.date);
   const benchReturns = bench ? onLookbackDates(snap, bench.levels) : null;
   const holdings: Holding[] = snap.holdings.map((h, j) => {
     let beta: number | null = null;
