@@ -5,12 +5,12 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
+import { ApiError, renderProblem } from "./errors";
 import { identify, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
 import { declaredGetFields } from "./http/declared-fields";
-import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
@@ -109,7 +109,7 @@ export function buildApp(): App {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) => {
-        const res = problemResponse(
+        const res = renderProblem(
           new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`),
           c.get("requestId"),
         );

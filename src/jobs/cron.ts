@@ -1,5 +1,4 @@
 // Cron → job planning: each trigger enqueues one job; the fetching happens in the queue consumer, never here.
-import { getDb } from "../db/client";
 import { isTradingDay } from "../domain/calendar";
 import { enqueueJob } from "../services/jobs";
 
@@ -15,19 +14,18 @@ export async function planScheduled(
   controller: Pick<ScheduledController, "cron" | "scheduledTime">,
   env: Env,
 ): Promise<string | null> {
-  const db = getDb(env);
   const day = new Date(controller.scheduledTime).toISOString().slice(0, 10);
   let jobId: string | null = null;
   switch (controller.cron) {
     case CRONS.dailyBars:
       // Exchange holidays have no new bar; the next trading day's overlap window covers anything late.
-      if (isTradingDay(day)) jobId = await enqueueJob(env, db, { kind: "refresh", mode: "daily" });
+      if (isTradingDay(day)) jobId = await enqueueJob(env, { kind: "refresh", mode: "daily" });
       break;
     case CRONS.quotes:
-      if (isTradingDay(day)) jobId = await enqueueJob(env, db, { kind: "refresh", mode: "quotes" });
+      if (isTradingDay(day)) jobId = await enqueueJob(env, { kind: "refresh", mode: "quotes" });
       break;
     case CRONS.nightlyRebuild:
-      jobId = await enqueueJob(env, db, { kind: "rebuild_changed" });
+      jobId = await enqueueJob(env, { kind: "rebuild_changed" });
       break;
     default:
       console.warn(JSON.stringify({ level: "warn", msg: "unknown cron trigger", cron: controller.cron }));

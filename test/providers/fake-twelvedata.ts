@@ -1,12 +1,12 @@
 // A fake Twelve Data server as an injected fetch: answers with the documented shapes and records what it was asked.
 import { expect } from "vitest";
+import { ProviderError } from "../../src/providers/types";
 import error400 from "../fixtures/twelvedata/error_400_bad_request.json";
 import error401 from "../fixtures/twelvedata/error_401_invalid_key.json";
 import error429 from "../fixtures/twelvedata/error_429_credits.json";
 import quoteOk from "../fixtures/twelvedata/quote_ok.json";
 import seriesBatch from "../fixtures/twelvedata/time_series_batch.json";
 import seriesOk from "../fixtures/twelvedata/time_series_ok.json";
-import { ProviderError } from "../../src/providers/types";
 
 export const fixtures = { error400, error401, error429, quoteOk, seriesBatch, seriesOk };
 

@@ -1,5 +1,7 @@
-// Splits and cash dividends per asset, and the adjustment-factor segments derived from them.
+// Market data events per asset and date: market caps, splits and cash dividends, and the adjustment-factor
+// segments derived from them.
 import { adjustmentSegments, type FactorSegment, sameSegments } from "../domain/adjustment-factors";
+import { chunk, ROWS_PER_STATEMENT as ROWS_PER_CAP_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
 
 export interface ActionRow {
   assetId: number;
@@ -147,4 +149,54 @@ export async function readCorporateActions(
       .filter((r) => r.kind === "dividend")
       .map((r) => ({ ex_date: r.date, amount: r.amount as number })),
   };
+}
+
+export interface MarketCapRow {
+  assetId: number;
+  date: string;
+  marketCap: number;
+}
+
+export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], source: string): Promise<number> {
+  let changes = 0;
+  const statements = chunk(rows, ROWS_PER_CAP_STATEMENT).map((part) =>
+    db
+      .prepare(
+        `INSERT INTO market_caps (asset_id, date, market_cap, source)
+         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), ?2 FROM json_each(?1) WHERE true
+         ON CONFLICT (asset_id, date) DO UPDATE SET market_cap = excluded.market_cap, source = excluded.source,
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+         WHERE market_caps.market_cap <> excluded.market_cap`,
+      )
+      .bind(JSON.stringify(part.map((r) => [r.assetId, r.date, r.marketCap])), source),
+  );
+  for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
+    for (const r of await db.batch(group)) changes += r.meta.changes;
+  }
+  return changes;
+}
+
+/** Market-cap observations per symbol, ascending, for market_cap weighting. */
+export async function readMarketCaps(
+  db: D1Database,
+  assets: ReadonlyArray<{ id: number; symbol: string }>,
+): Promise<Record<string, Array<{ date: string; value: number }>>> {
+  const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
+  const out: Record<string, Array<{ date: string; value: number }>> = {};
+  for (let i = 0; i < assets.length; i += 50) {
+    const ids = JSON.stringify(assets.slice(i, i + 50).map((a) => a.id));
+    const { results } = await db
+      .prepare(
+        "SELECT asset_id, date, market_cap FROM market_caps WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, date",
+      )
+      .bind(ids)
+      .all<{ asset_id: number; date: string; market_cap: number }>();
+    for (const r of results) {
+      const symbol = symbolOf.get(r.asset_id) as string;
+      const list = out[symbol] ?? [];
+      list.push({ date: r.date, value: r.market_cap });
+      out[symbol] = list;
+    }
+  }
+  return out;
 }
