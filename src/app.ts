@@ -25,6 +25,7 @@ import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexRoutes } from "./routes/indexes";
+import { registerMcpRoutes } from "./routes/mcp";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPortfolioRoutes } from "./routes/portfolio";
 import { registerPriceRevisionRoutes } from "./routes/price-revisions";
@@ -85,6 +86,7 @@ export function buildApp(): App {
         "X-Timestamp",
         "X-Signature",
         "If-None-Match",
+        "Mcp-Protocol-Version",
       ],
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: [
@@ -101,6 +103,7 @@ export function buildApp(): App {
   });
   // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
   app.use("/v1/*", identify(), rateLimit());
+  app.use("/mcp", identify(), rateLimit());
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   // The routes are registered below; the map of their declared fields is built on first use.
@@ -119,6 +122,7 @@ export function buildApp(): App {
     }),
   );
   app.use("/v1/*", limitBody(), requireJson());
+  app.use("/mcp", limitBody(), requireJson());
   app.use("/v1/*", async (c, next) => {
     const cfg = c.get("config");
     if (cfg.SEED_ON_EMPTY && isLocal(cfg)) {
@@ -131,6 +135,7 @@ export function buildApp(): App {
 
   // Public paths (auth, and the stream, which authenticates with its first message) are listed in http/auth.ts.
   app.use("/v1/*", requireAuthentication());
+  app.use("/mcp", requireAuthentication());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -162,6 +167,7 @@ export function buildApp(): App {
   registerAlertRoutes(app);
   registerWebhookRoutes(app);
   registerAdminJobRoutes(app);
+  registerMcpRoutes(app);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

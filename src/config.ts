@@ -14,6 +14,9 @@ const csv = z
       .filter(Boolean),
   );
 
+/** Twelve Data's plans, cheapest first (src/providers/plans.ts says what each includes). */
+export const TWELVEDATA_PLANS = ["basic", "grow", "pro", "ultra", "enterprise"] as const;
+
 export const configSchema = z.object({
   ENVIRONMENT: z.enum(["production", "staging", "development", "test"]).default("production"),
   APP_VERSION: z.string().default("0.0.0"),
@@ -62,6 +65,10 @@ export const configSchema = z.object({
   BACKFILL_YEARS: int(1, 100).default(20),
   TWELVEDATA_BASE_URL: z.string().url().default("https://api.twelvedata.com"),
   TWELVEDATA_API_KEY: z.string().min(1).optional(),
+  // The key's plan decides which endpoints are called at all (src/providers/plans.ts); basic is the free plan.
+  TWELVEDATA_PLAN: z.enum(TWELVEDATA_PLANS).default("basic"),
+  // Without TWELVEDATA_API_KEY the synthetic provider would write made-up prices; production refuses unless this is set.
+  ALLOW_SYNTHETIC_PROVIDER: bool.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

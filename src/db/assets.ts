@@ -82,9 +82,9 @@ export async function listAssets(db: D1Database, f: AssetFilter) {
 export async function activeAssetIds(
   db: D1Database,
   symbols?: string[],
-): Promise<Array<{ id: number; symbol: string; listedAt: string | null }>> {
+): Promise<Array<{ id: number; symbol: string; listedAt: string | null; assetClass: string }>> {
   const rows = await orm(db)
-    .select({ id: assets.id, symbol: assets.symbol, listedAt: assets.listedAt })
+    .select({ id: assets.id, symbol: assets.symbol, listedAt: assets.listedAt, assetClass: assets.assetClass })
     .from(assets)
     .where(isNull(assets.deletedAt))
     .orderBy(asc(assets.symbol))

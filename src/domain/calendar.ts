@@ -108,3 +108,22 @@ export function dateWindows(start: string, end: string, days: number): Array<[st
   }
   return windows.length ? windows : [[start, end]];
 }
+
+/**
+ * Which days an asset trades on: `exchange` (weekdays less exchange holidays: equities, ETFs, indexes) or
+ * `continuous` (every calendar day: crypto; FX too, whose vendors also stamp weekend bars).
+ */
+export type SessionCalendar = "exchange" | "continuous";
+
+export function sessionCalendarOf(assetClass: string): SessionCalendar {
+  return assetClass === "crypto" || assetClass === "fx" ? "continuous" : "exchange";
+}
+
+/**
+ * The longest date window (calendar days) whose bars fit in one 5,000-bar answer, with slack for the extra bar an
+ * exclusive end date brings: 6,500 weekday-calendar days hold at most 4,644 bars; a continuous market has a bar
+ * every day, so its window is 4,900 days.
+ */
+export function historyWindowDays(calendar: SessionCalendar): number {
+  return calendar === "continuous" ? 4900 : 6500;
+}

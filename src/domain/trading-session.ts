@@ -1,4 +1,5 @@
-// When a US regular session closes (16:00 New York), so `day` orders lapse at the end of their trading day.
+// When a US regular session opens and closes (09:30–16:00 New York, DST-aware): `day` orders lapse at the close,
+// and the quotes cron only spends provider credits while a session is open.
 import { isTradingDay } from "./calendar";
 
 const DAY_MS = 86_400_000;
@@ -12,6 +13,30 @@ function newYorkOffsetHours(date: string): number {
     return new Date(Date.UTC(year, month - 1, 1 + ((7 - first) % 7) + (n - 1) * 7)).toISOString().slice(0, 10);
   };
   return date >= sunday(3, 2) && date < sunday(11, 1) ? -4 : -5;
+}
+
+/** The instant the regular session of `date` opens (09:30 New York). */
+export function sessionOpen(date: string): Date {
+  return new Date(Date.parse(`${date}T09:30:00Z`) - newYorkOffsetHours(date) * HOUR_MS);
+}
+
+/** Minutes of a regular session: 09:30 to 16:00. */
+export const SESSION_MINUTES = 390;
+
+/**
+ * Whole minutes since the open when `instant` falls inside a regular session ([open, close)), else null: nights,
+ * weekends, exchange holidays. The New York date is taken after the offset, so 13:30 UTC is the open in summer
+ * (EDT, UTC-4) and an hour before it in winter (EST, UTC-5).
+ */
+export function minutesIntoSession(instant: Date): number | null {
+  const t = instant.getTime();
+  // Any instant of a New York trading day is within 5 hours of its UTC date; try both candidates.
+  for (const date of [new Date(t - 5 * HOUR_MS), new Date(t)].map((d) => d.toISOString().slice(0, 10))) {
+    if (!isTradingDay(date)) continue;
+    const open = sessionOpen(date).getTime();
+    if (t >= open && t < sessionClose(date).getTime()) return Math.floor((t - open) / 60_000);
+  }
+  return null;
 }
 
 /** The instant the regular session of `date` closes (early-close half days are treated as full days). */

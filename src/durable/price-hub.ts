@@ -90,6 +90,15 @@ export class PriceHub extends DurableObject<Env> {
     return this.publisher.tick(now, force);
   }
 
+  /** Symbols this shard's sockets subscribe to: the credit planner spends live quotes on them. */
+  subscribedSymbols(): string[] {
+    void this.shard; // creates the subscription table on a shard that never had a socket
+    return this.ctx.storage.sql
+      .exec<{ key: string }>("SELECT DISTINCT key FROM subscription WHERE kind = 's' ORDER BY key")
+      .toArray()
+      .map((r) => r.key);
+  }
+
   /** Health probe. */
   ping(): "pong" {
     return "pong";

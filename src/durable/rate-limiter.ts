@@ -102,6 +102,21 @@ export class RateLimiter extends DurableObject<Env> {
     return this.breaker();
   }
 
+  /**
+   * A provider capability the vendor refused as outside the key's plan (its 403), with the vendor's words. Kept
+   * until the plan changes (the key names the plan), so the refused endpoint is never asked or paid for again.
+   */
+  recordCapabilityGap(key: string, detail: string, now = Date.now()): void {
+    this.ctx.storage.kv.put(`gap:${key}`, { detail: detail.slice(0, 300), at: new Date(now).toISOString() });
+  }
+
+  capabilityGaps(): Record<string, { detail: string; at: string }> {
+    const out: Record<string, { detail: string; at: string }> = {};
+    for (const [k, v] of this.ctx.storage.kv.list<{ detail: string; at: string }>({ prefix: "gap:" }))
+      out[k.slice(4)] = v;
+    return out;
+  }
+
   /** Health probe: proves the object answers and its storage works. */
   ping(): "pong" {
     return "pong";

@@ -11,6 +11,7 @@ import {
 import { gateUser } from "../services/sessions";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
+import { delegationOf } from "./delegation";
 
 const unauthorized = (detail = "A valid access token or API key is required") =>
   new ApiError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer realm="edgeindex"' } });
@@ -54,7 +55,13 @@ async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | u
  */
 export function identify(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!c.get("identity") && !c.get("credentialError")) {
+    const delegated = delegationOf(c.req.raw);
+    if (delegated) {
+      // Admitted on the outer request; the inner one draws from the same rate-limit bucket.
+      c.set("identity", delegated.identity);
+      c.set("principal", delegated.principal);
+      c.set("channel", delegated.channel);
+    } else if (!c.get("identity") && !c.get("credentialError")) {
       const found = await readIdentity(c);
       if (found instanceof ApiError) c.set("credentialError", found);
       else if (found) c.set("identity", found);

@@ -23,6 +23,9 @@ export interface Identity {
   signingSecretEnc?: string | null;
 }
 
+/** Where an in-process call on the caller's behalf came from; written into its mutations' audit rows. */
+export type Channel = "mcp";
+
 export interface AppVariables {
   requestId: string;
   config: Config;
@@ -33,6 +36,8 @@ export interface AppVariables {
   credentialError?: Error;
   /** The JWT user's row, fetched while the rate limiter is asked (see `lookUpUserEarly`). */
   userLookup?: Promise<{ id: string; role: "admin" | "user"; email: string } | undefined>;
+  /** Set when the request is an in-process call on the caller's behalf (an MCP tool); audited with it. */
+  channel?: Channel;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */
   cache?: "hit" | "miss";
 }

@@ -1,6 +1,6 @@
 // The `refresh` job: runs the pipeline for one message and turns its outcome into the job outcome, events and retries.
 import { getConfig } from "../config";
-import { createProvider } from "../providers";
+import { createProvider, syntheticRefusal } from "../providers";
 import type { RefreshMessage } from "../schemas/messages";
 import { emitEvent } from "../services/events";
 import type { JobOutcome } from "../services/jobs";
@@ -26,6 +26,9 @@ export async function refreshJob(
   deps: Partial<RefreshDeps> = {},
 ): Promise<JobOutcome> {
   const cfg = deps.cfg ?? getConfig(env);
+  const refusal = deps.provider ? null : syntheticRefusal(cfg);
+  // Writing made-up prices into a production database is worse than writing none; retrying cannot help.
+  if (refusal) return { status: "failed", error: refusal, stats: null };
   const previous = resumable(ctx.previousStats);
   const scoped = previous ? { ...msg, symbols: previous.retry_symbols } : msg;
   const attempt = await runRefresh(env, scoped, { ...deps, cfg, provider: deps.provider ?? createProvider(env, cfg) });

@@ -4,9 +4,11 @@ import { dateWindows } from "../domain/calendar";
 import type { BreakerRule, BreakerState } from "../domain/circuit-breaker";
 import type { LimitDecision, NamedBucket } from "../domain/token-bucket";
 import { perPeriod } from "../domain/token-bucket";
+import type { Capability } from "./plans";
 import {
   appendWindow,
   type Bar,
+  type BarsOptions,
   type Dividend,
   type MarketCap,
   type MarketDataProvider,
@@ -22,6 +24,8 @@ export interface ProviderGate {
   breakerAdmit(rule: BreakerRule, now?: number): Promise<{ allowed: boolean; state: BreakerState }>;
   breakerSuccess(): Promise<BreakerState>;
   breakerFailure(rule: BreakerRule, now?: number): Promise<BreakerState>;
+  recordCapabilityGap(key: string, detail: string, now?: number): Promise<void>;
+  capabilityGaps(): Promise<Record<string, { detail: string; at: string }>>;
 }
 
 export interface ResilienceOptions {
@@ -92,7 +96,7 @@ export class ResilientCaller {
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
         // A client error proves the vendor is up and answering; only outages count against the breaker.
-        if (err.kind === "client") {
+        if (err.kind === "client" || err.kind === "unavailable") {
           if (breaker && breaker.status !== "closed") await this.opts.gate?.breakerSuccess();
         } else {
           await this.opts.gate?.breakerFailure(this.opts.breaker, this.now());
@@ -179,7 +183,7 @@ export function withResilience<T>(
   return new ResilientCaller(opts).call(fn, cost);
 }
 
-export interface CallOptions {
+export interface CallOptions extends BarsOptions {
   signal?: AbortSignal;
 }
 
@@ -205,33 +209,92 @@ export interface CallCosts {
   dividends: number;
 }
 
-/** A provider whose every vendor call goes through one ResilientCaller; batch calls go out in provider-sized chunks. */
+/** What the vendor's plan includes and where refusals learnt from it (a 403) are kept. */
+export interface ProviderTerms {
+  costs: CallCosts;
+  /** Left out by the configured plan: such calls fail at once as `unavailable` and never reach the vendor. */
+  excluded?: ReadonlySet<Capability>;
+  /** Capability gaps learnt from the vendor, shared by every isolate (the provider's RateLimiter object). */
+  gaps?: {
+    record(capability: Capability, detail: string): Promise<void>;
+    list(): Promise<Set<Capability>>;
+  };
+}
+
+/**
+ * A provider whose every vendor call goes through one ResilientCaller and the plan: batch calls go out in
+ * provider-sized chunks, each charged its endpoint's credits; an endpoint outside the plan is never called, and a
+ * vendor 403 is recorded once as a capability gap (not retried, not paid for again).
+ */
 export class ResilientProvider implements MarketDataProvider {
   readonly name: string;
   readonly maxSymbolsPerCall: number;
+  private readonly costs: CallCosts;
+  private learnt: Promise<Set<Capability>> | undefined;
 
   constructor(
     private readonly inner: AbortableProvider,
     private readonly caller: ResilientCaller,
-    private readonly costs: CallCosts = { perSymbol: 1, marketCap: 1, splits: 1, dividends: 1 },
+    terms: CallCosts | ProviderTerms = { perSymbol: 1, marketCap: 1, splits: 1, dividends: 1 },
   ) {
     this.name = inner.name;
     this.maxSymbolsPerCall = inner.maxSymbolsPerCall;
+    this.terms = "costs" in terms ? terms : { costs: terms };
+    this.costs = this.terms.costs;
+  }
+
+  private readonly terms: ProviderTerms;
+
+  /** Fails fast as `unavailable` for a capability the plan leaves out or the vendor refused before. */
+  private async admit(capability: Capability): Promise<void> {
+    const refused = this.terms.excluded?.has(capability)
+      ? "is not in the plan"
+      : (await this.learntGaps()).has(capability)
+        ? "was refused by the vendor for this plan"
+        : null;
+    if (refused) throw new ProviderError(`${this.name} ${capability} ${refused}`, "unavailable", 403);
+  }
+
+  private learntGaps(): Promise<Set<Capability>> {
+    this.learnt ??= this.terms.gaps?.list().catch(() => new Set<Capability>()) ?? Promise.resolve(new Set());
+    return this.learnt;
+  }
+
+  /** Runs one capability's vendor call; a 403 becomes a recorded gap and an `unavailable` error. */
+  private async guarded<T>(capability: Capability, fn: () => Promise<T>): Promise<T> {
+    await this.admit(capability);
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "client" && err.status === 403) {
+        await this.terms.gaps?.record(capability, err.message);
+        (await this.learntGaps()).add(capability);
+        throw new ProviderError(`${this.name} ${capability}: ${err.message}`, "unavailable", 403);
+      }
+      throw err;
+    }
   }
 
   /**
    * A range longer than the vendor returns in one call goes out as one budgeted, retried call per date window
    * (oldest first), so every vendor request is charged and a failed window is retried on its own.
    */
-  async dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>> {
-    const days = this.inner.historyWindowDays;
+  async dailyBars(
+    symbols: string[],
+    start: string,
+    end: string,
+    opts: BarsOptions = {},
+  ): Promise<Map<string, SymbolResult<Bar[]>>> {
+    const days = this.inner.historyWindowDays?.(opts.calendar ?? "exchange");
     const windows = days ? dateWindows(start, end, days) : [[start, end] as [string, string]];
     const out = new Map<string, SymbolResult<Bar[]>>();
     for (const [from, to] of windows) {
       try {
         appendWindow(
           out,
-          await this.chunked(symbols, (part, signal) => this.inner.dailyBars(part, from, to, { signal })),
+          await this.chunked("bars", symbols, (part, signal) =>
+            this.inner.dailyBars(part, from, to, { ...opts, signal }),
+          ),
         );
       } catch (err) {
         // The first window failing whole fails the call (the job retries it); a later one fails its symbols,
@@ -245,19 +308,25 @@ export class ResilientProvider implements MarketDataProvider {
   }
 
   quotes(symbols: string[]): Promise<Map<string, SymbolResult<Quote>>> {
-    return this.chunked(symbols, (part, signal) => this.inner.quotes(part, { signal }));
+    return this.chunked("quotes", symbols, (part, signal) => this.inner.quotes(part, { signal }));
   }
 
   marketCap(symbol: string): Promise<MarketCap | null> {
-    return this.caller.call((signal) => this.inner.marketCap(symbol, { signal }), this.costs.marketCap);
+    return this.guarded("market_cap", () =>
+      this.caller.call((signal) => this.inner.marketCap(symbol, { signal }), this.costs.marketCap),
+    );
   }
 
   splits(symbol: string, start: string, end: string): Promise<Split[]> {
-    return this.caller.call((signal) => this.inner.splits(symbol, start, end, { signal }), this.costs.splits);
+    return this.guarded("splits", () =>
+      this.caller.call((signal) => this.inner.splits(symbol, start, end, { signal }), this.costs.splits),
+    );
   }
 
   dividends(symbol: string, start: string, end: string): Promise<Dividend[]> {
-    return this.caller.call((signal) => this.inner.dividends(symbol, start, end, { signal }), this.costs.dividends);
+    return this.guarded("dividends", () =>
+      this.caller.call((signal) => this.inner.dividends(symbol, start, end, { signal }), this.costs.dividends),
+    );
   }
 
   /**
@@ -265,9 +334,11 @@ export class ResilientProvider implements MarketDataProvider {
    * retries the whole message. After a breaker or budget refusal the rest is not even tried.
    */
   private async chunked<T>(
+    capability: Capability,
     symbols: string[],
     call: (part: string[], signal: AbortSignal) => Promise<Map<string, SymbolResult<T>>>,
   ): Promise<Map<string, SymbolResult<T>>> {
+    await this.admit(capability);
     const out = new Map<string, SymbolResult<T>>();
     let firstError: ProviderError | undefined;
     let halt: ProviderError | undefined;
@@ -279,13 +350,15 @@ export class ResilientProvider implements MarketDataProvider {
         continue;
       }
       try {
-        const result = await this.caller.call((signal) => call(part, signal), part.length * this.costs.perSymbol);
+        const result = await this.guarded(capability, () =>
+          this.caller.call((signal) => call(part, signal), part.length * this.costs.perSymbol),
+        );
         for (const [s, r] of result) out.set(s, r);
         anyOk = true;
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
         firstError ??= err;
-        if (err.kind === "breaker_open" || err.kind === "budget_exhausted") halt = err;
+        if (err.kind === "breaker_open" || err.kind === "budget_exhausted" || err.kind === "unavailable") halt = err;
         for (const s of part) out.set(s, { ok: false, error: err.message, cause: err });
       }
     }

@@ -1,7 +1,7 @@
 // Twelve Data REST client: every response validated, every vendor failure mapped to a classified ProviderError.
 import { z } from "zod";
-import { dateWindows } from "../domain/calendar";
-import type { AbortableProvider, CallCosts, CallOptions } from "./resilience";
+import { dateWindows, historyWindowDays, type SessionCalendar } from "../domain/calendar";
+import type { AbortableProvider, CallOptions } from "./resilience";
 import {
   appendWindow,
   type Bar,
@@ -22,9 +22,6 @@ export interface TwelveDataOptions {
   maxSymbolsPerCall?: number;
   now?: () => number;
 }
-
-/** Credits Twelve Data charges per call (its pricing page): fundamentals are far dearer than prices. */
-export const TWELVEDATA_COSTS: CallCosts = { perSymbol: 1, marketCap: 50, splits: 20, dividends: 20 };
 
 const DAY_MS = 86_400_000;
 
@@ -96,13 +93,12 @@ const isNoData = (e: ProviderError) => e.kind === "client" && /no data is availa
 
 const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
-/** Calendar days per history request: 6,500 days hold at most ~4,650 weekdays, under the 5,000-bar cap. */
-export const HISTORY_WINDOW_DAYS = 6500;
+/** Calendar days per history request of an exchange-traded asset: 6,500 days hold at most ~4,650 weekdays. */
+export const HISTORY_WINDOW_DAYS = historyWindowDays("exchange");
 
 export class TwelveDataProvider implements AbortableProvider {
   readonly name = "twelvedata";
   readonly maxSymbolsPerCall: number;
-  readonly historyWindowDays = HISTORY_WINDOW_DAYS;
   private readonly apiKey: string;
   private readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
@@ -117,10 +113,15 @@ export class TwelveDataProvider implements AbortableProvider {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The vendor answers at most 5,000 bars (newest win the cut): windows are sized by how often the asset trades. */
+  historyWindowDays(calendar: SessionCalendar): number {
+    return historyWindowDays(calendar);
+  }
+
   /**
-   * Daily bars for `[start, end]`. The vendor returns at most 5,000 bars per symbol per call (`outputsize`), so a
-   * longer range (a 20-year backfill is ~5,040 trading days) is asked for in windows of HISTORY_WINDOW_DAYS
-   * calendar days (at most ~4,650 weekdays each) and stitched together; a symbol fails if any window failed.
+   * Daily bars for `[start, end]`, unadjusted. The vendor returns at most 5,000 bars per symbol per call, so a
+   * longer range (a 20-year backfill is ~5,040 trading days, ~7,300 for a crypto pair) is asked for in windows
+   * sized by the asset's calendar and stitched together; a symbol fails if any window failed.
    */
   async dailyBars(
     symbols: string[],
@@ -131,11 +132,14 @@ export class TwelveDataProvider implements AbortableProvider {
     const out = new Map<string, SymbolResult<Bar[]>>();
     for (let i = 0; i < symbols.length; i += this.maxSymbolsPerCall) {
       const part = symbols.slice(i, i + this.maxSymbolsPerCall);
-      for (const [from, to] of dateWindows(start, end, HISTORY_WINDOW_DAYS)) {
+      for (const [from, to] of dateWindows(start, end, historyWindowDays(opts?.calendar ?? "exchange"))) {
         // end_date is sent one day later and filtered here: the vendor treats it as exclusive on some intervals.
         const params = {
           symbol: part.join(","),
           interval: "1day",
+          // The vendor's default is `splits`: bars would arrive split-adjusted, and our own factors (applied on
+          // read) would adjust them twice, and a re-fetch after a new split would revise every earlier row.
+          adjust: "none",
           start_date: from,
           end_date: nextDay(to),
           outputsize: "5000",
@@ -176,21 +180,32 @@ export class TwelveDataProvider implements AbortableProvider {
     return cap ? { date: new Date(this.now()).toISOString().slice(0, 10), market_cap: cap } : null;
   }
 
+  /**
+   * Splits as new shares per old share. The vendor's own example for Apple's 4-for-1 of 2020-08-31 is
+   * `from_factor: 4, to_factor: 1, ratio: 0.25`: from / to is the share multiplier and `ratio` its inverse.
+   * `range` defaults to `last` (one split), so the whole history is asked for and cut to [start, end] here.
+   */
   async splits(symbol: string, start: string, end: string, opts?: CallOptions): Promise<Split[]> {
-    const raw = await this.getOrEmpty("/splits", { symbol, start_date: start, end_date: end }, opts?.signal);
+    const params = { symbol, range: "full", start_date: start, end_date: end };
+    const raw = await this.getOrEmpty("/splits", params, opts?.signal);
     if (raw === null) return [];
     const body = this.parse(splitsBody, raw, `/splits ${symbol}`);
     return body.splits
       .map((s) => ({
         date: s.date,
-        ratio: s.from_factor && s.to_factor ? s.to_factor / s.from_factor : (s.ratio ?? Number.NaN),
+        ratio: s.from_factor && s.to_factor ? s.from_factor / s.to_factor : s.ratio ? 1 / s.ratio : Number.NaN,
       }))
       .filter((s) => Number.isFinite(s.ratio) && s.date >= start && s.date <= end)
       .sort((a, b) => (a.date < b.date ? -1 : 1));
   }
 
+  /**
+   * Cash dividends per share as paid. The vendor split-adjusts amounts unless `adjust=false`, and its `range`
+   * (default `last`: one dividend) takes precedence over the dates, so the whole history is asked for.
+   */
   async dividends(symbol: string, start: string, end: string, opts?: CallOptions): Promise<Dividend[]> {
-    const raw = await this.getOrEmpty("/dividends", { symbol, start_date: start, end_date: end }, opts?.signal);
+    const params = { symbol, range: "full", adjust: "false", start_date: start, end_date: end };
+    const raw = await this.getOrEmpty("/dividends", params, opts?.signal);
     if (raw === null) return [];
     const body = this.parse(dividendsBody, raw, `/dividends ${symbol}`);
     return body.dividends

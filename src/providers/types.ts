@@ -1,5 +1,6 @@
 // The contract every market-data source implements; services depend on this, never on a vendor.
 import type { Bar } from "../domain/bar";
+import type { SessionCalendar } from "../domain/calendar";
 
 /** One daily bar as a provider reports it; defined in the domain, which must not import this I/O layer. */
 export type { Bar };
@@ -55,11 +56,21 @@ export function appendWindow(into: Map<string, SymbolResult<Bar[]>>, next: Map<s
   }
 }
 
+/** How a history request is read: which days the asset trades on sizes the vendor's date windows. */
+export interface BarsOptions {
+  calendar?: SessionCalendar;
+}
+
 export interface MarketDataProvider {
   /** Stable name stored as `source` on every row this provider produced. */
   readonly name: string;
-  /** Daily bars in ascending date order, both ends inclusive. */
-  dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>>;
+  /** Daily bars in ascending date order, both ends inclusive; every symbol of one call shares a calendar. */
+  dailyBars(
+    symbols: string[],
+    start: string,
+    end: string,
+    opts?: BarsOptions,
+  ): Promise<Map<string, SymbolResult<Bar[]>>>;
   quotes(symbols: string[]): Promise<Map<string, SymbolResult<Quote>>>;
   marketCap(symbol: string): Promise<MarketCap | null>;
   splits(symbol: string, start: string, end: string): Promise<Split[]>;
@@ -67,7 +78,7 @@ export interface MarketDataProvider {
   /** How many symbols one dailyBars call may carry (provider-sized chunks). */
   readonly maxSymbolsPerCall: number;
   /** The longest date range (calendar days) one dailyBars call returns in full; absent: unlimited. */
-  readonly historyWindowDays?: number;
+  historyWindowDays?(calendar: SessionCalendar): number;
 }
 
 /** A provider error the resilience layer can classify. */
@@ -82,7 +93,9 @@ export class ProviderError extends Error {
       | "client"
       | "invalid_response"
       | "breaker_open"
-      | "budget_exhausted",
+      | "budget_exhausted"
+      /** Outside the key's plan: known from the configured plan or learnt from a vendor 403; never retried. */
+      | "unavailable",
     readonly status?: number,
     readonly retryAfterSeconds?: number,
   ) {

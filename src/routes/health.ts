@@ -2,6 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config";
 import type { App } from "../http/context";
+import { learntGaps, syntheticRefusal } from "../providers";
+import { planGaps } from "../providers/plans";
 import { jsonContent } from "../schemas/common";
 import { probeDatabase } from "../services/assets";
 
@@ -10,6 +12,8 @@ const Check = z.object({
   status: z.enum(["ok", "degraded", "down"]),
   latency_ms: z.number(),
   detail: z.string().optional(),
+  /** Provider only: capabilities outside the key's plan, or refused by the vendor; their data is not refreshed. */
+  capability_gaps: z.array(z.string()).optional(),
 });
 const Readiness = z
   .object({
@@ -58,23 +62,25 @@ async function timed(fn: () => Promise<string | undefined>, timeoutMs = 2000): P
 }
 
 async function providerCheck(env: Env, cfg: Config): Promise<CheckResult> {
-  const name = cfg.TWELVEDATA_API_KEY ? "twelvedata" : "synthetic";
   const started = performance.now();
-  if (name === "synthetic") return { status: "ok", latency_ms: 0, detail: "synthetic provider" };
+  const elapsed = () => Math.round(performance.now() - started);
+  const refusal = syntheticRefusal(cfg);
+  if (refusal) return { status: "down", latency_ms: 0, detail: refusal };
+  if (!cfg.TWELVEDATA_API_KEY) return { status: "ok", latency_ms: 0, detail: "synthetic provider" };
+  const plan = cfg.TWELVEDATA_PLAN;
+  const gate = env.RATE_LIMITER.getByName("provider:twelvedata");
   try {
-    const breaker = await env.RATE_LIMITER.getByName(`provider:${name}`).breakerState();
-    // An open breaker degrades freshness but stored data still serves, so it is not "down".
+    const [breaker, learnt] = await Promise.all([gate.breakerState(), learntGaps(gate, plan)]);
+    const gaps = [...new Set([...planGaps(plan), ...learnt])];
+    // An open breaker degrades freshness but stored data still serves, so it is not "down"; nor is a plan gap.
     return {
       status: breaker.status === "closed" ? "ok" : "degraded",
-      latency_ms: Math.round(performance.now() - started),
-      detail: `${name}: breaker ${breaker.status}`,
+      latency_ms: elapsed(),
+      detail: `twelvedata (${plan} plan): breaker ${breaker.status}${gaps.length ? `; not available: ${gaps.join(", ")}` : ""}`,
+      capability_gaps: gaps,
     };
   } catch {
-    return {
-      status: "degraded",
-      latency_ms: Math.round(performance.now() - started),
-      detail: `${name}: breaker unknown`,
-    };
+    return { status: "degraded", latency_ms: elapsed(), detail: "twelvedata: breaker unknown" };
   }
 }
 

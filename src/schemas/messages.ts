@@ -3,6 +3,10 @@ import { z } from "zod";
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
+/** What a daily refresh fetches; absent means all of it (the credit planner sends bars first, the rest after). */
+export const RefreshPart = z.enum(["bars", "corporate_actions", "market_caps"]);
+export type RefreshPart = z.infer<typeof RefreshPart>;
+
 export const RefreshMessage = z.object({
   kind: z.literal("refresh"),
   job_id: z.string(),
@@ -11,6 +15,7 @@ export const RefreshMessage = z.object({
   symbols: z.array(z.string()).min(1).max(500).optional(),
   start: date.optional(),
   end: date.optional(),
+  parts: z.array(RefreshPart).min(1).optional(),
 });
 
 export const BuildMessage = z.object({

@@ -16,6 +16,12 @@ export interface AuditEntry {
 
 export { type AuditFilter, type AuditRow, listAudit } from "../db/audit";
 
+/** A mutation made through an MCP tool says so, so the trail tells an agent's steps from direct calls. */
+function channelled(detail: Record<string, unknown> | undefined, channel: string | undefined) {
+  if (!channel) return detail ?? null;
+  return { ...detail, via: channel };
+}
+
 /** The actor defaults to the authenticated user, else "anonymous". */
 export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
   const actor = entry.actor ?? c.get("principal")?.userId ?? "anonymous";
@@ -26,7 +32,7 @@ export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void
       target: entry.target ?? null,
       requestId: c.get("requestId") ?? null,
       outcome: entry.outcome,
-      detail: entry.detail ?? null,
+      detail: channelled(entry.detail, c.get("channel")),
       ip: c.req.header("cf-connecting-ip") ?? null,
     });
   } catch (err) {

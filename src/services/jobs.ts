@@ -27,7 +27,12 @@ export interface JobOutcome {
 type WithoutJobId<T> = T extends unknown ? Omit<T, "job_id"> : never;
 
 /** Records the job, then enqueues it; returns the job id. */
-export async function enqueueJob(env: Env, message: WithoutJobId<JobMessage>, jobKind?: JobKind): Promise<string> {
+export async function enqueueJob(
+  env: Env,
+  message: WithoutJobId<JobMessage>,
+  jobKind?: JobKind,
+  opts: { delaySeconds?: number } = {},
+): Promise<string> {
   const id = newId("job");
   const kind: JobKind =
     jobKind ??
@@ -40,7 +45,10 @@ export async function enqueueJob(env: Env, message: WithoutJobId<JobMessage>, jo
         : "build");
   const full = { ...message, job_id: id } as JobMessage;
   await insertJob(env.DB, id, kind, full);
-  await env.JOBS.send(full, { contentType: "json" });
+  await env.JOBS.send(full, {
+    contentType: "json",
+    ...(opts.delaySeconds ? { delaySeconds: Math.min(43_200, Math.round(opts.delaySeconds)) } : {}),
+  });
   return id;
 }
 

@@ -23,6 +23,8 @@ export interface RefreshStats {
   adjustment_factors_rebuilt: number;
   /** Paper accounts whose holdings a split adjusted in this run. */
   positions_split_adjusted: number;
+  /** Provider capabilities outside the key's plan (never called) or refused by the vendor with a 403. */
+  capability_gaps: string[];
   ms: number;
 }
 
@@ -86,6 +88,7 @@ export function mergeStats(previous: RefreshStats, current: RefreshStats): Refre
     corporate_actions_changed: sum("corporate_actions_changed"),
     adjustment_factors_rebuilt: sum("adjustment_factors_rebuilt"),
     positions_split_adjusted: sum("positions_split_adjusted"),
+    capability_gaps: [...new Set([...(previous.capability_gaps ?? []), ...(current.capability_gaps ?? [])])],
     ms: sum("ms"),
   };
 }

@@ -11,8 +11,9 @@ import {
 import { type BarRow, lastBarDates, upsertBars } from "../db/prices";
 import { type QuoteRow, upsertQuotes } from "../db/quotes";
 import { screenBars } from "../domain/bar-quality";
+import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
 import { type MarketDataProvider, ProviderError } from "../providers/types";
-import type { RefreshMessage } from "../schemas/messages";
+import type { RefreshMessage, RefreshPart } from "../schemas/messages";
 import { bumpVersion, type CacheNamespace } from "./cache";
 import { type LiveQuote, publishQuotes } from "./live";
 import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
@@ -32,6 +33,7 @@ interface Asset {
   id: number;
   symbol: string;
   listedAt: string | null;
+  assetClass: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -40,7 +42,8 @@ const minusDays = (date: string, days: number) => dateOf(new Date(Date.parse(`${
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 300);
 
 /** Outages are worth a retry; a vendor refusing the request itself (4xx) is not. */
-const isTransient = (err: unknown) => !(err instanceof ProviderError && err.kind === "client");
+const isTransient = (err: unknown) =>
+  !(err instanceof ProviderError && (err.kind === "client" || err.kind === "unavailable"));
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -78,6 +81,7 @@ class Run {
       corporate_actions_changed: 0,
       adjustment_factors_rebuilt: 0,
       positions_split_adjusted: 0,
+      capability_gaps: [],
       ms: 0,
     };
   }
@@ -102,6 +106,22 @@ class Run {
   reject(symbol: string, date: string, reason: string): void {
     this.stats.rows_rejected++;
     if (this.stats.rejections.length < STATS_LIST_CAP) this.stats.rejections.push({ symbol, date, reason });
+  }
+
+  /** A call outside the plan is a capability gap, not a failed symbol: recorded once, never retried. */
+  async optional<T>(capability: string, empty: T, fn: () => Promise<T>): Promise<T> {
+    if (this.stats.capability_gaps.includes(capability)) return empty;
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.kind === "unavailable")) throw err;
+      this.stats.capability_gaps.push(capability);
+      return empty;
+    }
+  }
+
+  wants(part: RefreshPart): boolean {
+    return !this.msg.parts || this.msg.parts.includes(part);
   }
 
   isFailed(symbol: string) {
@@ -202,17 +222,27 @@ async function fetchStarts(run: Run, assets: Asset[]): Promise<Map<number, strin
 async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
   const end = run.msg.end ?? run.today;
   const starts = await fetchStarts(run, assets);
-  const groups = new Map<string, Asset[]>();
+  // One call carries symbols with the same start and the same calendar (which sizes the vendor's date windows).
+  const groups = new Map<string, { start: string; calendar: SessionCalendar; assets: Asset[] }>();
   for (const a of assets) {
     const start = starts.get(a.id) as string;
     if (start > end) continue;
-    groups.set(start, [...(groups.get(start) ?? []), a]);
+    const calendar = sessionCalendarOf(a.assetClass);
+    const key = `${start}|${calendar}`;
+    const group = groups.get(key) ?? { start, calendar, assets: [] };
+    group.assets.push(a);
+    groups.set(key, group);
   }
   const fetched: Array<{ asset: Asset; start: string }> = [];
   const changedSymbols = new Set<string>();
-  for (const [start, group] of groups) {
+  for (const { start, calendar, assets: group } of groups.values()) {
+    // A corporate-actions-only run (the credit planner's second phase) reads from where the bars were read.
+    if (!run.wants("bars")) {
+      for (const a of group) fetched.push({ asset: a, start });
+      continue;
+    }
     for (const part of chunk(group, run.provider.maxSymbolsPerCall)) {
-      const rows = await fetchBars(run, part, start, end);
+      const rows = await fetchBars(run, part, start, end, calendar);
       for (const a of part) if (!run.isFailed(a.symbol)) fetched.push({ asset: a, start });
       if (!rows.length) continue;
       const written = await upsertBars(run.env.DB, rows, run.provider.name, run.recordedAt);
@@ -222,11 +252,12 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
       if (written.rows_inserted + written.rows_revised > 0) for (const a of part) changedSymbols.add(a.symbol);
     }
   }
-  await refreshCorporateActions(run, fetched, end);
-  await refreshMarketCaps(
-    run,
-    fetched.map((f) => f.asset),
-  );
+  if (run.wants("corporate_actions")) await refreshCorporateActions(run, fetched, end);
+  if (run.wants("market_caps"))
+    await refreshMarketCaps(
+      run,
+      fetched.map((f) => f.asset),
+    );
   const rebuilt = await rebuildAdjustmentFactors(
     run.env.DB,
     fetched.map((f) => f.asset.id),
@@ -241,11 +272,17 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
 }
 
 /** One provider call for a chunk; screened rows ready to store. Per-symbol trouble never sinks the chunk. */
-async function fetchBars(run: Run, part: Asset[], start: string, end: string): Promise<BarRow[]> {
+async function fetchBars(
+  run: Run,
+  part: Asset[],
+  start: string,
+  end: string,
+  calendar: SessionCalendar,
+): Promise<BarRow[]> {
   const symbols = part.map((a) => a.symbol);
   let answer: Awaited<ReturnType<MarketDataProvider["dailyBars"]>>;
   try {
-    answer = await run.provider.dailyBars(symbols, start, end);
+    answer = await run.provider.dailyBars(symbols, start, end, { calendar });
   } catch (err) {
     for (const s of symbols) run.fail(s, err);
     return [];
@@ -285,10 +322,8 @@ async function refreshCorporateActions(
   const rows: ActionRow[] = [];
   for (const { asset, start } of fetched) {
     try {
-      const [splits, dividends] = [
-        await run.provider.splits(asset.symbol, start, end),
-        await run.provider.dividends(asset.symbol, start, end),
-      ];
+      const splits = await run.optional("splits", [], () => run.provider.splits(asset.symbol, start, end));
+      const dividends = await run.optional("dividends", [], () => run.provider.dividends(asset.symbol, start, end));
       for (const s of splits) {
         if (Number.isFinite(s.ratio) && s.ratio > 0 && s.ratio !== 1 && /^\d{4}-\d{2}-\d{2}$/.test(s.date)) {
           rows.push({ assetId: asset.id, kind: "split", date: s.date, ratio: s.ratio });
@@ -310,7 +345,7 @@ async function refreshMarketCaps(run: Run, assets: Asset[]): Promise<void> {
   const rows = [];
   for (const asset of assets) {
     try {
-      const cap = await run.provider.marketCap(asset.symbol);
+      const cap = await run.optional("market_cap", null, () => run.provider.marketCap(asset.symbol));
       if (cap && Number.isFinite(cap.market_cap) && cap.market_cap > 0 && cap.date <= run.today) {
         rows.push({ assetId: asset.id, date: cap.date, marketCap: cap.market_cap });
       }

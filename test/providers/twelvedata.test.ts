@@ -36,6 +36,7 @@ describe("TwelveDataProvider: daily bars", () => {
     expect(Object.fromEntries(req.url.searchParams)).toEqual({
       symbol: "AAPL",
       interval: "1day",
+      adjust: "none",
       start_date: "2024-01-02",
       end_date: "2024-01-05", // one past the inclusive end, filtered locally
       outputsize: "5000",
@@ -262,15 +263,18 @@ describe("TwelveDataProvider: quotes and fundamentals", () => {
 
   it("reads splits as new shares per old share, ascending", async () => {
     const splits = [
-      { date: "2024-06-10", description: "10-for-1 split", ratio: 10, from_factor: 1, to_factor: 10 },
-      { date: "2021-07-20", description: "4-for-1 split", ratio: 0.25, from_factor: 1, to_factor: 4 },
+      // The vendor's convention (its AAPL example): an n-for-1 split is from_factor n, to_factor 1, ratio 1/n.
+      { date: "2024-06-10", description: "10-for-1 split", ratio: 0.1, from_factor: 10, to_factor: 1 },
+      { date: "2021-07-20", description: "4-for-1 split", ratio: 0.25, from_factor: 4, to_factor: 1 },
+      { date: "2000-06-27", description: "1-for-2 reverse split", ratio: 2, from_factor: 1, to_factor: 2 },
     ];
     const { td, seen } = provider({ "/splits": () => json({ meta: { symbol: "NVDA" }, splits }) });
-    expect(await td.splits("NVDA", "2020-01-01", "2024-12-31")).toEqual([
+    expect(await td.splits("NVDA", "2000-01-01", "2024-12-31")).toEqual([
+      { date: "2000-06-27", ratio: 0.5 },
       { date: "2021-07-20", ratio: 4 },
       { date: "2024-06-10", ratio: 10 },
     ]);
-    expect(seen[0]?.url.searchParams.get("start_date")).toBe("2020-01-01");
+    expect(seen[0]?.url.searchParams.get("start_date")).toBe("2000-01-01");
   });
 
   it("reads dividends whose amounts come as numbers or strings", async () => {

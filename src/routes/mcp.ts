@@ -1,0 +1,55 @@
+// POST /mcp: the Model Context Protocol endpoint (Streamable HTTP, stateless, JSON answers), authenticated like /v1.
+import { createRoute, z } from "@hono/zod-openapi";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { App } from "../http/context";
+import { buildMcpServer } from "../mcp/server";
+import { bodyErrorResponses, jsonBody, security } from "../schemas/common";
+
+const JsonRpcMessage = z
+  .looseObject({
+    jsonrpc: z.literal("2.0"),
+    method: z.string().min(1).max(128).optional(),
+    id: z.union([z.string().max(256), z.number().int()]).optional(),
+  })
+  .openapi("JsonRpcMessage");
+
+const post = createRoute({
+  method: "post",
+  path: "/mcp",
+  tags: ["agents"],
+  summary:
+    "Model Context Protocol (Streamable HTTP): tools over the REST routes (same scopes, limits and audit), index resources",
+  description:
+    "Send JSON-RPC messages (`initialize`, `tools/list`, `tools/call`, `resources/list`, `resources/read`) with " +
+    "`Accept: application/json, text/event-stream`. Stateless: no `Mcp-Session-Id`; every answer is JSON.",
+  security,
+  // One message per POST: protocol 2025-06-18 dropped JSON-RPC batches, and one message lets a refusal name its field.
+  request: jsonBody(JsonRpcMessage),
+  responses: {
+    200: {
+      description: "JSON-RPC response(s)",
+      content: { "application/json": { schema: z.looseObject({ jsonrpc: z.literal("2.0") }) } },
+    },
+    202: { description: "Accepted (the request held only notifications)" },
+    406: { description: "Accept does not allow application/json and text/event-stream" },
+    ...bodyErrorResponses,
+  },
+});
+
+export function registerMcpRoutes(app: App) {
+  app.openapi(post, async (c) => {
+    const parsedBody = c.req.valid("json");
+    const server = buildMcpServer(app, c);
+    // Stateless: a Worker isolate keeps nothing between requests, so each request gets its own server.
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(c.req.raw, { parsedBody });
+    } finally {
+      await server.close();
+    }
+  });
+}

@@ -1,0 +1,44 @@
+// Seeded return series for the portfolio tests: deterministic, with a shared market factor so assets correlate.
+
+/** Mulberry32: a tiny seeded PRNG, so every property and example is reproducible. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A standard normal draw by Box-Muller. */
+export function normal(rand: () => number): number {
+  const u = Math.max(rand(), 1e-300);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** `t` days of `n` assets: r = β·market + own noise, with per-asset volatility; row-major. */
+export function factorReturns(
+  t: number,
+  n: number,
+  seed: number,
+): { observations: number; assets: number; values: Float64Array } {
+  const rand = seeded(seed);
+  const betas = Array.from({ length: n }, () => 0.5 + rand());
+  const vols = Array.from({ length: n }, () => 0.005 + 0.02 * rand());
+  const drifts = Array.from({ length: n }, () => (rand() - 0.3) * 0.002);
+  const values = new Float64Array(t * n);
+  for (let k = 0; k < t; k++) {
+    const m = 0.01 * normal(rand);
+    for (let i = 0; i < n; i++) {
+      values[k * n + i] = (drifts[i] as number) + (betas[i] as number) * m + (vols[i] as number) * normal(rand);
+    }
+  }
+  return { observations: t, assets: n, values };
+}
+
+/** A covariance matrix object from a plain nested array. */
+export function matrixOf(rows: number[][]): { size: number; values: Float64Array; shrinkage: number } {
+  return { size: rows.length, values: Float64Array.from(rows.flat()), shrinkage: 0 };
+}
