@@ -24,6 +24,7 @@ import { registerAuthRoutes } from "./routes/auth";
 import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
+import { registerIndexInsightRoutes } from "./routes/index-insights";
 import { registerIndexRoutes } from "./routes/indexes";
 import { registerMcpRoutes } from "./routes/mcp";
 import { registerOrderRoutes } from "./routes/orders";
@@ -159,6 +160,7 @@ export function buildApp(): App {
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
+  registerIndexInsightRoutes(app);
   registerSimulationRoutes(app);
   registerAnalyticsRoutes(app);
   registerStreamRoutes(app);

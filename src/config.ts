@@ -69,6 +69,8 @@ export const configSchema = z.object({
   TWELVEDATA_PLAN: z.enum(TWELVEDATA_PLANS).default("basic"),
   // Without TWELVEDATA_API_KEY the synthetic provider would write made-up prices; production refuses unless this is set.
   ALLOW_SYNTHETIC_PROVIDER: bool.default(false),
+  // Workers AI model that rewords insights when an `AI` binding is configured; empty turns rewording off.
+  INSIGHTS_AI_MODEL: z.string().max(200).default("@cf/meta/llama-3.1-8b-instruct"),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -229,3 +229,24 @@ export async function listedAssets(db: D1Database): Promise<ResolvedAsset[]> {
     .all<ResolvedAsset>();
   return results;
 }
+
+/** Sector per symbol for the active assets among `symbols`. */
+export async function sectorsOf(db: D1Database, symbols: readonly string[]): Promise<Record<string, string | null>> {
+  const { results } = await db
+    .prepare(
+      "SELECT symbol, sector FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(JSON.stringify(symbols))
+    .all<{ symbol: string; sector: string | null }>();
+  return Object.fromEntries(results.map((r) => [r.symbol, r.sector]));
+}
+
+/** Ids of the assets with these symbols, deleted ones included (a past constituent still has history). */
+export async function assetIdsBySymbol(db: D1Database, symbols: readonly string[]): Promise<Map<string, number>> {
+  if (symbols.length === 0) return new Map();
+  const { results } = await db
+    .prepare("SELECT id, symbol FROM assets WHERE symbol IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(symbols))
+    .all<{ id: number; symbol: string }>();
+  return new Map(results.map((r) => [r.symbol, r.id]));
+}

@@ -29,21 +29,18 @@ function demeaned(r: ReturnsMatrix): Float64Array {
   return x;
 }
 
-/** X'X / divisor for row-major X (t × n), filling both triangles. */
+/** X'X / divisor for row-major X (t × n), filling both triangles; columns are copied out first so each dot product reads contiguous memory. */
 function crossProduct(x: Float64Array, t: number, n: number, divisor: number): Float64Array {
+  const columns = new Float64Array(n * t);
+  for (let k = 0; k < t; k++) for (let i = 0; i < n; i++) columns[i * t + k] = x[k * n + i] as number;
   const out = new Float64Array(n * n);
-  for (let k = 0; k < t; k++) {
-    const row = k * n;
-    for (let i = 0; i < n; i++) {
-      const xi = x[row + i] as number;
-      if (xi === 0) continue;
-      const oi = i * n;
-      for (let j = i; j < n; j++) out[oi + j] = (out[oi + j] as number) + xi * (x[row + j] as number);
-    }
-  }
   for (let i = 0; i < n; i++) {
+    const ci = i * t;
     for (let j = i; j < n; j++) {
-      const v = (out[i * n + j] as number) / divisor;
+      const cj = j * t;
+      let s = 0;
+      for (let k = 0; k < t; k++) s += (columns[ci + k] as number) * (columns[cj + k] as number);
+      const v = s / divisor;
       out[i * n + j] = v;
       out[j * n + i] = v;
     }

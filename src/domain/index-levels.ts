@@ -1,11 +1,22 @@
 // The index engine: daily levels, allocations and rebalances of a custom index, chain-linked so it never jumps.
+
+import { isOptimisedMethod, type OptimisedMethod } from "./optimised-weighting";
 import { failure, type Outcome, success } from "./outcome";
 import { buildPriceMatrix, closeOnOrBefore, firstOnOrAfter, type PriceHistory, type PriceMatrix } from "./price-matrix";
+import {
+  currentWeights,
+  hasLookbackHistory,
+  needsPortfolioTarget,
+  type PortfolioRules,
+  rebalanceTarget,
+} from "./rebalance-targets";
 import { type RebalanceFrequency, rebalanceDayIndexes } from "./rebalancing";
 import { capsProblem, capWeightArray, rawWeights, type WeightingMethod, type Weights } from "./weighting";
 
 export interface IndexRules {
-  weighting: WeightingMethod;
+  weighting: WeightingMethod | OptimisedMethod;
+  /** Lookback, covariance, group caps and turnover limit (risk-based weightings; group caps and turnover for any). */
+  portfolio?: PortfolioRules;
   /** Required for `custom`: non-negative, normalised over the constituents eligible at each rebalance. */
   customWeights?: Readonly<Record<string, number>>;
   maxWeight?: number;
@@ -62,11 +73,18 @@ export interface Rebalance {
   turnover: number;
   joined: string[];
   left: string[];
-  /** True when too few constituents were eligible for the caps to hold, so caps were widened to 1/n. */
+  /** True when too few constituents were eligible for the caps to hold, so caps were widened to 1/n (or group caps dropped, or the turnover limit could not hold). */
   caps_relaxed: boolean;
+  /** Solver notes (e.g. `max_sharpe_no_positive_excess_return`); absent when there are none. */
+  warnings?: string[];
 }
 
-export type ExclusionReason = "no_prices" | "delisted_before_base" | "no_market_cap" | "not_listed_on_a_rebalance_date";
+export type ExclusionReason =
+  | "no_prices"
+  | "delisted_before_base"
+  | "no_market_cap"
+  | "not_listed_on_a_rebalance_date"
+  | "insufficient_history";
 
 export interface Exclusion {
   symbol: string;
@@ -87,7 +105,10 @@ export type IndexProblem =
   | "invalid_custom_weights"
   | "infeasible_caps"
   | "no_prices"
-  | "no_eligible_constituents";
+  | "no_eligible_constituents"
+  | "insufficient_history"
+  | "infeasible_constraints"
+  | "zero_variance";
 
 /** The implied-shares schedule of one symbol: cap ÷ close on the cap's date, so caps move with the price between observations. */
 export function impliedSharesSchedule(
@@ -132,7 +153,9 @@ export function indexRulesProblem(
 export function computeIndex(input: IndexInput): Outcome<IndexBuild, IndexProblem> {
   const problem = indexRulesProblem(input.constituents, input);
   if (problem) return failure(problem.reason, problem.detail);
-  const matrix = buildPriceMatrix(input.prices, input.constituents, { start: input.baseDate });
+  // Risk-based weightings read returns before the base date, so their matrix starts with the whole history.
+  const start = isOptimisedMethod(input.weighting) ? "0000-01-01" : input.baseDate;
+  const matrix = buildPriceMatrix(input.prices, input.constituents, { start });
   const impliedShares =
     input.weighting === "market_cap"
       ? input.constituents.map((s) => impliedSharesSchedule(input.marketCaps?.[s], input.prices[s]))
@@ -161,6 +184,12 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   const lastIndex = days - 1;
   if (days === 0) return failure("no_prices", `no constituent has a price on or after ${input.baseDate}`);
   const rebalanceDays = rebalanceDayIndexes(dates, input.rebalance, input.baseDate);
+  if (rebalanceDays.length === 0)
+    return failure("no_prices", `no constituent has a price on or after ${input.baseDate}`);
+  // Rows before the base date are lookback history for the risk-based weightings, never index levels.
+  const firstLevel = rebalanceDays[0] as number;
+  const optimised = isOptimisedMethod(weighting);
+  let shortHistory = false;
 
   const units = new Float64Array(n);
   const member = new Uint8Array(n);
@@ -190,11 +219,23 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
       const first = allocations.length === 0;
       if (first) value = input.baseValue;
       const chosen: number[] = [];
-      for (let s = 0; s < n; s++) if (eligible(s, t)) chosen.push(s);
+      for (let s = 0; s < n; s++) {
+        if (!eligible(s, t)) continue;
+        // A risk-based weighting needs a return history: a new listing joins once it has one.
+        if (optimised && !hasLookbackHistory(matrix, s, t)) shortHistory = true;
+        else chosen.push(s);
+      }
       if (chosen.length === 0) {
+        if (first && shortHistory) {
+          return failure(
+            "insufficient_history",
+            `${weighting} needs at least 20 daily returns before ${dates[t]}: no constituent has them (move base_date later)`,
+          );
+        }
         if (first) return failure("no_eligible_constituents", `no constituent can be bought on ${dates[t]}`);
       } else {
         const reb = rebalanceAt(input, t, chosen, value, units, member, first);
+        if (!reb.ok) return reb;
         rebalances.push(reb.rebalance);
         allocations.push(reb.allocation);
         members = Int32Array.from(chosen);
@@ -204,13 +245,13 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
     values[t] = value;
   }
 
-  const levels: IndexLevel[] = new Array(days);
-  for (let t = 0; t < days; t++) {
+  const levels: IndexLevel[] = new Array(days - firstLevel);
+  for (let t = firstLevel; t < days; t++) {
     const v = values[t] as number;
-    levels[t] = {
+    levels[t - firstLevel] = {
       date: dates[t] as string,
       value: v,
-      daily_return: t === 0 ? null : v / (values[t - 1] as number) - 1,
+      daily_return: t === firstLevel ? null : v / (values[t - 1] as number) - 1,
     };
   }
   const excluded: Exclusion[] = [];
@@ -219,11 +260,13 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
     const reason: ExclusionReason =
       firstDay[s] === -1
         ? "no_prices"
-        : lastDay[s] === -1
-          ? "delisted_before_base"
-          : noCap(s)
-            ? "no_market_cap"
-            : "not_listed_on_a_rebalance_date";
+        : optimised && (lastDay[s] as number) >= firstLevel
+          ? "insufficient_history"
+          : lastDay[s] === -1
+            ? "delisted_before_base"
+            : noCap(s)
+              ? "no_market_cap"
+              : "not_listed_on_a_rebalance_date";
     excluded.push({ symbol: symbols[s] as string, reason });
   }
   return success({ levels, allocations, rebalances, excluded });
@@ -238,7 +281,7 @@ function rebalanceAt(
   units: Float64Array,
   member: Uint8Array,
   first: boolean,
-): { rebalance: Rebalance; allocation: Allocation } {
+): { ok: true; rebalance: Rebalance; allocation: Allocation } | { ok: false; reason: IndexProblem; detail: string } {
   const { symbols, closes, dates } = input.matrix;
   const n = symbols.length;
   const row = t * n;
@@ -246,7 +289,7 @@ function rebalanceAt(
   const k = chosen.length;
   const raw = new Float64Array(k);
   let total = 0;
-  for (let i = 0; i < k; i++) {
+  for (let i = 0; i < k && !isOptimisedMethod(input.weighting); i++) {
     const s = chosen[i] as number;
     const close = closes[row + s] as number;
     const symbol = symbols[s] as string;
@@ -261,7 +304,7 @@ function rebalanceAt(
     total += raw[i] as number;
   }
   if (!(total > 0)) {
-    raw.fill(1); // every eligible custom weight is zero: equal weights are the only neutral choice
+    raw.fill(1); // every eligible custom weight is zero (or a risk-based method decides below)
     total = k;
   }
   // Fewer eligible names than the caps allow (after delistings): widen the caps to the nearest feasible, 1/k.
@@ -269,7 +312,29 @@ function rebalanceAt(
   const minCap = input.minWeight ?? 0;
   const max = Math.max(maxCap, 1 / k);
   const min = Math.min(minCap, 1 / k);
-  const capped = capWeightArray(raw, max, min);
+  let capped: Float64Array;
+  let warnings: string[] = [];
+  let relaxed = false;
+  if (needsPortfolioTarget(input.weighting, input.portfolio)) {
+    const current = first ? null : currentWeights(input.matrix, t, chosen, value, units, member);
+    const target = rebalanceTarget({
+      method: input.weighting,
+      classicRaw: isOptimisedMethod(input.weighting) ? null : raw,
+      matrix: input.matrix,
+      chosen,
+      t,
+      minWeight: min,
+      maxWeight: max,
+      rules: input.portfolio,
+      current,
+    });
+    if (!target.ok) return target;
+    capped = target.value.after;
+    raw.set(target.value.before);
+    total = 1;
+    warnings = target.value.warnings;
+    relaxed = target.value.relaxed;
+  } else capped = capWeightArray(raw, max, min);
 
   const before: Weights = {};
   const after: Weights = {};
@@ -305,6 +370,7 @@ function rebalanceAt(
     shares[symbols[s] as string] = u;
   }
   return {
+    ok: true,
     rebalance: {
       date,
       weights_before: before,
@@ -312,7 +378,8 @@ function rebalanceAt(
       turnover: first ? 1 : turnover / 2,
       joined,
       left,
-      caps_relaxed: max !== maxCap || min !== minCap,
+      caps_relaxed: max !== maxCap || min !== minCap || relaxed,
+      ...(warnings.length > 0 && { warnings }),
     },
     allocation: { rebalance_date: date, weights: after, shares },
   };

@@ -13,6 +13,44 @@ const tickerBody = z
 
 export const MAX_CONSTITUENTS = 500;
 
+export const WEIGHTINGS = [
+  "market_cap",
+  "equal",
+  "price",
+  "custom",
+  "inverse_volatility",
+  "min_variance",
+  "max_sharpe",
+  "risk_parity",
+  "hrp",
+] as const;
+/** The weightings that read a window of past returns (lookback_days, covariance). */
+export const RISK_BASED_WEIGHTINGS: readonly string[] = [
+  "inverse_volatility",
+  "min_variance",
+  "max_sharpe",
+  "risk_parity",
+  "hrp",
+];
+
+const lookbackDays = z.number().int().min(20).max(2520).openapi({
+  description: "Trading days of daily returns each rebalance reads (risk-based weightings; default 252)",
+  example: 252,
+});
+const covariance = z
+  .enum(["sample", "ledoit_wolf"])
+  .openapi({ description: "Covariance estimator (risk-based weightings; default ledoit_wolf)" });
+const groupCaps = z
+  .record(z.string().min(1).max(64), z.number().finite().gt(0).max(1))
+  .refine((r) => Object.keys(r).length > 0 && Object.keys(r).length <= 50, "between 1 and 50 sectors")
+  .openapi({ description: "Most total weight per sector (asset `sector`)", example: { Technology: 0.4 } });
+const maxTurnover = z
+  .number()
+  .finite()
+  .gt(0)
+  .max(1)
+  .openapi({ description: "Most one-way turnover (0.5 Σ|Δw|) per rebalance after the first", example: 0.2 });
+
 const definitionFields = {
   constituents: z
     .array(tickerBody)
@@ -20,7 +58,7 @@ const definitionFields = {
     .max(MAX_CONSTITUENTS)
     .refine((list) => new Set(list).size === list.length, "constituents must be unique")
     .openapi({ example: ["AAPL", "MSFT", "NVDA"] }),
-  weighting: z.enum(["market_cap", "equal", "price", "custom"]),
+  weighting: z.enum(WEIGHTINGS),
   weights: z
     .record(z.string(), z.number().finite().min(0))
     .optional()
@@ -31,6 +69,10 @@ const definitionFields = {
   base_date: isoDate,
   base_value: z.number().finite().positive().max(1e12).default(1000),
   benchmark: symbolParam.optional(),
+  lookback_days: lookbackDays.optional(),
+  covariance: covariance.optional(),
+  group_caps: groupCaps.optional(),
+  max_turnover: maxTurnover.optional(),
 };
 
 /** Cross-field rules that need no database: custom weights name exactly the constituents. */
@@ -50,6 +92,14 @@ function checkWeights(
     }
   } else if (body.weights !== undefined) {
     ctx.addIssue({ code: "custom", path: ["weights"], message: "weights are only allowed with custom weighting" });
+  }
+  const b = body as { lookback_days?: number; covariance?: string };
+  if (!RISK_BASED_WEIGHTINGS.includes(body.weighting)) {
+    for (const field of ["lookback_days", "covariance"] as const) {
+      if (b[field] !== undefined) {
+        ctx.addIssue({ code: "custom", path: [field], message: `${field} applies only to the risk-based weightings` });
+      }
+    }
   }
 }
 
@@ -74,6 +124,10 @@ export const PatchIndexBody = z
     base_date: isoDate.optional(),
     base_value: z.number().finite().positive().max(1e12).optional(),
     benchmark: symbolParam.nullable().optional(),
+    lookback_days: lookbackDays.nullable().optional(),
+    covariance: covariance.nullable().optional(),
+    group_caps: groupCaps.nullable().optional(),
+    max_turnover: maxTurnover.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "at least one field is required")
   .openapi("PatchIndex");
@@ -84,7 +138,7 @@ export const IndexResource = z
     name: z.string(),
     status: z.enum(["building", "ready", "failed"]),
     constituents: z.array(z.string()),
-    weighting: z.enum(["market_cap", "equal", "price", "custom"]),
+    weighting: z.enum(WEIGHTINGS),
     weights: z.record(z.string(), z.number()).nullable(),
     max_weight: z.number().nullable(),
     min_weight: z.number().nullable(),
@@ -92,6 +146,10 @@ export const IndexResource = z
     base_date: z.string(),
     base_value: z.number(),
     benchmark: z.string().nullable(),
+    lookback_days: z.number().int().nullable(),
+    covariance: z.enum(["sample", "ledoit_wolf"]).nullable(),
+    group_caps: z.record(z.string(), z.number()).nullable(),
+    max_turnover: z.number().nullable(),
     version: z
       .number()
       .int()

@@ -17,16 +17,11 @@ import type { StoredDefinition } from "../schemas/indexes";
 import type { BuildMessage } from "../schemas/messages";
 import { bumpVersion } from "./cache";
 import { emitEvent } from "./events";
-import { requestVersion, rulesOf } from "./index-definitions";
+import { CARRY_IN_DAYS, daysBefore, matrixStart, requestVersion, rulesOf, sectorsOf } from "./index-definitions";
 import { computeIndexPaged } from "./index-inputs";
 import { resolveBenchmark } from "./index-reads";
 
-/** Calendar days of history read before the base date, so a constituent that did not trade on it carries in. */
-export const CARRY_IN_DAYS = 14;
-
 const today = () => new Date().toISOString().slice(0, 10);
-export const daysBefore = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
 
 export interface ComputedIndex {
   build: IndexBuild;
@@ -41,14 +36,17 @@ export interface ComputedIndex {
 export async function computeDefinition(
   db: D1Database,
   definition: StoredDefinition,
-  end = "9999-12-31",
+  opts: { end?: string; riskFreeRate?: number } = {},
 ): Promise<{ ok: true; value: ComputedIndex } | { ok: false; reason: string; detail: string }> {
   const assets = await activeAssetsBySymbol(db, definition.constituents);
-  const computed = await computeIndexPaged(db, rulesOf(definition), {
+  const sectors = definition.group_caps ? await sectorsOf(db, definition.constituents) : {};
+  const start = matrixStart(definition);
+  const computed = await computeIndexPaged(db, rulesOf(definition, sectors, opts.riskFreeRate ?? 0), {
     constituents: definition.constituents,
     assets,
-    historyStart: daysBefore(definition.base_date, CARRY_IN_DAYS),
-    end,
+    matrixStart: start,
+    historyStart: daysBefore(start, CARRY_IN_DAYS),
+    end: opts.end ?? "9999-12-31",
   });
   if (!computed.ok) return computed;
   return { ok: true, value: { build: computed.value, assets } };
@@ -95,7 +93,7 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
   const builtAt = nowIso(); // inputs changed after this instant trigger the next nightly rebuild
   const definition = row.definition as StoredDefinition;
   const computeStarted = Date.now();
-  const computed = await computeDefinition(env.DB, definition);
+  const computed = await computeDefinition(env.DB, definition, { riskFreeRate: getConfig(env).RISK_FREE_RATE });
   const computeMs = Date.now() - computeStarted;
   if (!computed.ok) {
     await failBuild(env, row.id, msg.version, computed.detail);

@@ -19,7 +19,9 @@ const CALENDAR = "\u0000calendar";
 export interface MatrixInputs {
   constituents: readonly string[];
   assets: ReadonlyArray<{ id: number; symbol: string }>;
-  /** Price history from here carries into the base date. */
+  /** First calendar date of the matrix: the base date, or earlier when a weighting reads lookback returns. */
+  matrixStart?: string;
+  /** Price history from here carries into the matrix's first date. */
   historyStart: string;
   end: string;
 }
@@ -39,10 +41,11 @@ export async function computeIndexPaged(
   const { constituents, assets } = inputs;
   const n = constituents.length;
   const column = new Map(constituents.map((s, i) => [s, i]));
+  const start = inputs.matrixStart ?? rules.baseDate;
   const dates = await readCalendar(
     db,
     assets.map((a) => a.id),
-    rules.baseDate,
+    start,
     inputs.end,
   );
   const days = dates.length;
@@ -59,7 +62,7 @@ export async function computeIndexPaged(
     const caps = marketCap ? await readMarketCaps(db, page) : {};
     const symbols = page.map((a) => a.symbol);
     const part = buildPriceMatrix({ ...history, [CALENDAR]: calendarSeries }, [...symbols, CALENDAR], {
-      start: rules.baseDate,
+      start,
       end: inputs.end,
     });
     if (part.dates.length !== days) throw new Error("page calendar differs from the index calendar");

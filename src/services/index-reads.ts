@@ -23,8 +23,9 @@ import {
   riskMetrics,
   sliceWindow,
 } from "../domain/metrics";
+import { DEFAULT_LOOKBACK_DAYS } from "../domain/rebalance-targets";
 import { ApiError } from "../errors";
-import type { StoredDefinition } from "../schemas/indexes";
+import { RISK_BASED_WEIGHTINGS, type StoredDefinition } from "../schemas/indexes";
 import { type Cached, readThrough } from "./cache";
 
 export type { IndexRow };
@@ -69,6 +70,10 @@ export function publicIndex(row: IndexRow) {
     base_date: d.base_date,
     base_value: d.base_value,
     benchmark: d.benchmark ?? null,
+    lookback_days: d.lookback_days ?? (RISK_BASED_WEIGHTINGS.includes(d.weighting) ? DEFAULT_LOOKBACK_DAYS : null),
+    covariance: d.covariance ?? (RISK_BASED_WEIGHTINGS.includes(d.weighting) ? "ledoit_wolf" : null),
+    group_caps: d.group_caps ?? null,
+    max_turnover: d.max_turnover ?? null,
     version: row.version,
     ready_version: row.readyVersion,
     failure_reason: row.failureReason,

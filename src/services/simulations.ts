@@ -17,8 +17,8 @@ import { ApiError } from "../errors";
 import type { StoredDefinition } from "../schemas/indexes";
 import type { SimulationMessage } from "../schemas/messages";
 import type { SimulationBody } from "../schemas/simulations";
-import { CARRY_IN_DAYS, computeDefinition, daysBefore } from "./index-builds";
-import { validateDefinition } from "./index-definitions";
+import { computeDefinition } from "./index-builds";
+import { CARRY_IN_DAYS, daysBefore, matrixStart, validateDefinition } from "./index-definitions";
 import { assetLevels, loadOwnedIndex, resolveBenchmark } from "./index-reads";
 import { enqueueJob, type JobOutcome } from "./jobs";
 
@@ -124,11 +124,16 @@ export async function runSimulation(
     return { simulation: "failed" as const, status: "failed" as const, error: detail };
   };
 
-  const computed = await computeDefinition(env.DB, req.definition, req.end);
+  const computed = await computeDefinition(env.DB, req.definition, { end: req.end });
   if (!computed.ok) return fail(computed.detail);
   const { build, assets } = computed.value;
   // The backtest trades the same adjusted closes the build read (same assets, same carry-in window).
-  const prices = await readPriceHistory(env.DB, assets, daysBefore(req.definition.base_date, CARRY_IN_DAYS), req.end);
+  const prices = await readPriceHistory(
+    env.DB,
+    assets,
+    daysBefore(matrixStart(req.definition), CARRY_IN_DAYS),
+    req.end,
+  );
   const outcome = runBacktest({
     prices,
     schedule: build.allocations.map((a) => ({ rebalance_date: a.rebalance_date, weights: a.weights })),

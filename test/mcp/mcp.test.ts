@@ -57,13 +57,20 @@ beforeAll(async () => {
 });
 
 describe("an agent over MCP", () => {
-  it("lists the tools, builds an index, reads it, places a paper order, and every step is in the audit log", async () => {
+  it("lists the tools, builds an index, reads its metrics and insights, places a paper order, and every step is in the audit log", async () => {
     const user = await userToken();
     const client = await connectMcp({ token: user.token });
 
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    for (const name of ["search_assets", "get_prices", "get_quotes", "create_index", "get_index_metrics"])
+    for (const name of [
+      "search_assets",
+      "get_prices",
+      "get_quotes",
+      "create_index",
+      "get_index_metrics",
+      "get_index_insights",
+    ])
       expect(names).toContain(name);
     for (const name of ["run_simulation", "get_simulation", "place_order", "get_portfolio"])
       expect(names).toContain(name);
@@ -83,6 +90,12 @@ describe("an agent over MCP", () => {
     const rest = await call(`/v1/indexes/${id}/metrics?window=all`, { token: user.token });
     expect(metrics.structuredContent).toEqual(rest.body);
 
+    const insights = await tool(client, "get_index_insights", { id });
+    expect(insights.isError).toBeFalsy();
+    expect(insights.structuredContent).toMatchObject({ index_id: id, version: 1 });
+    const kinds = insights.structuredContent.items.map((i: { kind: string }) => i.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["drawdown", "tracking", "data_events"]));
+
     const order = await tool(client, "place_order", { symbol: "AAA", side: "buy", qty: 2, type: "market" });
     expect(order.structuredContent).toMatchObject({ status: "filled", filled_qty: 2, avg_fill_price: 160 });
     const portfolio = await tool(client, "get_portfolio");
@@ -98,6 +111,7 @@ describe("an agent over MCP", () => {
         "mcp.tool_called create_index",
         `index.create ${id}`,
         "mcp.tool_called get_index_metrics",
+        "mcp.tool_called get_index_insights",
         "mcp.tool_called place_order",
         `order.create ${order.structuredContent.id}`,
         "mcp.tool_called get_portfolio",
@@ -107,7 +121,8 @@ describe("an agent over MCP", () => {
     const at = (s: string) => steps.indexOf(s);
     expect(at("mcp.tools_listed")).toBeLessThan(at("mcp.tool_called create_index"));
     expect(at(`index.create ${id}`)).toBeLessThan(at("mcp.tool_called get_index_metrics"));
-    expect(at("mcp.tool_called get_index_metrics")).toBeLessThan(at(`order.create ${order.structuredContent.id}`));
+    expect(at("mcp.tool_called get_index_metrics")).toBeLessThan(at("mcp.tool_called get_index_insights"));
+    expect(at("mcp.tool_called get_index_insights")).toBeLessThan(at(`order.create ${order.structuredContent.id}`));
     expect(trail.find((r) => r.action === "index.create")!.detail).toMatchObject({ via: "mcp" });
     expect(trail.find((r) => r.action === "order.create")!.detail).toMatchObject({ via: "mcp", symbol: "AAA" });
     await client.close();

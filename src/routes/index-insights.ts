@@ -1,0 +1,32 @@
+// GET /v1/indexes/{id}/insights: ranked sentences about the ready version, each backed by its figures.
+import { createRoute, z } from "@hono/zod-openapi";
+import { principalOf, requireScope } from "../http/auth";
+import type { App } from "../http/context";
+import { errorResponses, fieldsParam, jsonContent, problemResponse, security } from "../schemas/common";
+import { IndexIdPath } from "../schemas/indexes";
+import { InsightList } from "../schemas/insights";
+import { ownedIndexInsights } from "../services/insights";
+
+const insights = createRoute({
+  method: "get",
+  path: "/v1/indexes/{id}/insights",
+  tags: ["indexes"],
+  summary: "Plain sentences computed from the index's numbers, most important first, each with its figures",
+  security,
+  middleware: [requireScope("read")] as const,
+  request: { params: IndexIdPath, query: z.strictObject({ fields: fieldsParam }) },
+  responses: {
+    200: jsonContent(InsightList, "The insights"),
+    ...errorResponses,
+    409: problemResponse("The index has no ready version yet (still building, or its first build failed)"),
+  },
+});
+
+export function registerIndexInsightRoutes(app: App) {
+  app.openapi(insights, async (c) => {
+    const { id } = c.req.valid("param");
+    const { value, hit } = await ownedIndexInsights(c.env, c.get("config"), principalOf(c).userId, id);
+    c.set("cache", hit ? "hit" : "miss");
+    return c.json(value, 200);
+  });
+}
