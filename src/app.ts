@@ -26,6 +26,7 @@ import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
 import { registerIndexRoutes } from "./routes/indexes";
+import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerMcpRoutes } from "./routes/mcp";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPortfolioRoutes } from "./routes/portfolio";
@@ -157,6 +158,7 @@ export function buildApp(): App {
   registerPriceRoutes(app);
   registerPriceRevisionRoutes(app);
   registerCorporateActionRoutes(app);
+  registerMarketCapRoutes(app);
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);

@@ -73,7 +73,7 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
       .bind(ids),
     db
       .prepare(
-        `SELECT asset_id, from_date, to_date, factor FROM adjustment_factors
+        `SELECT asset_id, from_date, to_date, factor, split_factor FROM adjustment_factors
          WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, from_date`,
       )
       .bind(ids),
@@ -92,10 +92,11 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
         .filter((a) => a.kind === "dividend" && a.amount !== null)
         .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
     );
-    const current = (storedOf.get(assetId) ?? []).map(({ from_date, to_date, factor }) => ({
+    const current = (storedOf.get(assetId) ?? []).map(({ from_date, to_date, factor, split_factor }) => ({
       from_date,
       to_date,
       factor,
+      split_factor,
     }));
     if (sameSegments(segments, current)) continue;
     changed.push(assetId);
@@ -104,10 +105,11 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
       writes.push(
         db
           .prepare(
-            `INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor)
-             SELECT ?1, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]') FROM json_each(?2)`,
+            `INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor, split_factor)
+             SELECT ?1, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'),
+                    json_extract(value,'$[3]') FROM json_each(?2)`,
           )
-          .bind(assetId, JSON.stringify(segments.map((s) => [s.from_date, s.to_date, s.factor]))),
+          .bind(assetId, JSON.stringify(segments.map((s) => [s.from_date, s.to_date, s.factor, s.split_factor]))),
       );
     }
   }
@@ -155,6 +157,7 @@ export interface MarketCapRow {
   assetId: number;
   date: string;
   marketCap: number;
+  sharesOutstanding?: number | null;
 }
 
 export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], source: string): Promise<number> {
@@ -162,13 +165,16 @@ export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], sou
   const statements = chunk(rows, ROWS_PER_CAP_STATEMENT).map((part) =>
     db
       .prepare(
-        `INSERT INTO market_caps (asset_id, date, market_cap, source)
-         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), ?2 FROM json_each(?1) WHERE true
-         ON CONFLICT (asset_id, date) DO UPDATE SET market_cap = excluded.market_cap, source = excluded.source,
+        `INSERT INTO market_caps (asset_id, date, market_cap, shares_outstanding, source)
+         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'), ?2
+         FROM json_each(?1) WHERE true
+         ON CONFLICT (asset_id, date) DO UPDATE SET market_cap = excluded.market_cap,
+           shares_outstanding = excluded.shares_outstanding, source = excluded.source,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-         WHERE market_caps.market_cap <> excluded.market_cap`,
+         WHERE market_caps.market_cap <> excluded.market_cap
+            OR market_caps.shares_outstanding IS NOT excluded.shares_outstanding`,
       )
-      .bind(JSON.stringify(part.map((r) => [r.assetId, r.date, r.marketCap])), source),
+      .bind(JSON.stringify(part.map((r) => [r.assetId, r.date, r.marketCap, r.sharesOutstanding ?? null])), source),
   );
   for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
     for (const r of await db.batch(group)) changes += r.meta.changes;
@@ -240,4 +246,26 @@ export async function dataEventsSince(
     actions: (actions?.results ?? []) as RecordedAction[],
     revisedBars: ((revised?.results ?? [])[0] as { n: number } | undefined)?.n ?? 0,
   };
+}
+
+export interface MarketCapView {
+  date: string;
+  market_cap: number;
+  shares_outstanding: number | null;
+}
+
+/** One ascending page of an asset's observations in [start, end] after the keyset date; fetches limit + 1. */
+export async function readMarketCapHistory(
+  db: D1Database,
+  q: { assetId: number; start?: string; end?: string; after?: string; limit: number },
+): Promise<MarketCapView[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT date, market_cap, shares_outstanding FROM market_caps
+       WHERE asset_id = ?1 AND (?2 IS NULL OR date >= ?2) AND (?3 IS NULL OR date <= ?3) AND (?4 IS NULL OR date > ?4)
+       ORDER BY date LIMIT ?5`,
+    )
+    .bind(q.assetId, q.start ?? null, q.end ?? null, q.after ?? null, q.limit + 1)
+    .all<MarketCapView>();
+  return results;
 }

@@ -37,6 +37,7 @@ export function registerPriceRoutes(app: App) {
       after: after?.d,
       asOf: q.as_of,
       limit: q.limit,
+      adjustment: q.adjustment,
     };
     const { value: rows, hit } = await barPage(c.env, cfg, symbol, query);
     c.set("cache", hit ? "hit" : "miss");

@@ -1,14 +1,12 @@
-// Local-development seeding on an empty database: synthetic assets, 3+ years of bars, market caps, quotes,
-// the demo user and admin. It writes through the same bulk-upsert path the refresh pipeline uses.
+// Local-development seeding on an empty database: synthetic assets, 3+ years of bars, corporate actions,
+// market-cap history, quotes, the demo user and admin. Market data goes through the refresh pipeline itself.
 import type { Config } from "../config";
 import { countAssets, insertAssetsIfAbsent } from "../db/assets";
 import { findUserByEmail, insertUsersIfAbsent } from "../db/identity";
-import { upsertMarketCaps } from "../db/market-events";
-import { type BarRow, upsertBars } from "../db/prices";
-import { upsertQuotes } from "../db/quotes";
 import { SYNTHETIC_UNIVERSE, SyntheticProvider } from "../providers/synthetic";
 import { createDemoIndex } from "./index-builds";
 import { hashPassword } from "./passwords";
+import { runRefresh } from "./refresh";
 
 export const DEMO_PASSWORD = "edgeindex-demo-pass";
 export const DEMO_USERS = [
@@ -36,13 +34,19 @@ export interface SeedReport {
   seeded: boolean;
   assets: number;
   bars: number;
+  corporate_actions?: number;
+  market_caps?: number;
   ms: number;
 }
 
 export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Promise<SeedReport> {
   const started = Date.now();
   if ((await countAssets(env.DB)) > 0) return { seeded: false, assets: 0, bars: 0, ms: 0 };
-  const provider = new SyntheticProvider({ seed: cfg.SYNTHETIC_SEED, tickMs: cfg.SYNTHETIC_TICK_MS });
+  const provider = new SyntheticProvider({
+    seed: cfg.SYNTHETIC_SEED,
+    tickMs: cfg.SYNTHETIC_TICK_MS,
+    now: () => now.getTime(),
+  });
 
   const universe = SYNTHETIC_UNIVERSE.map((a) => ({
     symbol: a.symbol,
@@ -54,41 +58,16 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
     listedAt: a.listed_at,
   }));
   const rows = await insertAssetsIfAbsent(env.DB, universe);
-  const idOf = new Map(rows.map((r) => [r.symbol, r.id]));
 
   const end = now.toISOString().slice(0, 10);
   const start = new Date(now.getTime() - SEED_YEARS * 365.25 * 86_400_000).toISOString().slice(0, 10);
   const symbols = rows.map((r) => r.symbol);
-  const recordedAt = new Date(now.getTime() - 1000).toISOString();
-  let bars = 0;
-  for (let i = 0; i < symbols.length; i += 10) {
-    const part = symbols.slice(i, i + 10);
-    const result = await provider.dailyBars(part, start, end);
-    const batch: BarRow[] = [];
-    for (const [symbol, r] of result) {
-      if (!r.ok) continue;
-      for (const b of r.value) batch.push({ assetId: idOf.get(symbol)!, ...b });
-    }
-    bars += (await upsertBars(env.DB, batch, provider.name, recordedAt)).rows_inserted;
-  }
-
-  const caps = [];
-  for (const symbol of symbols) {
-    const cap = await provider.marketCap(symbol);
-    if (cap) caps.push({ assetId: idOf.get(symbol)!, date: cap.date, marketCap: cap.market_cap });
-  }
-  await upsertMarketCaps(env.DB, caps, provider.name);
-
-  const quotes = await provider.quotes(symbols);
-  await upsertQuotes(
-    env.DB,
-    [...quotes].flatMap(([symbol, q]) =>
-      q.ok
-        ? [{ assetId: idOf.get(symbol)!, price: q.value.price, previousClose: q.value.previous_close, ts: q.value.ts }]
-        : [],
-    ),
-    provider.name,
-  );
+  // The refresh pipeline's own path: screened bars, splits and dividends, the daily market-cap history,
+  // adjustment factors, then quotes, exactly as a backfill job would store them from a vendor.
+  const deps = { provider, cfg, now: () => now, publishQuotes: async () => {} };
+  const history = await runRefresh(env, { kind: "refresh", job_id: "seed", mode: "backfill", start, end }, deps);
+  await runRefresh(env, { kind: "refresh", job_id: "seed", mode: "quotes" }, deps);
+  const bars = history.stats.rows_inserted;
 
   const passwordHash = await hashPassword(DEMO_PASSWORD, cfg.PASSWORD_ITERATIONS);
   await insertUsersIfAbsent(
@@ -98,7 +77,14 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const demo = await findUserByEmail(env.DB, "demo@edgeindex.dev");
   if (demo) await createDemoIndex(env, demo.id);
 
-  const report = { seeded: true, assets: symbols.length, bars, ms: Date.now() - started };
+  const report = {
+    seeded: true,
+    assets: symbols.length,
+    bars,
+    corporate_actions: history.stats.corporate_actions_changed,
+    market_caps: history.stats.market_caps_updated,
+    ms: Date.now() - started,
+  };
   console.log(JSON.stringify({ level: "info", msg: "seeded local database", ...report }));
   return report;
 }

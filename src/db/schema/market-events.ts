@@ -11,6 +11,8 @@ export const marketCaps = sqliteTable(
       .references(() => assets.id),
     date: text("date").notNull(),
     marketCap: real("market_cap").notNull(),
+    /** Shares outstanding behind the cap when the source reports them (cap = shares × raw close). */
+    sharesOutstanding: real("shares_outstanding"),
     source: text("source").notNull(),
     ...audit,
   },
@@ -44,6 +46,8 @@ export const adjustmentFactors = sqliteTable(
     fromDate: text("from_date").notNull(),
     toDate: text("to_date").notNull(),
     factor: real("factor").notNull(),
+    /** Split-only cumulative factor: `adjustment=split` prices and split-adjusted volume. */
+    splitFactor: real("split_factor").notNull().default(1),
     ...audit,
   },
   (t) => [primaryKey({ columns: [t.assetId, t.fromDate] })],
