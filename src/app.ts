@@ -6,12 +6,13 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
 import { ApiError, renderProblem } from "./errors";
-import { identify, requireAuthentication } from "./http/auth";
+import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
 import { declaredGetFields } from "./http/declared-fields";
 import { requestContext } from "./http/observability";
+import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
@@ -36,6 +37,7 @@ import { registerQuoteRoutes } from "./routes/quotes";
 import { registerSimulationRoutes } from "./routes/simulations";
 import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
+import { security as apiSecurity } from "./schemas/common";
 
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -99,6 +101,8 @@ export function buildApp(): App {
         "Retry-After",
         "ETag",
         "Idempotent-Replayed",
+        "Link",
+        "Location",
       ],
       maxAge: 600,
     })(c, next);
@@ -173,15 +177,30 @@ export function buildApp(): App {
   registerAdminJobRoutes(app);
   registerMcpRoutes(app);
 
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "edgeindex API",
-      version: c.get("config").APP_VERSION,
-      description: "Market data, custom indexes, risk analytics, backtests and paper trading at the edge.",
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  // Built once per isolate and origin: the routes do not change while it runs.
+  const documents = new Map<string, string>();
+  app.get("/openapi.json", (c) => {
+    const origin = new URL(c.req.url).origin;
+    let body = documents.get(origin);
+    if (!body) {
+      const generated = app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "edgeindex API",
+          version: c.get("config").APP_VERSION,
+          description: "Market data, custom indexes, risk analytics, backtests and paper trading at the edge.",
+          contact: { name: "edgeindex", url: "https://docs.edgeindex.dev" },
+          license: { name: "Proprietary", url: "https://docs.edgeindex.dev/license" },
+        },
+        servers: [{ url: origin }],
+      }) as unknown as OpenApiDocument;
+      body = JSON.stringify(
+        applyConventions(generated, { isPublic: isPublicPath, isApi: isApiPath, security: apiSecurity }),
+      );
+      documents.set(origin, body);
+    }
+    return c.body(body, 200, { "content-type": "application/json; charset=utf-8" });
+  });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeindex API reference" }));
 
   // The dashboard's files (public/) are served through the Worker (run_worker_first = true), so they carry

@@ -131,6 +131,7 @@ export function registerAssetRoutes(app: App) {
       throw new ApiError("conflict", `Asset ${body.symbol} already exists`);
     }
     await audit(c, { action: "asset.created", target: body.symbol, outcome: "success" });
+    c.header("Location", `/v1/assets/${encodeURIComponent(body.symbol)}`);
     return c.json(toPublicAsset(view) as z.infer<typeof Asset>, 201);
   });
 
