@@ -14,6 +14,7 @@ import {
 } from "../db/indexes";
 import type { NewestFirst } from "../db/keyset";
 import { readAdjustedCloses } from "../db/prices";
+import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import {
   alignByDate,
   type LevelPoint,
@@ -135,7 +136,7 @@ export function metricsAnswer(
   row: IndexRow,
   version: number,
   window: MetricsWindow,
-): Promise<Cached<RiskMetrics>> {
+): Promise<Cached<RiskMetrics & ExtendedMetrics>> {
   return cachedRead(env, cfg, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
     indexMetrics(env.DB, cfg, row, version, window),
   );
@@ -161,7 +162,7 @@ export async function indexMetrics(
   row: IndexRow,
   version: number,
   window: MetricsWindow,
-): Promise<RiskMetrics> {
+): Promise<RiskMetrics & ExtendedMetrics> {
   const levels = sliceWindow(await readLevels(db, row.id, version), window);
   let benchmark: LevelPoint[] | null = null;
   const first = levels[0];
@@ -171,7 +172,21 @@ export async function indexMetrics(
     const asset = await resolveBenchmark(db, cfg, symbol, { start: first.date, end: last.date });
     if (asset) benchmark = await assetLevels(db, asset.id, first.date, last.date);
   }
-  return riskMetrics(levels, benchmark, { riskFreeRate: cfg.RISK_FREE_RATE });
+  const base = riskMetrics(levels, benchmark, { riskFreeRate: cfg.RISK_FREE_RATE });
+  const start = levels[0]?.date ?? "";
+  const rebalances = first
+    ? (await readRebalances(db, row.id, version, undefined, 100_000)).filter((r) => r.date >= start)
+    : [];
+  const extended = extendedMetrics({
+    levels,
+    benchmark,
+    rebalances,
+    riskFreeRate: cfg.RISK_FREE_RATE,
+    cagr: base.cagr,
+    maxDrawdown: base.max_drawdown,
+    beta: base.beta,
+  });
+  return { ...base, ...extended };
 }
 
 /** Both series rebased to this value on their first common date. */
