@@ -6,13 +6,14 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
 import { REPORT_CSS } from "./domain/report-page";
-import { identify, requireAuthentication } from "./http/auth";
+import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
 import { declaredGetFields } from "./http/declared-fields";
 import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
+import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
@@ -27,6 +28,7 @@ import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
 import { registerIndexRoutes } from "./routes/indexes";
+import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerMcpRoutes } from "./routes/mcp";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPortfolioRoutes } from "./routes/portfolio";
@@ -36,6 +38,7 @@ import { registerQuoteRoutes } from "./routes/quotes";
 import { registerSimulationRoutes } from "./routes/simulations";
 import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
+import { security as apiSecurity } from "./schemas/common";
 
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -114,6 +117,8 @@ export function buildApp(): App {
         "Retry-After",
         "ETag",
         "Idempotent-Replayed",
+        "Link",
+        "Location",
       ],
       maxAge: 600,
     })(c, next);
@@ -173,6 +178,7 @@ export function buildApp(): App {
   registerPriceRoutes(app);
   registerPriceRevisionRoutes(app);
   registerCorporateActionRoutes(app);
+  registerMarketCapRoutes(app);
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
@@ -187,15 +193,30 @@ export function buildApp(): App {
   registerAdminJobRoutes(app);
   registerMcpRoutes(app);
 
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "edgeindex API",
-      version: c.get("config").APP_VERSION,
-      description: "Market data, custom indexes, risk analytics, backtests and paper trading at the edge.",
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  // Built once per isolate and origin: the routes do not change while it runs.
+  const documents = new Map<string, string>();
+  app.get("/openapi.json", (c) => {
+    const origin = new URL(c.req.url).origin;
+    let body = documents.get(origin);
+    if (!body) {
+      const generated = app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "edgeindex API",
+          version: c.get("config").APP_VERSION,
+          description: "Market data, custom indexes, risk analytics, backtests and paper trading at the edge.",
+          contact: { name: "edgeindex", url: "https://docs.edgeindex.dev" },
+          license: { name: "Proprietary", url: "https://docs.edgeindex.dev/license" },
+        },
+        servers: [{ url: origin }],
+      }) as unknown as OpenApiDocument;
+      body = JSON.stringify(
+        applyConventions(generated, { isPublic: isPublicPath, isApi: isApiPath, security: apiSecurity }),
+      );
+      documents.set(origin, body);
+    }
+    return c.body(body, 200, { "content-type": "application/json; charset=utf-8" });
+  });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeindex API reference" }));
 
   // The dashboard's files (public/) are served through the Worker (run_worker_first = true), so they carry

@@ -71,7 +71,7 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
       .bind(ids),
     db
       .prepare(
-        `SELECT asset_id, from_date, to_date, factor FROM adjustment_factors
+        `SELECT asset_id, from_date, to_date, factor, split_factor FROM adjustment_factors
          WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, from_date`,
       )
       .bind(ids),
@@ -90,10 +90,11 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
         .filter((a) => a.kind === "dividend" && a.amount !== null)
         .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
     );
-    const current = (storedOf.get(assetId) ?? []).map(({ from_date, to_date, factor }) => ({
+    const current = (storedOf.get(assetId) ?? []).map(({ from_date, to_date, factor, split_factor }) => ({
       from_date,
       to_date,
       factor,
+      split_factor,
     }));
     if (sameSegments(segments, current)) continue;
     changed.push(assetId);
@@ -102,10 +103,11 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
       writes.push(
         db
           .prepare(
-            `INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor)
-             SELECT ?1, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]') FROM json_each(?2)`,
+            `INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor, split_factor)
+             SELECT ?1, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'),
+                    json_extract(value,'$[3]') FROM json_each(?2)`,
           )
-          .bind(assetId, JSON.stringify(segments.map((s) => [s.from_date, s.to_date, s.factor]))),
+          .bind(assetId, JSON.stringify(segments.map((s) => [s.from_date, s.to_date, s.factor, s.split_factor]))),
       );
     }
   }

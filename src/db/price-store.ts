@@ -86,6 +86,7 @@ export interface MarketCapRow {
   assetId: number;
   date: string;
   marketCap: number;
+  sharesOutstanding?: number | null;
 }
 
 export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], source: string): Promise<number> {
@@ -93,13 +94,16 @@ export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], sou
   const statements = chunk(rows, ROWS_PER_STATEMENT).map((part) =>
     db
       .prepare(
-        `INSERT INTO market_caps (asset_id, date, market_cap, source)
-         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), ?2 FROM json_each(?1) WHERE true
-         ON CONFLICT (asset_id, date) DO UPDATE SET market_cap = excluded.market_cap, source = excluded.source,
+        `INSERT INTO market_caps (asset_id, date, market_cap, shares_outstanding, source)
+         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'), ?2
+         FROM json_each(?1) WHERE true
+         ON CONFLICT (asset_id, date) DO UPDATE SET market_cap = excluded.market_cap,
+           shares_outstanding = excluded.shares_outstanding, source = excluded.source,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-         WHERE market_caps.market_cap <> excluded.market_cap`,
+         WHERE market_caps.market_cap <> excluded.market_cap
+            OR market_caps.shares_outstanding IS NOT excluded.shares_outstanding`,
       )
-      .bind(JSON.stringify(part.map((r) => [r.assetId, r.date, r.marketCap])), source),
+      .bind(JSON.stringify(part.map((r) => [r.assetId, r.date, r.marketCap, r.sharesOutstanding ?? null])), source),
   );
   for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
     for (const r of await db.batch(group)) changes += r.meta.changes;

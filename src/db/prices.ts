@@ -18,10 +18,45 @@ export interface BarQuery {
   after?: string;
   asOf?: string;
   limit: number;
+  /** raw: stored OHLCV plus adj_close; split: prices ÷ later splits, volume × them; all: splits and dividends. */
+  adjustment?: Adjustment;
 }
+
+export type Adjustment = "raw" | "split" | "all";
 
 const ADJ = `p.close * COALESCE((SELECT f.factor FROM adjustment_factors f
   WHERE f.asset_id = p.asset_id AND f.from_date <= p.date AND p.date < f.to_date), 1)`;
+
+/** The factor segment covering a bar (none: the bar needs no adjustment). */
+const SEGMENT = `LEFT JOIN adjustment_factors f ON f.asset_id = p.asset_id AND f.from_date <= p.date AND p.date < f.to_date`;
+
+interface StoredBar extends Omit<BarView, "adj_close"> {
+  factor: number | null;
+  split_factor: number | null;
+}
+
+/**
+ * A stored bar on the asked scale. The split factor is the product of 1/ratio over later splits, so a
+ * split-adjusted price is raw × split factor and split-adjusted volume is raw ÷ split factor (the shares
+ * traded, counted in today's shares).
+ */
+function onScale(r: StoredBar, adjustment: Adjustment): BarView {
+  const factor = r.factor ?? 1;
+  const adj_close = r.close * factor;
+  if (adjustment === "raw") {
+    return { date: r.date, open: r.open, high: r.high, low: r.low, close: r.close, adj_close, volume: r.volume };
+  }
+  const k = adjustment === "all" ? factor : (r.split_factor ?? 1);
+  return {
+    date: r.date,
+    open: r.open * k,
+    high: r.high * k,
+    low: r.low * k,
+    close: r.close * k,
+    adj_close,
+    volume: r.volume / (r.split_factor ?? 1),
+  };
+}
 
 /** The revision visible at `asOf`: recorded by then and not yet superseded by then. */
 const VISIBLE = (asOf: boolean) =>
@@ -29,8 +64,8 @@ const VISIBLE = (asOf: boolean) =>
 
 export async function readBars(db: D1Database, q: BarQuery): Promise<BarView[]> {
   const cmp = q.order === "asc" ? ">" : "<";
-  const sql = `SELECT p.date, p.open, p.high, p.low, p.close, ${ADJ} AS adj_close, p.volume
-    FROM prices p
+  const sql = `SELECT p.date, p.open, p.high, p.low, p.close, p.volume, f.factor, f.split_factor
+    FROM prices p ${SEGMENT}
     WHERE p.asset_id = ?1 AND ${VISIBLE(q.asOf !== undefined)}
       AND (?2 IS NULL OR p.date >= ?2) AND (?3 IS NULL OR p.date <= ?3)
       AND (?4 IS NULL OR p.date ${cmp} ?4)
@@ -38,8 +73,8 @@ export async function readBars(db: D1Database, q: BarQuery): Promise<BarView[]> 
   const { results } = await db
     .prepare(sql)
     .bind(q.assetId, q.start ?? null, q.end ?? null, q.after ?? null, q.asOf ?? null, q.limit + 1)
-    .all<BarView>();
-  return results;
+    .all<StoredBar>();
+  return results.map((r) => onScale(r, q.adjustment ?? "raw"));
 }
 
 /** Adjusted closes for many assets over a range, in bounded pages (the index builder's read). */

@@ -119,6 +119,8 @@ export const marketCaps = sqliteTable(
       .references(() => assets.id),
     date: text("date").notNull(),
     marketCap: real("market_cap").notNull(),
+    /** Shares outstanding behind the cap when the source reports them (cap = shares × raw close). */
+    sharesOutstanding: real("shares_outstanding"),
     source: text("source").notNull(),
     ...audit,
   },
@@ -152,6 +154,8 @@ export const adjustmentFactors = sqliteTable(
     fromDate: text("from_date").notNull(),
     toDate: text("to_date").notNull(),
     factor: real("factor").notNull(),
+    /** Split-only cumulative factor: `adjustment=split` prices and split-adjusted volume. */
+    splitFactor: real("split_factor").notNull().default(1),
     ...audit,
   },
   (t) => [primaryKey({ columns: [t.assetId, t.fromDate] })],
@@ -190,6 +194,33 @@ export const indexes = sqliteTable(
     ...softDelete,
   },
   (t) => [index("indexes_owner_idx").on(t.ownerId)],
+);
+
+/**
+ * One row per build of an index: why it was built, the definition it was built from, a hash of that
+ * definition with the engine's methodology version, and the instant its inputs were read as of, so the
+ * same definition read at `data_as_of` reproduces the version exactly.
+ */
+export const indexVersions = sqliteTable(
+  "index_versions",
+  {
+    indexId: text("index_id")
+      .notNull()
+      .references(() => indexes.id),
+    version: integer("version").notNull(),
+    reason: text("reason", {
+      enum: ["created", "changed", "rebuild", "corporate_action", "data_revised"],
+    }).notNull(),
+    status: text("status", { enum: ["building", "ready", "failed", "superseded"] }).notNull(),
+    definition: text("definition", { mode: "json" }).notNull(),
+    methodologyHash: text("methodology_hash"),
+    dataAsOf: text("data_as_of"),
+    /** Build notes: market-cap source per constituent, benchmark used, exclusions. */
+    metadata: text("metadata", { mode: "json" }),
+    failureReason: text("failure_reason"),
+    ...audit,
+  },
+  (t) => [primaryKey({ columns: [t.indexId, t.version] })],
 );
 
 export const indexValues = sqliteTable(
@@ -236,6 +267,11 @@ export const rebalances = sqliteTable(
     weightsBefore: text("weights_before", { mode: "json" }).notNull(),
     weightsAfter: text("weights_after", { mode: "json" }).notNull(),
     turnover: real("turnover").notNull(),
+    /** JSON arrays of symbols that entered / left at this rebalance. */
+    joined: text("joined", { mode: "json" }).notNull().default("[]"),
+    left: text("left", { mode: "json" }).notNull().default("[]"),
+    /** Too few names were eligible for the caps, so they were widened to 1/n. */
+    capsRelaxed: integer("caps_relaxed", { mode: "boolean" }).notNull().default(false),
     ...audit,
   },
   (t) => [primaryKey({ columns: [t.indexId, t.version, t.date] })],

@@ -18,7 +18,10 @@ export interface FactorSegment {
   from_date: string;
   /** Exclusive. */
   to_date: string;
+  /** Split and dividend factor (prices, `adjustment=all`). */
   factor: number;
+  /** Split-only factor (`adjustment=split`; volume is divided by it). */
+  split_factor: number;
 }
 
 /** Bounds of the open-ended first and last segments; every real trading date sorts inside them. */
@@ -40,6 +43,7 @@ export function adjustmentSegments(splits: SplitAction[], dividends: DividendAct
     splitOn.set(s.date, (splitOn.get(s.date) ?? 1) * s.ratio);
     step.set(s.date, (step.get(s.date) ?? 1) / s.ratio);
   }
+  const splitStep = (date: string) => 1 / (splitOn.get(date) ?? 1);
   for (const d of dividends) {
     if (d.previous_close === null || !(d.previous_close > 0) || !(d.amount > 0)) continue;
     const previous = d.previous_close / (splitOn.get(d.ex_date) ?? 1);
@@ -51,14 +55,16 @@ export function adjustmentSegments(splits: SplitAction[], dividends: DividendAct
   // Walk from the newest action back: bars on or after the last action date are unadjusted.
   const segments: FactorSegment[] = [];
   let factor = 1;
+  let split_factor = 1;
   let to = LAST_DATE;
   for (let i = dates.length - 1; i >= 0; i--) {
     const date = dates[i] as string;
-    segments.push({ from_date: date, to_date: to, factor });
+    segments.push({ from_date: date, to_date: to, factor, split_factor });
     factor *= step.get(date) as number;
+    split_factor *= splitStep(date);
     to = date;
   }
-  segments.push({ from_date: FIRST_DATE, to_date: to, factor });
+  segments.push({ from_date: FIRST_DATE, to_date: to, factor, split_factor });
   return segments.reverse();
 }
 
@@ -70,7 +76,8 @@ export function sameSegments(a: FactorSegment[], b: FactorSegment[]): boolean {
     return (
       s.from_date === t.from_date &&
       s.to_date === t.to_date &&
-      Math.abs(s.factor - t.factor) <= 1e-12 * Math.max(1, Math.abs(t.factor))
+      Math.abs(s.factor - t.factor) <= 1e-12 * Math.max(1, Math.abs(t.factor)) &&
+      Math.abs(s.split_factor - t.split_factor) <= 1e-12 * Math.max(1, Math.abs(t.split_factor))
     );
   });
 }

@@ -5,7 +5,10 @@ export interface SyntheticAsset extends AssetProfile {
   /** Expected annual return (arithmetic drift of the log-normal walk). */
   annual_drift: number;
   annual_volatility: number;
-  /** Shares outstanding today, i.e. after every split below. */
+  /**
+   * Shares outstanding on the first generated day, counted in post-split shares (after every split below);
+   * later they drift quarterly with buybacks or issuance.
+   */
   shares_outstanding: number;
   /** Raw price on the first generated day (the origin, or the listing day when later). */
   start_price: number;

@@ -54,6 +54,9 @@ const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 // One shared trading calendar from the origin, extended on demand, so every series indexes the same days.
 const calendar: string[] = [];
 const calendarDay: number[] = [];
+/** Month (1–12) and day of month of each calendar date, so the per-day walk does no string work. */
+const calendarMonth: number[] = [];
+const calendarDate: number[] = [];
 let calendarEnd = "";
 
 function ensureCalendar(end: string): void {
@@ -62,6 +65,8 @@ function ensureCalendar(end: string): void {
   for (const d of tradingDays(from, end)) {
     calendar.push(d);
     calendarDay.push(Date.parse(d) / DAY_MS);
+    calendarMonth.push(Number(d.slice(5, 7)));
+    calendarDate.push(Number(d.slice(8, 10)));
   }
   calendarEnd = end;
 }
@@ -91,6 +96,10 @@ interface Series {
   /** Splits after the start, ascending; raw = value / (product of applied ratios). */
   splits: Split[];
   totalRatio: number;
+  /** Shares outstanding per bar (aligned with `bars`), in origin units: raw shares = units × split factor. */
+  shareUnits: number[];
+  /** Cash dividends whose ex-date is among the generated bars, ascending; the raw price drops by each. */
+  dividends: Dividend[];
 }
 
 const seriesCache = new Map<string, Series>();
@@ -112,6 +121,8 @@ function seriesOf(seed: number, asset: SyntheticAsset): Series {
       value: asset.start_price,
       splits,
       totalRatio: splits.reduce((p, x) => p * x.ratio, 1),
+      shareUnits: [],
+      dividends: [],
     };
     seriesCache.set(id, s);
   }
@@ -125,7 +136,37 @@ function factorAt(s: Series, date: string): number {
   return f;
 }
 
-const sharesAt = (s: Series, date: string) => (s.asset.shares_outstanding * factorAt(s, date)) / s.totalRatio;
+/** Raw shares outstanding on bar `k` of the series: issuance and buybacks (units) times the splits so far. */
+const sharesOfBar = (s: Series, k: number) => (s.shareUnits[k] as number) * factorAt(s, (s.bars[k] as Bar).date);
+
+/** Whether calendar index `i` opens a new quarter (its month is a quarter's first and differs from the day before). */
+const opensQuarter = (i: number) =>
+  (calendarMonth[i] as number) !== calendarMonth[i - 1] && ((calendarMonth[i] as number) - 1) % 3 === 0;
+
+/**
+ * Whether calendar index `i` is one of the asset's quarterly ex-dividend dates: each payer keeps its own
+ * cycle (months phase+1, +4, +7, +10) and day of month (the first session on or after it), like real calendars.
+ */
+function isExDate(s: Series, i: number): boolean {
+  if (s.asset.dividend_yield <= 0 || i <= s.first) return false;
+  const month = calendarMonth[i] as number;
+  if ((month - 1 - (s.key % 3)) % 3 !== 0) return false;
+  const target = 8 + (s.key % 15);
+  return (
+    (calendarDate[i] as number) >= target &&
+    (calendarMonth[i - 1] !== month || (calendarDate[i - 1] as number) < target)
+  );
+}
+
+/**
+ * Quarterly change of shares outstanding: payers buy back about 2% a year, non-payers issue about 1% a
+ * year (compensation, offerings), each quarter with its own noise.
+ */
+function quarterlyShareChange(s: Series, day: number): number {
+  const trend = s.asset.dividend_yield > 0 ? -0.02 : 0.01;
+  const noise = 0.003 * normal(mulberry32(mix(s.key ^ 0x73686172, day)));
+  return trend / 4 + noise;
+}
 
 /** Generates bars up to calendar index `last` (inclusive); each day's randomness depends only on (seed, symbol, day). */
 function extend(s: Series, last: number): void {
@@ -141,13 +182,30 @@ function extend(s: Series, last: number): void {
     const rng = mulberry32(mix(s.key, day));
     const z = rho * normal(mulberry32(mix(s.marketKey, day))) + idio * normal(rng);
     const r = mu + sd * z;
-    const prev = s.value;
+    const f = factorAt(s, date);
+    const k = s.bars.length;
+    const previousBar = s.bars[k - 1];
+    // The walk is the total return; on an ex-date the price first drops by the dividend paid.
+    let prev = s.value;
+    if (previousBar && isExDate(s, i)) {
+      // Quoted per share of the day: a split on the ex-date restates the previous close in new shares.
+      const amount = cents((previousBar.close * factorAt(s, previousBar.date) * s.asset.dividend_yield) / (4 * f));
+      if (amount * f < prev / 2) {
+        s.dividends.push({ ex_date: date, amount });
+        prev -= amount * f;
+      }
+    }
+    const units = previousBar
+      ? opensQuarter(i)
+        ? (s.shareUnits[k - 1] as number) * (1 + quarterlyShareChange(s, day))
+        : (s.shareUnits[k - 1] as number)
+      : s.asset.shares_outstanding / s.totalRatio;
+    s.shareUnits.push(units);
     const close = prev * Math.exp(r);
     const open = prev * Math.exp(0.3 * r + 0.25 * sd * normal(rng));
     const high = Math.max(open, close) * Math.exp(Math.abs(normal(rng)) * 0.5 * sd);
     const low = Math.min(open, close) * Math.exp(-Math.abs(normal(rng)) * 0.5 * sd);
-    const f = factorAt(s, date);
-    const volume = sharesAt(s, date) * turnover * Math.exp(0.3 * normal(rng)) * (1 + 0.5 * Math.abs(z));
+    const volume = units * f * turnover * Math.exp(0.3 * normal(rng)) * (1 + 0.5 * Math.abs(z));
     // Rounding is monotone, so low ≤ open, close ≤ high survives it.
     s.bars.push({
       date,
@@ -268,8 +326,22 @@ export class SyntheticProvider implements MarketDataProvider {
     const published = this.lastPublished();
     ensureCalendar(published);
     const i = lowerBound(published) - (calendar[lowerBound(published)] === published ? 0 : 1);
-    const bar = barAt(s, i);
-    return bar ? { date: bar.date, market_cap: Math.round(bar.close * sharesAt(s, bar.date)) } : null;
+    return barAt(s, i) ? capOfBar(s, i - s.first) : null;
+  }
+
+  /** One observation per session: shares outstanding that day × its raw close. */
+  async marketCaps(symbol: string, start: string, end: string): Promise<MarketCap[]> {
+    const s = this.series(symbol);
+    if (!s) return [];
+    const published = this.lastPublished();
+    const until = end < published ? end : published;
+    ensureCalendar(until);
+    const to = lowerBound(until) + (calendar[lowerBound(until)] === until ? 1 : 0);
+    if (to - 1 < s.first) return [];
+    barAt(s, to - 1);
+    const out: MarketCap[] = [];
+    for (let k = Math.max(lowerBound(start), s.first) - s.first; k < to - s.first; k++) out.push(capOfBar(s, k));
+    return out;
   }
 
   async splits(symbol: string, start: string, end: string): Promise<Split[]> {
@@ -286,19 +358,14 @@ export class SyntheticProvider implements MarketDataProvider {
     const published = this.lastPublished();
     const until = end < published ? end : published;
     ensureCalendar(until);
-    // Each payer keeps its own quarterly cycle and day of month, like real ex-date calendars.
-    const phase = s.key % 3;
-    const day = 8 + (s.key % 15);
-    const out: Dividend[] = [];
-    for (let year = Number(start.slice(0, 4)); year <= Number(until.slice(0, 4)); year++) {
-      for (let month = 1 + phase; month <= 12; month += 3) {
-        const i = lowerBound(`${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`);
-        const date = calendar[i];
-        const prev = barAt(s, i - 1);
-        if (!date || date < start || date > until || !prev) continue;
-        out.push({ ex_date: date, amount: cents((prev.close * s.asset.dividend_yield) / 4) });
-      }
-    }
-    return out;
+    const to = lowerBound(until) + (calendar[lowerBound(until)] === until ? 1 : 0);
+    if (to - 1 >= s.first) barAt(s, to - 1);
+    return s.dividends.filter((d) => d.ex_date >= start && d.ex_date <= until).map((d) => ({ ...d }));
   }
+}
+
+function capOfBar(s: Series, k: number): MarketCap {
+  const bar = s.bars[k] as Bar;
+  const shares = Math.round(sharesOfBar(s, k));
+  return { date: bar.date, market_cap: Math.round(bar.close * shares), shares_outstanding: shares };
 }

@@ -38,6 +38,8 @@ export interface AssetProfile {
 export interface MarketCap {
   date: string;
   market_cap: number;
+  /** Shares outstanding behind the cap, when the source reports them (market cap = shares × raw close). */
+  shares_outstanding?: number;
 }
 
 /** Per-symbol outcome of a batch call: one failing symbol never sinks the others. */
@@ -73,6 +75,8 @@ export interface MarketDataProvider {
   ): Promise<Map<string, SymbolResult<Bar[]>>>;
   quotes(symbols: string[]): Promise<Map<string, SymbolResult<Quote>>>;
   marketCap(symbol: string): Promise<MarketCap | null>;
+  /** Dated market-cap history over [start, end], ascending, where the source has one (point-in-time weights). */
+  marketCaps?(symbol: string, start: string, end: string): Promise<MarketCap[]>;
   splits(symbol: string, start: string, end: string): Promise<Split[]>;
   dividends(symbol: string, start: string, end: string): Promise<Dividend[]>;
   /** How many symbols one dailyBars call may carry (provider-sized chunks). */

@@ -154,6 +154,7 @@ export function registerAssetRoutes(app: App) {
     await onAssetCreated(c, inserted);
     await audit(c, { action: "asset.created", target: body.symbol, outcome: "success" });
     const view = await findAssetView(db, body.symbol);
+    c.header("Location", `/v1/assets/${encodeURIComponent(body.symbol)}`);
     return c.json(toPublicAsset(view!) as z.infer<typeof Asset>, 201);
   });
 

@@ -40,6 +40,7 @@ export function registerPriceRoutes(app: App) {
       after: after?.d,
       asOf: q.as_of,
       limit: q.limit,
+      adjustment: q.adjustment,
     };
     // The asset lookup is part of the cached work: a hit costs no D1 query. An unknown symbol throws 404 and
     // caches nothing; deleting an asset bumps `prices:<symbol>`, so no cached page outlives it.

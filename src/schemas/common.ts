@@ -1,12 +1,13 @@
 // Shared OpenAPI/zod pieces: the problem body, error responses every route spreads, list envelopes, security.
 import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "./error-codes";
 
 export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.string(),
+    code: z.enum(ERROR_CODES).openapi({ description: "Machine-readable reason; one value per rule" }),
     detail: z.string(),
     request_id: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),

@@ -1,6 +1,6 @@
 // Shapes of an asset's history beyond current bars: corporate actions and every revision of a day's bar.
 import { z } from "@hono/zod-openapi";
-import { fieldsParam, isoDate } from "./common";
+import { cursorParam, fieldsParam, isoDate, limitParam, listOf } from "./common";
 
 export const CorporateActions = z
   .object({
@@ -37,3 +37,26 @@ export const BarRevision = z
 export const BarRevisions = z.object({ data: z.array(BarRevision) }).openapi("BarRevisions");
 
 export const RevisionsQuery = z.strictObject({ date: isoDate, fields: fieldsParam });
+
+export const MarketCapPoint = z
+  .object({
+    date: z.string(),
+    market_cap: z.number().openapi({ description: "Shares outstanding × raw close of that day" }),
+    shares_outstanding: z
+      .number()
+      .nullable()
+      .openapi({ description: "Shares outstanding behind the cap; null when the source did not report them" }),
+  })
+  .openapi("MarketCapPoint");
+
+export const MarketCapList = listOf(MarketCapPoint).openapi("MarketCapList");
+
+export const MarketCapQuery = z
+  .strictObject({
+    start: isoDate.optional(),
+    end: isoDate.optional(),
+    limit: limitParam(1000),
+    cursor: cursorParam,
+    fields: fieldsParam,
+  })
+  .refine((q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] });

@@ -85,6 +85,10 @@ export const PriceQuery = z
     end: isoDate.optional(),
     order: z.enum(["asc", "desc"]).default("asc"),
     as_of: instant.optional().openapi({ description: "Answer with the values as they were known at this instant" }),
+    adjustment: z.enum(["raw", "split", "all"]).default("raw").openapi({
+      description:
+        "raw: stored OHLCV plus adj_close; split: prices divided and volume multiplied by the cumulative split factor; all: prices split- and dividend-adjusted (CRSP factors), volume split-adjusted, so adj_close equals close",
+    }),
     limit: limitParam(1000),
     cursor: cursorParam,
     fields: fieldsParam,

@@ -24,18 +24,15 @@ const ALL_BARS = 10_000;
 const shiftDays = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-/** Bars with high/low/close on the adjusted scale (close × the day's adjustment factor), ascending. */
+/** Bars on the adjusted scale (prices split- and dividend-adjusted, volume split-adjusted), ascending. */
 export async function adjustedBars(
   db: D1Database,
   assetId: number,
   start: string,
   end: string,
 ): Promise<AdjustedBar[]> {
-  const rows = await readBars(db, { assetId, start, end, order: "asc", limit: ALL_BARS });
-  return rows.map((r) => {
-    const f = r.close > 0 ? r.adj_close / r.close : 1;
-    return { date: r.date, high: r.high * f, low: r.low * f, close: r.adj_close, volume: r.volume };
-  });
+  const rows = await readBars(db, { assetId, start, end, order: "asc", limit: ALL_BARS, adjustment: "all" });
+  return rows.map((r) => ({ date: r.date, high: r.high, low: r.low, close: r.close, volume: r.volume }));
 }
 
 /** The asked range, defaulting to the year up to the latest bar; start after end is a 400. */

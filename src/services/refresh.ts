@@ -4,11 +4,18 @@ import { activeAssetIds } from "../db/assets";
 import { getDb } from "../db/client";
 import { type ActionRow, rebuildAdjustmentFactors, upsertCorporateActions } from "../db/corporate-actions";
 import { nowIso } from "../db/ids";
-import { type BarRow, type QuoteRow, upsertBars, upsertMarketCaps, upsertQuotes } from "../db/price-store";
+import {
+  type BarRow,
+  type MarketCapRow,
+  type QuoteRow,
+  upsertBars,
+  upsertMarketCaps,
+  upsertQuotes,
+} from "../db/price-store";
 import { screenBars } from "../domain/bar-quality";
 import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
 import type { RefreshMessage, RefreshPart } from "../jobs/messages";
-import { type MarketDataProvider, ProviderError } from "../providers/types";
+import { type MarketCap, type MarketDataProvider, ProviderError } from "../providers/types";
 import { bumpVersion, type CacheNamespace } from "./cache";
 import { type LiveQuote, publishQuotes } from "./live";
 import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
@@ -253,11 +260,7 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
     }
   }
   if (run.wants("corporate_actions")) await refreshCorporateActions(run, fetched, end);
-  if (run.wants("market_caps"))
-    await refreshMarketCaps(
-      run,
-      fetched.map((f) => f.asset),
-    );
+  if (run.wants("market_caps")) await refreshMarketCaps(run, fetched, end);
   const rebuilt = await rebuildAdjustmentFactors(
     run.env.DB,
     fetched.map((f) => f.asset.id),
@@ -341,13 +344,39 @@ async function refreshCorporateActions(
   run.stats.corporate_actions_changed = await upsertCorporateActions(run.env.DB, rows, run.provider.name);
 }
 
-async function refreshMarketCaps(run: Run, assets: Asset[]): Promise<void> {
-  const rows = [];
-  for (const asset of assets) {
+/**
+ * Market caps: the dated history over each asset's fetch window where the source has one (point-in-time
+ * weights), else today's single observation. A later history read restates nothing that did not change.
+ */
+async function refreshMarketCaps(
+  run: Run,
+  fetched: Array<{ asset: Asset; start: string }>,
+  end: string,
+): Promise<void> {
+  const rows: MarketCapRow[] = [];
+  const valid = (cap: MarketCap) =>
+    Number.isFinite(cap.market_cap) &&
+    cap.market_cap > 0 &&
+    /^\d{4}-\d{2}-\d{2}$/.test(cap.date) &&
+    cap.date <= run.today &&
+    (cap.shares_outstanding === undefined || (Number.isFinite(cap.shares_outstanding) && cap.shares_outstanding > 0));
+  for (const { asset, start } of fetched) {
     try {
-      const cap = await run.optional("market_cap", null, () => run.provider.marketCap(asset.symbol));
-      if (cap && Number.isFinite(cap.market_cap) && cap.market_cap > 0 && cap.date <= run.today) {
-        rows.push({ assetId: asset.id, date: cap.date, marketCap: cap.market_cap });
+      const history = run.provider.marketCaps?.bind(run.provider);
+      const caps = history
+        ? await run.optional("market_cap_history", [] as MarketCap[], () => history(asset.symbol, start, end))
+        : [await run.optional("market_cap", null, () => run.provider.marketCap(asset.symbol))].filter(
+            (c): c is MarketCap => c !== null,
+          );
+      for (const cap of caps) {
+        if (valid(cap)) {
+          rows.push({
+            assetId: asset.id,
+            date: cap.date,
+            marketCap: cap.market_cap,
+            sharesOutstanding: cap.shares_outstanding ?? null,
+          });
+        } else run.reject(asset.symbol, String(cap.date), "invalid_market_cap");
       }
     } catch (err) {
       run.fail(asset.symbol, err);

@@ -1,14 +1,14 @@
-// Local-development seeding on an empty database: synthetic assets, 3+ years of bars, market caps, quotes,
-// the demo user and admin. It writes through the same bulk-upsert path the refresh pipeline uses.
+// Local-development seeding on an empty database: synthetic assets, 3+ years of bars, corporate actions,
+// market-cap history, quotes, the demo user and admin. Market data goes through the refresh pipeline itself.
 import { eq } from "drizzle-orm";
 import type { Config } from "../config";
 import { getDb } from "../db/client";
 import { newId } from "../db/ids";
-import { type BarRow, upsertBars, upsertMarketCaps, upsertQuotes } from "../db/price-store";
 import { assets, users } from "../db/schema";
 import { SYNTHETIC_UNIVERSE, SyntheticProvider } from "../providers/synthetic";
 import { createDemoIndex } from "./index-builder";
 import { hashPassword } from "./passwords";
+import { runRefresh } from "./refresh";
 
 export const DEMO_PASSWORD = "edgeindex-demo-pass";
 export const DEMO_USERS = [
@@ -36,6 +36,8 @@ export interface SeedReport {
   seeded: boolean;
   assets: number;
   bars: number;
+  corporate_actions?: number;
+  market_caps?: number;
   ms: number;
 }
 
@@ -44,7 +46,11 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM assets").first<{ n: number }>();
   if ((count?.n ?? 0) > 0) return { seeded: false, assets: 0, bars: 0, ms: 0 };
   const db = getDb(env);
-  const provider = new SyntheticProvider({ seed: cfg.SYNTHETIC_SEED, tickMs: cfg.SYNTHETIC_TICK_MS });
+  const provider = new SyntheticProvider({
+    seed: cfg.SYNTHETIC_SEED,
+    tickMs: cfg.SYNTHETIC_TICK_MS,
+    now: () => now.getTime(),
+  });
 
   // 7 bound parameters per asset row: 12 rows per statement stays under D1's 100-parameter limit.
   const universe = SYNTHETIC_UNIVERSE.map((a) => ({
@@ -68,41 +74,16 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const [first, ...rest] = inserts;
   if (first) await db.batch([first, ...rest]);
   const rows = await db.select({ id: assets.id, symbol: assets.symbol }).from(assets).all();
-  const idOf = new Map(rows.map((r) => [r.symbol, r.id]));
 
   const end = now.toISOString().slice(0, 10);
   const start = new Date(now.getTime() - SEED_YEARS * 365.25 * 86_400_000).toISOString().slice(0, 10);
   const symbols = rows.map((r) => r.symbol);
-  const recordedAt = new Date(now.getTime() - 1000).toISOString();
-  let bars = 0;
-  for (let i = 0; i < symbols.length; i += 10) {
-    const part = symbols.slice(i, i + 10);
-    const result = await provider.dailyBars(part, start, end);
-    const batch: BarRow[] = [];
-    for (const [symbol, r] of result) {
-      if (!r.ok) continue;
-      for (const b of r.value) batch.push({ assetId: idOf.get(symbol)!, ...b });
-    }
-    bars += (await upsertBars(env.DB, batch, provider.name, recordedAt)).rows_inserted;
-  }
-
-  const caps = [];
-  for (const symbol of symbols) {
-    const cap = await provider.marketCap(symbol);
-    if (cap) caps.push({ assetId: idOf.get(symbol)!, date: cap.date, marketCap: cap.market_cap });
-  }
-  await upsertMarketCaps(env.DB, caps, provider.name);
-
-  const quotes = await provider.quotes(symbols);
-  await upsertQuotes(
-    env.DB,
-    [...quotes].flatMap(([symbol, q]) =>
-      q.ok
-        ? [{ assetId: idOf.get(symbol)!, price: q.value.price, previousClose: q.value.previous_close, ts: q.value.ts }]
-        : [],
-    ),
-    provider.name,
-  );
+  // The refresh pipeline's own path: screened bars, splits and dividends, the daily market-cap history,
+  // adjustment factors, then quotes, exactly as a backfill job would store them from a vendor.
+  const deps = { provider, cfg, now: () => now, publishQuotes: async () => {} };
+  const history = await runRefresh(env, { kind: "refresh", job_id: "seed", mode: "backfill", start, end }, deps);
+  await runRefresh(env, { kind: "refresh", job_id: "seed", mode: "quotes" }, deps);
+  const bars = history.stats.rows_inserted;
 
   const passwordHash = await hashPassword(DEMO_PASSWORD, cfg.PASSWORD_ITERATIONS);
   await db
@@ -112,7 +93,14 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const demo = await db.select({ id: users.id }).from(users).where(eq(users.email, "demo@edgeindex.dev")).get();
   if (demo) await createDemoIndex(env, demo.id);
 
-  const report = { seeded: true, assets: symbols.length, bars, ms: Date.now() - started };
+  const report = {
+    seeded: true,
+    assets: symbols.length,
+    bars,
+    corporate_actions: history.stats.corporate_actions_changed,
+    market_caps: history.stats.market_caps_updated,
+    ms: Date.now() - started,
+  };
   console.log(JSON.stringify({ level: "info", msg: "seeded local database", ...report }));
   return report;
 }

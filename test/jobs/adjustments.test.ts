@@ -27,9 +27,9 @@ describe("adjustment factors", () => {
       [{ ex_date: "2024-03-08", amount: 0.51, previous_close: 51 }],
     );
     expect(segments).toEqual([
-      { from_date: FIRST_DATE, to_date: "2024-03-06", factor: expect.closeTo(0.495, 12) },
-      { from_date: "2024-03-06", to_date: "2024-03-08", factor: expect.closeTo(0.99, 12) },
-      { from_date: "2024-03-08", to_date: LAST_DATE, factor: 1 },
+      { from_date: FIRST_DATE, to_date: "2024-03-06", factor: expect.closeTo(0.495, 12), split_factor: 0.5 },
+      { from_date: "2024-03-06", to_date: "2024-03-08", factor: expect.closeTo(0.99, 12), split_factor: 1 },
+      { from_date: "2024-03-08", to_date: LAST_DATE, factor: 1, split_factor: 1 },
     ]);
   });
 

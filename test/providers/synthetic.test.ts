@@ -130,29 +130,63 @@ describe("synthetic daily bars", () => {
     expect(await p.splits("MSFT", "2019-01-01", "2026-11-20")).toEqual([]);
   });
 
-  it("generates 60+ assets × 3.5 years well under a second", async () => {
-    const started = performance.now();
+  // No wall-clock threshold here (it fails on a loaded machine whatever the code does); bench/ measures speed.
+  it("generates 60+ assets × 3.5 years in one call", async () => {
     const result = await provider(20_261_122).dailyBars(
       SYNTHETIC_UNIVERSE.map((a) => a.symbol),
       "2023-05-22",
       "2026-11-20",
     );
-    const ms = performance.now() - started;
     let count = 0;
     for (const r of result.values()) if (r.ok) count += r.value.length;
     expect(count).toBeGreaterThan(55_000);
-    expect(ms).toBeLessThan(1000);
   });
 });
 
 describe("synthetic market caps and dividends", () => {
-  it("values a company at its last close × shares outstanding", async () => {
+  it("values a company at its last close × its shares outstanding that day", async () => {
     const p = provider();
     const cap = await p.marketCap("AAPL");
     const last = (await bars(p, "AAPL", "2026-11-01", "2026-11-30")).at(-1)!;
-    const aapl = SYNTHETIC_UNIVERSE.find((a) => a.symbol === "AAPL")!;
-    expect(cap).toEqual({ date: last.date, market_cap: Math.round(last.close * aapl.shares_outstanding) });
+    expect(cap?.date).toBe(last.date);
+    expect(cap?.market_cap).toBe(Math.round(last.close * cap!.shares_outstanding!));
     expect(await p.marketCap("NOPE")).toBeNull();
+  });
+
+  it("keeps a daily cap history whose shares drift quarterly and multiply by each split", async () => {
+    const p = provider();
+    const caps = await p.marketCaps("NVDA", "2024-01-01", "2024-12-31");
+    const closes = await bars(p, "NVDA", "2024-01-01", "2024-12-31");
+    expect(caps.map((c) => c.date)).toEqual(closes.map((b) => b.date));
+    for (const [i, c] of caps.entries())
+      expect(c.market_cap).toBe(Math.round(closes[i]!.close * c.shares_outstanding!));
+    const i = caps.findIndex((c) => c.date === "2024-06-10");
+    // The split day multiplies the share count tenfold (plus at most a quarter's issuance).
+    expect(caps[i]!.shares_outstanding! / caps[i - 1]!.shares_outstanding!).toBeCloseTo(10, 6);
+    // Shares change only when a quarter starts, and then by a few tenths of a percent.
+    for (let k = 1; k < caps.length; k++) {
+      if (caps[k]!.date === "2024-06-10") continue;
+      const change = caps[k]!.shares_outstanding! / caps[k - 1]!.shares_outstanding! - 1;
+      const newQuarter =
+        caps[k]!.date.slice(5, 7) !== caps[k - 1]!.date.slice(5, 7) &&
+        ["01", "04", "07", "10"].includes(caps[k]!.date.slice(5, 7));
+      if (newQuarter) expect(Math.abs(change)).toBeLessThan(0.03);
+      else expect(Math.abs(change)).toBeLessThan(1e-9);
+    }
+  });
+
+  it("drops the raw price by the dividend on its ex-date: the dividend-adjusted return is the walk's", async () => {
+    const p = provider();
+    const ko = await p.dividends("KO", "2024-01-01", "2025-12-31");
+    const series = await bars(p, "KO", "2023-12-01", "2025-12-31");
+    const ko_vol = SYNTHETIC_UNIVERSE.find((a) => a.symbol === "KO")!.annual_volatility / Math.sqrt(252);
+    for (const d of ko) {
+      const k = series.findIndex((b) => b.date === d.ex_date);
+      const before = series[k - 1]!.close;
+      const total = series[k]!.close / (before - d.amount) - 1;
+      expect(Math.abs(total)).toBeLessThan(6 * ko_vol);
+      expect(d.amount / before).toBeCloseTo(0.03 / 4, 3);
+    }
   });
 
   it("pays quarterly dividends on trading days for payers, none for non-payers", async () => {
