@@ -10,6 +10,7 @@ import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
+import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
 import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
@@ -20,6 +21,7 @@ import { registerAdminJobRoutes } from "./routes/admin-jobs";
 import { registerAlertRoutes } from "./routes/alerts";
 import { registerAnalyticsRoutes } from "./routes/analytics";
 import { registerApiKeyRoutes } from "./routes/api-keys";
+import { registerAssetRiskRoutes } from "./routes/asset-risk";
 import { registerAssetRoutes } from "./routes/assets";
 import { registerAuditRoutes } from "./routes/audit";
 import { registerAuthRoutes } from "./routes/auth";
@@ -27,6 +29,7 @@ import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
+import { registerIndexRiskRoutes } from "./routes/index-risk";
 import { registerIndexRoutes } from "./routes/indexes";
 import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerMcpRoutes } from "./routes/mcp";
@@ -129,6 +132,7 @@ export function buildApp(): App {
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   // The routes are registered below; the map of their declared fields is built on first use.
+  app.use(csvTimeSeries());
   app.use(fieldSelection(declaredFieldsFrom(() => declaredGetFields(app.openAPIRegistry))));
   app.use(
     methodNotAllowed({
@@ -183,8 +187,10 @@ export function buildApp(): App {
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
   registerIndexInsightRoutes(app);
+  registerIndexRiskRoutes(app);
   registerSimulationRoutes(app);
   registerAnalyticsRoutes(app);
+  registerAssetRiskRoutes(app);
   registerStreamRoutes(app);
   registerOrderRoutes(app);
   registerPortfolioRoutes(app);
