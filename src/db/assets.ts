@@ -49,6 +49,8 @@ export interface AssetFilter {
   search?: string;
   asset_class?: string;
   exchange?: string;
+  /** Exact sector name, compared case-insensitively. */
+  sector?: string;
   after?: string;
   limit: number;
 }
@@ -69,6 +71,7 @@ export async function listAssets(db: D1Database, f: AssetFilter) {
   }
   if (f.asset_class) conditions.push(eq(assets.assetClass, f.asset_class));
   if (f.exchange) conditions.push(eq(assets.exchange, f.exchange.toUpperCase()));
+  if (f.sector) conditions.push(sql`lower(${assets.sector}) = ${f.sector.toLowerCase()}`);
   if (f.after) conditions.push(gt(assets.symbol, f.after));
   return orm(db)
     .select(assetColumns)

@@ -88,6 +88,7 @@ export function registerAssetRoutes(app: App) {
       search: q.search,
       asset_class: q.asset_class,
       exchange: q.exchange,
+      sector: q.sector,
       after: after?.s,
       limit: q.limit,
     });

@@ -24,6 +24,8 @@ export interface AssetListQuery {
   search?: string;
   asset_class?: string;
   exchange?: string;
+  /** Exact sector name, compared case-insensitively. */
+  sector?: string;
   /** The last symbol of the previous page. */
   after?: string;
   limit: number;
@@ -31,7 +33,7 @@ export interface AssetListQuery {
 
 /** One page of assets ordered by symbol (limit + 1 rows), cached until an asset write bumps `assets`. */
 export function assetPage(env: Env, cfg: Config, q: AssetListQuery) {
-  const key = JSON.stringify([q.search, q.asset_class, q.exchange, q.after, q.limit]);
+  const key = JSON.stringify([q.search, q.asset_class, q.exchange, q.sector, q.after, q.limit]);
   return readThrough(env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () => listAssets(env.DB, q));
 }
 
