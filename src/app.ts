@@ -5,12 +5,14 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal, jwtSecretProblem } from "./config";
+import { REPORT_CSS } from "./domain/report-page";
+import { ApiError, renderProblem } from "./errors";
 import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
+import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
-import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
@@ -20,6 +22,7 @@ import { registerAdminJobRoutes } from "./routes/admin-jobs";
 import { registerAlertRoutes } from "./routes/alerts";
 import { registerAnalyticsRoutes } from "./routes/analytics";
 import { registerApiKeyRoutes } from "./routes/api-keys";
+import { registerAssetRiskRoutes } from "./routes/asset-risk";
 import { registerAssetRoutes } from "./routes/assets";
 import { registerAuditRoutes } from "./routes/audit";
 import { registerAuthRoutes } from "./routes/auth";
@@ -27,6 +30,7 @@ import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
+import { registerIndexRiskRoutes } from "./routes/index-risk";
 import { registerIndexRoutes } from "./routes/indexes";
 import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerMcpRoutes } from "./routes/mcp";
@@ -60,6 +64,21 @@ const APP_CSP = {
   formAction: ["'none'"],
 };
 
+/** The report page (GET /v1/indexes/{id}/report) has one inline stylesheet: the CSP allows exactly its hash. */
+const REPORT_PATH = /^\/v1\/indexes\/[^/]+\/report$/;
+let reportCsp: Promise<Record<string, string[]>> | undefined;
+function reportPolicy() {
+  reportCsp ??= crypto.subtle.digest("SHA-256", new TextEncoder().encode(REPORT_CSS)).then((d) => ({
+    defaultSrc: ["'none'"],
+    styleSrc: [`'sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}'`],
+    imgSrc: ["data:"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  }));
+  return reportCsp;
+}
+
 export function buildApp(): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -82,7 +101,7 @@ export function buildApp(): App {
       xFrameOptions: "DENY",
       referrerPolicy: "no-referrer",
       strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
-      contentSecurityPolicy: APP_CSP,
+      contentSecurityPolicy: REPORT_PATH.test(c.req.path) ? await reportPolicy() : APP_CSP,
     })(c, next);
   });
   app.use("*", async (c, next) => {
@@ -127,12 +146,13 @@ export function buildApp(): App {
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   // The routes are registered below; the map of their declared fields is built on first use.
+  app.use(csvTimeSeries());
   app.use(fieldSelection(declaredFieldsFrom(() => declaredGetFields(app.openAPIRegistry))));
   app.use(
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) => {
-        const res = problemResponse(
+        const res = renderProblem(
           new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`),
           c.get("requestId"),
         );
@@ -181,8 +201,10 @@ export function buildApp(): App {
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
   registerIndexInsightRoutes(app);
+  registerIndexRiskRoutes(app);
   registerSimulationRoutes(app);
   registerAnalyticsRoutes(app);
+  registerAssetRiskRoutes(app);
   registerStreamRoutes(app);
   registerOrderRoutes(app);
   registerPortfolioRoutes(app);

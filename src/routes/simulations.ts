@@ -1,10 +1,17 @@
 // Backtests: submit one (202, run as a job; Idempotency-Key replays) and read its curve, trades and metrics.
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { idempotent } from "../http/idempotency";
-import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
+import {
+  bodyErrorResponses,
+  errorResponses,
+  fieldsParam,
+  formatParam,
+  jsonBody,
+  jsonContent,
+  security,
+} from "../schemas/common";
 import { Simulation, SimulationAccepted, SimulationBody, SimulationIdPath } from "../schemas/simulations";
 import { audit } from "../services/audit";
 import { createSimulation, loadOwnedSimulation, publicSimulation } from "../services/simulations";
@@ -34,7 +41,7 @@ const read = createRoute({
   summary: "A simulation: status, equity curve, trades and metrics",
   security,
   middleware: [requireScope("read")] as const,
-  request: { params: SimulationIdPath, query: z.strictObject({ fields: fieldsParam }) },
+  request: { params: SimulationIdPath, query: z.strictObject({ fields: fieldsParam, format: formatParam }) },
   responses: { 200: jsonContent(Simulation, "The simulation"), ...errorResponses },
 });
 
@@ -47,7 +54,7 @@ export function registerSimulationRoutes(app: App) {
   });
 
   app.openapi(read, async (c) => {
-    const row = await loadOwnedSimulation(getDb(c.env), principalOf(c).userId, c.req.valid("param").id);
+    const row = await loadOwnedSimulation(c.env.DB, principalOf(c).userId, c.req.valid("param").id);
     return c.json((await publicSimulation(c.env, row)) as z.infer<typeof Simulation>, 200);
   });
 }

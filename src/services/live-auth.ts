@@ -1,7 +1,7 @@
 // Who a stream socket is: its first message carries an access JWT or an API key (browsers cannot set headers).
 import { getConfig } from "../config";
 import { findSessionHolder } from "../db/revocations";
-import { resolveApiKey } from "../http/auth";
+import { findKeyIdentity } from "./api-keys";
 import { isRevoked } from "./revocation";
 import { verifyAccessToken } from "./tokens";
 
@@ -24,4 +24,14 @@ export async function resolveStreamCredential(env: Env, token: string): Promise<
   const key = await resolveApiKey(env, token);
   if (!key || (await isRevoked(env, key.keyId))) return null;
   return { userId: key.userId, credential: key.keyId };
+}
+
+/**
+ * The user behind an API key, or null. Keys that must sign are refused, since a WebSocket message cannot carry
+ * the request signature they promise.
+ */
+export async function resolveApiKey(env: Env, key: string): Promise<{ userId: string; keyId: string } | null> {
+  const found = await findKeyIdentity(env.DB, key);
+  if (!found || found.signingSecretEnc || !found.keyId) return null;
+  return { userId: found.userId, keyId: found.keyId };
 }
