@@ -75,13 +75,13 @@ function validatorFor(key: string, schema: Json): Validator {
 const resolve = (s: Json): Json => (s?.$ref ? resolve(doc.components.schemas[s.$ref.split("/").pop()]) : s);
 
 /** Values of roughly the schema's kind, valid or not: enums, bounds, formats, and plain junk. */
-function valueOf(schemaIn: Json, depth = 0): fc.Arbitrary<unknown> {
+function sampleOf(schemaIn: Json, depth = 0): fc.Arbitrary<unknown> {
   const s = resolve(schemaIn) ?? {};
   const junk = fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null), fc.double(), fc.boolean());
   if (depth > 3) return junk;
   const type = Array.isArray(s.type) ? s.type.find((t: string) => t !== "null") : s.type;
   if (s.enum) return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...s.enum) }, { weight: 1, arbitrary: junk });
-  if (s.anyOf || s.oneOf) return fc.oneof(...(s.anyOf ?? s.oneOf).map((x: Json) => valueOf(x, depth + 1)));
+  if (s.anyOf || s.oneOf) return fc.oneof(...(s.anyOf ?? s.oneOf).map((x: Json) => sampleOf(x, depth + 1)));
   switch (type) {
     case "string":
       if (s.format === "date" || /date/.test(s.description ?? ""))
@@ -119,11 +119,11 @@ function valueOf(schemaIn: Json, depth = 0): fc.Arbitrary<unknown> {
     case "boolean":
       return fc.oneof(fc.boolean(), junk);
     case "array":
-      return fc.oneof(fc.array(valueOf(s.items ?? {}, depth + 1), { maxLength: 6 }), junk);
+      return fc.oneof(fc.array(sampleOf(s.items ?? {}, depth + 1), { maxLength: 6 }), junk);
     case "object": {
       const props = Object.entries(s.properties ?? {});
       if (!props.length) return fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), junk, { maxKeys: 3 }), junk);
-      const record = Object.fromEntries(props.map(([k, v]) => [k, valueOf(v, depth + 1)]));
+      const record = Object.fromEntries(props.map(([k, v]) => [k, sampleOf(v, depth + 1)]));
       return fc.oneof(
         { weight: 4, arbitrary: fc.record(record, { requiredKeys: s.required ?? [] }) },
         { weight: 1, arbitrary: fc.record({ ...record, unexpected_field: junk }, { requiredKeys: [] }) },
@@ -149,13 +149,13 @@ function requestOf(entry: (typeof ops)[number]) {
         ),
       ),
     ),
-    query: fc.record(Object.fromEntries(queryParams.map((p) => [p.name, valueOf(p.schema)])), { requiredKeys: [] }),
+    query: fc.record(Object.fromEntries(queryParams.map((p) => [p.name, sampleOf(p.schema)])), { requiredKeys: [] }),
     extraQuery: fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 10 })), {
       freq: 5,
     }),
     body: bodySchema
       ? fc.oneof(
-          { weight: 6, arbitrary: valueOf(bodySchema).map((v) => JSON.stringify(v)) },
+          { weight: 6, arbitrary: sampleOf(bodySchema).map((v) => JSON.stringify(v)) },
           { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
           { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
         )
