@@ -9,6 +9,7 @@ import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { versionedJson } from "../http/versioned-answer";
 import {
   bodyErrorResponses,
   errorResponses,
@@ -22,7 +23,7 @@ import {
 import { Asset, AssetList, AssetListQuery, CreateAssetBody, PatchAssetBody } from "../schemas/market";
 import { onAssetCreated } from "../services/asset-lifecycle";
 import { audit } from "../services/audit";
-import { bumpVersion, readThrough } from "../services/cache";
+import { atCurrentVersion, bumpVersion, entryKey, readEntry, readThrough } from "../services/cache";
 
 const SymbolPath = z.object({ symbol: symbolParam });
 
@@ -90,23 +91,23 @@ export function registerAssetRoutes(app: App) {
     if (after !== undefined && typeof after.s !== "string")
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     const key = JSON.stringify([q.search, q.asset_class, q.exchange, q.sector, after?.s, q.limit]);
-    const { value: rows, hit } = await readThrough(c.env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () =>
-      listAssets(getDb(c.env), {
-        search: q.search,
-        asset_class: q.asset_class,
-        exchange: q.exchange,
-        sector: q.sector,
-        after: after?.s,
-        limit: q.limit,
-      }),
-    );
-    c.set("cache", hit ? "hit" : "miss");
-    const page = await toPage(c, scope, rows, q.limit, (last) => ({ s: last.symbol }));
+    const entry = await entryKey(await atCurrentVersion(c.env.CACHE, "assets"), `list:${key}`);
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
-    return c.json(
-      { data: page.items.map(toPublicAsset) as z.infer<typeof Asset>[], next_cursor: page.next_cursor },
-      200,
-    );
+    return versionedJson(c, entry, async () => {
+      const { value: rows, hit } = await readEntry(c.env.CACHE, entry, cfg.CACHE_TTL_SECONDS, () =>
+        listAssets(getDb(c.env), {
+          search: q.search,
+          asset_class: q.asset_class,
+          exchange: q.exchange,
+          sector: q.sector,
+          after: after?.s,
+          limit: q.limit,
+        }),
+      );
+      c.set("cache", hit ? "hit" : "miss");
+      const page = await toPage(c, scope, rows, q.limit, (last) => ({ s: last.symbol }));
+      return { data: page.items.map(toPublicAsset) as z.infer<typeof Asset>[], next_cursor: page.next_cursor };
+    });
   });
 
   app.openapi(read, async (c) => {

@@ -8,6 +8,7 @@ import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
 import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
 import {
   Allocation,
@@ -22,7 +23,7 @@ import {
   RebalancesQuery,
   ValuesQuery,
 } from "../schemas/indexes";
-import { readThrough } from "../services/cache";
+import { atCurrentVersion, entryKey, readEntry, type VersionedNamespace } from "../services/cache";
 import type { IndexRow } from "../services/index-builder";
 import { benchmarkComparison, indexMetrics, loadOwnedIndex, readyVersionOf } from "../services/index-reads";
 
@@ -97,26 +98,35 @@ const benchmark = createRoute({
   },
 });
 
-/** The caller's index and its ready version (404 for anyone else's, 409 before the first build). */
-async function ready(c: Context<AppEnv>, id: string): Promise<{ row: IndexRow; version: number }> {
-  const row = await loadOwnedIndex(getDb(c.env), principalOf(c).userId, id);
-  return { row, version: readyVersionOf(row) };
+/**
+ * The caller's index and its ready version (404 for anyone else's, 409 before the first build). Every write to
+ * an index row bumps `index:<id>` (docs/STORAGE.md), so the row is cached in that namespace too: a warm read
+ * costs one version read and no D1 query. A refused lookup throws and caches nothing.
+ */
+async function ready(
+  c: Context<AppEnv>,
+  id: string,
+): Promise<{ row: IndexRow; version: number; at: VersionedNamespace }> {
+  const at = await atCurrentVersion(c.env.CACHE, `index:${id}`);
+  const owner = principalOf(c).userId;
+  const { value: row } = await readEntry(
+    c.env.CACHE,
+    await entryKey(at, `row:${owner}`),
+    c.get("config").CACHE_TTL_SECONDS,
+    () => loadOwnedIndex(getDb(c.env), owner, id),
+  );
+  return { row, version: readyVersionOf(row), at };
 }
 
 async function cached<T>(
   c: Context<AppEnv>,
-  row: IndexRow,
+  at: VersionedNamespace,
   version: number,
   key: string,
   load: () => Promise<T>,
 ): Promise<T> {
-  const { value, hit } = await readThrough(
-    c.env.CACHE,
-    `index:${row.id}`,
-    `v${version}:${key}`,
-    c.get("config").CACHE_TTL_SECONDS,
-    load,
-  );
+  const full = await entryKey(at, `v${version}:${key}`);
+  const { value, hit } = await readEntry(c.env.CACHE, full, c.get("config").CACHE_TTL_SECONDS, load);
   c.set("cache", hit ? "hit" : "miss");
   return value;
 }
@@ -125,24 +135,27 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(values, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { version, at } = await ready(c, id);
     const scope = cursorScope(c, { id, ...q });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     const query = { start: q.start, end: q.end, after: after?.d, limit: q.limit };
-    const rows = await cached(c, row, version, `values:${JSON.stringify(query)}`, () =>
-      readValues(c.env.DB, id, version, query),
-    );
-    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
-    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+    // The namespace version names the row (so the ready version) and every stored page: it is the ETag's source.
+    return versionedJson(c, await entryKey(at, `answer:values`), async () => {
+      const rows = await cached(c, at, version, `values:${JSON.stringify(query)}`, () =>
+        readValues(c.env.DB, id, version, query),
+      );
+      const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+      return { data: page.items, next_cursor: page.next_cursor };
+    });
   });
 
   app.openapi(allocations, async (c) => {
     const { id } = c.req.valid("param");
     const { date } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
-    const rows = await cached(c, row, version, `alloc:${date ?? "latest"}`, () =>
+    const { version, at } = await ready(c, id);
+    const rows = await cached(c, at, version, `alloc:${date ?? "latest"}`, () =>
       readAllocationOn(c.env.DB, id, version, date ?? null),
     );
     const first = rows[0];
@@ -166,12 +179,12 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(rebalances, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { version, at } = await ready(c, id);
     const scope = cursorScope(c, { id });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
-    const rows = await cached(c, row, version, `rebalances:${after?.d ?? ""}:${q.limit}`, () =>
+    const rows = await cached(c, at, version, `rebalances:${after?.d ?? ""}:${q.limit}`, () =>
       readRebalances(c.env.DB, id, version, after?.d, q.limit),
     );
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
@@ -181,9 +194,9 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(metrics, async (c) => {
     const { id } = c.req.valid("param");
     const { window } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { row, version, at } = await ready(c, id);
     const cfg = c.get("config");
-    const result = await cached(c, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
+    const result = await cached(c, at, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
       indexMetrics(c.env.DB, cfg, row, version, window),
     );
     return c.json(result, 200);
@@ -192,9 +205,9 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(benchmark, async (c) => {
     const { id } = c.req.valid("param");
     const { symbol } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { row, version, at } = await ready(c, id);
     const cfg = c.get("config");
-    const result = await cached(c, row, version, `benchmark:${symbol ?? ""}`, () =>
+    const result = await cached(c, at, version, `benchmark:${symbol ?? ""}`, () =>
       benchmarkComparison(c.env.DB, cfg, row, version, symbol),
     );
     return c.json(result, 200);

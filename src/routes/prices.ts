@@ -8,9 +8,10 @@ import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { BarList, PriceQuery } from "../schemas/market";
-import { readThrough } from "../services/cache";
+import { atCurrentVersion, entryKey, readEntry } from "../services/cache";
 
 const list = createRoute({
   method: "get",
@@ -50,16 +51,13 @@ export function registerPriceRoutes(app: App) {
       return readBars(c.env.DB, { ...query, assetId: asset.id });
     };
     // as_of answers are immutable history; current answers are cached until a refresh bumps the version.
-    const { value: rows, hit } = await readThrough(
-      c.env.CACHE,
-      `prices:${symbol}`,
-      JSON.stringify(query),
-      cfg.CACHE_TTL_SECONDS,
-      load,
-    );
-    c.set("cache", hit ? "hit" : "miss");
-    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+    const key = await entryKey(await atCurrentVersion(c.env.CACHE, `prices:${symbol}`), JSON.stringify(query));
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
-    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+    return versionedJson(c, key, async () => {
+      const { value: rows, hit } = await readEntry(c.env.CACHE, key, cfg.CACHE_TTL_SECONDS, load);
+      c.set("cache", hit ? "hit" : "miss");
+      const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+      return { data: page.items, next_cursor: page.next_cursor };
+    });
   });
 }

@@ -1,6 +1,6 @@
 // Latest quotes: stored quote rows (written by refreshes and live ticks), change against the previous close.
 import type { Config } from "../config";
-import { readThrough } from "./cache";
+import { atCurrentVersion, entryKey, readEntry } from "./cache";
 
 export interface QuoteView {
   symbol: string;
@@ -31,7 +31,13 @@ export function toQuoteView(
   };
 }
 
-export async function latestQuotes(env: Env, cfg: Config, symbols: string[]) {
+/** The versioned cache key of these symbols' quote rows (order does not matter). */
+export async function quotesEntryKey(env: Env, symbols: string[]): Promise<string | null> {
+  return entryKey(await atCurrentVersion(env.CACHE, "quotes"), [...symbols].sort().join(","));
+}
+
+/** `key` from `quotesEntryKey`, when the caller already read the version (e.g. for its ETag). */
+export async function latestQuotes(env: Env, cfg: Config, symbols: string[], key?: string | null) {
   const load = async () => {
     const { results } = await env.DB.prepare(
       `SELECT a.symbol, q.price, q.previous_close, q.ts, q.source FROM assets a JOIN quotes q ON q.asset_id = a.id
@@ -41,10 +47,9 @@ export async function latestQuotes(env: Env, cfg: Config, symbols: string[]) {
       .all<{ symbol: string; price: number; previous_close: number; ts: string; source: string }>();
     return results;
   };
-  const { value: rows, hit } = await readThrough(
+  const { value: rows, hit } = await readEntry(
     env.CACHE,
-    "quotes",
-    [...symbols].sort().join(","),
+    key === undefined ? await quotesEntryKey(env, symbols) : key,
     cfg.CACHE_TTL_SECONDS,
     load,
   );
