@@ -52,6 +52,23 @@ export const perPeriod = (count: number, periodSeconds: number): BucketRule => (
   refillPerSecond: count / periodSeconds,
 });
 
+/** A bucket a caller asks the RateLimiter to charge: its rule, its name, and the cost of this call. */
+export interface NamedBucket extends BucketRule {
+  name: string;
+  cost?: number;
+}
+
+export interface LimitDecision {
+  allowed: boolean;
+  /** The tightest bucket's view, for RateLimit-* headers. */
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  retryAfterSeconds: number;
+  /** Which bucket refused, when one did. */
+  deniedBy?: string;
+}
+
 /** A lease is taken in one step only while the bucket holds at least this many leases' worth. */
 export const LEASE_HEADROOM = 4;
 

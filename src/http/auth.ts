@@ -1,8 +1,6 @@
 // Who is calling (Bearer JWT or X-API-Key, signed when the key demands it), the /v1 gate, and the guards routes declare.
-import { and, eq, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
-import { getDb } from "../db/client";
-import { users } from "../db/schema";
+import { ApiError } from "../errors";
 import {
   checkSignature,
   findKeyIdentity,
@@ -11,10 +9,10 @@ import {
   touchKey,
 } from "../services/api-keys";
 import { IsolateMemory } from "../services/isolate-memory";
+import { gateUser } from "../services/sessions";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
 import { delegationOf } from "./delegation";
-import { ApiError } from "./errors";
 import { timed } from "./server-timing";
 
 const unauthorized = (detail = "A valid access token or API key is required") =>
@@ -41,10 +39,10 @@ async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | u
   if (authorization !== undefined && apiKey !== undefined)
     return unauthorized("Send either Authorization or X-API-Key, not both");
   if (apiKey !== undefined) {
-    const found = apiKey.length <= 256 ? await findKeyIdentity(getDb(c.env), apiKey) : null;
+    const found = apiKey.length <= 256 ? await findKeyIdentity(c.env.DB, apiKey) : null;
     if (!found) return unauthorized("The API key is invalid, revoked or expired");
     const { lastUsedAt, ...identity } = found;
-    const touch = touchKey(getDb(c.env), found.keyId!, lastUsedAt).catch(() => undefined);
+    const touch = touchKey(c.env.DB, found.keyId!, lastUsedAt).catch(() => undefined);
     try {
       c.executionCtx.waitUntil(touch);
     } catch {
@@ -98,7 +96,7 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
   if (!fresh) throw unauthorized("This signed request was already used");
 }
 
-type UserRow = { id: string; role: "admin" | "user"; email: string } | undefined;
+type UserRow = Awaited<ReturnType<typeof gateUser>>;
 
 /**
  * User lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (≤ 4 s, inside the 5 s revocation rule). The
@@ -115,11 +113,7 @@ function findUser(c: Context<AppEnv>, id: string): Promise<UserRow> {
   const ttl = c.get("config").PRINCIPAL_CACHE_MS;
   const held = ttl > 0 ? heldUsers.get(id) : undefined;
   if (held) return held;
-  const lookup = getDb(c.env)
-    .select({ id: users.id, role: users.role, email: users.email })
-    .from(users)
-    .where(and(eq(users.id, id), isNull(users.deletedAt)))
-    .get();
+  const lookup: Promise<UserRow> = gateUser(c.env.DB, id);
   if (ttl > 0) {
     heldUsers.set(id, lookup, ttl);
     lookup.catch(() => {
@@ -211,14 +205,4 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
       throw new ApiError("forbidden", "Administrator access required");
     await next();
   };
-}
-
-/**
- * For the live stream (first-message auth): the user behind an API key, or null. Keys that must sign are
- * refused, since a WebSocket message cannot carry the request signature they promise.
- */
-export async function resolveApiKey(env: Env, key: string): Promise<{ userId: string } | null> {
-  const found = await findKeyIdentity(getDb(env), key);
-  if (!found || found.signingSecretEnc) return null;
-  return { userId: found.userId };
 }

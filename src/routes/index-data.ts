@@ -2,11 +2,9 @@
 // Every answer is cached in KV under `index:<id>` with the version in the key; a build bumps the namespace.
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { getDb } from "../db/client";
-import { readAllocationOn, readRebalances, readValues } from "../db/index-store";
+import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
@@ -23,9 +21,17 @@ import {
   RebalancesQuery,
   ValuesQuery,
 } from "../schemas/indexes";
-import { atCurrentVersion, entryKey, readEntry, type VersionedNamespace } from "../services/cache";
-import type { IndexRow } from "../services/index-builder";
-import { benchmarkComparison, indexMetrics, loadOwnedIndex, readyVersionOf } from "../services/index-reads";
+import type { Cached } from "../services/cache";
+import {
+  allocationOn,
+  benchmarkAnswer,
+  type IndexRow,
+  metricsAnswer,
+  ownedIndexNow,
+  readyVersionOf,
+  rebalancePage,
+  valuesPage,
+} from "../services/index-reads";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -99,34 +105,18 @@ const benchmark = createRoute({
 });
 
 /**
- * The caller's index and its ready version (404 for anyone else's, 409 before the first build). Every write to
- * an index row bumps `index:<id>` (docs/STORAGE.md), so the row is cached in that namespace too: a warm read
- * costs one version read and no D1 query. A refused lookup throws and caches nothing.
+ * The caller's index and its ready version (404 for anyone else's, 409 before the first build), cached under
+ * the index's version; `sourceKey` names that version (the ETag source of the values answer).
  */
 async function ready(
   c: Context<AppEnv>,
   id: string,
-): Promise<{ row: IndexRow; version: number; at: VersionedNamespace }> {
-  const at = await atCurrentVersion(c.env.CACHE, `index:${id}`);
-  const owner = principalOf(c).userId;
-  const { value: row } = await readEntry(
-    c.env.CACHE,
-    await entryKey(at, `row:${owner}`),
-    c.get("config").CACHE_TTL_SECONDS,
-    () => loadOwnedIndex(getDb(c.env), owner, id),
-  );
-  return { row, version: readyVersionOf(row), at };
+): Promise<{ row: IndexRow; version: number; sourceKey: string | null }> {
+  const { row, sourceKey } = await ownedIndexNow(c.env, c.get("config"), principalOf(c).userId, id);
+  return { row, version: readyVersionOf(row), sourceKey };
 }
 
-async function cached<T>(
-  c: Context<AppEnv>,
-  at: VersionedNamespace,
-  version: number,
-  key: string,
-  load: () => Promise<T>,
-): Promise<T> {
-  const full = await entryKey(at, `v${version}:${key}`);
-  const { value, hit } = await readEntry(c.env.CACHE, full, c.get("config").CACHE_TTL_SECONDS, load);
+function answered<T>(c: Context<AppEnv>, { value, hit }: Cached<T>): T {
   c.set("cache", hit ? "hit" : "miss");
   return value;
 }
@@ -135,17 +125,15 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(values, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { version, at } = await ready(c, id);
+    const { row, version, sourceKey } = await ready(c, id);
     const scope = cursorScope(c, { id, ...q });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     const query = { start: q.start, end: q.end, after: after?.d, limit: q.limit };
     // The namespace version names the row (so the ready version) and every stored page: it is the ETag's source.
-    return versionedJson(c, await entryKey(at, `answer:values`), async () => {
-      const rows = await cached(c, at, version, `values:${JSON.stringify(query)}`, () =>
-        readValues(c.env.DB, id, version, query),
-      );
+    return versionedJson(c, sourceKey, async () => {
+      const rows = answered(c, await valuesPage(c.env, c.get("config"), row, version, query));
       const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
       return { data: page.items, next_cursor: page.next_cursor };
     });
@@ -154,10 +142,8 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(allocations, async (c) => {
     const { id } = c.req.valid("param");
     const { date } = c.req.valid("query");
-    const { version, at } = await ready(c, id);
-    const rows = await cached(c, at, version, `alloc:${date ?? "latest"}`, () =>
-      readAllocationOn(c.env.DB, id, version, date ?? null),
-    );
+    const { row, version } = await ready(c, id);
+    const rows = answered(c, await allocationOn(c.env, c.get("config"), row, version, date));
     const first = rows[0];
     if (!first)
       throw ApiError.validation(
@@ -179,14 +165,12 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(rebalances, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { version, at } = await ready(c, id);
+    const { row, version } = await ready(c, id);
     const scope = cursorScope(c, { id });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
-    const rows = await cached(c, at, version, `rebalances:${after?.d ?? ""}:${q.limit}`, () =>
-      readRebalances(c.env.DB, id, version, after?.d, q.limit),
-    );
+    const rows = answered(c, await rebalancePage(c.env, c.get("config"), row, version, after?.d, q.limit));
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
     return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
   });
@@ -194,22 +178,16 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(metrics, async (c) => {
     const { id } = c.req.valid("param");
     const { window } = c.req.valid("query");
-    const { row, version, at } = await ready(c, id);
-    const cfg = c.get("config");
-    const result = await cached(c, at, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
-      indexMetrics(c.env.DB, cfg, row, version, window),
-    );
+    const { row, version } = await ready(c, id);
+    const result = answered(c, await metricsAnswer(c.env, c.get("config"), row, version, window));
     return c.json(result, 200);
   });
 
   app.openapi(benchmark, async (c) => {
     const { id } = c.req.valid("param");
     const { symbol } = c.req.valid("query");
-    const { row, version, at } = await ready(c, id);
-    const cfg = c.get("config");
-    const result = await cached(c, at, version, `benchmark:${symbol ?? ""}`, () =>
-      benchmarkComparison(c.env.DB, cfg, row, version, symbol),
-    );
+    const { row, version } = await ready(c, id);
+    const result = answered(c, await benchmarkAnswer(c.env, c.get("config"), row, version, symbol));
     return c.json(result, 200);
   });
 }

@@ -1,5 +1,6 @@
 // Latest quotes: stored quote rows (written by refreshes and live ticks), change against the previous close.
 import type { Config } from "../config";
+import { storedQuotes } from "../db/quotes";
 import { atCurrentVersion, entryKey, readEntry } from "./cache";
 
 export interface QuoteView {
@@ -38,15 +39,7 @@ export async function quotesEntryKey(env: Env, symbols: string[]): Promise<strin
 
 /** `key` from `quotesEntryKey`, when the caller already read the version (e.g. for its ETag). */
 export async function latestQuotes(env: Env, cfg: Config, symbols: string[], key?: string | null) {
-  const load = async () => {
-    const { results } = await env.DB.prepare(
-      `SELECT a.symbol, q.price, q.previous_close, q.ts, q.source FROM assets a JOIN quotes q ON q.asset_id = a.id
-       WHERE a.deleted_at IS NULL AND a.symbol IN (SELECT value FROM json_each(?1))`,
-    )
-      .bind(JSON.stringify(symbols))
-      .all<{ symbol: string; price: number; previous_close: number; ts: string; source: string }>();
-    return results;
-  };
+  const load = () => storedQuotes(env.DB, symbols);
   const { value: rows, hit } = await readEntry(
     env.CACHE,
     key === undefined ? await quotesEntryKey(env, symbols) : key,

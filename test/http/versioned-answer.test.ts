@@ -3,7 +3,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
-import { handleBuild } from "../../src/services/index-builder";
+import { buildJob } from "../../src/services/index-builds";
 import { runRefresh } from "../../src/services/refresh";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertQuote, TWO_EQUAL } from "../helpers/market";
@@ -133,7 +133,7 @@ describe("versioned answers", () => {
     });
     expect(created.status, created.text).toBe(202);
     const id = created.body.id as string;
-    await handleBuild(env, { index_id: id, version: 1 });
+    await buildJob(env, { index_id: id, version: 1 });
     const v1 = await call(`/v1/indexes/${id}/values?limit=1000`, { token });
     expect(v1.status).toBe(200);
     const tag = v1.headers.get("etag")!;
@@ -147,7 +147,7 @@ describe("versioned answers", () => {
     expect(patched.status, patched.text).toBe(202);
     const during = await call(`/v1/indexes/${id}/values?limit=1000`, { token });
     expect(during.body.data[0].value).toBe(v1.body.data[0].value); // version 1 until version 2 is ready
-    await handleBuild(env, { index_id: id, version: 2 });
+    await buildJob(env, { index_id: id, version: 2 });
     const v2 = await call(`/v1/indexes/${id}/values?limit=1000`, { token, headers: { "if-none-match": tag } });
     expect(v2.status).toBe(200);
     expect(v2.body.data[0].value).toBe(2000);
