@@ -54,6 +54,8 @@ export interface AlertNotice {
   symbol: string;
   price: number;
   ts: string;
+  /** The alert in words ("AAPL rose to 190.10, crossing your alert above 190.00."). */
+  message: string;
 }
 
 /** Everything one tick carries to a shard; each shard receives each tick once. */
@@ -90,7 +92,7 @@ export const indexFrame = (l: IndexLevelFrame) =>
   JSON.stringify({ type: "index", id: l.id, value: l.value, ts: l.ts, seq: l.seq });
 
 export const alertFrame = (a: AlertNotice) =>
-  JSON.stringify({ type: "alert", id: a.id, symbol: a.symbol, price: a.price, ts: a.ts });
+  JSON.stringify({ type: "alert", id: a.id, symbol: a.symbol, price: a.price, ts: a.ts, message: a.message });
 
 export const errorFrame = (code: ErrorCode, message: string) => JSON.stringify({ type: "error", code, message });
 

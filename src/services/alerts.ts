@@ -1,6 +1,7 @@
 // Price alerts: create, list, delete, and firing each exactly once when a tick crosses its price.
 
 import { newId, nowIso } from "../db/ids";
+import { priceAlertMessage } from "../domain/alert-messages";
 import type { AlertNotice } from "../durable/stream-protocol";
 import { ApiError } from "../http/errors";
 import type { LiveQuote } from "./live";
@@ -90,12 +91,20 @@ export async function triggerAlerts(env: Env, quotes: LiveQuote[]): Promise<Aler
       triggered_price: number;
       triggered_at: string;
     }>();
+  const messageOf = (r: (typeof results)[number]) =>
+    priceAlertMessage({
+      symbol: r.symbol,
+      condition: r.condition as "above" | "below",
+      price: r.price,
+      triggered_price: r.triggered_price,
+    });
   await Promise.all(
     results.map((r) =>
       sendEvent(env, "alert.triggered", {
         alert: { id: r.id, symbol: r.symbol, condition: r.condition, price: r.price },
         triggered_price: r.triggered_price,
         triggered_at: r.triggered_at,
+        message: messageOf(r),
       }).catch((err) =>
         console.error(
           JSON.stringify({ level: "error", msg: "alert.triggered event not sent", alert_id: r.id, error: String(err) }),
@@ -109,5 +118,6 @@ export async function triggerAlerts(env: Env, quotes: LiveQuote[]): Promise<Aler
     symbol: r.symbol,
     price: r.triggered_price,
     ts: r.triggered_at,
+    message: messageOf(r),
   }));
 }
