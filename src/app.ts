@@ -9,6 +9,7 @@ import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
+import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
 import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
@@ -115,6 +116,7 @@ export function buildApp(): App {
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   // The routes are registered below; the map of their declared fields is built on first use.
+  app.use(csvTimeSeries());
   app.use(fieldSelection(declaredFieldsFrom(() => declaredGetFields(app.openAPIRegistry))));
   app.use(
     methodNotAllowed({

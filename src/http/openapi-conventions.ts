@@ -224,6 +224,13 @@ export function applyConventions(doc: OpenApiDocument, options: ConventionOption
             schema: { type: "string", maxLength: 256 },
           });
         }
+        const format = params.find((p) => p.in === "query" && p.name === "format");
+        const ok = op.responses["200"] as { content?: Json } | undefined;
+        if (ok?.content && ((format?.schema as Json | undefined)?.enum as string[] | undefined)?.includes("csv")) {
+          ok.content["text/csv"] ??= {
+            schema: { type: "string", description: "RFC 4180 CSV with a header row; the same rows as the JSON" },
+          };
+        }
         op.responses["304"] ??= { description: "Not modified: the ETag sent in If-None-Match is current" };
         op.responses["400"] ??= problemRef("Validation failed (an unknown name in fields)");
       }

@@ -64,6 +64,12 @@ export const limitParam = (max: number) =>
     .default(Math.min(100, max))
     .openapi({ description: `Page size (1-${max}, default ${Math.min(100, max)})` });
 
+/** `?format=csv` on the time-series lists (same as `Accept: text/csv`); JSON otherwise. */
+export const formatParam = z
+  .enum(["json", "csv"])
+  .optional()
+  .openapi({ description: "`csv` answers text/csv (as `Accept: text/csv` does); JSON by default" });
+
 export const cursorParam = z.string().max(1024).optional().openapi({ description: "Opaque cursor from next_cursor" });
 
 export const isoDate = z

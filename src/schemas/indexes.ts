@@ -1,6 +1,6 @@
 // Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, isoDate, limitParam, listOf, symbolParam } from "./common";
+import { cursorParam, fieldsParam, formatParam, isoDate, limitParam, listOf, symbolParam } from "./common";
 
 /** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
 const tickerBody = z
@@ -177,6 +177,7 @@ export const ValuesQuery = z.strictObject({
   limit: limitParam(1000),
   cursor: cursorParam,
   fields: fieldsParam,
+  format: formatParam,
 });
 
 export const IndexValue = z
@@ -184,7 +185,7 @@ export const IndexValue = z
   .openapi("IndexValue");
 export const IndexValueList = listOf(IndexValue).openapi("IndexValueList");
 
-export const AllocationsQuery = z.strictObject({ date: isoDate.optional(), fields: fieldsParam });
+export const AllocationsQuery = z.strictObject({ date: isoDate.optional(), fields: fieldsParam, format: formatParam });
 export const Allocation = z
   .object({
     date: z.string().openapi({ description: "The date asked about (the latest value date by default)" }),
