@@ -1,7 +1,6 @@
 // An index's risk reads: rolling metrics, the risk model on today's weights, and stress tests.
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { getDb } from "../db/client";
 import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
 import {
@@ -15,8 +14,8 @@ import {
 import { IndexIdPath } from "../schemas/indexes";
 import { IndexRisk, RiskQuery, RollingQuery, RollingSeries, StressBody, StressResult } from "../schemas/risk";
 import { readThrough } from "../services/cache";
-import { loadOwnedIndex, readyVersionOf } from "../services/index-reads";
-import { indexRisk, indexRolling, indexStress } from "../services/index-risk";
+import type { IndexRow } from "../services/index-builder";
+import { indexRisk, indexRolling, indexStress, loadReadyIndex } from "../services/index-risk";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -63,10 +62,9 @@ async function cached<T>(
   c: Context<AppEnv>,
   id: string,
   key: string,
-  load: (row: Awaited<ReturnType<typeof loadOwnedIndex>>, version: number) => Promise<T>,
+  load: (row: IndexRow, version: number) => Promise<T>,
 ) {
-  const row = await loadOwnedIndex(getDb(c.env), principalOf(c).userId, id);
-  const version = readyVersionOf(row);
+  const { row, version } = await loadReadyIndex(c.env, principalOf(c).userId, id);
   const cfg = c.get("config");
   const { value, hit } = await readThrough(
     c.env.CACHE,

@@ -1,6 +1,7 @@
 // An index's risk model on today's weights: covariance, risk contributions, volatility forecasts, factor
 // view, rolling metrics and stress tests. Reads through db/, decides nothing itself: the numbers come from domain/.
 import type { Config } from "../config";
+import { getDb } from "../db/client";
 import { readAllocationOn, readLevels } from "../db/index-store";
 import { readAdjustedSeries } from "../db/prices";
 import { readAssetsWithSectors, readSectorMembers, type SectorAsset } from "../db/risk-inputs";
@@ -17,7 +18,17 @@ import { ApiError } from "../http/errors";
 import type { StoredDefinition } from "../schemas/indexes";
 import type { IndexRow } from "./index-builder";
 import { resolveBenchmark } from "./index-builder";
-import { assetLevels } from "./index-reads";
+import { assetLevels, loadOwnedIndex, readyVersionOf } from "./index-reads";
+
+/** The caller's index and its ready version (404 for anyone else's, 409 before the first build). */
+export async function loadReadyIndex(
+  env: Env,
+  userId: string,
+  id: string,
+): Promise<{ row: IndexRow; version: number }> {
+  const row = await loadOwnedIndex(getDb(env), userId, id);
+  return { row, version: readyVersionOf(row) };
+}
 
 /** Sector factor returns average at most this many names per sector. */
 const SECTOR_PEERS = 50;
