@@ -7,7 +7,8 @@ import type { App, AppEnv } from "../http/context";
 import { errorResponses, jsonContent, problemResponse, security, symbolParam } from "../schemas/common";
 import { PatternList, PatternsQuery, VolatilityForecast, VolatilityQuery } from "../schemas/risk";
 import { resolveRange } from "../services/analytics";
-import { assetBySymbol, assetPatterns, assetVolatilityForecast, parseKinds } from "../services/asset-risk";
+import { assetPatterns, assetVolatilityForecast, parseKinds } from "../services/asset-risk";
+import { requireAsset } from "../services/assets";
 import { readThrough } from "../services/cache";
 
 const tags = ["analytics"];
@@ -48,7 +49,7 @@ async function cached<T>(c: Context<AppEnv>, symbol: string, key: string, load: 
   return value;
 }
 
-const assetOf = (c: Context<AppEnv>, symbol: string) => assetBySymbol(c.env, symbol);
+const assetOf = (c: Context<AppEnv>, symbol: string) => requireAsset(c.env.DB, symbol);
 
 export function registerAssetRiskRoutes(app: App) {
   app.openapi(patterns, async (c) => {

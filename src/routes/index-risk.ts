@@ -14,8 +14,8 @@ import {
 import { IndexIdPath } from "../schemas/indexes";
 import { IndexRisk, RiskQuery, RollingQuery, RollingSeries, StressBody, StressResult } from "../schemas/risk";
 import { readThrough } from "../services/cache";
-import type { IndexRow } from "../services/index-builder";
-import { indexRisk, indexRolling, indexStress, loadReadyIndex } from "../services/index-risk";
+import { loadOwnedIndex, readyVersionOf } from "../services/index-reads";
+import { indexRisk, indexRolling, indexStress } from "../services/index-risk";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -62,9 +62,10 @@ async function cached<T>(
   c: Context<AppEnv>,
   id: string,
   key: string,
-  load: (row: IndexRow, version: number) => Promise<T>,
+  load: (row: Awaited<ReturnType<typeof loadOwnedIndex>>, version: number) => Promise<T>,
 ) {
-  const { row, version } = await loadReadyIndex(c.env, principalOf(c).userId, id);
+  const row = await loadOwnedIndex(c.env.DB, principalOf(c).userId, id);
+  const version = readyVersionOf(row);
   const cfg = c.get("config");
   const { value, hit } = await readThrough(
     c.env.CACHE,
