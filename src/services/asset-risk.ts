@@ -1,6 +1,4 @@
 // Per-asset risk reads: candlestick patterns on adjusted bars and volatility forecasts of adjusted returns.
-import { findAsset } from "../db/assets";
-import { getDb } from "../db/client";
 import { readBars } from "../db/prices";
 import { type Candle, findPatterns, PATTERN_KINDS, type PatternKind } from "../domain/candlestick-patterns";
 import { dailyReturns } from "../domain/metrics";
@@ -14,13 +12,6 @@ const WARM_UP_DAYS = 30;
 
 const shiftDays = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-
-/** An active asset by symbol, or 404. */
-export async function assetBySymbol(env: Env, symbol: string) {
-  const asset = await findAsset(getDb(env), symbol);
-  if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
-  return asset;
-}
 
 /** Validated pattern kinds from `?kinds=a,b` (all by default); an unknown one is a 400 on `kinds`. */
 export function parseKinds(kinds: string | undefined): PatternKind[] {
