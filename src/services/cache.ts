@@ -8,8 +8,8 @@
 /** Namespaces and who bumps them: see docs/STORAGE.md. */
 export type CacheNamespace = "assets" | "quotes" | `prices:${string}` | `index:${string}` | "analytics";
 
+import { sha256Hex } from "../crypto";
 import { IsolateMemory } from "./isolate-memory";
-import { sha256Hex } from "./sessions";
 
 const versionKey = (ns: CacheNamespace) => `ver:${ns}`;
 
