@@ -25,6 +25,7 @@ import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
+import { registerIndexVersionRoutes } from "./routes/index-versions";
 import { registerIndexRoutes } from "./routes/indexes";
 import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerMcpRoutes } from "./routes/mcp";
@@ -162,6 +163,7 @@ export function buildApp(): App {
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
+  registerIndexVersionRoutes(app);
   registerIndexInsightRoutes(app);
   registerSimulationRoutes(app);
   registerAnalyticsRoutes(app);

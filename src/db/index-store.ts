@@ -2,7 +2,7 @@
 // Writes use the price-store shape: one JSON parameter per statement expanded by json_each, so no
 // statement comes near D1's 100-bound-parameter limit; statements go in atomic batch() calls.
 import type { PriceHistory, PricePoint } from "../domain/price-matrix";
-import { readAdjustedSeries } from "./prices";
+import { readAdjustedSeries, readAdjustedSeriesAsOf } from "./prices";
 
 export interface VersionRows {
   values: Array<{ date: string; value: number; daily_return: number | null }>;
@@ -12,6 +12,9 @@ export interface VersionRows {
     weights_before: Record<string, number>;
     weights_after: Record<string, number>;
     turnover: number;
+    joined?: string[];
+    left?: string[];
+    caps_relaxed?: boolean;
   }>;
 }
 
@@ -31,11 +34,14 @@ const INSERT_ALLOCATIONS = `INSERT INTO allocations (index_id, version, rebalanc
   FROM json_each(?3) WHERE true
   ON CONFLICT (index_id, version, rebalance_date, asset_id) DO UPDATE SET weight = excluded.weight, shares = excluded.shares`;
 
-const INSERT_REBALANCES = `INSERT INTO rebalances (index_id, version, date, weights_before, weights_after, turnover)
-  SELECT ?1, ?2, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]')
+const INSERT_REBALANCES = `INSERT INTO rebalances (index_id, version, date, weights_before, weights_after, turnover,
+    joined, "left", caps_relaxed)
+  SELECT ?1, ?2, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'),
+    json_extract(value,'$[4]'), json_extract(value,'$[5]'), json_extract(value,'$[6]')
   FROM json_each(?3) WHERE true
   ON CONFLICT (index_id, version, date) DO UPDATE SET weights_before = excluded.weights_before,
-    weights_after = excluded.weights_after, turnover = excluded.turnover`;
+    weights_after = excluded.weights_after, turnover = excluded.turnover, joined = excluded.joined,
+    "left" = excluded."left", caps_relaxed = excluded.caps_relaxed`;
 
 /**
  * Publishes `version` in the same transaction as its last rows. It never moves ready_version backwards, and
@@ -91,7 +97,17 @@ export async function writeVersion(
     const json = JSON.stringify(part.map((a) => [a.rebalance_date, a.asset_id, a.weight, a.shares]));
     statements.push(db.prepare(INSERT_ALLOCATIONS).bind(indexId, version, json));
   }
-  const encoded = rows.rebalances.map((r) => JSON.stringify([r.date, r.weights_before, r.weights_after, r.turnover]));
+  const encoded = rows.rebalances.map((r) =>
+    JSON.stringify([
+      r.date,
+      r.weights_before,
+      r.weights_after,
+      r.turnover,
+      r.joined ?? [],
+      r.left ?? [],
+      r.caps_relaxed ? 1 : 0,
+    ]),
+  );
   for (const json of chunkByBytes(encoded)) statements.push(db.prepare(INSERT_REBALANCES).bind(indexId, version, json));
   statements.push(db.prepare(PUBLISH).bind(indexId, version, publish.benchmarkUsed, publish.builtAt));
   const batches = chunkRows(statements, STATEMENTS_PER_BATCH);
@@ -137,22 +153,21 @@ function toPoints(dates: string[], closes: number[]): PricePoint[] {
   return points;
 }
 
-/** Adjusted-close history of up to 50 assets (one query). */
+/** Adjusted-close history of up to 50 assets (one query); with `asOf`, as it was known at that instant. */
 export async function readHistoryPage(
   db: D1Database,
   assets: ReadonlyArray<{ id: number; symbol: string }>,
   start: string,
   end: string,
+  asOf?: string,
 ): Promise<Record<string, PricePoint[]>> {
   const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
   const out: Record<string, PricePoint[]> = {};
   for (const a of assets) out[a.symbol] = [];
-  const series = await readAdjustedSeries(
-    db,
-    assets.map((a) => a.id),
-    start,
-    end,
-  );
+  const ids = assets.map((a) => a.id);
+  const series = asOf
+    ? await readAdjustedSeriesAsOf(db, ids, start, end, asOf)
+    : await readAdjustedSeries(db, ids, start, end);
   for (const s of series) out[symbolOf.get(s.asset_id) as string] = toPoints(s.dates, s.closes);
   return out;
 }
@@ -170,22 +185,30 @@ export async function readPriceHistory(
   return out;
 }
 
-/** Every date on which any of the assets has a current bar in [start, end]: the union calendar of the engine. */
-export async function readCalendar(db: D1Database, assetIds: number[], start: string, end: string): Promise<string[]> {
+/** Every date on which any of the assets has a bar in [start, end] (current, or visible at `asOf`): the engine's calendar. */
+export async function readCalendar(
+  db: D1Database,
+  assetIds: number[],
+  start: string,
+  end: string,
+  asOf?: string,
+): Promise<string[]> {
   const { results } = await db
     .prepare(
-      `SELECT DISTINCT date FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL
+      `SELECT DISTINCT date FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1))
+       AND (CASE WHEN ?4 IS NULL THEN superseded_at IS NULL ELSE recorded_at <= ?4 AND (superseded_at IS NULL OR superseded_at > ?4) END)
        AND date >= ?2 AND date <= ?3 ORDER BY date`,
     )
-    .bind(JSON.stringify(assetIds), start, end)
+    .bind(JSON.stringify(assetIds), start, end, asOf ?? null)
     .all<{ date: string }>();
   return results.map((r) => intern(r.date));
 }
 
-/** Market-cap observations per symbol, ascending, for market_cap weighting. */
+/** Market-cap observations per symbol, ascending, for market_cap weighting; with `asOf`, those stored by then. */
 export async function readMarketCaps(
   db: D1Database,
   assets: ReadonlyArray<{ id: number; symbol: string }>,
+  asOf?: string,
 ): Promise<Record<string, Array<{ date: string; value: number }>>> {
   const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
   const out: Record<string, Array<{ date: string; value: number }>> = {};
@@ -193,9 +216,10 @@ export async function readMarketCaps(
     const ids = JSON.stringify(assets.slice(i, i + 50).map((a) => a.id));
     const { results } = await db
       .prepare(
-        "SELECT asset_id, date, market_cap FROM market_caps WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, date",
+        `SELECT asset_id, date, market_cap FROM market_caps WHERE asset_id IN (SELECT value FROM json_each(?1))
+         AND (?2 IS NULL OR created_at <= ?2) ORDER BY asset_id, date`,
       )
-      .bind(ids)
+      .bind(ids, asOf ?? null)
       .all<{ asset_id: number; date: string; market_cap: number }>();
     for (const r of results) {
       const symbol = symbolOf.get(r.asset_id) as string;
@@ -259,15 +283,26 @@ export async function readRebalances(
 ) {
   const { results } = await db
     .prepare(
-      `SELECT date, weights_before, weights_after, turnover FROM rebalances
+      `SELECT date, weights_before, weights_after, turnover, joined, "left", caps_relaxed FROM rebalances
        WHERE index_id = ?1 AND version = ?2 AND (?3 IS NULL OR date > ?3) ORDER BY date LIMIT ?4`,
     )
     .bind(indexId, version, after ?? null, limit + 1)
-    .all<{ date: string; weights_before: string; weights_after: string; turnover: number }>();
+    .all<{
+      date: string;
+      weights_before: string;
+      weights_after: string;
+      turnover: number;
+      joined: string;
+      left: string;
+      caps_relaxed: number;
+    }>();
   return results.map((r) => ({
     date: r.date,
     weights_before: JSON.parse(r.weights_before) as Record<string, number>,
     weights_after: JSON.parse(r.weights_after) as Record<string, number>,
     turnover: r.turnover,
+    joined: JSON.parse(r.joined) as string[],
+    left: JSON.parse(r.left) as string[],
+    caps_relaxed: r.caps_relaxed === 1,
   }));
 }

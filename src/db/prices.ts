@@ -1,4 +1,5 @@
 // Price reads: current or as-of bars with adj_close derived from the adjustment-factor table.
+import { adjustmentSegments, applySegments } from "../domain/adjustment-factors";
 export interface BarView {
   date: string;
   open: number;
@@ -121,4 +122,70 @@ export async function readAdjustedSeries(
     .bind(JSON.stringify(assetIds), start, end)
     .all<{ asset_id: number; dates: string; closes: string }>();
   return results.map((r) => ({ asset_id: r.asset_id, dates: JSON.parse(r.dates), closes: JSON.parse(r.closes) }));
+}
+
+/** The bar revision visible at `asOf` (bound as ?4 below). */
+const VISIBLE_AT = "p.recorded_at <= ?4 AND (p.superseded_at IS NULL OR p.superseded_at > ?4)";
+
+/**
+ * Adjusted closes as they were known at `asOf`: the bar revisions visible then, adjusted by the corporate
+ * actions stored by then (factors derived again, not read from the current factor table), so a build read
+ * at the same instant later gets the same numbers. `assetIds` ≤ 50.
+ */
+export async function readAdjustedSeriesAsOf(
+  db: D1Database,
+  assetIds: number[],
+  start: string,
+  end: string,
+  asOf: string,
+): Promise<Array<{ asset_id: number; dates: string[]; closes: number[] }>> {
+  const ids = JSON.stringify(assetIds);
+  const [bars, actions] = await db.batch([
+    db
+      .prepare(
+        `SELECT asset_id, json_group_array(date) AS dates, json_group_array(close) AS closes FROM (
+           SELECT p.asset_id, p.date, p.close FROM prices p
+           WHERE p.asset_id IN (SELECT value FROM json_each(?1)) AND ${VISIBLE_AT} AND p.date >= ?2 AND p.date <= ?3
+           ORDER BY p.asset_id, p.date)
+         GROUP BY asset_id`,
+      )
+      .bind(ids, start, end, asOf),
+    db
+      .prepare(
+        `SELECT ca.asset_id, ca.kind, ca.date, ca.ratio, ca.amount,
+           (SELECT p.close FROM prices p WHERE p.asset_id = ca.asset_id AND p.date < ca.date AND ${VISIBLE_AT}
+            ORDER BY p.date DESC LIMIT 1) AS previous_close
+         FROM corporate_actions ca WHERE ca.asset_id IN (SELECT value FROM json_each(?1)) AND ca.created_at <= ?4
+         ORDER BY ca.asset_id, ca.date`,
+      )
+      .bind(ids, start, end, asOf),
+  ]);
+  const actionsOf = new Map<number, ActionAsOf[]>();
+  for (const a of (actions?.results ?? []) as unknown as ActionAsOf[]) {
+    const list = actionsOf.get(a.asset_id) ?? [];
+    list.push(a);
+    actionsOf.set(a.asset_id, list);
+  }
+  return ((bars?.results ?? []) as unknown as Array<{ asset_id: number; dates: string; closes: string }>).map((r) => {
+    const dates = JSON.parse(r.dates) as string[];
+    const list = actionsOf.get(r.asset_id) ?? [];
+    const segments = adjustmentSegments(
+      list
+        .filter((a) => a.kind === "split" && a.ratio !== null)
+        .map((a) => ({ date: a.date, ratio: a.ratio as number })),
+      list
+        .filter((a) => a.kind === "dividend" && a.amount !== null)
+        .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
+    );
+    return { asset_id: r.asset_id, dates, closes: applySegments(dates, JSON.parse(r.closes) as number[], segments) };
+  });
+}
+
+interface ActionAsOf {
+  asset_id: number;
+  kind: "split" | "dividend";
+  date: string;
+  ratio: number | null;
+  amount: number | null;
+  previous_close: number | null;
 }

@@ -24,7 +24,8 @@ import {
 } from "../schemas/indexes";
 import { readThrough } from "../services/cache";
 import type { IndexRow } from "../services/index-builder";
-import { benchmarkComparison, indexMetrics, loadOwnedIndex, readyVersionOf } from "../services/index-reads";
+import { benchmarkComparison, indexMetrics, loadOwnedIndex } from "../services/index-reads";
+import { versionToRead } from "../services/index-versions";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -97,10 +98,13 @@ const benchmark = createRoute({
   },
 });
 
-/** The caller's index and its ready version (404 for anyone else's, 409 before the first build). */
-async function ready(c: Context<AppEnv>, id: string): Promise<{ row: IndexRow; version: number }> {
+/**
+ * The caller's index and the version to answer from: `?version=` when given and built, else the ready one
+ * (404 for anyone else's index or an unknown version, 409 before the first build or for an unbuilt version).
+ */
+async function ready(c: Context<AppEnv>, id: string, asked?: number): Promise<{ row: IndexRow; version: number }> {
   const row = await loadOwnedIndex(getDb(c.env), principalOf(c).userId, id);
-  return { row, version: readyVersionOf(row) };
+  return { row, version: await versionToRead(c.env.DB, row, asked) };
 }
 
 async function cached<T>(
@@ -125,7 +129,7 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(values, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { row, version } = await ready(c, id, q.version);
     const scope = cursorScope(c, { id, ...q });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
@@ -140,8 +144,8 @@ export function registerIndexDataRoutes(app: App) {
 
   app.openapi(allocations, async (c) => {
     const { id } = c.req.valid("param");
-    const { date } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { date, version: asked } = c.req.valid("query");
+    const { row, version } = await ready(c, id, asked);
     const rows = await cached(c, row, version, `alloc:${date ?? "latest"}`, () =>
       readAllocationOn(c.env.DB, id, version, date ?? null),
     );
@@ -166,8 +170,8 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(rebalances, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
-    const scope = cursorScope(c, { id });
+    const { row, version } = await ready(c, id, q.version);
+    const scope = cursorScope(c, { id, version });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
@@ -180,8 +184,8 @@ export function registerIndexDataRoutes(app: App) {
 
   app.openapi(metrics, async (c) => {
     const { id } = c.req.valid("param");
-    const { window } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { window, version: asked } = c.req.valid("query");
+    const { row, version } = await ready(c, id, asked);
     const cfg = c.get("config");
     const result = await cached(c, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
       indexMetrics(c.env.DB, cfg, row, version, window),

@@ -6,6 +6,7 @@ import type { App } from "../http/context";
 import { ApiError } from "../http/errors";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
+import { RebuildQuery } from "../schemas/index-versions";
 import {
   IndexDefinitionBody,
   IndexIdPath,
@@ -84,10 +85,10 @@ const rebuild = createRoute({
   method: "post",
   path: "/v1/indexes/{id}/rebuild",
   tags,
-  summary: "Build a new version from current market data",
+  summary: "Build a new version from current market data (or as it was known at ?data_as_of=)",
   security,
   middleware: [requireScope("trade")] as const,
-  request: { params: IndexIdPath },
+  request: { params: IndexIdPath, query: RebuildQuery },
   responses: { 202: jsonContent(RebuildAccepted, "Accepted; the build is queued"), ...errorResponses },
 });
 
@@ -136,7 +137,15 @@ export function registerIndexRoutes(app: App) {
 
   app.openapi(rebuild, async (c) => {
     const { id } = c.req.valid("param");
-    const next = await requestVersion(c.env, getDb(c.env), id, principalOf(c).userId);
+    const { data_as_of } = c.req.valid("query");
+    const next = await requestVersion(
+      c.env,
+      getDb(c.env),
+      id,
+      principalOf(c).userId,
+      {},
+      { reason: "rebuild", dataAsOf: data_as_of ? new Date(data_as_of).toISOString() : undefined },
+    );
     if (!next) throw ApiError.notFound(`Index ${id}`);
     await audit(c, {
       action: "index.rebuild",

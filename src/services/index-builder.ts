@@ -5,8 +5,10 @@ import { type Config, getConfig } from "../config";
 import { type Db, getDb } from "../db/client";
 import { newId, nowIso } from "../db/ids";
 import { markVersionFailed, readMarketCaps, readPriceHistory, writeVersion } from "../db/index-store";
+import { finishVersionStatements, insertVersionStatement, readVersion, type VersionReason } from "../db/index-versions";
 import { indexes } from "../db/schema";
 import { computeIndex, type IndexBuild, type IndexRules, indexRulesProblem } from "../domain/index-levels";
+import { methodologyText } from "../domain/methodology";
 import { TRADING_DAYS_PER_YEAR } from "../domain/metrics";
 import { constraintsProblem } from "../domain/portfolio-constraints";
 import type { PriceHistory } from "../domain/price-matrix";
@@ -21,7 +23,7 @@ import {
   type StoredDefinition,
 } from "../schemas/indexes";
 import { bumpVersion } from "./cache";
-import { computeIndexPaged } from "./index-inputs";
+import { type BuildNotes, computeIndexPaged } from "./index-inputs";
 import { loadOwnedIndex } from "./index-reads";
 import { enqueueJob, finishJob, markRunning } from "./jobs";
 
@@ -170,6 +172,7 @@ export async function createIndex(
     .values({ id: newId("idx"), ownerId, name, definition, status: "building", version: 1 })
     .returning()
     .get();
+  await insertVersionStatement(env.DB, { indexId: row.id, version: 1, reason: "created", definition }).run();
   const jobId = await enqueueJob(env, db, { kind: "build", index_id: row.id, version: 1 });
   return { row, jobId };
 }
@@ -184,6 +187,7 @@ export async function requestVersion(
   id: string,
   ownerId: string | null,
   changes: { name?: string; definition?: StoredDefinition } = {},
+  why: { reason: VersionReason; dataAsOf?: string } = { reason: changes.definition ? "changed" : "rebuild" },
 ): Promise<{ row: IndexRow; jobId: string } | null> {
   const owner = ownerId === null ? sql`1 = 1` : eq(indexes.ownerId, ownerId);
   const row = await db
@@ -200,6 +204,13 @@ export async function requestVersion(
     .returning()
     .get();
   if (!row) return null;
+  await insertVersionStatement(env.DB, {
+    indexId: row.id,
+    version: row.version,
+    reason: why.reason,
+    definition: row.definition,
+    dataAsOf: why.dataAsOf,
+  }).run();
   const jobId = await enqueueJob(env, db, { kind: "build", index_id: row.id, version: row.version });
   await bumpVersion(env.CACHE, `index:${row.id}`);
   return { row, jobId };
@@ -357,6 +368,7 @@ export function onIndexEvent(sink: EventSink): void {
  */
 export async function failBuild(env: Env, indexId: string, version: number, reason: string): Promise<void> {
   await markVersionFailed(env.DB, indexId, version, reason);
+  await env.DB.batch(finishVersionStatements(env.DB, indexId, version, { status: "failed", reason }));
   await bumpVersion(env.CACHE, `index:${indexId}`);
   await eventSink?.(env, { type: "index.failed", data: { id: indexId, version, reason } });
 }
@@ -386,20 +398,30 @@ export async function handleBuild(
   if (msg.job_id) await markRunning(db, msg.job_id);
   if (!row) return done({ outcome: "missing" });
   // A newer version was requested after this job was queued: its own job builds the current definition.
-  if (row.version > msg.version || (row.readyVersion ?? 0) >= msg.version) return done({ outcome: "superseded" });
+  if (row.version > msg.version || (row.readyVersion ?? 0) >= msg.version) {
+    if ((row.readyVersion ?? 0) < msg.version)
+      await env.DB.batch(finishVersionStatements(env.DB, row.id, msg.version, { status: "superseded" }));
+    return done({ outcome: "superseded" });
+  }
 
   const builtAt = nowIso(); // inputs changed after this instant trigger the next nightly rebuild
-  const definition = row.definition as StoredDefinition;
+  // The version's own record: its definition and, for a rebuild at an earlier instant, the instant to read as of.
+  const recorded = await readVersion(env.DB, row.id, msg.version);
+  const definition = (recorded?.definition ?? row.definition) as StoredDefinition;
+  const dataAsOf = recorded?.data_as_of ?? builtAt;
   const computeStarted = Date.now();
   const assets = await assetsOf(env.DB, definition.constituents);
   const sectors = definition.group_caps ? await sectorsOf(env.DB, definition.constituents) : {};
   const start = matrixStart(definition);
+  const notes: BuildNotes = {};
   const computed = await computeIndexPaged(env.DB, rulesOf(definition, sectors, getConfig(env).RISK_FREE_RATE), {
     constituents: definition.constituents,
     assets,
     matrixStart: start,
     historyStart: daysBefore(start, CARRY_IN_DAYS),
     end: "9999-12-31",
+    asOf: dataAsOf,
+    notes,
   });
   const computeMs = Date.now() - computeStarted;
   if (!computed.ok) {
@@ -430,6 +452,18 @@ export async function handleBuild(
     },
     { benchmarkUsed: benchmark?.symbol ?? null, builtAt },
   );
+  await env.DB.batch(
+    finishVersionStatements(env.DB, row.id, msg.version, {
+      status: "ready",
+      methodologyHash: await methodologyHash(definition),
+      dataAsOf,
+      metadata: {
+        market_caps: notes.market_caps ?? null,
+        benchmark_used: benchmark?.symbol ?? null,
+        excluded: build.excluded,
+      },
+    }),
+  );
   await bumpVersion(env.CACHE, `index:${row.id}`);
   await eventSink?.(env, { type: "index.ready", data: { id: row.id, version: msg.version, excluded: build.excluded } });
   return done({
@@ -439,6 +473,15 @@ export async function handleBuild(
     statements: written.statements,
     phases_ms: { read_and_compute: computeMs, write: Date.now() - writeStarted },
   });
+}
+
+/** SHA-256 (hex) over the canonical definition and the engine's methodology version. */
+export async function methodologyHash(definition: StoredDefinition): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(methodologyText(definition as Record<string, unknown>)),
+  );
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Most indexes one nightly run rebuilds; the rest wait for the next night. */
@@ -464,7 +507,7 @@ export async function handleRebuildChanged(env: Env, msg: { job_id?: string } = 
     .all<{ id: string }>();
   const rebuilt: string[] = [];
   for (const { id } of results) {
-    if (await requestVersion(env, db, id, null)) rebuilt.push(id);
+    if (await requestVersion(env, db, id, null, {}, { reason: "rebuild" })) rebuilt.push(id);
   }
   if (msg.job_id) await finishJob(db, msg.job_id, { status: "succeeded", stats: { rebuilt: rebuilt.length } });
   return { rebuilt };
@@ -496,6 +539,7 @@ export async function createDemoIndex(env: Env, ownerId: string): Promise<IndexR
     .values({ id: newId("idx"), ownerId, name: "Big Tech Capped", definition, status: "building", version: 1 })
     .returning()
     .get();
+  await insertVersionStatement(env.DB, { indexId: row.id, version: 1, reason: "created", definition }).run();
   await handleBuild(env, { index_id: row.id, version: 1 });
   return (await db.select().from(indexes).where(eq(indexes.id, row.id)).get()) ?? null;
 }
