@@ -6,12 +6,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { ensureDevVars } from "../scripts/local-settings.mjs";
 
 /** Process groups of every server started here, so a bench can kill them all (see `killSpawned`), even mid-start. */
 export const spawnedGroups = new Set();
 
 /** Starts wrangler dev with extra `--var`s; resolves when /health answers. */
 export async function startDev({ port, vars = {}, seed = false } = {}) {
+  ensureDevVars(); // a fresh clone has no .dev.vars yet, and wrangler dev takes JWT_SECRET from it
   const persist = mkdtempSync(join(tmpdir(), "edgeindex-bench-"));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
   const migrate = spawn("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {

@@ -1,9 +1,9 @@
 // A small live-stream client: signs in (or takes a token), subscribes, prints quotes, and reconnects with backoff.
-// Node 22+ (global WebSocket). Usage:
-//   node examples/stream-client.mjs AAPL MSFT                       # signs in as the local demo user
-//   EDGEINDEX_TOKEN=<jwt or API key> node examples/stream-client.mjs AAPL
-//   EDGEINDEX_URL=https://api.example.com EDGEINDEX_EMAIL=... EDGEINDEX_PASSWORD=... node examples/stream-client.mjs NVDA
-const base = process.env.EDGEINDEX_URL ?? "http://127.0.0.1:8787";
+// Needs Node 22+ (global WebSocket); `npm run` puts the project's Node 22 on the PATH. Usage:
+//   npm run example:stream -- AAPL MSFT                             # local server on PORT (default 8787), demo user
+//   EDGEINDEX_TOKEN=<jwt or API key> npm run example:stream -- AAPL
+//   EDGEINDEX_URL=https://api.example.com EDGEINDEX_EMAIL=... EDGEINDEX_PASSWORD=... npm run example:stream -- NVDA
+const base = process.env.EDGEINDEX_URL ?? `http://127.0.0.1:${process.env.PORT ?? "8787"}`;
 const symbols = process.argv.slice(2).map((s) => s.toUpperCase());
 const indexes = (process.env.EDGEINDEX_INDEXES ?? "").split(",").filter(Boolean);
 if (symbols.length === 0 && indexes.length === 0) symbols.push("AAPL", "MSFT");
@@ -16,16 +16,22 @@ const lastSeq = new Map();
 /** An access token from the environment, or a fresh one from signing in (the demo user by default). */
 async function credential() {
   if (process.env.EDGEINDEX_TOKEN) return process.env.EDGEINDEX_TOKEN;
-  const res = await fetch(`${base}/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      email: process.env.EDGEINDEX_EMAIL ?? "demo@edgeindex.dev",
-      password: process.env.EDGEINDEX_PASSWORD ?? "edgeindex-demo-pass",
-    }),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`login failed: ${res.status} ${body.detail ?? ""}`);
+  let res;
+  try {
+    res = await fetch(`${base}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        email: process.env.EDGEINDEX_EMAIL ?? "demo@edgeindex.dev",
+        password: process.env.EDGEINDEX_PASSWORD ?? "edgeindex-demo-pass",
+      }),
+    });
+  } catch (err) {
+    // "fetch failed" alone names nothing: say which server was tried and why it did not answer.
+    throw new Error(`no answer from ${base} (${err.cause?.code ?? err.cause?.message ?? err.message}); is \`npm run dev\` running with the same PORT?`);
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`login at ${base} failed: ${res.status} ${body.detail ?? ""}`);
   return body.access_token;
 }
 
@@ -36,7 +42,8 @@ async function connect() {
   } catch (err) {
     return retry(`cannot get a token (${err.message})`);
   }
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/stream`);
+  const url = `${base.replace(/^http/, "ws")}/v1/stream`;
+  const ws = new WebSocket(url);
   ws.onopen = () => ws.send(JSON.stringify({ action: "auth", token }));
   ws.onmessage = (event) => {
     const msg = JSON.parse(event.data);
@@ -69,7 +76,7 @@ async function connect() {
         break;
     }
   };
-  ws.onclose = (event) => retry(`closed (${event.code}${event.reason ? ` ${event.reason}` : ""})`);
+  ws.onclose = (event) => retry(`${url} closed (${event.code}${event.reason ? ` ${event.reason}` : ""})`);
   ws.onerror = () => {}; // onclose follows and schedules the reconnect
 }
 
@@ -82,7 +89,10 @@ function retry(why) {
 }
 
 if (typeof WebSocket === "undefined") {
-  console.error("This client needs Node.js 22 or newer (global WebSocket).");
+  console.error(
+    `This client needs Node.js 22 or newer (global WebSocket); this is ${process.version}. Run it as \`npm run example:stream -- AAPL\`, which uses the project's Node 22.`,
+  );
   process.exit(1);
 }
+console.error(`streaming ${[...symbols, ...indexes].join(", ")} from ${base} (Ctrl-C stops)`);
 connect();

@@ -5,19 +5,23 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
-import { identify, requireAuthentication } from "./http/auth";
+import { REPORT_CSS } from "./domain/report-page";
+import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
+import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
 import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
+import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
 import { registerAlertRoutes } from "./routes/alerts";
 import { registerAnalyticsRoutes } from "./routes/analytics";
 import { registerApiKeyRoutes } from "./routes/api-keys";
+import { registerAssetRiskRoutes } from "./routes/asset-risk";
 import { registerAssetRoutes } from "./routes/assets";
 import { registerAuditRoutes } from "./routes/audit";
 import { registerAuthRoutes } from "./routes/auth";
@@ -25,6 +29,7 @@ import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
+import { registerIndexRiskRoutes } from "./routes/index-risk";
 import { registerIndexVersionRoutes } from "./routes/index-versions";
 import { registerIndexRoutes } from "./routes/indexes";
 import { registerMarketCapRoutes } from "./routes/market-caps";
@@ -37,6 +42,7 @@ import { registerQuoteRoutes } from "./routes/quotes";
 import { registerSimulationRoutes } from "./routes/simulations";
 import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
+import { security as apiSecurity } from "./schemas/common";
 
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -58,6 +64,21 @@ const APP_CSP = {
   formAction: ["'none'"],
 };
 
+/** The report page (GET /v1/indexes/{id}/report) has one inline stylesheet: the CSP allows exactly its hash. */
+const REPORT_PATH = /^\/v1\/indexes\/[^/]+\/report$/;
+let reportCsp: Promise<Record<string, string[]>> | undefined;
+function reportPolicy() {
+  reportCsp ??= crypto.subtle.digest("SHA-256", new TextEncoder().encode(REPORT_CSS)).then((d) => ({
+    defaultSrc: ["'none'"],
+    styleSrc: [`'sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}'`],
+    imgSrc: ["data:"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  }));
+  return reportCsp;
+}
+
 export function buildApp(): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -73,7 +94,7 @@ export function buildApp(): App {
       xFrameOptions: "DENY",
       referrerPolicy: "no-referrer",
       strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
-      contentSecurityPolicy: APP_CSP,
+      contentSecurityPolicy: REPORT_PATH.test(c.req.path) ? await reportPolicy() : APP_CSP,
     })(c, next);
   });
   app.use("*", async (c, next) => {
@@ -100,6 +121,8 @@ export function buildApp(): App {
         "Retry-After",
         "ETag",
         "Idempotent-Replayed",
+        "Link",
+        "Location",
       ],
       maxAge: 600,
     })(c, next);
@@ -110,6 +133,7 @@ export function buildApp(): App {
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   // The routes are registered below; the map of their declared fields is built on first use.
+  app.use(csvTimeSeries());
   app.use(fieldSelection(declaredFieldsFrom(() => declaredGetFields(app.openAPIRegistry))));
   app.use(
     methodNotAllowed({
@@ -165,8 +189,10 @@ export function buildApp(): App {
   registerIndexDataRoutes(app);
   registerIndexVersionRoutes(app);
   registerIndexInsightRoutes(app);
+  registerIndexRiskRoutes(app);
   registerSimulationRoutes(app);
   registerAnalyticsRoutes(app);
+  registerAssetRiskRoutes(app);
   registerStreamRoutes(app);
   registerOrderRoutes(app);
   registerPortfolioRoutes(app);
@@ -175,15 +201,30 @@ export function buildApp(): App {
   registerAdminJobRoutes(app);
   registerMcpRoutes(app);
 
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "edgeindex API",
-      version: c.get("config").APP_VERSION,
-      description: "Market data, custom indexes, risk analytics, backtests and paper trading at the edge.",
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  // Built once per isolate and origin: the routes do not change while it runs.
+  const documents = new Map<string, string>();
+  app.get("/openapi.json", (c) => {
+    const origin = new URL(c.req.url).origin;
+    let body = documents.get(origin);
+    if (!body) {
+      const generated = app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "edgeindex API",
+          version: c.get("config").APP_VERSION,
+          description: "Market data, custom indexes, risk analytics, backtests and paper trading at the edge.",
+          contact: { name: "edgeindex", url: "https://docs.edgeindex.dev" },
+          license: { name: "Proprietary", url: "https://docs.edgeindex.dev/license" },
+        },
+        servers: [{ url: origin }],
+      }) as unknown as OpenApiDocument;
+      body = JSON.stringify(
+        applyConventions(generated, { isPublic: isPublicPath, isApi: isApiPath, security: apiSecurity }),
+      );
+      documents.set(origin, body);
+    }
+    return c.body(body, 200, { "content-type": "application/json; charset=utf-8" });
+  });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeindex API reference" }));
 
   // The dashboard's files (public/) are served through the Worker (run_worker_first = true), so they carry

@@ -48,6 +48,8 @@ export interface AssetFilter {
   search?: string;
   asset_class?: string;
   exchange?: string;
+  /** Exact sector name, compared case-insensitively. */
+  sector?: string;
   after?: string;
   limit: number;
 }
@@ -68,6 +70,7 @@ export async function listAssets(db: Db, f: AssetFilter) {
   }
   if (f.asset_class) conditions.push(eq(assets.assetClass, f.asset_class));
   if (f.exchange) conditions.push(eq(assets.exchange, f.exchange.toUpperCase()));
+  if (f.sector) conditions.push(sql`lower(${assets.sector}) = ${f.sector.toLowerCase()}`);
   if (f.after) conditions.push(gt(assets.symbol, f.after));
   return db
     .select(assetColumns)

@@ -24,6 +24,12 @@ const unauthorized = (detail = "A valid access token or API key is required") =>
  */
 const PUBLIC_PATHS = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/stream"]);
 
+/** Whether a path answers without a credential (the OpenAPI document declares `security: []` for exactly these). */
+export const isPublicPath = (path: string) => !isApiPath(path) || PUBLIC_PATHS.has(path);
+
+/** The paths behind identify(), the rate limiter and the credential gate (app.ts mounts them on these). */
+export const isApiPath = (path: string) => path.startsWith("/v1/") || path === "/mcp";
+
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/;
 
 async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | undefined> {

@@ -1,20 +1,8 @@
 // The one error type that reaches clients, rendered as RFC 9457 problem+json; everything else becomes a 500.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ERROR_CODES } from "../schemas/error-codes";
 
-export type ErrorCode =
-  | "validation_failed"
-  | "invalid_cursor"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "method_not_allowed"
-  | "conflict"
-  | "idempotency_conflict"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "rate_limited"
-  | "upstream_unavailable"
-  | "internal_error";
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const titles: Record<ErrorCode, string> = {
   validation_failed: "Validation failed",
@@ -27,6 +15,7 @@ const titles: Record<ErrorCode, string> = {
   idempotency_conflict: "Idempotency key reused with a different request",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
+  upgrade_required: "Upgrade required",
   rate_limited: "Too many requests",
   upstream_unavailable: "Upstream unavailable",
   internal_error: "Internal error",
@@ -43,6 +32,7 @@ const defaultStatus: Record<ErrorCode, ContentfulStatusCode> = {
   idempotency_conflict: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   rate_limited: 429,
   upstream_unavailable: 503,
   internal_error: 500,

@@ -21,7 +21,10 @@ export async function readCursor<T>(
   return decodeCursor<T>(c.get("config").JWT_SECRET, scope, cursor);
 }
 
-/** Rows were fetched with limit + 1: the extra one only says whether another page exists. */
+/**
+ * Rows were fetched with limit + 1: the extra one only says whether another page exists. When it does, the
+ * answer also carries `Link: <same URL with the next cursor>; rel="next"` (CSV answers have no body field for it).
+ */
 export async function toPage<R, K>(
   c: Context<AppEnv>,
   scope: string,
@@ -35,6 +38,11 @@ export async function toPage<R, K>(
     rows.length > limit && last !== undefined
       ? await encodeCursor(c.get("config").JWT_SECRET, scope, positionOf(last))
       : null;
+  if (next_cursor) {
+    const next = new URL(c.req.url);
+    next.searchParams.set("cursor", next_cursor);
+    c.header("Link", `<${next.pathname}${next.search}>; rel="next"`);
+  }
   return { items, next_cursor };
 }
 

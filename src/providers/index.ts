@@ -56,6 +56,7 @@ export function createProvider(env: Env, cfg: Config, deps: ProviderDeps = {}): 
       marketCap: TWELVEDATA_ENDPOINTS.market_cap.credits,
       splits: TWELVEDATA_ENDPOINTS.splits.credits,
       dividends: TWELVEDATA_ENDPOINTS.dividends.credits,
+      marketCapHistory: TWELVEDATA_ENDPOINTS.market_cap_history.credits,
     },
     excluded: new Set(planGaps(plan)),
     gaps: {

@@ -6,7 +6,7 @@ import { TWELVEDATA_PLANS } from "../config";
 export type TwelveDataPlan = (typeof TWELVEDATA_PLANS)[number];
 
 /** What the pipeline asks a vendor for; each maps to one endpoint. */
-export type Capability = "bars" | "quotes" | "splits" | "dividends" | "market_cap";
+export type Capability = "bars" | "quotes" | "splits" | "dividends" | "market_cap" | "market_cap_history";
 
 export interface EndpointTerms {
   path: string;
@@ -23,9 +23,8 @@ export const TWELVEDATA_ENDPOINTS: Record<Capability, EndpointTerms> = {
   splits: { path: "/splits", plan: "grow", credits: 20, per: "symbol" },
   dividends: { path: "/dividends", plan: "grow", credits: 20, per: "symbol" },
   market_cap: { path: "/statistics", plan: "pro", credits: 50, per: "symbol" },
+  market_cap_history: { path: "/market_cap", plan: "ultra", credits: 5, per: "request" },
 };
-
-export const MARKET_CAP_HISTORY: EndpointTerms = { path: "/market_cap", plan: "ultra", credits: 5, per: "request" };
 
 const rank = (plan: TwelveDataPlan) => TWELVEDATA_PLANS.indexOf(plan);
 
@@ -46,6 +45,7 @@ export function creditCosts(plan: TwelveDataPlan, gaps: ReadonlySet<Capability> 
     bar: cost("bars"),
     quote: cost("quotes"),
     corporateActions: cost("splits") + cost("dividends"),
-    marketCap: cost("market_cap"),
+    // A daily refresh reads one page of history where the plan has it, else the current value.
+    marketCap: cost("market_cap_history") || cost("market_cap"),
   };
 }

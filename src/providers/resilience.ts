@@ -207,6 +207,19 @@ export interface CallCosts {
   marketCap: number;
   splits: number;
   dividends: number;
+  /** Per page of market-cap history. */
+  marketCapHistory?: number;
+}
+
+/** A vendor whose market-cap history comes in pages, each one request to budget. */
+interface PagedMarketCaps {
+  marketCapPage(
+    symbol: string,
+    start: string,
+    end: string,
+    page: number,
+    opts?: CallOptions,
+  ): Promise<{ caps: MarketCap[]; more: boolean }>;
 }
 
 /** What the vendor's plan includes and where refusals learnt from it (a 403) are kept. */
@@ -241,6 +254,17 @@ export class ResilientProvider implements MarketDataProvider {
     this.maxSymbolsPerCall = inner.maxSymbolsPerCall;
     this.terms = "costs" in terms ? terms : { costs: terms };
     this.costs = this.terms.costs;
+    const paged = "marketCapPage" in inner ? (inner as unknown as PagedMarketCaps) : undefined;
+    if (!this.terms.excluded?.has("market_cap_history")) {
+      if (paged) this.marketCaps = (symbol, start, end) => this.pagedMarketCaps(paged, symbol, start, end);
+      else if (inner.marketCaps) {
+        const history = inner.marketCaps.bind(inner);
+        this.marketCaps = (symbol, start, end) =>
+          this.guarded("market_cap_history", () =>
+            this.caller.call(() => history(symbol, start, end), this.costs.marketCapHistory ?? this.costs.marketCap),
+          );
+      }
+    }
   }
 
   private readonly terms: ProviderTerms;
@@ -315,6 +339,27 @@ export class ResilientProvider implements MarketDataProvider {
     return this.guarded("market_cap", () =>
       this.caller.call((signal) => this.inner.marketCap(symbol, { signal }), this.costs.marketCap),
     );
+  }
+
+  /**
+   * Dated market-cap history, only where the vendor has it and the plan includes it (absent otherwise, so the
+   * refresh falls back to the current value): every page is one budgeted, retried call.
+   */
+  readonly marketCaps?: (symbol: string, start: string, end: string) => Promise<MarketCap[]>;
+
+  private async pagedMarketCaps(inner: PagedMarketCaps, symbol: string, start: string, end: string) {
+    const byDate = new Map<string, MarketCap>();
+    for (let page = 1; ; page++) {
+      const { caps, more } = await this.guarded("market_cap_history", () =>
+        this.caller.call(
+          (signal) => inner.marketCapPage(symbol, start, end, page, { signal }),
+          this.costs.marketCapHistory ?? this.costs.marketCap,
+        ),
+      );
+      for (const c of caps) byDate.set(c.date, c);
+      if (!more || !caps.length) break;
+    }
+    return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
   }
 
   splits(symbol: string, start: string, end: string): Promise<Split[]> {

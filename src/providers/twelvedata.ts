@@ -73,6 +73,13 @@ const statisticsBody = z.object({
   }),
 });
 
+const marketCapBody = z.object({
+  market_cap: z.array(z.object({ date: day, value: num.pipe(z.number().positive()) })),
+});
+
+/** Rows per /market_cap page: each page is one request (5 credits), so pages are as long as the vendor allows. */
+export const MARKET_CAP_PAGE_SIZE = 5000;
+
 const splitsBody = z.object({
   splits: z.array(
     z.object({
@@ -178,6 +185,46 @@ export class TwelveDataProvider implements AbortableProvider {
     const cap = body.statistics.valuations_metrics.market_capitalization;
     // Statistics carry no as-of date; the value is the vendor's current one.
     return cap ? { date: new Date(this.now()).toISOString().slice(0, 10), market_cap: cap } : null;
+  }
+
+  /**
+   * One page of dated market-cap history in [start, end] (`/market_cap`, Ultra and up, 5 credits per request),
+   * which the vendor answers newest first and pages by `page` / `outputsize`; `more` says whether a next page can
+   * exist. Pages are fetched one call at a time so the budget charges every request.
+   */
+  async marketCapPage(
+    symbol: string,
+    start: string,
+    end: string,
+    page: number,
+    opts?: CallOptions,
+  ): Promise<{ caps: MarketCap[]; more: boolean }> {
+    const params = {
+      symbol,
+      start_date: start,
+      end_date: end,
+      page: String(page),
+      outputsize: String(MARKET_CAP_PAGE_SIZE),
+    };
+    const raw = await this.getOrEmpty("/market_cap", params, opts?.signal);
+    if (raw === null) return { caps: [], more: false };
+    const rows = this.parse(marketCapBody, raw, `/market_cap ${symbol}`).market_cap;
+    const caps = rows
+      .filter((r) => r.date >= start && r.date <= end)
+      .map((r) => ({ date: r.date, market_cap: r.value }))
+      .sort((a, b) => (a.date < b.date ? -1 : 1));
+    return { caps, more: rows.length >= MARKET_CAP_PAGE_SIZE };
+  }
+
+  /** Every page of `marketCapPage`, ascending (unbudgeted: the resilient provider pages through its caller). */
+  async marketCaps(symbol: string, start: string, end: string, opts?: CallOptions): Promise<MarketCap[]> {
+    const byDate = new Map<string, MarketCap>();
+    for (let page = 1; ; page++) {
+      const { caps, more } = await this.marketCapPage(symbol, start, end, page, opts);
+      for (const c of caps) byDate.set(c.date, c);
+      if (!more || !caps.length) break;
+    }
+    return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
   }
 
   /**

@@ -73,6 +73,7 @@ export function registerApiKeyRoutes(app: App) {
       outcome: "success",
       detail: { scopes: body.scopes, signing: body.signing },
     });
+    c.header("Location", `/v1/api-keys/${minted.row.id}`);
     return c.json(
       {
         ...publicKey(minted.row),

@@ -89,12 +89,13 @@ export function registerAssetRoutes(app: App) {
     const after = await readCursor<{ s: string }>(c, scope, q.cursor);
     if (after !== undefined && typeof after.s !== "string")
       throw new ApiError("invalid_cursor", "The cursor is malformed");
-    const key = JSON.stringify([q.search, q.asset_class, q.exchange, after?.s, q.limit]);
+    const key = JSON.stringify([q.search, q.asset_class, q.exchange, q.sector, after?.s, q.limit]);
     const { value: rows, hit } = await readThrough(c.env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () =>
       listAssets(getDb(c.env), {
         search: q.search,
         asset_class: q.asset_class,
         exchange: q.exchange,
+        sector: q.sector,
         after: after?.s,
         limit: q.limit,
       }),
@@ -154,6 +155,7 @@ export function registerAssetRoutes(app: App) {
     await onAssetCreated(c, inserted);
     await audit(c, { action: "asset.created", target: body.symbol, outcome: "success" });
     const view = await findAssetView(db, body.symbol);
+    c.header("Location", `/v1/assets/${encodeURIComponent(body.symbol)}`);
     return c.json(toPublicAsset(view!) as z.infer<typeof Asset>, 201);
   });
 

@@ -4,7 +4,15 @@ import { getDb } from "../db/client";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { idempotent } from "../http/idempotency";
-import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
+import {
+  bodyErrorResponses,
+  errorResponses,
+  fieldsParam,
+  formatParam,
+  jsonBody,
+  jsonContent,
+  security,
+} from "../schemas/common";
 import { Simulation, SimulationAccepted, SimulationBody, SimulationIdPath } from "../schemas/simulations";
 import { audit } from "../services/audit";
 import { createSimulation, loadOwnedSimulation, publicSimulation } from "../services/simulations";
@@ -32,7 +40,7 @@ const read = createRoute({
   summary: "A simulation: status, equity curve, trades and metrics",
   security,
   middleware: [requireScope("read")] as const,
-  request: { params: SimulationIdPath, query: z.strictObject({ fields: fieldsParam }) },
+  request: { params: SimulationIdPath, query: z.strictObject({ fields: fieldsParam, format: formatParam }) },
   responses: { 200: jsonContent(Simulation, "The simulation"), ...errorResponses },
 });
 

@@ -23,8 +23,7 @@ const stream = createRoute({
 export function registerStreamRoutes(app: App) {
   app.openapi(stream, async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError("validation_failed", "GET /v1/stream expects a WebSocket upgrade (Upgrade: websocket)", {
-        status: 426,
+      throw new ApiError("upgrade_required", "GET /v1/stream expects a WebSocket upgrade (Upgrade: websocket)", {
         headers: { Upgrade: "websocket" },
       });
     }

@@ -1,12 +1,13 @@
 // Shared OpenAPI/zod pieces: the problem body, error responses every route spreads, list envelopes, security.
 import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "./error-codes";
 
 export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.string(),
+    code: z.enum(ERROR_CODES).openapi({ description: "Machine-readable reason; one value per rule" }),
     detail: z.string(),
     request_id: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
@@ -62,6 +63,12 @@ export const limitParam = (max: number) =>
     .max(max)
     .default(Math.min(100, max))
     .openapi({ description: `Page size (1-${max}, default ${Math.min(100, max)})` });
+
+/** `?format=csv` on the time-series lists (same as `Accept: text/csv`); JSON otherwise. */
+export const formatParam = z
+  .enum(["json", "csv"])
+  .optional()
+  .openapi({ description: "`csv` answers text/csv (as `Accept: text/csv` does); JSON by default" });
 
 export const cursorParam = z.string().max(1024).optional().openapi({ description: "Opaque cursor from next_cursor" });
 

@@ -1,6 +1,6 @@
 // Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, isoDate, limitParam, listOf, symbolParam } from "./common";
+import { cursorParam, fieldsParam, formatParam, isoDate, limitParam, listOf, symbolParam } from "./common";
 import { versionParam } from "./index-versions";
 
 /** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
@@ -179,6 +179,7 @@ export const ValuesQuery = z.strictObject({
   limit: limitParam(1000),
   cursor: cursorParam,
   fields: fieldsParam,
+  format: formatParam,
 });
 
 export const IndexValue = z
@@ -190,6 +191,7 @@ export const AllocationsQuery = z.strictObject({
   date: isoDate.optional(),
   version: versionParam,
   fields: fieldsParam,
+  format: formatParam,
 });
 export const Allocation = z
   .object({
@@ -246,8 +248,69 @@ export const Metrics = z
     tracking_error: n,
     information_ratio: n,
     correlation: n,
+    calmar: n,
+    omega: n,
+    treynor: n,
+    up_capture: n,
+    down_capture: n,
+    r_squared: n,
+    downside_beta: n,
+    skew: n,
+    kurtosis: n.openapi({ description: "Excess kurtosis (0 for a normal distribution)" }),
+    best_day: n,
+    worst_day: n,
+    hit_rate: n,
+    max_drawdown_duration_days: n.openapi({
+      description: "Calendar days of the longest drawdown (open ones to the last date)",
+    }),
+    recovery_date: z
+      .string()
+      .nullable()
+      .openapi({ description: "When the deepest drawdown regained its peak; null while under water" }),
+    var_99: n,
+    cvar_99: n,
+    var_95_parametric: n,
+    var_95_cornish_fisher: n,
+    annual_turnover: n,
   })
-  .openapi("Metrics");
+  .openapi("Metrics", {
+    example: {
+      total_return: 0.41,
+      cagr: 0.122,
+      volatility: 0.21,
+      sharpe: 0.66,
+      sortino: 0.95,
+      max_drawdown: 0.24,
+      max_drawdown_start: "2022-01-03",
+      max_drawdown_end: "2022-10-12",
+      var_95: 0.021,
+      cvar_95: 0.031,
+      beta: 1.08,
+      alpha: 0.012,
+      tracking_error: 0.06,
+      information_ratio: 0.4,
+      correlation: 0.93,
+      calmar: 0.51,
+      omega: 1.13,
+      treynor: 0.11,
+      up_capture: 1.05,
+      down_capture: 0.98,
+      r_squared: 0.86,
+      downside_beta: 1.02,
+      skew: -0.3,
+      kurtosis: 2.1,
+      best_day: 0.071,
+      worst_day: -0.062,
+      hit_rate: 0.53,
+      max_drawdown_duration_days: 412,
+      recovery_date: "2023-02-17",
+      var_99: 0.035,
+      cvar_99: 0.046,
+      var_95_parametric: 0.02,
+      var_95_cornish_fisher: 0.022,
+      annual_turnover: 0.31,
+    },
+  });
 
 export const BenchmarkQuery = z.strictObject({ symbol: symbolParam.optional(), fields: fieldsParam });
 export const BenchmarkComparison = z

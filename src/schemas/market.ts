@@ -1,6 +1,6 @@
 // Market-data shapes: assets, bars, quotes.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, instant, isoDate, limitParam, listOf } from "./common";
+import { cursorParam, fieldsParam, formatParam, instant, isoDate, limitParam, listOf } from "./common";
 
 export const ASSET_CLASSES = ["equity", "etf", "index", "crypto", "fx"] as const;
 
@@ -24,6 +24,13 @@ export const AssetListQuery = z.strictObject({
   search: z.string().trim().min(1).max(64).optional().openapi({ description: "Symbol prefix or name substring" }),
   asset_class: z.enum(ASSET_CLASSES).optional(),
   exchange: z.string().trim().min(1).max(32).optional(),
+  sector: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "Sector name, exact and case-insensitive (e.g. Technology)", example: "Technology" }),
   limit: limitParam(100),
   cursor: cursorParam,
   fields: fieldsParam,
@@ -92,6 +99,7 @@ export const PriceQuery = z
     limit: limitParam(1000),
     cursor: cursorParam,
     fields: fieldsParam,
+    format: formatParam,
   })
   .refine((q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] });
 

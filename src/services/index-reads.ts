@@ -2,10 +2,11 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
-import { readLevels } from "../db/index-store";
+import { readLevels, readRebalances } from "../db/index-store";
 import { olderThan } from "../db/keyset";
 import { readAdjustedCloses } from "../db/prices";
 import { indexes } from "../db/schema";
+import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import {
   alignByDate,
   type LevelPoint,
@@ -99,7 +100,7 @@ export async function indexMetrics(
   row: IndexRow,
   version: number,
   window: MetricsWindow,
-): Promise<RiskMetrics> {
+): Promise<RiskMetrics & ExtendedMetrics> {
   const levels = sliceWindow(await readLevels(db, row.id, version), window);
   let benchmark: LevelPoint[] | null = null;
   const first = levels[0];
@@ -109,7 +110,21 @@ export async function indexMetrics(
     const asset = await resolveBenchmark(db, cfg, symbol, { start: first.date, end: last.date });
     if (asset) benchmark = await assetLevels(db, asset.id, first.date, last.date);
   }
-  return riskMetrics(levels, benchmark, { riskFreeRate: cfg.RISK_FREE_RATE });
+  const base = riskMetrics(levels, benchmark, { riskFreeRate: cfg.RISK_FREE_RATE });
+  const start = levels[0]?.date ?? "";
+  const rebalances = first
+    ? (await readRebalances(db, row.id, version, undefined, 100_000)).filter((r) => r.date >= start)
+    : [];
+  const extended = extendedMetrics({
+    levels,
+    benchmark,
+    rebalances,
+    riskFreeRate: cfg.RISK_FREE_RATE,
+    cagr: base.cagr,
+    maxDrawdown: base.max_drawdown,
+    beta: base.beta,
+  });
+  return { ...base, ...extended };
 }
 
 /** Both series rebased to this value on their first common date. */

@@ -129,8 +129,14 @@ async function reword(ai: TextModel, model: string, item: Insight): Promise<Insi
   return { ...item, reworded: false };
 }
 
-export async function insightsOf(env: Env, cfg: Config, row: IndexRow, version: number): Promise<IndexInsights> {
-  const input = await insightInputs(env.DB, cfg, row, version);
+export async function insightsOf(
+  env: Env,
+  cfg: Config,
+  row: IndexRow,
+  version: number,
+  read?: InsightInputs,
+): Promise<IndexInsights> {
+  const input = read ?? (await insightInputs(env.DB, cfg, row, version));
   const computed = indexInsights(input);
   const ai = aiOf(env);
   const items =

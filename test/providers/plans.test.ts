@@ -96,9 +96,18 @@ describe("a plan-aware provider", () => {
     const body = (await res.json()) as {
       checks: { provider: { status: string; capability_gaps: string[]; detail: string } };
     };
-    // Grow leaves out market caps (/statistics is Pro); /splits was refused by the vendor.
-    expect(body.checks.provider.capability_gaps).toEqual(["market_cap", "splits"]);
+    // Grow leaves out market caps (/statistics is Pro, /market_cap Ultra); /splits was refused by the vendor.
+    expect(body.checks.provider.capability_gaps).toEqual(["market_cap", "market_cap_history", "splits"]);
     expect(body.checks.provider.detail).toContain("grow plan");
+  });
+
+  it("reads dated market-cap history on Ultra, 5 credits a page; below Ultra there is no history to ask for", async () => {
+    const ultra = setup("ultra", "ultra");
+    expect(await ultra.provider.marketCaps?.("AAPL", "2024-01-01", "2024-06-28")).toEqual([
+      { date: "2024-06-28", market_cap: 3.2e12 },
+    ]);
+    expect(ultra.vendor.requests.map((r) => [r.path, r.credits])).toEqual([["/market_cap", 5]]);
+    expect(setup("pro", "pro").provider.marketCaps).toBeUndefined();
   });
 
   it("production refuses the synthetic provider unless configuration allows it", async () => {

@@ -1,6 +1,7 @@
 // One test per convention the vendor documents (test/fixtures/twelvedata/README.md), run against a model of the vendor.
 import { describe, expect, it } from "vitest";
 import { TwelveDataProvider } from "../../src/providers/twelvedata";
+import marketCapOk from "../fixtures/twelvedata/market_cap_ok.json";
 import splitsOk from "../fixtures/twelvedata/splits_ok.json";
 import { API_KEY, fakeTwelveData, json } from "./fake-twelvedata";
 import { twelveDataVendor, type VendorBar, type VendorSymbol, vendorBars } from "./twelvedata-vendor";
@@ -140,5 +141,22 @@ describe("Twelve Data conventions", () => {
     expect(result.get("AAPL")?.ok).toBe(true);
     expect(result.get("MSFT")?.ok).toBe(true);
     expect(result.get("NOPE")).toMatchObject({ ok: false });
+  });
+
+  it("reads /market_cap history sent newest first as { date, value }, ascending, and pages by page/outputsize", async () => {
+    const server = fakeTwelveData({ "/market_cap": () => json(marketCapOk) });
+    const td = new TwelveDataProvider({
+      apiKey: API_KEY,
+      baseUrl: "https://td.test",
+      fetch: server.fetch,
+      now: () => NOW,
+    });
+    expect(await td.marketCaps("AAPL", "2025-07-01", "2025-07-31")).toEqual([
+      { date: "2025-07-10", market_cap: 3172513237217 },
+      { date: "2025-07-11", market_cap: 3153843487457 },
+      { date: "2025-07-14", market_cap: 3115906555944 },
+    ]);
+    // Fewer rows than a page: no second request.
+    expect(server.seen.map((r) => r.url.searchParams.get("page"))).toEqual(["1"]);
   });
 });

@@ -63,6 +63,28 @@ describe("GET /v1/assets", () => {
     expect(like.body.data).toHaveLength(0);
   });
 
+  it("filters by sector, exactly and case-insensitively, combined with the other filters", async () => {
+    // 57 test assets alternate Technology (even index) and Energy (odd): 29 and 28.
+    const tech: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r: any = await call(`/v1/assets?sector=technology&limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: user,
+      });
+      expect(r.status).toBe(200);
+      tech.push(...r.body.data.map((a: { symbol: string }) => a.symbol));
+      cursor = r.body.next_cursor;
+    } while (cursor);
+    expect(tech).toEqual(SYMBOLS.filter((_, i) => i % 2 === 0));
+    const energy = await call("/v1/assets?sector=Energy&search=T00&limit=100", { token: user });
+    expect(energy.body.data.map((a: { symbol: string }) => a.symbol)).toEqual(["T001", "T003", "T005", "T007", "T009"]);
+    const partial = await call("/v1/assets?sector=Tech", { token: user });
+    expect(partial.body.data).toHaveLength(0);
+    const empty = await call("/v1/assets?sector=", { token: user });
+    expect(empty.status).toBe(400);
+    expect(empty.body.errors[0].path).toBe("sector");
+  });
+
   it("refuses a tampered, foreign or garbage cursor with 400 invalid_cursor", async () => {
     const first = await call("/v1/assets?limit=5", { token: user });
     const cursor: string = first.body.next_cursor;
