@@ -6,13 +6,13 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
 import { REPORT_CSS } from "./domain/report-page";
+import { ApiError, renderProblem } from "./errors";
 import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
 import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
-import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
@@ -139,7 +139,7 @@ export function buildApp(): App {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) => {
-        const res = problemResponse(
+        const res = renderProblem(
           new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`),
           c.get("requestId"),
         );

@@ -1,8 +1,8 @@
 // An index's versions: the list (reason, methodology hash, data instant) and the difference of two.
 import { createRoute } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
 import { DiffQuery, IndexDiff, IndexVersionList, VersionsQuery } from "../schemas/index-versions";

@@ -1,8 +1,8 @@
 // GET /v1/stream: the WebSocket upgrade, handed to a PriceHub shard (authentication is the first message, see docs/LIVE.md).
 import { createRoute } from "@hono/zod-openapi";
 import { SHARD_HEADER } from "../durable/price-hub";
+import { ApiError } from "../errors";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { problemResponse } from "../schemas/common";
 import { pickShard } from "../services/live";
 

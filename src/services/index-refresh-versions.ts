@@ -1,7 +1,6 @@
 // After a refresh: a new version of every index whose constituent or benchmark had a corporate action or a revised bar.
-import { getDb } from "../db/client";
 import { indexesStaleAfterRefresh } from "../db/index-versions";
-import { requestVersion } from "./index-builder";
+import { requestVersion } from "./index-definitions";
 
 /**
  * Requests one version per stale index (reason `corporate_action` when an action changed, else
@@ -9,10 +8,9 @@ import { requestVersion } from "./index-builder";
  */
 export async function versionIndexesAfterRefresh(env: Env, assetIds: number[]): Promise<string[]> {
   const stale = await indexesStaleAfterRefresh(env.DB, assetIds);
-  const db = getDb(env);
   const done: string[] = [];
   for (const { id, reason } of stale) {
-    if (await requestVersion(env, db, id, null, {}, { reason })) done.push(id);
+    if (await requestVersion(env, id, null, {}, { reason })) done.push(id);
   }
   return done;
 }

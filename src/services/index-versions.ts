@@ -1,15 +1,13 @@
 // Index versions as readers see them: which version a read answers from, the version list and the diff of two.
 
-import { getDb } from "../db/client";
-import { readLevels, readRebalances } from "../db/index-store";
 import { listVersions, readVersion, type VersionRow } from "../db/index-versions";
-import { ApiError } from "../http/errors";
-import type { IndexRow } from "./index-builder";
+import { type IndexRow, readLevels, readRebalances } from "../db/indexes";
+import { ApiError } from "../errors";
 import { loadOwnedIndex, readyVersionOf } from "./index-reads";
 
 /** The caller's live index (404 for anyone else's). */
 export const ownedIndex = (env: Env, ownerId: string, id: string): Promise<IndexRow> =>
-  loadOwnedIndex(getDb(env), ownerId, id);
+  loadOwnedIndex(env.DB, ownerId, id);
 
 /** The version a read answers from: the asked one if it was built, else the ready one (409 before any). */
 export async function versionToRead(db: D1Database, row: IndexRow, asked?: number): Promise<number> {

@@ -1,7 +1,6 @@
 // The printable report of an index's ready version: gathers its levels, benchmark, weights, risk shares,
 // metrics, insights and methodology, and lets the domain draw the page.
 import type { Config } from "../config";
-import { getDb } from "../db/client";
 import { riskShares } from "../domain/insight-facts";
 import { methodologyMarkdown } from "../domain/methodology-text";
 import { reportHtml } from "../domain/report-page";
@@ -38,7 +37,7 @@ function methodologyLines(markdown: string): string[] {
 
 /** The caller's index's report as HTML (404 for anyone else's, 409 before the first build). */
 export async function ownedIndexReport(env: Env, cfg: Config, ownerId: string, id: string): Promise<string> {
-  const row = await loadOwnedIndex(getDb(env), ownerId, id);
+  const row = await loadOwnedIndex(env.DB, ownerId, id);
   const version = readyVersionOf(row);
   const input = await insightInputs(env.DB, cfg, row, version);
   const [metrics, insights] = await Promise.all([

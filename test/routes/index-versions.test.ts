@@ -3,8 +3,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
-import { upsertBars } from "../../src/db/price-store";
-import { handleBuild } from "../../src/services/index-builder";
+import { upsertBars } from "../../src/db/prices";
+import { buildJob } from "../../src/services/index-builds";
 import { runRefresh } from "../../src/services/refresh";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars } from "../helpers/market";
@@ -32,7 +32,7 @@ async function buildPending(id: string) {
   )
     .bind(id)
     .all<{ version: number }>();
-  for (const { version } of results) await handleBuild(env, { index_id: id, version });
+  for (const { version } of results) await buildJob(env, { index_id: id, version });
 }
 
 const versions = async (id: string) =>

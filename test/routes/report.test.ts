@@ -3,7 +3,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { drawdownSeries, escapeXml, lineChart, niceTicks } from "../../src/domain/report-charts";
-import { handleBuild } from "../../src/services/index-builder";
+import { buildJob } from "../../src/services/index-builds";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, weekdays } from "../helpers/market";
 import { connectMcp } from "../helpers/mcp";
@@ -37,7 +37,7 @@ beforeAll(async () => {
   await insertBars(ids.get("SPY")!, DAYS, (i) => 400 * (1 + 0.0008 * i) * (1 + 0.01 * Math.sin(i / 10)));
   const created = await call("/v1/indexes", { method: "POST", token: owner.token, json: DEFINITION });
   id = created.body.id;
-  expect((await handleBuild(env, { index_id: id, version: 1 })).outcome).toBe("ready");
+  expect((await buildJob(env, { index_id: id, version: 1 })).outcome).toBe("ready");
 });
 
 async function sha256Base64(text: string): Promise<string> {
