@@ -140,8 +140,11 @@ async function wholeJob(symbols, dates) {
   const persist = process.env.BENCH_STATE ?? path.join(tmp, "state");
   const proxy = await localPlatform(persist);
   try {
-    const store = await bundleModule("src/db/price-store.ts", tmp, "price-store");
-    const builder = await bundleModule("src/services/index-builder.ts", tmp, "index-builder");
+    const store = {
+      ...(await bundleModule("src/db/prices.ts", tmp, "prices")),
+      ...(await bundleModule("src/db/market-events.ts", tmp, "market-events")),
+    };
+    const builder = await bundleModule("src/services/index-builds.ts", tmp, "index-builds");
     const env = { ...proxy.env, JWT_SECRET: "bench-secret-0123456789abcdef0123456789", ENVIRONMENT: "development" };
     const db = env.DB;
     const loaded = await db.prepare("SELECT COUNT(*) AS n FROM assets").first();
@@ -172,7 +175,7 @@ async function wholeJob(symbols, dates) {
       lastId = await newIndex(r);
       gc();
       const t1 = performance.now();
-      stats = await builder.handleBuild(env, { index_id: lastId, version: 1 });
+      stats = await builder.buildJob(env, { index_id: lastId, version: 1 });
       times.push(performance.now() - t1);
       if (stats.outcome !== "ready") throw new Error(`build ${stats.outcome}: ${stats.reason}`);
     }
@@ -189,7 +192,7 @@ async function wholeJob(symbols, dates) {
       gc();
       live = Math.max(live, heap());
     }, 20);
-    await builder.handleBuild(env, { index_id: await newIndex(9), version: 1 });
+    await builder.buildJob(env, { index_id: await newIndex(9), version: 1 });
     clearInterval(fast);
     clearInterval(slow);
     const rows = await db

@@ -1,4 +1,4 @@
-// Ingest throughput (bars/s) into a local D1 through the real write path, `upsertBars` (src/db/price-store.ts):
+// Ingest throughput (bars/s) into a local D1 through the real write path, `upsertBars` (src/db/prices.ts):
 // 100 assets × 2,520 bars fresh, the same bars again (all unchanged), and again with 1% of values revised;
 // baselines in the same run: one INSERT per bar (the naive path) and multi-row VALUES, on subsets.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -70,11 +70,8 @@ async function timed(fn) {
 
 async function main() {
   const tmp = mkdtempSync(path.join(tmpdir(), "edgeindex-ingest-"));
-  const { upsertBars, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } = await bundleModule(
-    "src/db/price-store.ts",
-    tmp,
-    "price-store",
-  );
+  const { upsertBars } = await bundleModule("src/db/prices.ts", tmp, "prices");
+  const { ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } = await bundleModule("src/db/batching.ts", tmp, "batching");
   const proxy = await localPlatform(path.join(tmp, "state"));
   const db = proxy.env.DB;
 

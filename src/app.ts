@@ -5,13 +5,14 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { getConfig, isLocal } from "./config";
+import { REPORT_CSS } from "./domain/report-page";
+import { ApiError, renderProblem } from "./errors";
 import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
 import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
 import type { App, AppEnv } from "./http/context";
 import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
-import { ApiError, problemResponse } from "./http/errors";
 import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
@@ -62,6 +63,21 @@ const APP_CSP = {
   formAction: ["'none'"],
 };
 
+/** The report page (GET /v1/indexes/{id}/report) has one inline stylesheet: the CSP allows exactly its hash. */
+const REPORT_PATH = /^\/v1\/indexes\/[^/]+\/report$/;
+let reportCsp: Promise<Record<string, string[]>> | undefined;
+function reportPolicy() {
+  reportCsp ??= crypto.subtle.digest("SHA-256", new TextEncoder().encode(REPORT_CSS)).then((d) => ({
+    defaultSrc: ["'none'"],
+    styleSrc: [`'sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}'`],
+    imgSrc: ["data:"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  }));
+  return reportCsp;
+}
+
 export function buildApp(): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -77,7 +93,7 @@ export function buildApp(): App {
       xFrameOptions: "DENY",
       referrerPolicy: "no-referrer",
       strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
-      contentSecurityPolicy: APP_CSP,
+      contentSecurityPolicy: REPORT_PATH.test(c.req.path) ? await reportPolicy() : APP_CSP,
     })(c, next);
   });
   app.use("*", async (c, next) => {
@@ -122,7 +138,7 @@ export function buildApp(): App {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) => {
-        const res = problemResponse(
+        const res = renderProblem(
           new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`),
           c.get("requestId"),
         );

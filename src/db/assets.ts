@@ -1,6 +1,7 @@
-// Asset queries: lookups by symbol, filtered keyset pages, and the public shape with the latest market cap.
+// The instrument universe: lookups by symbol, filtered keyset pages, the public shape with the latest market cap,
+// and the admin writes (create, change, soft delete).
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
-import type { Db } from "./client";
+import { orm } from "./client";
 import { assets } from "./schema";
 
 export type AssetRow = typeof assets.$inferSelect;
@@ -28,16 +29,16 @@ export function toPublicAsset<T extends { id: number }>(row: T): Omit<T, "id"> {
 }
 
 /** Active (not soft-deleted) asset by symbol. */
-export async function findAsset(db: Db, symbol: string): Promise<AssetRow | undefined> {
-  return db
+export async function findAsset(db: D1Database, symbol: string): Promise<AssetRow | undefined> {
+  return orm(db)
     .select()
     .from(assets)
     .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
     .get();
 }
 
-export async function findAssetView(db: Db, symbol: string) {
-  return db
+export async function findAssetView(db: D1Database, symbol: string) {
+  return orm(db)
     .select(assetColumns)
     .from(assets)
     .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
@@ -57,7 +58,7 @@ export interface AssetFilter {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /** One page ordered by symbol; `after` is the last symbol of the previous page. */
-export async function listAssets(db: Db, f: AssetFilter) {
+export async function listAssets(db: D1Database, f: AssetFilter) {
   const conditions = [isNull(assets.deletedAt)];
   if (f.search) {
     const term = escapeLike(f.search);
@@ -72,7 +73,7 @@ export async function listAssets(db: Db, f: AssetFilter) {
   if (f.exchange) conditions.push(eq(assets.exchange, f.exchange.toUpperCase()));
   if (f.sector) conditions.push(sql`lower(${assets.sector}) = ${f.sector.toLowerCase()}`);
   if (f.after) conditions.push(gt(assets.symbol, f.after));
-  return db
+  return orm(db)
     .select(assetColumns)
     .from(assets)
     .where(and(...conditions))
@@ -82,10 +83,10 @@ export async function listAssets(db: Db, f: AssetFilter) {
 }
 
 export async function activeAssetIds(
-  db: Db,
+  db: D1Database,
   symbols?: string[],
 ): Promise<Array<{ id: number; symbol: string; listedAt: string | null; assetClass: string }>> {
-  const rows = await db
+  const rows = await orm(db)
     .select({ id: assets.id, symbol: assets.symbol, listedAt: assets.listedAt, assetClass: assets.assetClass })
     .from(assets)
     .where(isNull(assets.deletedAt))
@@ -94,4 +95,196 @@ export async function activeAssetIds(
   if (!symbols) return rows;
   const wanted = new Set(symbols);
   return rows.filter((r) => wanted.has(r.symbol));
+}
+
+export interface ResolvedAsset {
+  id: number;
+  symbol: string;
+}
+
+/** Active assets among `symbols` (any order; unknown ones are simply absent). */
+export async function activeAssetsAmong(db: D1Database, symbols: readonly string[]): Promise<ResolvedAsset[]> {
+  const { results } = await db
+    .prepare("SELECT id, symbol FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(symbols))
+    .all<ResolvedAsset>();
+  return results;
+}
+
+/** Active assets among `symbols`, ordered by symbol. */
+export async function activeAssetsBySymbol(db: D1Database, symbols: readonly string[]): Promise<ResolvedAsset[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT id, symbol FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1)) ORDER BY symbol",
+    )
+    .bind(JSON.stringify(symbols))
+    .all<ResolvedAsset>();
+  return results;
+}
+
+/** Whether `symbol` is an active asset. */
+export async function isActiveSymbol(db: D1Database, symbol: string): Promise<boolean> {
+  return (
+    (await db.prepare("SELECT 1 AS ok FROM assets WHERE symbol = ? AND deleted_at IS NULL").bind(symbol).first()) !==
+    null
+  );
+}
+
+/** The first of `candidates` (in order) that is active and has at least two current bars in [start, end]. */
+export async function firstPricedAsset(
+  db: D1Database,
+  candidates: readonly string[],
+  range: { start: string; end: string },
+): Promise<ResolvedAsset | null> {
+  for (const symbol of candidates) {
+    const row = await db
+      .prepare(
+        `SELECT a.id, a.symbol FROM assets a WHERE a.symbol = ?1 AND a.deleted_at IS NULL AND
+           (SELECT COUNT(*) FROM (SELECT 1 FROM prices p WHERE p.asset_id = a.id AND p.superseded_at IS NULL
+              AND p.date >= ?2 AND p.date <= ?3 LIMIT 2)) >= 2`,
+      )
+      .bind(symbol, range.start, range.end)
+      .first<ResolvedAsset>();
+    if (row) return row;
+  }
+  return null;
+}
+
+/** Every active asset's id and symbol (the live hub's symbol map). */
+export async function allActiveAssets(db: D1Database): Promise<ResolvedAsset[]> {
+  const { results } = await db.prepare("SELECT id, symbol FROM assets WHERE deleted_at IS NULL").all<ResolvedAsset>();
+  return results;
+}
+
+/** How many assets exist at all, deleted ones included (local seeding runs only on an empty database). */
+export async function countAssets(db: D1Database): Promise<number> {
+  return (await db.prepare("SELECT COUNT(*) AS n FROM assets").first<{ n: number }>())?.n ?? 0;
+}
+
+/** The cheapest query that proves D1 answers (readiness probe). */
+export async function probeAssets(db: D1Database): Promise<void> {
+  await db.prepare("SELECT 1 FROM assets LIMIT 1").all();
+}
+
+export type NewAsset = Pick<
+  typeof assets.$inferInsert,
+  "symbol" | "name" | "exchange" | "assetClass" | "currency" | "sector" | "listedAt"
+>;
+
+/** A new asset, or undefined when the symbol exists. */
+export function insertAsset(db: D1Database, asset: NewAsset): Promise<AssetRow | undefined> {
+  return orm(db).insert(assets).values(asset).onConflictDoNothing().returning().get();
+}
+
+/** Seeds the universe; existing symbols are left alone. 7 bound parameters a row: 12 rows per statement. */
+export async function insertAssetsIfAbsent(
+  db: D1Database,
+  list: NewAsset[],
+): Promise<Array<{ id: number; symbol: string }>> {
+  const d = orm(db);
+  const inserts = [];
+  for (let i = 0; i < list.length; i += 12)
+    inserts.push(
+      d
+        .insert(assets)
+        .values(list.slice(i, i + 12))
+        .onConflictDoNothing(),
+    );
+  const [first, ...rest] = inserts;
+  if (first) await d.batch([first, ...rest]);
+  return d.select({ id: assets.id, symbol: assets.symbol }).from(assets).all();
+}
+
+export type AssetChanges = Partial<
+  Pick<
+    typeof assets.$inferInsert,
+    "name" | "exchange" | "assetClass" | "currency" | "sector" | "listedAt" | "delistedAt"
+  >
+>;
+
+/** Changes an active asset; false when there is none by that symbol. */
+export async function updateAsset(db: D1Database, symbol: string, changes: AssetChanges): Promise<boolean> {
+  const updated = await orm(db)
+    .update(assets)
+    .set({ ...changes, updatedAt: new Date().toISOString() })
+    .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
+    .returning({ id: assets.id })
+    .get();
+  return updated !== undefined;
+}
+
+/** Soft delete: the row and its price history stay. False when there is no active asset by that symbol. */
+export async function softDeleteAsset(db: D1Database, symbol: string): Promise<boolean> {
+  const now = new Date().toISOString();
+  const deleted = await orm(db)
+    .update(assets)
+    .set({ deletedAt: now, updatedAt: now })
+    .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
+    .returning({ id: assets.id })
+    .get();
+  return deleted !== undefined;
+}
+
+/** Active, still-listed assets (the synthetic ticker's universe). */
+export async function listedAssets(db: D1Database): Promise<ResolvedAsset[]> {
+  const { results } = await db
+    .prepare("SELECT id, symbol FROM assets WHERE deleted_at IS NULL AND delisted_at IS NULL")
+    .all<ResolvedAsset>();
+  return results;
+}
+
+/** Sector per symbol for the active assets among `symbols`. */
+export async function sectorsOf(db: D1Database, symbols: readonly string[]): Promise<Record<string, string | null>> {
+  const { results } = await db
+    .prepare(
+      "SELECT symbol, sector FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(JSON.stringify(symbols))
+    .all<{ symbol: string; sector: string | null }>();
+  return Object.fromEntries(results.map((r) => [r.symbol, r.sector]));
+}
+
+/** Ids of the assets with these symbols, deleted ones included (a past constituent still has history). */
+export async function assetIdsBySymbol(db: D1Database, symbols: readonly string[]): Promise<Map<string, number>> {
+  if (symbols.length === 0) return new Map();
+  const { results } = await db
+    .prepare("SELECT id, symbol FROM assets WHERE symbol IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(symbols))
+    .all<{ id: number; symbol: string }>();
+  return new Map(results.map((r) => [r.symbol, r.id]));
+}
+
+export interface SectorAsset {
+  id: number;
+  symbol: string;
+  sector: string | null;
+}
+
+/** Active assets for `symbols` with their sectors. */
+export async function readAssetsWithSectors(db: D1Database, symbols: readonly string[]): Promise<SectorAsset[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT id, symbol, sector FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1)) ORDER BY symbol",
+    )
+    .bind(JSON.stringify(symbols))
+    .all<SectorAsset>();
+  return results;
+}
+
+/** Up to `perSector` active equities of each sector (by symbol), the members of the sector factor returns. */
+export async function readSectorMembers(
+  db: D1Database,
+  sectors: readonly string[],
+  perSector: number,
+): Promise<SectorAsset[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, symbol, sector FROM (
+         SELECT id, symbol, sector, ROW_NUMBER() OVER (PARTITION BY sector ORDER BY symbol) AS k FROM assets
+         WHERE deleted_at IS NULL AND asset_class = 'equity' AND sector IN (SELECT value FROM json_each(?1)))
+       WHERE k <= ?2 ORDER BY sector, symbol`,
+    )
+    .bind(JSON.stringify(sectors), perSector)
+    .all<SectorAsset>();
+  return results;
 }

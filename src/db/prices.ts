@@ -1,4 +1,11 @@
-// Price reads: current or as-of bars with adj_close derived from the adjustment-factor table.
+// Daily bars (the prices aggregate): current or as-of reads with adj_close from the adjustment-factor table,
+// every revision of a day, the adjusted history the index engine reads, and the idempotent bulk write.
+// Write shape: one bound parameter holding a JSON array of rows, expanded by json_each, so a statement carries
+// thousands of rows while staying far inside D1's 100-bound-parameter limit; chunks go in atomic batch() calls.
+import type { Bar } from "../domain/bar";
+import type { PriceHistory, PricePoint } from "../domain/price-matrix";
+import { chunk, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
+
 export interface BarView {
   date: string;
   open: number;
@@ -121,4 +128,183 @@ export async function readAdjustedSeries(
     .bind(JSON.stringify(assetIds), start, end)
     .all<{ asset_id: number; dates: string; closes: string }>();
   return results.map((r) => ({ asset_id: r.asset_id, dates: JSON.parse(r.dates), closes: JSON.parse(r.closes) }));
+}
+
+export interface RevisionView extends Bar {
+  recorded_at: string;
+  superseded_at: string | null;
+  source: string;
+}
+
+/** Every stored version of one day's bar, oldest first. */
+export async function readRevisions(db: D1Database, assetId: number, date: string): Promise<RevisionView[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT date, open, high, low, close, volume, recorded_at, superseded_at, source FROM prices
+       WHERE asset_id = ?1 AND date = ?2 ORDER BY recorded_at, id`,
+    )
+    .bind(assetId, date)
+    .all<RevisionView>();
+  return results;
+}
+
+const dateIntern = new Map<string, string>();
+/** One string per calendar date: 500 series × 2,500 days share 2,500 strings instead of 1.25 million. */
+const intern = (d: string) => {
+  let s = dateIntern.get(d);
+  if (s === undefined) {
+    if (dateIntern.size > 50_000) dateIntern.clear();
+    s = d;
+    dateIntern.set(d, s);
+  }
+  return s;
+};
+
+/** Rows of one grouped series as ascending points (SQLite feeds json_group_array in the subquery's order; checked anyway). */
+function toPoints(dates: string[], closes: number[]): PricePoint[] {
+  const points = dates.map((d, i) => ({ date: intern(d), close: closes[i] as number }));
+  for (let i = 1; i < points.length; i++) {
+    if ((points[i] as PricePoint).date <= (points[i - 1] as PricePoint).date)
+      return points.sort((x, y) => (x.date < y.date ? -1 : 1));
+  }
+  return points;
+}
+
+/** Adjusted-close history of up to 50 assets (one query). */
+export async function readHistoryPage(
+  db: D1Database,
+  assets: ReadonlyArray<{ id: number; symbol: string }>,
+  start: string,
+  end: string,
+): Promise<Record<string, PricePoint[]>> {
+  const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
+  const out: Record<string, PricePoint[]> = {};
+  for (const a of assets) out[a.symbol] = [];
+  const series = await readAdjustedSeries(
+    db,
+    assets.map((a) => a.id),
+    start,
+    end,
+  );
+  for (const s of series) out[symbolOf.get(s.asset_id) as string] = toPoints(s.dates, s.closes);
+  return out;
+}
+
+/** Adjusted-close history per symbol, read 50 assets per query. */
+export async function readPriceHistory(
+  db: D1Database,
+  assets: ReadonlyArray<{ id: number; symbol: string }>,
+  start: string,
+  end: string,
+): Promise<PriceHistory> {
+  const out: Record<string, PricePoint[]> = {};
+  for (let i = 0; i < assets.length; i += 50)
+    Object.assign(out, await readHistoryPage(db, assets.slice(i, i + 50), start, end));
+  return out;
+}
+
+/** Every date on which any of the assets has a current bar in [start, end]: the union calendar of the engine. */
+export async function readCalendar(db: D1Database, assetIds: number[], start: string, end: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT DISTINCT date FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL
+       AND date >= ?2 AND date <= ?3 ORDER BY date`,
+    )
+    .bind(JSON.stringify(assetIds), start, end)
+    .all<{ date: string }>();
+  return results.map((r) => intern(r.date));
+}
+
+/** A provider bar bound to our asset id. */
+export interface BarRow extends Bar {
+  assetId: number;
+}
+
+export interface UpsertStats {
+  rows_inserted: number;
+  rows_revised: number;
+  rows_unchanged: number;
+}
+
+const INCOMING = `WITH incoming AS (
+  SELECT json_extract(value,'$[0]') AS asset_id, json_extract(value,'$[1]') AS date,
+         json_extract(value,'$[2]') AS open, json_extract(value,'$[3]') AS high, json_extract(value,'$[4]') AS low,
+         json_extract(value,'$[5]') AS close, json_extract(value,'$[6]') AS volume
+  FROM json_each(?1))`;
+
+// A stored current bar whose values differ is superseded; the insert below then adds the new revision.
+const SUPERSEDE_CHANGED = `${INCOMING}
+UPDATE prices SET superseded_at = ?2, updated_at = ?2
+WHERE superseded_at IS NULL AND recorded_at < ?2 AND id IN (
+  SELECT p.id FROM incoming i JOIN prices p ON p.asset_id = i.asset_id AND p.date = i.date AND p.superseded_at IS NULL
+  WHERE p.open <> i.open OR p.high <> i.high OR p.low <> i.low OR p.close <> i.close OR p.volume <> i.volume)`;
+
+const INSERT_MISSING = `${INCOMING}
+INSERT INTO prices (asset_id, date, open, high, low, close, volume, source, recorded_at)
+SELECT i.asset_id, i.date, i.open, i.high, i.low, i.close, i.volume, ?3, ?2 FROM incoming i
+WHERE NOT EXISTS (SELECT 1 FROM prices p WHERE p.asset_id = i.asset_id AND p.date = i.date AND p.superseded_at IS NULL)
+ON CONFLICT DO NOTHING`;
+
+/** Last row wins for a repeated (asset, date) within one call. */
+function dedupe(rows: BarRow[]): BarRow[] {
+  const byKey = new Map<string, BarRow>();
+  for (const r of rows) byKey.set(`${r.assetId}|${r.date}`, r);
+  return [...byKey.values()];
+}
+
+/**
+ * Writes bars so that re-running with the same input changes nothing, a changed day becomes a new
+ * revision, and nothing is ever deleted.
+ */
+export async function upsertBars(
+  db: D1Database,
+  rows: BarRow[],
+  source: string,
+  recordedAt: string,
+): Promise<UpsertStats> {
+  const unique = dedupe(rows);
+  const statements: D1PreparedStatement[] = [];
+  for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
+    const json = JSON.stringify(part.map((r) => [r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume]));
+    statements.push(db.prepare(SUPERSEDE_CHANGED).bind(json, recordedAt));
+    statements.push(db.prepare(INSERT_MISSING).bind(json, recordedAt, source));
+  }
+  let revised = 0;
+  let written = 0;
+  for (const group of chunk(statements, STATEMENTS_PER_BATCH * 2)) {
+    const results = await db.batch(group);
+    results.forEach((r, i) => {
+      if (i % 2 === 0) revised += r.meta.changes;
+      else written += r.meta.changes;
+    });
+  }
+  const inserted = written - revised;
+  return { rows_inserted: inserted, rows_revised: revised, rows_unchanged: unique.length - written };
+}
+
+/** The latest current bar date per asset (a refresh restarts from there, minus the overlap). */
+export async function lastBarDates(db: D1Database, assetIds: number[]): Promise<Map<number, string>> {
+  const last = new Map<number, string>();
+  for (const part of chunk(assetIds, 500)) {
+    const { results } = await db
+      .prepare(
+        `SELECT asset_id, MAX(date) AS last FROM prices
+         WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL GROUP BY asset_id`,
+      )
+      .bind(JSON.stringify(part))
+      .all<{ asset_id: number; last: string }>();
+    for (const r of results) last.set(r.asset_id, r.last);
+  }
+  return last;
+}
+
+/** The latest current bar date of any of the assets, or null when none has a bar. */
+export async function latestBarDate(db: D1Database, assetIds: number[]): Promise<string | null> {
+  const latest = await db
+    .prepare(
+      "SELECT MAX(date) AS d FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL",
+    )
+    .bind(JSON.stringify(assetIds))
+    .first<{ d: string | null }>();
+  return latest?.d ?? null;
 }

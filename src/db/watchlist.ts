@@ -1,9 +1,8 @@
 // Symbols users are watching in D1: open paper orders, active alerts and the constituents of live indexes.
-import type { Db } from "./client";
 
 /** Distinct active symbols someone watches, in symbol order (live quotes are spent on these first). */
-export async function watchedSymbols(db: Db): Promise<string[]> {
-  const rows = await db.$client
+export async function watchedSymbols(db: D1Database): Promise<string[]> {
+  const rows = await db
     .prepare(
       `SELECT DISTINCT s.symbol AS symbol FROM (
          SELECT symbol FROM orders WHERE status = 'open' AND deleted_at IS NULL
@@ -18,9 +17,7 @@ export async function watchedSymbols(db: Db): Promise<string[]> {
 }
 
 /** How many assets the daily refresh covers. */
-export async function activeAssetCount(db: Db): Promise<number> {
-  const row = await db.$client
-    .prepare("SELECT COUNT(*) AS n FROM assets WHERE deleted_at IS NULL")
-    .first<{ n: number }>();
+export async function activeAssetCount(db: D1Database): Promise<number> {
+  const row = await db.prepare("SELECT COUNT(*) AS n FROM assets WHERE deleted_at IS NULL").first<{ n: number }>();
   return row?.n ?? 0;
 }

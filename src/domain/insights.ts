@@ -1,13 +1,13 @@
 // Insights: plain sentences about an index computed from its numbers, ranked by importance, each with the
 // figures it quotes. Deterministic: the same inputs give the same sentences, word for word.
-import { sampleCovariance } from "./covariance";
 import {
   capBinding,
-  commonReturns,
   type DrawdownEpisode,
   drawdownEpisodes,
-  driftedWeights,
+  MIN_RISK_OBSERVATIONS,
   type RebalanceRecord,
+  RISK_WINDOW,
+  riskShares,
 } from "./insight-facts";
 import { type Figures, pct, round, show } from "./insight-figures";
 import {
@@ -19,7 +19,6 @@ import {
   TRADING_DAYS_PER_YEAR,
 } from "./metrics";
 import { classifyRegimes } from "./regime";
-import { riskContributions } from "./risk-contributions";
 import { garchForecast } from "./volatility-forecast";
 
 export type InsightKind =
@@ -65,10 +64,7 @@ export interface InsightInputs {
   riskFreeRate?: number;
 }
 
-/** Sessions of returns behind the risk contributions and the realised volatility: one trading year. */
-export const RISK_WINDOW = TRADING_DAYS_PER_YEAR;
-/** Fewest common returns a covariance is estimated from. */
-export const MIN_RISK_OBSERVATIONS = 20;
+export { MIN_RISK_OBSERVATIONS, RISK_WINDOW } from "./insight-facts";
 /** A drawdown deeper than this counts as an episode worth naming. */
 export const EPISODE_THRESHOLD = 0.1;
 /** Forecast horizon (sessions) of the volatility sentence. */
@@ -78,43 +74,17 @@ const clamp = (x: number) => Math.max(0, Math.min(1, x));
 const lastOf = <T>(xs: readonly T[]) => xs[xs.length - 1];
 
 function riskConcentration(input: InsightInputs): Insight | null {
-  const alloc = input.allocation;
-  if (!alloc) return null;
-  const symbols = Object.keys(alloc.weights).filter((s) => (input.closes[s]?.length ?? 0) > 0);
-  if (symbols.length < 2) return null;
-  const series = symbols.map((s) => input.closes[s] as readonly LevelPoint[]);
-  const { dates, returns } = commonReturns(series, RISK_WINDOW);
-  if (dates.length < MIN_RISK_OBSERVATIONS) return null;
-  const at = (s: string, date: string) =>
-    (input.closes[s] as readonly LevelPoint[]).find((p) => p.date === date)?.value;
-  const p0: Record<string, number> = {};
-  const p1: Record<string, number> = {};
-  const last = lastOf(dates) as string;
-  for (const s of symbols) {
-    const start = at(s, alloc.date);
-    const now = at(s, last);
-    if (start !== undefined) p0[s] = start;
-    if (now !== undefined) p1[s] = now;
-  }
-  const weights = driftedWeights(Object.fromEntries(symbols.map((s) => [s, alloc.weights[s] as number])), p0, p1);
-  const values = new Float64Array(dates.length * symbols.length);
-  for (let t = 0; t < dates.length; t++)
-    for (let i = 0; i < symbols.length; i++) values[t * symbols.length + i] = returns[i]![t] as number;
-  const cov = sampleCovariance({ observations: dates.length, assets: symbols.length, values });
-  const contributions = riskContributions(
-    cov,
-    symbols.map((s) => weights[s] as number),
-  )
-    .map((c, i) => ({ symbol: symbols[i] as string, ...c }))
-    .sort((a, b) => b.contribution_pct - a.contribution_pct || a.symbol.localeCompare(b.symbol));
+  const risk = riskShares(input);
+  if (!risk) return null;
+  const contributions = risk.shares;
   const top = contributions[0]!;
   const figures: Figures = {
     symbol: top.symbol,
     risk_share_pct: pct(top.contribution_pct),
     weight_pct: pct(top.weight),
-    sessions: dates.length,
+    sessions: risk.sessions,
   };
-  let text = `${top.symbol} carries ${show(figures.risk_share_pct as number)}% of the index's risk with ${show(figures.weight_pct as number)}% of its weight, over the last ${dates.length} sessions.`;
+  let text = `${top.symbol} carries ${show(figures.risk_share_pct as number)}% of the index's risk with ${show(figures.weight_pct as number)}% of its weight, over the last ${risk.sessions} sessions.`;
   if (contributions.length >= 4) {
     const top3 = contributions.slice(0, 3);
     figures.top_count = 3;

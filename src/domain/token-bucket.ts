@@ -51,3 +51,20 @@ export const perPeriod = (count: number, periodSeconds: number): BucketRule => (
   capacity: count,
   refillPerSecond: count / periodSeconds,
 });
+
+/** A bucket a caller asks the RateLimiter to charge: its rule, its name, and the cost of this call. */
+export interface NamedBucket extends BucketRule {
+  name: string;
+  cost?: number;
+}
+
+export interface LimitDecision {
+  allowed: boolean;
+  /** The tightest bucket's view, for RateLimit-* headers. */
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  retryAfterSeconds: number;
+  /** Which bucket refused, when one did. */
+  deniedBy?: string;
+}

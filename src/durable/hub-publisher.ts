@@ -1,7 +1,8 @@
 // The PriceHub publisher: numbers every tick (one writer, so all shards agree on seq), fans it out, and in local
 // development is the synthetic clock that ticks while anyone listens.
 import { getConfig } from "../config";
-import { upsertQuotes } from "../db/price-store";
+import { listedAssets } from "../db/assets";
+import { upsertQuotes } from "../db/quotes";
 import { SyntheticProvider } from "../providers/synthetic";
 import { bumpVersion } from "../services/cache";
 import { fanOut, type LiveQuote, type TickReport, tickEffects } from "../services/live";
@@ -141,10 +142,7 @@ export class HubPublisher {
 
   private async activeAssets(now: number) {
     if (!this.assets || now - this.assets.at > ASSET_CACHE_MS) {
-      const { results } = await this.env.DB.prepare(
-        "SELECT id, symbol FROM assets WHERE deleted_at IS NULL AND delisted_at IS NULL",
-      ).all<{ id: number; symbol: string }>();
-      this.assets = { at: now, rows: results };
+      this.assets = { at: now, rows: await listedAssets(this.env.DB) };
     }
     return this.assets.rows;
   }

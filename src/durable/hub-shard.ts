@@ -3,6 +3,9 @@
 // (an attachment is capped at 2 KiB, too small for 100 index ids). The in-memory maps are only a lookup cache,
 // rebuilt from that state after the shard wakes from hibernation.
 import { getConfig } from "../config";
+import { allActiveAssets } from "../db/assets";
+import { ownedIndexIds } from "../db/indexes";
+import { storedQuotes } from "../db/quotes";
 import { PUBLISHER } from "../services/live";
 import { resolveStreamCredential } from "../services/live-auth";
 import {
@@ -259,13 +262,8 @@ export class HubShard {
     }
     if (!missing.length) return;
     // Nothing ticked here yet for these symbols: the stored quote, numbered with the publisher's current seq.
-    const [{ results }, seqs] = await Promise.all([
-      this.env.DB.prepare(
-        `SELECT a.symbol, q.price, q.previous_close, q.ts, q.source FROM assets a JOIN quotes q ON q.asset_id = a.id
-         WHERE a.symbol IN (SELECT value FROM json_each(?1))`,
-      )
-        .bind(JSON.stringify(missing))
-        .all<{ symbol: string; price: number; previous_close: number; ts: string; source: string }>(),
+    const [results, seqs] = await Promise.all([
+      storedQuotes(this.env.DB, missing),
       this.env.PRICE_HUB.getByName(PUBLISHER).seqOf(missing),
     ]);
     for (const r of results) ws.send(quoteFrame({ ...r, seq: seqs[r.symbol] ?? 0 }));
@@ -278,10 +276,7 @@ export class HubShard {
     const missed =
       this.assets && now - this.assets.at > ASSET_MISS_REFRESH_MS && symbols.some((s) => !this.assets!.ids.has(s));
     if (stale || missed) {
-      const { results } = await this.env.DB.prepare("SELECT id, symbol FROM assets WHERE deleted_at IS NULL").all<{
-        id: number;
-        symbol: string;
-      }>();
+      const results = await allActiveAssets(this.env.DB);
       this.assets = { at: now, ids: new Map(results.map((r) => [r.symbol, r.id])) };
     }
     return new Set(symbols.filter((s) => this.assets!.ids.has(s)));
@@ -290,12 +285,7 @@ export class HubShard {
   /** A user streams only its own indexes; anyone else's id is unknown, as in the REST routes. */
   private async ownIndexes(userId: string, ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
-    const { results } = await this.env.DB.prepare(
-      `SELECT id FROM indexes WHERE owner_id = ?1 AND deleted_at IS NULL AND id IN (SELECT value FROM json_each(?2))`,
-    )
-      .bind(userId, JSON.stringify(ids))
-      .all<{ id: string }>();
-    return new Set(results.map((r) => r.id));
+    return ownedIndexIds(this.env.DB, userId, ids);
   }
 
   /** Tells the publisher which indexes this shard's sockets watch, so it computes only those levels. */

@@ -9,23 +9,16 @@ import {
   recordFailure,
   recordSuccess,
 } from "../domain/circuit-breaker";
-import { type BucketRule, type BucketState, refill, type TakeResult, take } from "../domain/token-bucket";
+import {
+  type BucketState,
+  type LimitDecision,
+  type NamedBucket,
+  refill,
+  type TakeResult,
+  take,
+} from "../domain/token-bucket";
 
-export interface NamedBucket extends BucketRule {
-  name: string;
-  cost?: number;
-}
-
-export interface LimitDecision {
-  allowed: boolean;
-  /** The tightest bucket's view, for RateLimit-* headers. */
-  limit: number;
-  remaining: number;
-  resetSeconds: number;
-  retryAfterSeconds: number;
-  /** Which bucket refused, when one did. */
-  deniedBy?: string;
-}
+export type { LimitDecision, NamedBucket };
 
 export class RateLimiter extends DurableObject<Env> {
   /**

@@ -1,5 +1,8 @@
 // The /v1/stream wire protocol: client actions (validated), server frames, close codes and what a shard stores per socket.
 import { z } from "zod";
+import type { AlertNotice, IndexLevelFrame, SequencedQuote, Tick } from "../domain/ticks";
+
+export type { AlertNotice, IndexLevelFrame, SequencedQuote, Tick };
 
 /** Close code for a failed or late authentication (4000-4999 is the application range). */
 export const CLOSE_UNAUTHORIZED = 4001;
@@ -29,39 +32,6 @@ export const ClientMessage = z.discriminatedUnion("action", [
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export type ErrorCode = "bad_message" | "unknown_symbol" | "too_many_subscriptions" | "unauthorized";
-
-/** One price update as the publisher sequences it: `seq` rises by one per symbol per published tick. */
-export interface SequencedQuote {
-  symbol: string;
-  price: number;
-  previous_close?: number;
-  ts: string;
-  source: string;
-  seq: number;
-}
-
-export interface IndexLevelFrame {
-  id: string;
-  value: number;
-  ts: string;
-  seq: number;
-}
-
-/** An alert that fired, addressed to its owner's sockets on every shard. */
-export interface AlertNotice {
-  owner_id: string;
-  id: string;
-  symbol: string;
-  price: number;
-  ts: string;
-}
-
-/** Everything one tick carries to a shard; each shard receives each tick once. */
-export interface Tick {
-  quotes: SequencedQuote[];
-  indexes: IndexLevelFrame[];
-  alerts: AlertNotice[];
-}
 
 /** What a shard keeps on each socket (kept small: attachments are capped at 2 KiB). */
 export interface SocketState {

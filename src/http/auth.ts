@@ -1,8 +1,6 @@
 // Who is calling (Bearer JWT or X-API-Key, signed when the key demands it), the /v1 gate, and the guards routes declare.
-import { and, eq, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
-import { getDb } from "../db/client";
-import { users } from "../db/schema";
+import { ApiError } from "../errors";
 import {
   checkSignature,
   findKeyIdentity,
@@ -10,10 +8,10 @@ import {
   SIGNATURE_REPLAY_WINDOW_SECONDS,
   touchKey,
 } from "../services/api-keys";
+import { gateUser } from "../services/sessions";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
 import { delegationOf } from "./delegation";
-import { ApiError } from "./errors";
 
 const unauthorized = (detail = "A valid access token or API key is required") =>
   new ApiError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer realm="edgeindex"' } });
@@ -39,10 +37,10 @@ async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | u
   if (authorization !== undefined && apiKey !== undefined)
     return unauthorized("Send either Authorization or X-API-Key, not both");
   if (apiKey !== undefined) {
-    const found = apiKey.length <= 256 ? await findKeyIdentity(getDb(c.env), apiKey) : null;
+    const found = apiKey.length <= 256 ? await findKeyIdentity(c.env.DB, apiKey) : null;
     if (!found) return unauthorized("The API key is invalid, revoked or expired");
     const { lastUsedAt, ...identity } = found;
-    const touch = touchKey(getDb(c.env), found.keyId!, lastUsedAt).catch(() => undefined);
+    const touch = touchKey(c.env.DB, found.keyId!, lastUsedAt).catch(() => undefined);
     try {
       c.executionCtx.waitUntil(touch);
     } catch {
@@ -97,11 +95,7 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
 }
 
 function findUser(c: Context<AppEnv>, id: string) {
-  return getDb(c.env)
-    .select({ id: users.id, role: users.role, email: users.email })
-    .from(users)
-    .where(and(eq(users.id, id), isNull(users.deletedAt)))
-    .get();
+  return gateUser(c.env.DB, id);
 }
 
 /**
@@ -186,14 +180,4 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
       throw new ApiError("forbidden", "Administrator access required");
     await next();
   };
-}
-
-/**
- * For the live stream (first-message auth): the user behind an API key, or null. Keys that must sign are
- * refused, since a WebSocket message cannot carry the request signature they promise.
- */
-export async function resolveApiKey(env: Env, key: string): Promise<{ userId: string } | null> {
-  const found = await findKeyIdentity(getDb(env), key);
-  if (!found || found.signingSecretEnc) return null;
-  return { userId: found.userId };
 }

@@ -1,8 +1,8 @@
 // Body guards for write routes: JSON only (415) and a size limit (413), checked before any handler reads.
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
-import { ApiError } from "./errors";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 

@@ -2,8 +2,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { matchedRoutes } from "hono/route";
+import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
-import { ApiError } from "./errors";
 
 export const conditionalGet = (): MiddlewareHandler<AppEnv> =>
   etag({

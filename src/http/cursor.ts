@@ -1,6 +1,6 @@
 // Opaque pagination cursors: keyset position + the query they belong to, HMAC-signed so a tampered
 // or foreign cursor (another route, other filters, another user) is refused with 400 invalid_cursor.
-import { ApiError } from "./errors";
+import { ApiError } from "../errors";
 
 const enc = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();

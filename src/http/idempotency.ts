@@ -1,12 +1,10 @@
 // Idempotency-Key for POSTs that create work: the same key and body replay the first answer; a different body is 422.
-import { and, eq, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { getDb } from "../db/client";
-import { idempotencyKeys } from "../db/schema";
+import { ApiError } from "../errors";
+import { claimOrReplay, releaseKey, rememberAnswer } from "../services/idempotency";
 import { sha256HexOf } from "../services/secrets";
 import { principalOf } from "./auth";
 import type { AppEnv } from "./context";
-import { ApiError } from "./errors";
 
 /** 1–255 printable ASCII characters (space included), as Stripe accepts. */
 const KEY_SHAPE = /^[\x20-\x7E]{1,255}$/;
@@ -53,55 +51,12 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
         { path: "Idempotency-Key", message: "must be 1-255 printable ASCII characters" },
       ]);
     }
-    const db = getDb(c.env);
     const owner = principalOf(c).userId;
     const route = `${c.req.method} ${c.req.path}`;
     const hash = await requestFingerprint(c.req.method, c.req.path, await c.req.text());
-    const now = new Date();
-    const nowIso = now.toISOString();
-    const where = and(
-      eq(idempotencyKeys.ownerId, owner),
-      eq(idempotencyKeys.route, route),
-      eq(idempotencyKeys.key, key),
-    );
-
-    // Claim the key: a new row, or take over one that has expired. Exactly one concurrent request wins.
-    const claimed = await db
-      .insert(idempotencyKeys)
-      .values({
-        ownerId: owner,
-        route,
-        key,
-        requestHash: hash,
-        expiresAt: new Date(now.getTime() + c.get("config").IDEMPOTENCY_TTL_SECONDS * 1000).toISOString(),
-      })
-      .onConflictDoUpdate({
-        target: [idempotencyKeys.ownerId, idempotencyKeys.route, idempotencyKeys.key],
-        set: {
-          requestHash: sql`excluded.request_hash`,
-          statusCode: null,
-          responseBody: null,
-          expiresAt: sql`excluded.expires_at`,
-          createdAt: nowIso,
-          updatedAt: nowIso,
-        },
-        setWhere: sql`${idempotencyKeys.expiresAt} <= ${nowIso}`,
-      })
-      .returning({ key: idempotencyKeys.key })
-      .get();
-
-    if (!claimed) {
-      const prior = await db.select().from(idempotencyKeys).where(where).get();
-      if (!prior) throw new ApiError("conflict", "This Idempotency-Key was released meanwhile; retry the request");
-      if (prior.requestHash !== hash) {
-        throw new ApiError("idempotency_conflict", "This Idempotency-Key was already used with a different request");
-      }
-      if (prior.statusCode === null) {
-        throw new ApiError("conflict", "A request with this Idempotency-Key is still in progress; retry later");
-      }
-      return replay(prior.statusCode, prior.responseBody);
-    }
-
+    const slot = { ownerId: owner, route, key };
+    const prior = await claimOrReplay(c.env.DB, slot, hash, c.get("config").IDEMPOTENCY_TTL_SECONDS);
+    if (prior) return replay(prior.status, prior.body);
     let stored = false;
     try {
       await next();
@@ -109,14 +64,11 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
       // A 400 means the request never ran (it failed validation): the client fixes it and reuses the key.
       if (res.status < 500 && res.status !== 400) {
         const body = res.status === 204 ? "" : await res.clone().text();
-        await db
-          .update(idempotencyKeys)
-          .set({ statusCode: res.status, responseBody: body, updatedAt: new Date().toISOString() })
-          .where(and(where, eq(idempotencyKeys.requestHash, hash)));
+        await rememberAnswer(c.env.DB, slot, hash, res.status, body);
         stored = true;
       }
     } finally {
-      if (!stored) await db.delete(idempotencyKeys).where(and(where, eq(idempotencyKeys.requestHash, hash)));
+      if (!stored) await releaseKey(c.env.DB, slot, hash);
     }
   };
 }

@@ -1,8 +1,9 @@
 // Keyset pages with signed cursors bound to the route, its filters and the caller.
 import type { Context } from "hono";
+import type { NewestFirst } from "../db/keyset";
+import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { ApiError } from "./errors";
 
 /** The scope a cursor is valid for: route + every filter except cursor/limit/fields + the caller. */
 export function cursorScope(c: Context<AppEnv>, filters: Record<string, unknown>): string {
@@ -44,12 +45,6 @@ export async function toPage<R, K>(
     c.header("Link", `<${next.pathname}${next.search}>; rel="next"`);
   }
   return { items, next_cursor };
-}
-
-/** A position in a newest-first list ordered by (created_at DESC, id DESC): the last row seen. */
-export interface NewestFirst {
-  c: string;
-  i: string;
 }
 
 /** Reads a newest-first cursor; a signed cursor of another shape is 400 `invalid_cursor`. */

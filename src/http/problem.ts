@@ -2,16 +2,10 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
+import { ApiError, renderProblem, zodFieldErrors } from "../errors";
 import type { AppEnv } from "./context";
-import { ApiError, type FieldError, problemResponse } from "./errors";
 
-export function zodFieldErrors(error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.join(".") : "(root)",
-    message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
-  }));
-}
+export { zodFieldErrors };
 
 /** The validation hook for every @hono/zod-openapi route: 400 validation_failed with each field's message. */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
@@ -24,7 +18,7 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) =
 const requestIdOf = (c: Context<AppEnv>) => c.get("requestId") ?? "unknown";
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof ApiError) return problemResponse(err, requestIdOf(c));
+  if (err instanceof ApiError) return renderProblem(err, requestIdOf(c));
   if (err instanceof HTTPException) {
     const mapped =
       err.status === 400
@@ -34,7 +28,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
           : err.status === 401
             ? new ApiError("unauthorized", "Authentication required")
             : new ApiError("internal_error", "The server could not complete the request");
-    return problemResponse(mapped, requestIdOf(c));
+    return renderProblem(mapped, requestIdOf(c));
   }
   // Unknown failure: log everything for us, tell the client nothing internal.
   console.error(
@@ -50,8 +44,8 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
           : String(err).slice(0, 2000),
     }),
   );
-  return problemResponse(new ApiError("internal_error", "The server could not complete the request"), requestIdOf(c));
+  return renderProblem(new ApiError("internal_error", "The server could not complete the request"), requestIdOf(c));
 };
 
 export const notFound: NotFoundHandler<AppEnv> = (c) =>
-  problemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`), requestIdOf(c));
+  renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`), requestIdOf(c));

@@ -3,9 +3,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../config";
 import { perPeriod } from "../domain/token-bucket";
 import type { LimitDecision } from "../durable/rate-limiter";
+import { ApiError } from "../errors";
 import { lookUpUserEarly } from "./auth";
 import type { AppEnv } from "./context";
-import { ApiError } from "./errors";
 
 export type Tier = "anon" | "user" | "key" | "admin";
 

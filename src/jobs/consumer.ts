@@ -1,31 +1,13 @@
-// The queue entry: routes each batch by queue name, validates every job message and runs its registered handler.
+// The queue entry: routes each batch by queue name, validates every job message, runs its handler from the job
+// table (registry.ts) and records the job row around it: running before, the outcome after, queued on a retry.
 import { getConfig } from "../config";
-import { getDb } from "../db/client";
-import { FINAL_STATUSES, findJob, finishJob, requeueJob } from "../services/jobs";
+import { JobMessage } from "../schemas/messages";
+import { FINAL_STATUSES, findJob, finishJob, markRunning, requeueJob } from "../services/jobs";
 import { consumeDeadLetters } from "./dead-letter";
-import {
-  type JobHandler,
-  type JobKindName,
-  jobHandler,
-  PermanentJobError,
-  RetryableJobError,
-  registerJobHandler,
-} from "./handlers";
-import { JobMessage } from "./messages";
-import { handleRefresh } from "./refresh-job";
+import { type JobHandler, type JobKindName, PermanentJobError, RetryableJobError } from "./handlers";
+import { JOB_HANDLERS, OTHER_QUEUE_CONSUMERS, QUEUES } from "./registry";
 
-/** Queue names as wrangler.toml declares them. */
-export const QUEUES = { jobs: "edgeindex-jobs", webhooks: "edgeindex-webhooks", deadLetter: "edgeindex-dlq" } as const;
-
-registerJobHandler("refresh", handleRefresh);
-
-export type BatchConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
-const otherQueues = new Map<string, BatchConsumer>();
-
-/** The webhook deliverer plugs its consumer in here (by queue name), as job handlers do by kind. */
-export function registerQueueConsumer(queue: string, consumer: BatchConsumer): void {
-  otherQueues.set(queue, consumer);
-}
+export { QUEUES };
 
 export interface ConsumerOverrides {
   /** Test seam: handlers used instead of the registered ones for this call (null: as if none were registered). */
@@ -43,7 +25,7 @@ export async function handleQueue(
 ) {
   if (batch.queue === QUEUES.jobs) return consumeJobs(batch, env, overrides);
   if (batch.queue === QUEUES.deadLetter) return consumeDeadLetters(batch, env);
-  const consumer = otherQueues.get(batch.queue);
+  const consumer = OTHER_QUEUE_CONSUMERS[batch.queue];
   if (consumer) return consumer(batch, env, ctx);
   // Nobody consumes this queue yet: keep the messages (retry → dead-letter queue) rather than drop them.
   log("error", "no consumer for queue", { queue: batch.queue, messages: batch.messages.length });
@@ -59,7 +41,7 @@ export function retryDelaySeconds(env: Env, attempts: number, retryAfterSeconds?
 
 /** Messages run one after another: they write the same tables, and D1 serialises writes anyway. */
 async function consumeJobs(batch: MessageBatch<unknown>, env: Env, overrides: ConsumerOverrides): Promise<void> {
-  const db = getDb(env);
+  const db = env.DB;
   for (const msg of batch.messages) {
     const parsed = JobMessage.safeParse(msg.body);
     if (!parsed.success) {
@@ -85,12 +67,18 @@ async function consumeJobs(batch: MessageBatch<unknown>, env: Env, overrides: Co
         continue;
       }
       const override = overrides.handlers?.[message.kind];
-      const handler = (override === undefined ? jobHandler(message.kind) : override) as
+      const handler = (override === undefined ? JOB_HANDLERS[message.kind] : override) as
         | JobHandler<typeof message.kind>
         | null
         | undefined;
       if (!handler) throw new PermanentJobError(`no handler is registered for '${message.kind}' jobs`);
-      await handler(env, message as never, { attempt: msg.attempts });
+      await markRunning(db, message.job_id);
+      const outcome = await handler(env, message as never, { attempt: msg.attempts, previousStats: job?.stats });
+      await finishJob(db, message.job_id, {
+        status: outcome.status,
+        error: outcome.error ?? null,
+        stats: outcome.stats ?? null,
+      });
       msg.ack();
     } catch (err) {
       const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);

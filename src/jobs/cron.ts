@@ -1,6 +1,5 @@
 // Cron → job planning: each trigger enqueues its jobs; the fetching happens in the queue consumer, never here.
 import { getConfig } from "../config";
-import { getDb } from "../db/client";
 import { isTradingDay } from "../domain/calendar";
 import { minutesIntoSession } from "../domain/trading-session";
 import { syntheticRefusal } from "../providers";
@@ -24,7 +23,6 @@ export async function planScheduledJobs(
   controller: Pick<ScheduledController, "cron" | "scheduledTime">,
   env: Env,
 ): Promise<string[]> {
-  const db = getDb(env);
   const cfg = getConfig(env);
   const at = new Date(controller.scheduledTime);
   const day = at.toISOString().slice(0, 10);
@@ -48,14 +46,14 @@ export async function planScheduledJobs(
       break;
     }
     case CRONS.nightlyRebuild:
-      return [await enqueueJob(env, db, { kind: "rebuild_changed" })];
+      return [await enqueueJob(env, { kind: "rebuild_changed" })];
     default:
       console.warn(JSON.stringify({ level: "warn", msg: "unknown cron trigger", cron: controller.cron }));
       return [];
   }
   const ids: string[] = [];
   for (const job of planned)
-    ids.push(await enqueueJob(env, db, job.message, undefined, { delaySeconds: job.delaySeconds }));
+    ids.push(await enqueueJob(env, job.message, undefined, { delaySeconds: job.delaySeconds }));
   console.log(JSON.stringify({ level: "info", msg: "cron planned", cron: controller.cron, day, jobs: ids.length }));
   return ids;
 }

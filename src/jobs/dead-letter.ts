@@ -1,14 +1,14 @@
 // The dead-letter consumer: jobs whose retries ran out end `dead`; a refresh says so as `refresh.failed`, a build
 // marks its index version failed (`index.failed`), a simulation is failed with the last error.
-import { getDb } from "../db/client";
+
+import { EventMessage, JobMessage } from "../schemas/messages";
 import { emitEvent } from "../services/events";
-import { failBuild } from "../services/index-builder";
+import { failBuild } from "../services/index-builds";
 import { findJob, markDead } from "../services/jobs";
 import { failSimulation } from "../services/simulations";
-import { EventMessage, JobMessage } from "./messages";
 
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const db = getDb(env);
+  const db = env.DB;
   for (const msg of batch.messages) {
     try {
       const job = JobMessage.safeParse(msg.body);
@@ -27,7 +27,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         if (changed && m.kind === "build") await failBuild(env, m.index_id, m.version, error);
         if (changed && m.kind === "simulation") await failSimulation(db, m.simulation_id, error);
         if (changed && m.kind === "refresh") {
-          await emitEvent(env, db, {
+          await emitEvent(env, {
             type: "refresh.failed",
             data: { job_id: m.job_id, mode: m.mode, status: "dead", error, stats: row?.stats ?? null },
           });

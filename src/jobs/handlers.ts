@@ -1,5 +1,6 @@
-// The registry of job handlers by message kind, so each module plugs its own job in without editing the dispatcher.
-import type { JobMessage } from "./messages";
+// What a job handler is: it runs one validated message and reports its outcome; the consumer records the job row.
+import type { JobMessage } from "../schemas/messages";
+import type { JobOutcome } from "../services/jobs";
 
 export type JobKindName = JobMessage["kind"];
 export type MessageOf<K extends JobKindName> = Extract<JobMessage, { kind: K }>;
@@ -7,18 +8,20 @@ export type MessageOf<K extends JobKindName> = Extract<JobMessage, { kind: K }>;
 export interface JobRunContext {
   /** 1 on the first delivery; the queue counts redeliveries and retries. */
   attempt: number;
+  /** The stats the job row holds from an earlier attempt (a retry resumes from them), if any. */
+  previousStats?: unknown;
 }
 
 /**
- * A handler owns its job row's transitions (markRunning / finishJob) and returns normally when the job reached a
- * final state. Throwing asks for a retry: a `PermanentJobError` fails the job at once, anything else is
+ * A handler returns the job's final outcome (succeeded or failed, with error and stats), which the consumer
+ * writes to the job row. Throwing asks for a retry: a `PermanentJobError` fails the job at once, anything else is
  * retried with backoff until the queue gives up and the dead-letter consumer marks it `dead`.
  */
 export type JobHandler<K extends JobKindName> = (
   env: Env,
   message: MessageOf<K>,
   ctx: JobRunContext,
-) => Promise<unknown>;
+) => Promise<JobOutcome>;
 
 /** A failure that retrying cannot fix (bad input, a vendor refusing the request). */
 export class PermanentJobError extends Error {
@@ -38,14 +41,4 @@ export class RetryableJobError extends Error {
     super(message);
     this.name = "RetryableJobError";
   }
-}
-
-const handlers = new Map<JobKindName, JobHandler<JobKindName>>();
-
-export function registerJobHandler<K extends JobKindName>(kind: K, handler: JobHandler<K>): void {
-  handlers.set(kind, handler as unknown as JobHandler<JobKindName>);
-}
-
-export function jobHandler<K extends JobKindName>(kind: K): JobHandler<K> | undefined {
-  return handlers.get(kind) as JobHandler<K> | undefined;
 }

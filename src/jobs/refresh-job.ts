@@ -1,12 +1,11 @@
-// The `refresh` job: runs the pipeline for one message and turns its outcome into the job row, events and retries.
+// The `refresh` job: runs the pipeline for one message and turns its outcome into the job outcome, events and retries.
 import { getConfig } from "../config";
-import { getDb } from "../db/client";
 import { createProvider, syntheticRefusal } from "../providers";
+import type { RefreshMessage } from "../schemas/messages";
 import { emitEvent } from "../services/events";
-import { findJob, finishJob, markRunning } from "../services/jobs";
+import type { JobOutcome } from "../services/jobs";
 import { decide, mergeStats, type RefreshDeps, type RefreshStats, runRefresh } from "../services/refresh";
 import { type JobRunContext, RetryableJobError } from "./handlers";
-import type { RefreshMessage } from "./messages";
 
 /**
  * Job status rules:
@@ -20,22 +19,17 @@ import type { RefreshMessage } from "./messages";
  * - quote jobs never retry: the next minute's run replaces them.
  * Every write is idempotent, so a redelivered message, or a retry that repeats work, changes nothing.
  */
-export async function handleRefresh(
+export async function refreshJob(
   env: Env,
   msg: RefreshMessage,
-  _ctx: JobRunContext,
+  ctx: JobRunContext,
   deps: Partial<RefreshDeps> = {},
-): Promise<void> {
-  const db = getDb(env);
+): Promise<JobOutcome> {
   const cfg = deps.cfg ?? getConfig(env);
   const refusal = deps.provider ? null : syntheticRefusal(cfg);
-  if (refusal) {
-    // Writing made-up prices into a production database is worse than writing none; retrying cannot help.
-    await finishJob(db, msg.job_id, { status: "failed", error: refusal, stats: null });
-    return;
-  }
-  const previous = resumable((await findJob(db, msg.job_id))?.stats);
-  await markRunning(db, msg.job_id);
+  // Writing made-up prices into a production database is worse than writing none; retrying cannot help.
+  if (refusal) return { status: "failed", error: refusal, stats: null };
+  const previous = resumable(ctx.previousStats);
   const scoped = previous ? { ...msg, symbols: previous.retry_symbols } : msg;
   const attempt = await runRefresh(env, scoped, { ...deps, cfg, provider: deps.provider ?? createProvider(env, cfg) });
   const outcome = previous
@@ -58,12 +52,12 @@ export async function handleRefresh(
     }),
   );
   if (outcome.status === "retry") throw new RetryableJobError(outcome.error, outcome.retryAfterSeconds, stats);
-  await finishJob(db, msg.job_id, {
+  const result: JobOutcome = {
     status: outcome.status,
     error: outcome.status === "failed" ? outcome.error : null,
     stats,
-  });
-  if (msg.mode === "quotes") return;
+  };
+  if (msg.mode === "quotes") return result;
   const summary = {
     job_id: msg.job_id,
     mode: msg.mode,
@@ -71,8 +65,9 @@ export async function handleRefresh(
     rows_revised: stats.rows_revised,
     symbols_failed: stats.symbols_failed,
   };
-  if (outcome.status === "succeeded") await emitEvent(env, db, { type: "refresh.completed", data: summary });
-  else await emitEvent(env, db, { type: "refresh.failed", data: { ...summary, error: outcome.error } });
+  if (outcome.status === "succeeded") await emitEvent(env, { type: "refresh.completed", data: summary });
+  else await emitEvent(env, { type: "refresh.failed", data: { ...summary, error: outcome.error } });
+  return result;
 }
 
 /** Stats a previous attempt left for its retry, or undefined when this delivery must run the whole job. */

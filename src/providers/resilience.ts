@@ -2,8 +2,8 @@
 import type { Config } from "../config";
 import { dateWindows } from "../domain/calendar";
 import type { BreakerRule, BreakerState } from "../domain/circuit-breaker";
+import type { LimitDecision, NamedBucket } from "../domain/token-bucket";
 import { perPeriod } from "../domain/token-bucket";
-import type { LimitDecision, NamedBucket } from "../durable/rate-limiter";
 import type { Capability } from "./plans";
 import {
   appendWindow,

@@ -1,17 +1,15 @@
 // Admin jobs: start a price refresh now, list jobs, read one job's status, attempts, error and stats.
 import { createRoute, z } from "@hono/zod-openapi";
-import { activeAssetIds } from "../db/assets";
-import { getDb } from "../db/client";
-import { listJobs } from "../db/jobs";
+import { ApiError } from "../errors";
 import { requireAdmin } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { idempotent } from "../http/idempotency";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { Job, JobAccepted, JobList, JobListQuery, RefreshBody } from "../schemas/jobs";
+import { unknownSymbols } from "../services/assets";
 import { audit } from "../services/audit";
-import { enqueueJob, findJob, type JobRow, publicJob } from "../services/jobs";
+import { enqueueJob, findJob, type JobRow, listJobs, publicJob } from "../services/jobs";
 
 const refresh = createRoute({
   method: "post",
@@ -67,11 +65,8 @@ function jobView(row: JobRow): z.infer<typeof Job> {
 export function registerAdminJobRoutes(app: App) {
   app.openapi(refresh, async (c) => {
     const body = c.req.valid("json");
-    const db = getDb(c.env);
     if (body.symbols) {
-      const wanted = [...new Set(body.symbols)];
-      const known = new Set((await activeAssetIds(db, wanted)).map((a) => a.symbol));
-      const unknown = wanted.filter((s) => !known.has(s));
+      const unknown = await unknownSymbols(c.env.DB, body.symbols);
       if (unknown.length) {
         throw ApiError.validation(
           `Unknown symbol(s): ${unknown.join(", ")}`,
@@ -80,7 +75,7 @@ export function registerAdminJobRoutes(app: App) {
         );
       }
     }
-    const jobId = await enqueueJob(c.env, db, {
+    const jobId = await enqueueJob(c.env, {
       kind: "refresh",
       mode: "daily",
       ...(body.symbols && { symbols: [...new Set(body.symbols)] }),
@@ -95,7 +90,7 @@ export function registerAdminJobRoutes(app: App) {
     const q = c.req.valid("query");
     const scope = cursorScope(c, { ...q });
     const after = await readNewestFirst(c, scope, q.cursor);
-    const rows = await listJobs(getDb(c.env), {
+    const rows = await listJobs(c.env.DB, {
       status: q.status,
       kind: q.kind,
       after,
@@ -108,7 +103,7 @@ export function registerAdminJobRoutes(app: App) {
 
   app.openapi(read, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await findJob(getDb(c.env), id);
+    const row = await findJob(c.env.DB, id);
     if (!row) throw ApiError.notFound(`Job ${id}`);
     c.header("Cache-Control", "no-store");
     return c.json(jobView(row), 200);

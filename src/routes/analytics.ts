@@ -1,12 +1,9 @@
 // Market analytics: indicators, correlation matrix, anomalies and regimes, cached until a refresh lands.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { findAsset } from "../db/assets";
-import { getDb } from "../db/client";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App, AppEnv } from "../http/context";
-import { ApiError } from "../http/errors";
 import {
   AnomalyList,
   CorrelationQuery,
@@ -17,8 +14,8 @@ import {
   RegimeList,
 } from "../schemas/analytics";
 import { bodyErrorResponses, errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
-import { anomalies, correlation, defaultWindow, indicatorSeries, regimes, resolveRange } from "../services/analytics";
-import { type CacheNamespace, readThrough } from "../services/cache";
+import { anomalyAnswer, correlationAnswer, defaultWindow, indicatorAnswer, regimeAnswer } from "../services/analytics";
+import type { Cached } from "../services/cache";
 
 const tags = ["analytics"];
 const SymbolPath = z.object({ symbol: symbolParam });
@@ -67,69 +64,34 @@ const regimeRoute = createRoute({
   responses: { 200: jsonContent(RegimeList, "Regime per day"), ...errorResponses },
 });
 
-/**
- * Single-symbol answers live in the symbol's `prices:<symbol>` namespace (bumped by every refresh or
- * corporate action touching it); the multi-symbol correlation in `analytics` (bumped by any refresh).
- */
-async function cached<T>(c: Context<AppEnv>, ns: CacheNamespace, key: string, load: () => Promise<T>): Promise<T> {
-  const cfg = c.get("config");
-  const { value, hit } = await readThrough(c.env.CACHE, ns, key, cfg.CACHE_TTL_SECONDS, load);
+/** Records the cache outcome and the market Cache-Control, and unwraps the answer. */
+function answered<T>(c: Context<AppEnv>, { value, hit }: Cached<T>): T {
   c.set("cache", hit ? "hit" : "miss");
-  c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
+  c.header("Cache-Control", cacheControl("market", c.get("config").HTTP_CACHE_MAX_AGE_SECONDS));
   return value;
-}
-
-async function assetOf(c: Context<AppEnv>, symbol: string) {
-  const asset = await findAsset(getDb(c.env), symbol);
-  if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
-  return asset;
 }
 
 export function registerAnalyticsRoutes(app: App) {
   app.openapi(indicators, async (c) => {
     const { symbol } = c.req.valid("param");
     const q = c.req.valid("query");
-    const asset = await assetOf(c, symbol);
     const window = q.window ?? defaultWindow(q.kind);
-    const data = await cached(
-      c,
-      `prices:${symbol}`,
-      `indicator:${JSON.stringify([q.kind, window, q.start, q.end])}`,
-      async () => {
-        const range = await resolveRange(c.env.DB, [asset.id], q.start, q.end);
-        return indicatorSeries(c.env.DB, asset.id, q.kind, window, range);
-      },
-    );
+    const data = answered(c, await indicatorAnswer(c.env, c.get("config"), symbol, q.kind, window, q));
     return c.json({ symbol, kind: q.kind, window, data } as z.infer<typeof IndicatorSeries>, 200);
   });
 
   app.openapi(correlationRoute, async (c) => {
     const q = c.req.valid("query");
-    const result = await cached(c, "analytics", `correlation:${JSON.stringify([q.symbols, q.start, q.end])}`, () =>
-      correlation(c.env.DB, q.symbols, q.start, q.end),
-    );
-    return c.json(result, 200);
+    return c.json(answered(c, await correlationAnswer(c.env, c.get("config"), q.symbols, q)), 200);
   });
 
   app.openapi(anomaliesRoute, async (c) => {
     const { symbol } = c.req.valid("param");
-    const q = c.req.valid("query");
-    const asset = await assetOf(c, symbol);
-    const result = await cached(c, `prices:${symbol}`, `anomalies:${JSON.stringify([q.start, q.end])}`, async () => {
-      const range = await resolveRange(c.env.DB, [asset.id], q.start, q.end);
-      return { symbol, ...range, data: await anomalies(c.env.DB, asset.id, range) };
-    });
-    return c.json(result, 200);
+    return c.json(answered(c, await anomalyAnswer(c.env, c.get("config"), symbol, c.req.valid("query"))), 200);
   });
 
   app.openapi(regimeRoute, async (c) => {
     const { symbol } = c.req.valid("param");
-    const q = c.req.valid("query");
-    const asset = await assetOf(c, symbol);
-    const result = await cached(c, `prices:${symbol}`, `regime:${JSON.stringify([q.start, q.end])}`, async () => {
-      const range = await resolveRange(c.env.DB, [asset.id], q.start, q.end);
-      return { symbol, ...range, data: await regimes(c.env.DB, asset.id, range) };
-    });
-    return c.json(result, 200);
+    return c.json(answered(c, await regimeAnswer(c.env, c.get("config"), symbol, c.req.valid("query"))), 200);
   });
 }

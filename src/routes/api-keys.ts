@@ -1,9 +1,8 @@
 // API keys: mint (shown once), list (never the key), revoke (stops working at once); owner-scoped, 404 for others' ids.
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
+import { ApiError } from "../errors";
 import { ownerScope, principalOf } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { ApiKeyList, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey } from "../schemas/identity";
@@ -61,7 +60,7 @@ export function registerApiKeyRoutes(app: App) {
       );
     }
     const expiresAt = body.expires_at === undefined ? null : new Date(body.expires_at).toISOString();
-    const minted = await mintApiKey(getDb(c.env), c.get("config"), p.userId, {
+    const minted = await mintApiKey(c.env.DB, c.get("config"), p.userId, {
       name: body.name,
       scopes: body.scopes,
       expiresAt,
@@ -88,14 +87,14 @@ export function registerApiKeyRoutes(app: App) {
     const q = c.req.valid("query");
     const scope = cursorScope(c, { ...q });
     const after = await readNewestFirst(c, scope, q.cursor);
-    const rows = await listApiKeys(getDb(c.env), ownerScope(c), after, q.limit);
+    const rows = await listApiKeys(c.env.DB, ownerScope(c), after, q.limit);
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.createdAt, i: last.id }));
     return c.json({ data: page.items.map(publicKey), next_cursor: page.next_cursor }, 200);
   });
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    const revoked = await revokeApiKey(getDb(c.env), ownerScope(c), id);
+    const revoked = await revokeApiKey(c.env.DB, ownerScope(c), id);
     await audit(c, { action: "api_key.revoked", target: id, outcome: revoked ? "success" : "failure" });
     if (!revoked) throw ApiError.notFound(`API key ${id}`);
     return c.body(null, 204);

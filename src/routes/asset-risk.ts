@@ -1,16 +1,14 @@
 // Per-asset risk reads: candlestick patterns and volatility forecasts, cached until a refresh lands.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { findAsset } from "../db/assets";
-import { getDb } from "../db/client";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App, AppEnv } from "../http/context";
-import { ApiError } from "../http/errors";
 import { errorResponses, jsonContent, problemResponse, security, symbolParam } from "../schemas/common";
 import { PatternList, PatternsQuery, VolatilityForecast, VolatilityQuery } from "../schemas/risk";
 import { resolveRange } from "../services/analytics";
 import { assetPatterns, assetVolatilityForecast, parseKinds } from "../services/asset-risk";
+import { requireAsset } from "../services/assets";
 import { readThrough } from "../services/cache";
 
 const tags = ["analytics"];
@@ -51,11 +49,7 @@ async function cached<T>(c: Context<AppEnv>, symbol: string, key: string, load: 
   return value;
 }
 
-async function assetOf(c: Context<AppEnv>, symbol: string) {
-  const asset = await findAsset(getDb(c.env), symbol);
-  if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
-  return asset;
-}
+const assetOf = (c: Context<AppEnv>, symbol: string) => requireAsset(c.env.DB, symbol);
 
 export function registerAssetRiskRoutes(app: App) {
   app.openapi(patterns, async (c) => {

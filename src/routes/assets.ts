@@ -1,13 +1,9 @@
 // Assets: search and read (any authenticated caller), create/patch/soft-delete (admin).
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, isNull } from "drizzle-orm";
-import { findAssetView, listAssets, toPublicAsset } from "../db/assets";
-import { getDb } from "../db/client";
-import { assets } from "../db/schema";
+import { ApiError } from "../errors";
 import { requireAdmin, requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import {
   bodyErrorResponses,
@@ -20,9 +16,8 @@ import {
   symbolParam,
 } from "../schemas/common";
 import { Asset, AssetList, AssetListQuery, CreateAssetBody, PatchAssetBody } from "../schemas/market";
-import { onAssetCreated } from "../services/asset-lifecycle";
+import { assetDetail, assetPage, changeAsset, createAsset, deleteAsset, toPublicAsset } from "../services/assets";
 import { audit } from "../services/audit";
-import { bumpVersion, readThrough } from "../services/cache";
 
 const SymbolPath = z.object({ symbol: symbolParam });
 
@@ -89,17 +84,14 @@ export function registerAssetRoutes(app: App) {
     const after = await readCursor<{ s: string }>(c, scope, q.cursor);
     if (after !== undefined && typeof after.s !== "string")
       throw new ApiError("invalid_cursor", "The cursor is malformed");
-    const key = JSON.stringify([q.search, q.asset_class, q.exchange, q.sector, after?.s, q.limit]);
-    const { value: rows, hit } = await readThrough(c.env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () =>
-      listAssets(getDb(c.env), {
-        search: q.search,
-        asset_class: q.asset_class,
-        exchange: q.exchange,
-        sector: q.sector,
-        after: after?.s,
-        limit: q.limit,
-      }),
-    );
+    const { value: rows, hit } = await assetPage(c.env, cfg, {
+      search: q.search,
+      asset_class: q.asset_class,
+      exchange: q.exchange,
+      sector: q.sector,
+      after: after?.s,
+      limit: q.limit,
+    });
     c.set("cache", hit ? "hit" : "miss");
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ s: last.symbol }));
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
@@ -112,13 +104,7 @@ export function registerAssetRoutes(app: App) {
   app.openapi(read, async (c) => {
     const { symbol } = c.req.valid("param");
     const cfg = c.get("config");
-    const { value: row, hit } = await readThrough(
-      c.env.CACHE,
-      "assets",
-      `one:${symbol}`,
-      cfg.CACHE_TTL_SECONDS,
-      async () => (await findAssetView(getDb(c.env), symbol)) ?? null,
-    );
+    const { value: row, hit } = await assetDetail(c.env, cfg, symbol);
     c.set("cache", hit ? "hit" : "miss");
     if (!row) throw ApiError.notFound(`Asset ${symbol}`);
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
@@ -127,22 +113,16 @@ export function registerAssetRoutes(app: App) {
 
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const db = getDb(c.env);
-    const inserted = await db
-      .insert(assets)
-      .values({
-        symbol: body.symbol,
-        name: body.name,
-        exchange: body.exchange.toUpperCase(),
-        assetClass: body.asset_class,
-        currency: body.currency,
-        sector: body.sector ?? null,
-        listedAt: body.listed_at ?? null,
-      })
-      .onConflictDoNothing()
-      .returning()
-      .get();
-    if (!inserted) {
+    const view = await createAsset(c.env, {
+      symbol: body.symbol,
+      name: body.name,
+      exchange: body.exchange.toUpperCase(),
+      assetClass: body.asset_class,
+      currency: body.currency,
+      sector: body.sector ?? null,
+      listedAt: body.listed_at ?? null,
+    });
+    if (!view) {
       await audit(c, {
         action: "asset.created",
         target: body.symbol,
@@ -151,57 +131,38 @@ export function registerAssetRoutes(app: App) {
       });
       throw new ApiError("conflict", `Asset ${body.symbol} already exists`);
     }
-    await bumpVersion(c.env.CACHE, "assets");
-    await onAssetCreated(c, inserted);
     await audit(c, { action: "asset.created", target: body.symbol, outcome: "success" });
-    const view = await findAssetView(db, body.symbol);
     c.header("Location", `/v1/assets/${encodeURIComponent(body.symbol)}`);
-    return c.json(toPublicAsset(view!) as z.infer<typeof Asset>, 201);
+    return c.json(toPublicAsset(view) as z.infer<typeof Asset>, 201);
   });
 
   app.openapi(patch, async (c) => {
     const { symbol } = c.req.valid("param");
     const body = c.req.valid("json");
-    const db = getDb(c.env);
-    const updated = await db
-      .update(assets)
-      .set({
-        ...(body.name !== undefined && { name: body.name }),
-        ...(body.exchange !== undefined && { exchange: body.exchange.toUpperCase() }),
-        ...(body.asset_class !== undefined && { assetClass: body.asset_class }),
-        ...(body.currency !== undefined && { currency: body.currency }),
-        ...(body.sector !== undefined && { sector: body.sector }),
-        ...(body.listed_at !== undefined && { listedAt: body.listed_at }),
-        ...(body.delisted_at !== undefined && { delistedAt: body.delisted_at }),
-        updatedAt: new Date().toISOString(),
-      })
-      .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
-      .returning({ id: assets.id })
-      .get();
+    const view = await changeAsset(c.env, symbol, {
+      ...(body.name !== undefined && { name: body.name }),
+      ...(body.exchange !== undefined && { exchange: body.exchange.toUpperCase() }),
+      ...(body.asset_class !== undefined && { assetClass: body.asset_class }),
+      ...(body.currency !== undefined && { currency: body.currency }),
+      ...(body.sector !== undefined && { sector: body.sector }),
+      ...(body.listed_at !== undefined && { listedAt: body.listed_at }),
+      ...(body.delisted_at !== undefined && { delistedAt: body.delisted_at }),
+    });
     await audit(c, {
       action: "asset.updated",
       target: symbol,
-      outcome: updated ? "success" : "failure",
+      outcome: view ? "success" : "failure",
       detail: { fields: Object.keys(body) },
     });
-    if (!updated) throw ApiError.notFound(`Asset ${symbol}`);
-    await bumpVersion(c.env.CACHE, "assets");
-    const view = await findAssetView(db, symbol);
-    return c.json(toPublicAsset(view!) as z.infer<typeof Asset>, 200);
+    if (!view) throw ApiError.notFound(`Asset ${symbol}`);
+    return c.json(toPublicAsset(view) as z.infer<typeof Asset>, 200);
   });
 
   app.openapi(remove, async (c) => {
     const { symbol } = c.req.valid("param");
-    const now = new Date().toISOString();
-    const deleted = await getDb(c.env)
-      .update(assets)
-      .set({ deletedAt: now, updatedAt: now })
-      .where(and(eq(assets.symbol, symbol), isNull(assets.deletedAt)))
-      .returning({ id: assets.id })
-      .get();
+    const deleted = await deleteAsset(c.env, symbol);
     await audit(c, { action: "asset.deleted", target: symbol, outcome: deleted ? "success" : "failure" });
     if (!deleted) throw ApiError.notFound(`Asset ${symbol}`);
-    await bumpVersion(c.env.CACHE, "assets", `prices:${symbol}`);
     return c.body(null, 204);
   });
 }

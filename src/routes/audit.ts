@@ -1,9 +1,8 @@
 // GET /v1/admin/audit: the audit trail for administrators, newest first, keyset pages by id.
 import { createRoute } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
+import { ApiError } from "../errors";
 import { requireAdmin } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { errorResponses, jsonContent, security } from "../schemas/common";
 import { AuditList, AuditQuery } from "../schemas/identity";
@@ -39,7 +38,7 @@ export function registerAuditRoutes(app: App) {
     const after = await readCursor<{ id: number }>(c, scope, q.cursor);
     if (after !== undefined && !Number.isSafeInteger(after.id))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
-    const rows = await listAudit(getDb(c.env), {
+    const rows = await listAudit(c.env.DB, {
       actor: q.actor,
       action: q.action,
       since: q.since === undefined ? undefined : new Date(q.since).toISOString(),

@@ -1,14 +1,10 @@
 // Auth routes: register, login (limited per email on failure), refresh rotation with reuse detection, logout, me.
 import { createRoute } from "@hono/zod-openapi";
-import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
-import { getDb } from "../db/client";
-import { newId } from "../db/ids";
-import { users } from "../db/schema";
 import { perPeriod } from "../domain/token-bucket";
+import { ApiError } from "../errors";
 import { principalOf } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
-import { ApiError } from "../http/errors";
 import { LoginBody, RefreshBody, RegisterBody, Session, User } from "../schemas/auth";
 import {
   bodyErrorResponses,
@@ -19,8 +15,15 @@ import {
   security,
 } from "../schemas/common";
 import { audit } from "../services/audit";
-import { dummyPasswordHash, hashPassword, verifyPassword } from "../services/passwords";
-import { endSession, issueSession, publicUser, rotateSession, sha256Hex } from "../services/sessions";
+import {
+  accountOf,
+  endSession,
+  publicUser,
+  registerAccount,
+  rotateSession,
+  sha256Hex,
+  signIn,
+} from "../services/sessions";
 
 const register = createRoute({
   method: "post",
@@ -106,16 +109,8 @@ export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {
     const cfg = c.get("config");
     const body = c.req.valid("json");
-    const db = getDb(c.env);
-    const role = cfg.ADMIN_EMAILS.includes(body.email) ? "admin" : "user";
-    const passwordHash = await hashPassword(body.password, cfg.PASSWORD_ITERATIONS);
-    const inserted = await db
-      .insert(users)
-      .values({ id: newId("usr"), email: body.email, name: body.name ?? null, passwordHash, role })
-      .onConflictDoNothing()
-      .returning()
-      .get();
-    if (!inserted) {
+    const registered = await registerAccount(c.env.DB, cfg, body);
+    if (!registered) {
       await audit(c, {
         action: "auth.register",
         actor: body.email,
@@ -125,40 +120,30 @@ export function registerAuthRoutes(app: App) {
       });
       throw new ApiError("conflict", "An account with this email already exists");
     }
-    const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, inserted);
-    await audit(c, { action: "auth.register", actor: inserted.id, target: inserted.id, outcome: "success" });
-    return c.json({ user: publicUser(inserted), ...tokens }, 201);
+    const { user, tokens } = registered;
+    await audit(c, { action: "auth.register", actor: user.id, target: user.id, outcome: "success" });
+    return c.json({ user: publicUser(user), ...tokens }, 201);
   });
 
   app.openapi(login, async (c) => {
     const cfg = c.get("config");
     const body = c.req.valid("json");
     const email = body.email.trim().toLowerCase();
-    const db = getDb(c.env);
     const refund = await reserveLoginAttempt(c, email);
-    const user = await db
-      .select()
-      .from(users)
-      .where(and(eq(users.email, email), isNull(users.deletedAt)))
-      .get();
-    // Unknown emails still pay for one PBKDF2 verification, so both failures take alike time.
-    const ok = await verifyPassword(
-      body.password,
-      user?.passwordHash ?? (await dummyPasswordHash(cfg.PASSWORD_ITERATIONS)),
-    );
-    if (!user || !ok) {
+    const session = await signIn(c.env.DB, cfg, email, body.password);
+    if (!session) {
       await audit(c, { action: "auth.login_failed", actor: email, target: email, outcome: "failure" });
       throw invalidCredentials();
     }
     await refund();
-    const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, user);
+    const { user, tokens } = session;
     await audit(c, { action: "auth.login", actor: user.id, target: user.id, outcome: "success" });
     return c.json({ user: publicUser(user), ...tokens }, 200);
   });
 
   app.openapi(refresh, async (c) => {
     const { refresh_token } = c.req.valid("json");
-    const outcome = await rotateSession(c.env, getDb(c.env), c.get("config"), refresh_token);
+    const outcome = await rotateSession(c.env, c.get("config"), refresh_token);
     if (outcome.kind === "reused") {
       await audit(c, {
         action: "auth.refresh_reuse",
@@ -179,7 +164,7 @@ export function registerAuthRoutes(app: App) {
 
   app.openapi(logout, async (c) => {
     const { refresh_token } = c.req.valid("json");
-    const ended = await endSession(c.env, getDb(c.env), refresh_token, principalOf(c).userId);
+    const ended = await endSession(c.env, refresh_token, principalOf(c).userId);
     await audit(c, {
       action: "auth.logout",
       actor: ended?.userId,
@@ -191,7 +176,7 @@ export function registerAuthRoutes(app: App) {
 
   app.openapi(me, async (c) => {
     const p = principalOf(c);
-    const user = await getDb(c.env).select().from(users).where(eq(users.id, p.userId)).get();
+    const user = await accountOf(c.env.DB, p.userId);
     if (!user) throw ApiError.notFound("User");
     return c.json(publicUser(user), 200);
   });

@@ -1,14 +1,11 @@
 // An asset's splits and cash dividends, the inputs of its split- and dividend-adjusted closes.
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAsset } from "../db/assets";
-import { getDb } from "../db/client";
-import { readCorporateActions } from "../db/corporate-actions";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { CorporateActions, CorporateActionsQuery } from "../schemas/market-history";
+import { corporateActionsOf } from "../services/prices";
 
 const read = createRoute({
   method: "get",
@@ -25,9 +22,7 @@ export function registerCorporateActionRoutes(app: App) {
   app.openapi(read, async (c) => {
     const { symbol } = c.req.valid("param");
     const q = c.req.valid("query");
-    const asset = await findAsset(getDb(c.env), symbol);
-    if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
-    const actions = await readCorporateActions(c.env.DB, asset.id, q.start, q.end);
+    const actions = await corporateActionsOf(c.env.DB, symbol, q.start, q.end);
     c.header("Cache-Control", cacheControl("market", c.get("config").HTTP_CACHE_MAX_AGE_SECONDS));
     return c.json(actions, 200);
   });

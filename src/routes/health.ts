@@ -5,6 +5,7 @@ import type { App } from "../http/context";
 import { learntGaps, syntheticRefusal } from "../providers";
 import { planGaps } from "../providers/plans";
 import { jsonContent } from "../schemas/common";
+import { probeDatabase } from "../services/assets";
 
 const Liveness = z.object({ status: z.literal("ok"), version: z.string() }).openapi("Liveness");
 const Check = z.object({
@@ -94,7 +95,7 @@ export function registerHealthRoutes(app: App) {
     const cfg = c.get("config");
     const [d1, kv, rate_limiter, price_hub, provider] = await Promise.all([
       timed(async () => {
-        await env.DB.prepare("SELECT 1 FROM assets LIMIT 1").all();
+        await probeDatabase(env.DB);
         return undefined;
       }),
       timed(async () => {

@@ -2,11 +2,9 @@
 // Every answer is cached in KV under `index:<id>` with the version in the key; a build bumps the namespace.
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { getDb } from "../db/client";
-import { readAllocationOn, readRebalances, readValues } from "../db/index-store";
+import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
 import {
@@ -22,9 +20,17 @@ import {
   RebalancesQuery,
   ValuesQuery,
 } from "../schemas/indexes";
-import { readThrough } from "../services/cache";
-import type { IndexRow } from "../services/index-builder";
-import { benchmarkComparison, indexMetrics, loadOwnedIndex, readyVersionOf } from "../services/index-reads";
+import type { Cached } from "../services/cache";
+import {
+  allocationOn,
+  benchmarkAnswer,
+  type IndexRow,
+  loadOwnedIndex,
+  metricsAnswer,
+  readyVersionOf,
+  rebalancePage,
+  valuesPage,
+} from "../services/index-reads";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -99,24 +105,11 @@ const benchmark = createRoute({
 
 /** The caller's index and its ready version (404 for anyone else's, 409 before the first build). */
 async function ready(c: Context<AppEnv>, id: string): Promise<{ row: IndexRow; version: number }> {
-  const row = await loadOwnedIndex(getDb(c.env), principalOf(c).userId, id);
+  const row = await loadOwnedIndex(c.env.DB, principalOf(c).userId, id);
   return { row, version: readyVersionOf(row) };
 }
 
-async function cached<T>(
-  c: Context<AppEnv>,
-  row: IndexRow,
-  version: number,
-  key: string,
-  load: () => Promise<T>,
-): Promise<T> {
-  const { value, hit } = await readThrough(
-    c.env.CACHE,
-    `index:${row.id}`,
-    `v${version}:${key}`,
-    c.get("config").CACHE_TTL_SECONDS,
-    load,
-  );
+function answered<T>(c: Context<AppEnv>, { value, hit }: Cached<T>): T {
   c.set("cache", hit ? "hit" : "miss");
   return value;
 }
@@ -131,9 +124,7 @@ export function registerIndexDataRoutes(app: App) {
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     const query = { start: q.start, end: q.end, after: after?.d, limit: q.limit };
-    const rows = await cached(c, row, version, `values:${JSON.stringify(query)}`, () =>
-      readValues(c.env.DB, id, version, query),
-    );
+    const rows = answered(c, await valuesPage(c.env, c.get("config"), row, version, query));
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
     return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
   });
@@ -142,9 +133,7 @@ export function registerIndexDataRoutes(app: App) {
     const { id } = c.req.valid("param");
     const { date } = c.req.valid("query");
     const { row, version } = await ready(c, id);
-    const rows = await cached(c, row, version, `alloc:${date ?? "latest"}`, () =>
-      readAllocationOn(c.env.DB, id, version, date ?? null),
-    );
+    const rows = answered(c, await allocationOn(c.env, c.get("config"), row, version, date));
     const first = rows[0];
     if (!first)
       throw ApiError.validation(
@@ -171,9 +160,7 @@ export function registerIndexDataRoutes(app: App) {
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
-    const rows = await cached(c, row, version, `rebalances:${after?.d ?? ""}:${q.limit}`, () =>
-      readRebalances(c.env.DB, id, version, after?.d, q.limit),
-    );
+    const rows = answered(c, await rebalancePage(c.env, c.get("config"), row, version, after?.d, q.limit));
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
     return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
   });
@@ -182,10 +169,7 @@ export function registerIndexDataRoutes(app: App) {
     const { id } = c.req.valid("param");
     const { window } = c.req.valid("query");
     const { row, version } = await ready(c, id);
-    const cfg = c.get("config");
-    const result = await cached(c, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
-      indexMetrics(c.env.DB, cfg, row, version, window),
-    );
+    const result = answered(c, await metricsAnswer(c.env, c.get("config"), row, version, window));
     return c.json(result, 200);
   });
 
@@ -193,10 +177,7 @@ export function registerIndexDataRoutes(app: App) {
     const { id } = c.req.valid("param");
     const { symbol } = c.req.valid("query");
     const { row, version } = await ready(c, id);
-    const cfg = c.get("config");
-    const result = await cached(c, row, version, `benchmark:${symbol ?? ""}`, () =>
-      benchmarkComparison(c.env.DB, cfg, row, version, symbol),
-    );
+    const result = answered(c, await benchmarkAnswer(c.env, c.get("config"), row, version, symbol));
     return c.json(result, 200);
   });
 }

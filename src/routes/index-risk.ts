@@ -1,7 +1,6 @@
 // An index's risk reads: rolling metrics, the risk model on today's weights, and stress tests.
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { getDb } from "../db/client";
 import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
 import {
@@ -65,7 +64,7 @@ async function cached<T>(
   key: string,
   load: (row: Awaited<ReturnType<typeof loadOwnedIndex>>, version: number) => Promise<T>,
 ) {
-  const row = await loadOwnedIndex(getDb(c.env), principalOf(c).userId, id);
+  const row = await loadOwnedIndex(c.env.DB, principalOf(c).userId, id);
   const version = readyVersionOf(row);
   const cfg = c.get("config");
   const { value, hit } = await readThrough(

@@ -1,9 +1,8 @@
 // Custom indexes: create (queues a build), list, read, change (a new version), soft delete, rebuild.
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
+import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
 import {
@@ -16,7 +15,13 @@ import {
   RebuildAccepted,
 } from "../schemas/indexes";
 import { audit } from "../services/audit";
-import { changeIndex, createIndex, deleteIndex, requestVersion, validateDefinition } from "../services/index-builder";
+import {
+  changeIndex,
+  createIndex,
+  deleteIndex,
+  requestVersion,
+  validateDefinition,
+} from "../services/index-definitions";
 import { listOwnedIndexes, loadOwnedIndex, publicIndex } from "../services/index-reads";
 
 const tags = ["indexes"];
@@ -105,13 +110,13 @@ export function registerIndexRoutes(app: App) {
     const q = c.req.valid("query");
     const scope = cursorScope(c, {});
     const after = await readNewestFirst(c, scope, q.cursor);
-    const rows = await listOwnedIndexes(getDb(c.env), principalOf(c).userId, q.limit, after);
+    const rows = await listOwnedIndexes(c.env.DB, principalOf(c).userId, q.limit, after);
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ c: last.createdAt, i: last.id }));
     return c.json({ data: page.items.map(publicIndex) as IndexView[], next_cursor: page.next_cursor }, 200);
   });
 
   app.openapi(read, async (c) => {
-    const row = await loadOwnedIndex(getDb(c.env), principalOf(c).userId, c.req.valid("param").id);
+    const row = await loadOwnedIndex(c.env.DB, principalOf(c).userId, c.req.valid("param").id);
     return c.json(publicIndex(row) as IndexView, 200);
   });
 
@@ -136,7 +141,7 @@ export function registerIndexRoutes(app: App) {
 
   app.openapi(rebuild, async (c) => {
     const { id } = c.req.valid("param");
-    const next = await requestVersion(c.env, getDb(c.env), id, principalOf(c).userId);
+    const next = await requestVersion(c.env, id, principalOf(c).userId);
     if (!next) throw ApiError.notFound(`Index ${id}`);
     await audit(c, {
       action: "index.rebuild",

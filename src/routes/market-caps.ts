@@ -1,9 +1,9 @@
 // An asset's point-in-time market-cap history: the observations index rebalances weight by.
 import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { MarketCapList, MarketCapQuery } from "../schemas/market-history";

@@ -1,8 +1,8 @@
 // Paper orders: place (201; Idempotency-Key replays), list by status, read, cancel an open one.
 import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { idempotent } from "../http/idempotency";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import {

@@ -1,14 +1,11 @@
 // Every stored version of one day's bar, so a client can see what changed, when, and from which source.
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAsset } from "../db/assets";
-import { getDb } from "../db/client";
-import { readRevisions } from "../db/price-revisions";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { BarRevisions, RevisionsQuery } from "../schemas/market-history";
+import { barRevisions } from "../services/prices";
 
 const read = createRoute({
   method: "get",
@@ -25,9 +22,7 @@ export function registerPriceRevisionRoutes(app: App) {
   app.openapi(read, async (c) => {
     const { symbol } = c.req.valid("param");
     const { date } = c.req.valid("query");
-    const asset = await findAsset(getDb(c.env), symbol);
-    if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
-    const data = await readRevisions(c.env.DB, asset.id, date);
+    const data = await barRevisions(c.env.DB, symbol, date);
     c.header("Cache-Control", cacheControl("market", c.get("config").HTTP_CACHE_MAX_AGE_SECONDS));
     return c.json({ data }, 200);
   });

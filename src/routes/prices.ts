@@ -1,16 +1,13 @@
 // Daily bars of one asset: current values by default, or as they were known at `as_of`.
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAsset } from "../db/assets";
-import { getDb } from "../db/client";
-import { readBars } from "../db/prices";
+import { ApiError } from "../errors";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { BarList, PriceQuery } from "../schemas/market";
-import { readThrough } from "../services/cache";
+import { barPage } from "../services/prices";
 
 const list = createRoute({
   method: "get",
@@ -42,21 +39,7 @@ export function registerPriceRoutes(app: App) {
       limit: q.limit,
       adjustment: q.adjustment,
     };
-    // The asset lookup is part of the cached work: a hit costs no D1 query. An unknown symbol throws 404 and
-    // caches nothing; deleting an asset bumps `prices:<symbol>`, so no cached page outlives it.
-    const load = async () => {
-      const asset = await findAsset(getDb(c.env), symbol);
-      if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
-      return readBars(c.env.DB, { ...query, assetId: asset.id });
-    };
-    // as_of answers are immutable history; current answers are cached until a refresh bumps the version.
-    const { value: rows, hit } = await readThrough(
-      c.env.CACHE,
-      `prices:${symbol}`,
-      JSON.stringify(query),
-      cfg.CACHE_TTL_SECONDS,
-      load,
-    );
+    const { value: rows, hit } = await barPage(c.env, cfg, symbol, query);
     c.set("cache", hit ? "hit" : "miss");
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));

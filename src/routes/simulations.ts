@@ -1,6 +1,5 @@
 // Backtests: submit one (202, run as a job; Idempotency-Key replays) and read its curve, trades and metrics.
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { idempotent } from "../http/idempotency";
@@ -53,7 +52,7 @@ export function registerSimulationRoutes(app: App) {
   });
 
   app.openapi(read, async (c) => {
-    const row = await loadOwnedSimulation(getDb(c.env), principalOf(c).userId, c.req.valid("param").id);
+    const row = await loadOwnedSimulation(c.env.DB, principalOf(c).userId, c.req.valid("param").id);
     return c.json((await publicSimulation(c.env, row)) as z.infer<typeof Simulation>, 200);
   });
 }

@@ -2,8 +2,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { SHARD_HEADER } from "../durable/price-hub";
 import { streamDocument } from "../durable/stream-document";
+import { ApiError } from "../errors";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { problemResponse } from "../schemas/common";
 import { pickShard } from "../services/live";
 

@@ -1,8 +1,8 @@
 // Webhook subscriptions: create (201, secret shown once), list, delete, and every delivery attempt.
 import { createRoute, type z } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { ApiError } from "../http/errors";
 import { cursorScope, readCursor, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import {

@@ -43,7 +43,8 @@ export const Job = z
         symbols_failed: z.array(z.string()),
       })
       .openapi({
-        description: "Refresh jobs also report rows_rejected, rejections, failures, market caps and actions",
+        description:
+          "Refresh jobs also report rows_rejected, rejections, failures, market caps and actions, and capability_gaps: provider capabilities outside the key's plan (never called) or refused by the vendor (403)",
       }),
     created_at: z.string(),
     started_at: z.string().nullable(),

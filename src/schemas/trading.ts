@@ -1,7 +1,7 @@
 // Paper trading, alerts and webhook request/response schemas, shared by validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { EVENT_TYPES } from "../jobs/messages";
 import { cursorParam, fieldsParam, instant, limitParam, listOf, symbolParam } from "./common";
+import { EVENT_TYPES } from "./messages";
 
 /** No sane paper order is larger; keeps notional arithmetic far inside exact integer range. */
 export const MAX_ORDER_QTY = 1_000_000;

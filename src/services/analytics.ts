@@ -1,12 +1,14 @@
 // Analytics over stored bars: indicators, correlation, anomalies and regimes, each with its warm-up history.
-import { readPriceHistory } from "../db/index-store";
-import { readBars } from "../db/prices";
+import type { Config } from "../config";
+import { latestBarDate, readBars, readPriceHistory } from "../db/prices";
 import { detectAnomalies } from "../domain/anomalies";
 import { correlationMatrix } from "../domain/correlation";
 import { atr, bollinger, ema, macd, rsi, sma } from "../domain/indicators";
 import { classifyRegimes } from "../domain/regime";
-import { ApiError } from "../http/errors";
-import { resolveSymbols } from "./index-builder";
+import { ApiError } from "../errors";
+import { requireAsset } from "./assets";
+import { type Cached, type CacheNamespace, readThrough } from "./cache";
+import { resolveSymbols } from "./index-definitions";
 
 export type IndicatorKind = "sma" | "ema" | "rsi" | "macd" | "bollinger" | "atr";
 
@@ -44,13 +46,7 @@ export async function resolveRange(
 ): Promise<{ start: string; end: string }> {
   let to = end;
   if (to === undefined) {
-    const latest = await db
-      .prepare(
-        "SELECT MAX(date) AS d FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL",
-      )
-      .bind(JSON.stringify(assetIds))
-      .first<{ d: string | null }>();
-    to = latest?.d ?? new Date().toISOString().slice(0, 10);
+    to = (await latestBarDate(db, assetIds)) ?? new Date().toISOString().slice(0, 10);
   }
   const from = start ?? shiftDays(to, -365);
   if (from > to) throw ApiError.validation("start is after end", [{ path: "start", message: "must not be after end" }]);
@@ -120,4 +116,63 @@ const REGIME_WARMUP_DAYS = 450;
 export async function regimes(db: D1Database, assetId: number, range: { start: string; end: string }) {
   const bars = await adjustedBars(db, assetId, shiftDays(range.start, -REGIME_WARMUP_DAYS), range.end);
   return classifyRegimes(bars).filter((d) => d.date >= range.start);
+}
+
+/**
+ * Single-symbol answers live in the symbol's `prices:<symbol>` namespace (bumped by every refresh or
+ * corporate action touching it); the multi-symbol correlation in `analytics` (bumped by any refresh).
+ */
+const cached = <T>(env: Env, cfg: Config, ns: CacheNamespace, key: string, load: () => Promise<T>) =>
+  readThrough(env.CACHE, ns, key, cfg.CACHE_TTL_SECONDS, load);
+
+export interface RangeInput {
+  start?: string;
+  end?: string;
+}
+
+/** An indicator of one asset (404 for an unknown symbol), cached with the symbol's prices. */
+export async function indicatorAnswer(
+  env: Env,
+  cfg: Config,
+  symbol: string,
+  kind: IndicatorKind,
+  window: number | null,
+  q: RangeInput,
+): Promise<Cached<Array<{ date: string; value: unknown }>>> {
+  const asset = await requireAsset(env.DB, symbol);
+  return cached(
+    env,
+    cfg,
+    `prices:${symbol}`,
+    `indicator:${JSON.stringify([kind, window, q.start, q.end])}`,
+    async () => {
+      const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
+      return indicatorSeries(env.DB, asset.id, kind, window, range);
+    },
+  );
+}
+
+/** The correlation matrix of several symbols, cached until any refresh lands. */
+export function correlationAnswer(env: Env, cfg: Config, symbols: string[], q: RangeInput) {
+  return cached(env, cfg, "analytics", `correlation:${JSON.stringify([symbols, q.start, q.end])}`, () =>
+    correlation(env.DB, symbols, q.start, q.end),
+  );
+}
+
+/** Anomalous days of one asset (404 for an unknown symbol), cached with the symbol's prices. */
+export async function anomalyAnswer(env: Env, cfg: Config, symbol: string, q: RangeInput) {
+  const asset = await requireAsset(env.DB, symbol);
+  return cached(env, cfg, `prices:${symbol}`, `anomalies:${JSON.stringify([q.start, q.end])}`, async () => {
+    const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
+    return { symbol, ...range, data: await anomalies(env.DB, asset.id, range) };
+  });
+}
+
+/** The regime per day of one asset (404 for an unknown symbol), cached with the symbol's prices. */
+export async function regimeAnswer(env: Env, cfg: Config, symbol: string, q: RangeInput) {
+  const asset = await requireAsset(env.DB, symbol);
+  return cached(env, cfg, `prices:${symbol}`, `regime:${JSON.stringify([q.start, q.end])}`, async () => {
+    const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
+    return { symbol, ...range, data: await regimes(env.DB, asset.id, range) };
+  });
 }

@@ -1,10 +1,15 @@
 // API keys: minting (shown once, stored as a SHA-256 hash), lookup on every request, revocation, signed requests.
-import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
-import type { Db } from "../db/client";
+import {
+  type ApiKeyRow,
+  findLiveKeyByHash,
+  insertApiKey,
+  listOwnedKeys,
+  recordKeyUse,
+  revokeOwnedKey,
+} from "../db/identity";
 import { newId, randomToken } from "../db/ids";
-import { olderThan } from "../db/keyset";
-import { apiKeys, users } from "../db/schema";
+import type { NewestFirst } from "../db/keyset";
 import type { Identity, Principal } from "../http/context";
 import { constantTimeEqual, hmacSha256Hex, seal, sha256HexOf, unseal } from "./secrets";
 
@@ -23,7 +28,7 @@ export const ROLE_SCOPES: Record<Principal["role"], Scope[]> = {
   user: ["read", "trade"],
 };
 
-export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type { ApiKeyRow };
 
 export const publicKey = (row: ApiKeyRow) => ({
   id: row.id,
@@ -37,7 +42,7 @@ export const publicKey = (row: ApiKeyRow) => ({
 });
 
 export async function mintApiKey(
-  db: Db,
+  db: D1Database,
   cfg: Config,
   userId: string,
   input: { name: string; scopes: Scope[]; expiresAt: string | null; signing: boolean },
@@ -45,20 +50,16 @@ export async function mintApiKey(
   const key = `${KEY_PREFIX}${randomToken(KEY_BODY_LENGTH)}`;
   const id = newId("key");
   const signingSecret = input.signing ? `ss_${randomToken(43)}` : undefined;
-  const row = await db
-    .insert(apiKeys)
-    .values({
-      id,
-      userId,
-      name: input.name,
-      prefix: key.slice(0, KEY_PREFIX.length + VISIBLE_CHARS),
-      keyHash: await sha256HexOf(key),
-      scopes: input.scopes,
-      expiresAt: input.expiresAt,
-      signingSecretEnc: signingSecret ? await seal(cfg.JWT_SECRET, SEAL_PURPOSE, signingSecret, id) : null,
-    })
-    .returning()
-    .get();
+  const row = await insertApiKey(db, {
+    id,
+    userId,
+    name: input.name,
+    prefix: key.slice(0, KEY_PREFIX.length + VISIBLE_CHARS),
+    keyHash: await sha256HexOf(key),
+    scopes: input.scopes,
+    expiresAt: input.expiresAt,
+    signingSecretEnc: signingSecret ? await seal(cfg.JWT_SECRET, SEAL_PURPOSE, signingSecret, id) : null,
+  });
   return { row, key, signingSecret };
 }
 
@@ -67,32 +68,12 @@ export async function mintApiKey(
  * deleted-owner key stops working at once. Null for anything that is not a live key.
  */
 export async function findKeyIdentity(
-  db: Db,
+  db: D1Database,
   presented: string,
   now = new Date(),
 ): Promise<(Identity & { lastUsedAt: string | null }) | null> {
   if (!KEY_SHAPE.test(presented)) return null;
-  const row = await db
-    .select({
-      id: apiKeys.id,
-      userId: apiKeys.userId,
-      scopes: apiKeys.scopes,
-      expiresAt: apiKeys.expiresAt,
-      signingSecretEnc: apiKeys.signingSecretEnc,
-      lastUsedAt: apiKeys.lastUsedAt,
-      role: users.role,
-    })
-    .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(
-      and(
-        eq(apiKeys.keyHash, await sha256HexOf(presented)),
-        isNull(apiKeys.revokedAt),
-        isNull(apiKeys.deletedAt),
-        isNull(users.deletedAt),
-      ),
-    )
-    .get();
+  const row = await findLiveKeyByHash(db, await sha256HexOf(presented));
   if (!row) return null;
   if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) return null;
   const allowed = ROLE_SCOPES[row.role];
@@ -108,32 +89,24 @@ export async function findKeyIdentity(
 }
 
 /** Records use at most once a minute per key, so hot keys do not write D1 on every request. */
-export async function touchKey(db: Db, keyId: string, lastUsedAt: string | null, now = new Date()): Promise<void> {
+export async function touchKey(
+  db: D1Database,
+  keyId: string,
+  lastUsedAt: string | null,
+  now = new Date(),
+): Promise<void> {
   if (lastUsedAt && now.getTime() - Date.parse(lastUsedAt) < 60_000) return;
-  await db.update(apiKeys).set({ lastUsedAt: now.toISOString() }).where(eq(apiKeys.id, keyId));
+  await recordKeyUse(db, keyId, now.toISOString());
 }
 
 /** Revokes one of the owner's keys; false when it is not theirs or already gone (the route answers 404). */
-export async function revokeApiKey(db: Db, ownerId: string, id: string): Promise<boolean> {
-  const now = new Date().toISOString();
-  const done = await db
-    .update(apiKeys)
-    .set({ revokedAt: now, deletedAt: now, updatedAt: now })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, ownerId), isNull(apiKeys.deletedAt)))
-    .returning({ id: apiKeys.id })
-    .get();
-  return done !== undefined;
+export function revokeApiKey(db: D1Database, ownerId: string, id: string): Promise<boolean> {
+  return revokeOwnedKey(db, ownerId, id, new Date().toISOString());
 }
 
 /** Newest first, keyset on (created_at, id). */
-export function listApiKeys(db: Db, ownerId: string, after: { c: string; i: string } | undefined, limit: number) {
-  return db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.userId, ownerId), isNull(apiKeys.deletedAt), olderThan(apiKeys.createdAt, apiKeys.id, after)))
-    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-    .limit(limit + 1)
-    .all();
+export function listApiKeys(db: D1Database, ownerId: string, after: NewestFirst | undefined, limit: number) {
+  return listOwnedKeys(db, ownerId, after, limit);
 }
 
 /** The string a signed request's HMAC covers: timestamp, method, path with query, body digest. */

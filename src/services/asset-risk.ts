@@ -3,7 +3,7 @@ import { readBars } from "../db/prices";
 import { type Candle, findPatterns, PATTERN_KINDS, type PatternKind } from "../domain/candlestick-patterns";
 import { dailyReturns } from "../domain/metrics";
 import { ewmaForecast, garchForecast } from "../domain/volatility-forecast";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../errors";
 
 /** More bars than any daily history holds. */
 const ALL_BARS = 10_000;

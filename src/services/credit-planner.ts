@@ -2,7 +2,6 @@
 // the daily bars of every active symbol after the close, then corporate actions, then quotes for watched symbols.
 import type { Config } from "../config";
 import { activeAssetIds } from "../db/assets";
-import { getDb } from "../db/client";
 import { activeAssetCount, watchedSymbols } from "../db/watchlist";
 import { type CreditPlan, planCredits, quoteRunAt } from "../domain/credit-plan";
 import { SESSION_MINUTES } from "../domain/trading-session";
@@ -10,7 +9,7 @@ import { learntGaps } from "../providers";
 import { creditCosts } from "../providers/plans";
 import { shardNames } from "./live";
 
-/** A refresh message as the queue schema (src/jobs/messages.ts) takes it, and when to send it. */
+/** A refresh message as the queue schema (src/schemas/messages.ts) takes it, and when to send it. */
 export interface PlannedJob {
   message: {
     kind: "refresh";
@@ -25,7 +24,7 @@ const DAY_MS = 86_400_000;
 
 /** Everything users watch: D1's orders, alerts and index constituents, plus every stream shard's subscriptions. */
 export async function watchlist(env: Env, cfg: Config): Promise<string[]> {
-  const fromDb = await watchedSymbols(getDb(env));
+  const fromDb = await watchedSymbols(env.DB);
   const fromStream = await Promise.all(
     shardNames(cfg).map((name) =>
       env.PRICE_HUB.getByName(name)
@@ -33,7 +32,7 @@ export async function watchlist(env: Env, cfg: Config): Promise<string[]> {
         .catch(() => [] as string[]),
     ),
   );
-  const known = new Set((await activeAssetIds(getDb(env))).map((a) => a.symbol));
+  const known = new Set((await activeAssetIds(env.DB)).map((a) => a.symbol));
   const all = new Set([...fromDb, ...fromStream.flat().filter((s) => known.has(s))]);
   return [...all].sort();
 }
@@ -45,7 +44,7 @@ export async function creditPlan(env: Env, cfg: Config, watched: number): Promis
   return planCredits({
     perMinute: cfg.PROVIDER_BUDGET_PER_MINUTE,
     perDay: cfg.PROVIDER_BUDGET_PER_DAY,
-    activeSymbols: await activeAssetCount(getDb(env)),
+    activeSymbols: await activeAssetCount(env.DB),
     watchedSymbols: watched,
     costs: creditCosts(cfg.TWELVEDATA_PLAN, gaps),
     sessionMinutes: SESSION_MINUTES,
@@ -59,7 +58,7 @@ export async function creditPlan(env: Env, cfg: Config, watched: number): Promis
  */
 export async function planDailyRefresh(env: Env, cfg: Config, day: string): Promise<PlannedJob[]> {
   if (!cfg.TWELVEDATA_API_KEY) return [{ message: { kind: "refresh", mode: "daily" }, delaySeconds: 0 }];
-  const symbols = (await activeAssetIds(getDb(env))).map((a) => a.symbol);
+  const symbols = (await activeAssetIds(env.DB)).map((a) => a.symbol);
   const plan = await creditPlan(env, cfg, 0);
   const jobs: PlannedJob[] = [];
   const { daily, actions } = plan;

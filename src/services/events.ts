@@ -1,7 +1,6 @@
 // Product events (refresh.completed, index.ready, ...) handed to the WEBHOOKS queue for signed delivery.
-import type { Db } from "../db/client";
 import { newId, nowIso } from "../db/ids";
-import type { EventMessage, EventType } from "../jobs/messages";
+import type { EventMessage, EventType } from "../schemas/messages";
 
 export interface ProductEvent {
   type: EventType;
@@ -11,11 +10,10 @@ export interface ProductEvent {
 }
 
 /**
- * Enqueues the event; returns its id. `db` is part of the signature so an outbox table can be added without
- * touching callers. A failed send is logged and swallowed: the job that emitted it already committed its
- * data, and failing it now would only repeat that work.
+ * Enqueues the event; returns its id. A failed send is logged and swallowed: the job that emitted it already
+ * committed its data, and failing it now would only repeat that work.
  */
-export async function emitEvent(env: Env, _db: Db | undefined, event: ProductEvent): Promise<string | null> {
+export async function emitEvent(env: Env, event: ProductEvent): Promise<string | null> {
   const message: EventMessage = {
     kind: "event",
     event_id: newId("evt"),

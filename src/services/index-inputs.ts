@@ -1,6 +1,7 @@
 // Assembles an index's price matrix 50 assets at a time, so a 500-name, 10-year build never holds
 // every bar as an object: only one page of points lives at once, the rest is one Float64Array.
-import { readCalendar, readHistoryPage, readMarketCaps } from "../db/index-store";
+import { readMarketCaps } from "../db/market-events";
+import { readCalendar, readHistoryPage } from "../db/prices";
 import {
   computeIndexFromMatrix,
   type ImpliedShares,

@@ -1,11 +1,19 @@
-// Index reads: the owner-scoped row, its public shape, and the analytics computed from the ready version.
-import { and, desc, eq, isNull } from "drizzle-orm";
+// Index reads: the owner-scoped row, its public shape, the ready version's rows (cached in KV under
+// `index:<id>` with the version in the key; a build bumps the namespace) and the analytics computed from them.
 import type { Config } from "../config";
-import type { Db } from "../db/client";
-import { readLevels, readRebalances } from "../db/index-store";
-import { olderThan } from "../db/keyset";
+import { firstPricedAsset, type ResolvedAsset } from "../db/assets";
+import {
+  findOwnedIndex,
+  type IndexRow,
+  listOwnedIndexes as listOwned,
+  readAllocationOn,
+  readLevels,
+  readRebalances,
+  readValues,
+  type ValuesPage,
+} from "../db/indexes";
+import type { NewestFirst } from "../db/keyset";
 import { readAdjustedCloses } from "../db/prices";
-import { indexes } from "../db/schema";
 import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import {
   alignByDate,
@@ -17,37 +25,27 @@ import {
   sliceWindow,
 } from "../domain/metrics";
 import { DEFAULT_LOOKBACK_DAYS } from "../domain/rebalance-targets";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../errors";
 import { RISK_BASED_WEIGHTINGS, type StoredDefinition } from "../schemas/indexes";
-import { type IndexRow, resolveBenchmark } from "./index-builder";
+import { type Cached, readThrough } from "./cache";
+
+export type { IndexRow };
 
 /** The caller's live index; another owner's id or a deleted one is the same 404 (the filter is in the query). */
-export async function loadOwnedIndex(db: Db, ownerId: string, id: string): Promise<IndexRow> {
-  const row = await db
-    .select()
-    .from(indexes)
-    .where(and(eq(indexes.id, id), eq(indexes.ownerId, ownerId), isNull(indexes.deletedAt)))
-    .get();
+export async function loadOwnedIndex(db: D1Database, ownerId: string, id: string): Promise<IndexRow> {
+  const row = await findOwnedIndex(db, ownerId, id);
   if (!row) throw ApiError.notFound(`Index ${id}`);
   return row;
 }
 
 /** The owner's live indexes, newest first, after the keyset position; limit + 1 rows so the caller sees a next page. */
 export function listOwnedIndexes(
-  db: Db,
+  db: D1Database,
   ownerId: string,
   limit: number,
-  after?: { c: string; i: string },
+  after?: NewestFirst,
 ): Promise<IndexRow[]> {
-  return db
-    .select()
-    .from(indexes)
-    .where(
-      and(eq(indexes.ownerId, ownerId), isNull(indexes.deletedAt), olderThan(indexes.createdAt, indexes.id, after)),
-    )
-    .orderBy(desc(indexes.createdAt), desc(indexes.id))
-    .limit(limit + 1)
-    .all();
+  return listOwned(db, ownerId, limit, after);
 }
 
 /** The version reads answer from; before the first successful build there is none: 409. */
@@ -85,6 +83,70 @@ export function publicIndex(row: IndexRow) {
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };
+}
+
+/** The first of `requested` and the configured fallbacks that has prices in the range, or null. */
+export function resolveBenchmark(
+  db: D1Database,
+  cfg: Config,
+  requested: string | null | undefined,
+  range: { start: string; end: string },
+): Promise<ResolvedAsset | null> {
+  const candidates = [...new Set([requested, ...cfg.BENCHMARK_FALLBACKS].filter((s): s is string => !!s))];
+  return firstPricedAsset(db, candidates, range);
+}
+
+/** One answer about a version, cached until the next build, change or delete bumps `index:<id>`. */
+function cachedRead<T>(env: Env, cfg: Config, row: IndexRow, version: number, key: string, load: () => Promise<T>) {
+  return readThrough(env.CACHE, `index:${row.id}`, `v${version}:${key}`, cfg.CACHE_TTL_SECONDS, load);
+}
+
+/** One page of levels, ascending (limit + 1 rows). */
+export function valuesPage(env: Env, cfg: Config, row: IndexRow, version: number, query: ValuesPage) {
+  return cachedRead(env, cfg, row, version, `values:${JSON.stringify(query)}`, () =>
+    readValues(env.DB, row.id, version, query),
+  );
+}
+
+/** The allocation in force on `date` (latest without one). */
+export function allocationOn(env: Env, cfg: Config, row: IndexRow, version: number, date: string | undefined) {
+  return cachedRead(env, cfg, row, version, `alloc:${date ?? "latest"}`, () =>
+    readAllocationOn(env.DB, row.id, version, date ?? null),
+  );
+}
+
+/** One page of rebalances after `after` (limit + 1 rows). */
+export function rebalancePage(
+  env: Env,
+  cfg: Config,
+  row: IndexRow,
+  version: number,
+  after: string | undefined,
+  limit: number,
+) {
+  return cachedRead(env, cfg, row, version, `rebalances:${after ?? ""}:${limit}`, () =>
+    readRebalances(env.DB, row.id, version, after, limit),
+  );
+}
+
+/** Risk metrics of the ready version over `window`, cached. */
+export function metricsAnswer(
+  env: Env,
+  cfg: Config,
+  row: IndexRow,
+  version: number,
+  window: MetricsWindow,
+): Promise<Cached<RiskMetrics & ExtendedMetrics>> {
+  return cachedRead(env, cfg, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
+    indexMetrics(env.DB, cfg, row, version, window),
+  );
+}
+
+/** The benchmark comparison, cached. */
+export function benchmarkAnswer(env: Env, cfg: Config, row: IndexRow, version: number, symbol: string | undefined) {
+  return cachedRead(env, cfg, row, version, `benchmark:${symbol ?? ""}`, () =>
+    benchmarkComparison(env.DB, cfg, row, version, symbol),
+  );
 }
 
 /** Adjusted closes of one asset as a level series. */

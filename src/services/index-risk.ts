@@ -1,9 +1,9 @@
 // An index's risk model on today's weights: covariance, risk contributions, volatility forecasts, factor
 // view, rolling metrics and stress tests. Reads through db/, decides nothing itself: the numbers come from domain/.
 import type { Config } from "../config";
-import { readAllocationOn, readLevels } from "../db/index-store";
+import { readAssetsWithSectors, readSectorMembers, type SectorAsset } from "../db/assets";
+import { type IndexRow, readAllocationOn, readLevels } from "../db/indexes";
 import { readAdjustedSeries } from "../db/prices";
-import { readAssetsWithSectors, readSectorMembers, type SectorAsset } from "../db/risk-inputs";
 import { type CovarianceMatrix, estimateCovariance, portfolioVariance } from "../domain/covariance";
 import { principalComponents, regressReturns } from "../domain/factor-risk";
 import { dailyReturns, type LevelPoint, maxDrawdown, TRADING_DAYS_PER_YEAR } from "../domain/metrics";
@@ -13,11 +13,9 @@ import { riskContributions } from "../domain/risk-contributions";
 import { type RollingMetric, rollingMetric } from "../domain/rolling-metrics";
 import { applyShocks, type Holding, replayWindow, type StressShocks, worstWindow } from "../domain/stress";
 import { ewmaForecast, garchForecast } from "../domain/volatility-forecast";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../errors";
 import type { StoredDefinition } from "../schemas/indexes";
-import type { IndexRow } from "./index-builder";
-import { resolveBenchmark } from "./index-builder";
-import { assetLevels } from "./index-reads";
+import { assetLevels, resolveBenchmark } from "./index-reads";
 
 /** Sector factor returns average at most this many names per sector. */
 const SECTOR_PEERS = 50;

@@ -1,17 +1,16 @@
 // Insights of an index's ready version: reads its levels, rebalances, weights, constituents' closes and the
 // data events since its build, lets the domain write the sentences, and optionally has Workers AI reword them.
 import type { Config } from "../config";
-import { getDb } from "../db/client";
-import { readAllocationOn, readLevels, readRebalances } from "../db/index-store";
-import { assetIdsBySymbol, dataEventsSince } from "../db/insight-inputs";
+import { assetIdsBySymbol } from "../db/assets";
+import { type IndexRow, readAllocationOn, readLevels, readRebalances } from "../db/indexes";
+import { dataEventsSince } from "../db/market-events";
 import { readAdjustedSeries } from "../db/prices";
 import { acceptRewording } from "../domain/insight-figures";
 import { type Insight, type InsightInputs, indexInsights, RISK_WINDOW } from "../domain/insights";
 import type { LevelPoint } from "../domain/metrics";
 import type { StoredDefinition } from "../schemas/indexes";
 import { type Cached, readThrough } from "./cache";
-import { type IndexRow, resolveBenchmark } from "./index-builder";
-import { assetLevels, loadOwnedIndex, readyVersionOf } from "./index-reads";
+import { assetLevels, loadOwnedIndex, readyVersionOf, resolveBenchmark } from "./index-reads";
 
 export interface InsightItem extends Insight {
   /** True when Workers AI reworded `text` (and the rewording quoted only the figures). */
@@ -129,8 +128,14 @@ async function reword(ai: TextModel, model: string, item: Insight): Promise<Insi
   return { ...item, reworded: false };
 }
 
-export async function insightsOf(env: Env, cfg: Config, row: IndexRow, version: number): Promise<IndexInsights> {
-  const input = await insightInputs(env.DB, cfg, row, version);
+export async function insightsOf(
+  env: Env,
+  cfg: Config,
+  row: IndexRow,
+  version: number,
+  read?: InsightInputs,
+): Promise<IndexInsights> {
+  const input = read ?? (await insightInputs(env.DB, cfg, row, version));
   const computed = indexInsights(input);
   const ai = aiOf(env);
   const items =
@@ -147,7 +152,7 @@ export async function ownedIndexInsights(
   ownerId: string,
   id: string,
 ): Promise<Cached<IndexInsights>> {
-  const row = await loadOwnedIndex(getDb(env), ownerId, id);
+  const row = await loadOwnedIndex(env.DB, ownerId, id);
   const version = readyVersionOf(row);
   return readThrough(env.CACHE, `index:${id}`, `v${version}:insights`, cfg.CACHE_TTL_SECONDS, () =>
     insightsOf(env, cfg, row, version),

@@ -1,19 +1,34 @@
-// Job rows and their queue messages: a job is recorded `queued` in D1 before its message is sent.
-import { and, eq, notInArray, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { newId } from "../db/ids";
-import { jobs } from "../db/schema";
-import type { JobMessage } from "../jobs/messages";
+// Job lifecycle: a job is recorded `queued` in D1 before its message is sent; the row's later transitions and
+// the admin's reads of it.
 
-export type JobKind = (typeof jobs.$inferSelect)["kind"];
-export type JobRow = typeof jobs.$inferSelect;
+import { newId } from "../db/ids";
+import { insertJob, type JobKind, type JobRow } from "../db/jobs";
+import type { JobMessage } from "../schemas/messages";
+
+export {
+  FINAL_STATUSES,
+  findJob,
+  finishJob,
+  type JobKind,
+  type JobRow,
+  listJobs,
+  markDead,
+  markRunning,
+  requeueJob,
+} from "../db/jobs";
+
+/** What a job handler reports; the queue consumer writes it to the job row. */
+export interface JobOutcome {
+  status: "succeeded" | "failed";
+  error?: string | null;
+  stats?: unknown;
+}
 
 type WithoutJobId<T> = T extends unknown ? Omit<T, "job_id"> : never;
 
 /** Records the job, then enqueues it; returns the job id. */
 export async function enqueueJob(
   env: Env,
-  db: Db,
   message: WithoutJobId<JobMessage>,
   jobKind?: JobKind,
   opts: { delaySeconds?: number } = {},
@@ -29,68 +44,12 @@ export async function enqueueJob(
         ? "simulation"
         : "build");
   const full = { ...message, job_id: id } as JobMessage;
-  await db.insert(jobs).values({ id, kind, status: "queued", payload: full });
+  await insertJob(env.DB, id, kind, full);
   await env.JOBS.send(full, {
     contentType: "json",
     ...(opts.delaySeconds ? { delaySeconds: Math.min(43_200, Math.round(opts.delaySeconds)) } : {}),
   });
   return id;
-}
-
-export async function markRunning(db: Db, id: string): Promise<void> {
-  await db
-    .update(jobs)
-    .set({
-      status: "running",
-      attempts: sql`${jobs.attempts} + 1`,
-      startedAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
-    })
-    .where(eq(jobs.id, id));
-}
-
-export async function finishJob(
-  db: Db,
-  id: string,
-  outcome: { status: "succeeded" | "failed" | "dead"; error?: string | null; stats?: unknown },
-): Promise<void> {
-  const now = new Date().toISOString();
-  await db
-    .update(jobs)
-    .set({
-      status: outcome.status,
-      error: outcome.error ?? null,
-      stats: outcome.stats ?? null,
-      finishedAt: now,
-      updatedAt: now,
-    })
-    .where(eq(jobs.id, id));
-}
-
-export const FINAL_STATUSES = ["succeeded", "failed", "dead"] as const;
-
-export async function findJob(db: Db, id: string): Promise<JobRow | undefined> {
-  return db.select().from(jobs).where(eq(jobs.id, id)).get();
-}
-
-/** A retryable failure: back to `queued` with the reason (and partial stats), unless the job already ended. */
-export async function requeueJob(db: Db, id: string, error: string, stats?: unknown): Promise<void> {
-  await db
-    .update(jobs)
-    .set({ status: "queued", error, ...(stats !== undefined && { stats }), updatedAt: new Date().toISOString() })
-    .where(and(eq(jobs.id, id), notInArray(jobs.status, [...FINAL_STATUSES])));
-}
-
-/** The queue gave up on the job: `dead`, unless a redelivery finished it meanwhile. Returns whether it changed. */
-export async function markDead(db: Db, id: string, error: string): Promise<boolean> {
-  const now = new Date().toISOString();
-  const row = await db
-    .update(jobs)
-    .set({ status: "dead", error, finishedAt: now, updatedAt: now })
-    .where(and(eq(jobs.id, id), notInArray(jobs.status, ["succeeded", "failed", "dead"])))
-    .returning({ id: jobs.id })
-    .get();
-  return row !== undefined;
 }
 
 export const publicJob = (j: JobRow) => ({

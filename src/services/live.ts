@@ -1,28 +1,13 @@
 // Live market ticks: where shards live, how a tick reaches every shard, and what a tick sets off (alerts, fills, index levels).
 import type { Config } from "../config";
 import { getConfig } from "../config";
-import type { AlertNotice, IndexLevelFrame, SequencedQuote, Tick } from "../durable/stream-protocol";
+import type { AlertNotice, IndexLevelFrame, LiveQuote, SequencedQuote, Tick, TickReport } from "../domain/ticks";
+
+export type { LiveQuote, TickReport };
+
 import { triggerAlerts } from "./alerts";
 import { liveIndexLevels } from "./live-index";
 import { fillCrossedOrders } from "./paper-trading";
-
-/** One price update from any source (refresh pipeline, local ticker). */
-export interface LiveQuote {
-  symbol: string;
-  price: number;
-  previous_close?: number;
-  ts: string;
-  source: string;
-}
-
-export interface TickReport {
-  quotes: number;
-  indexes: number;
-  alerts: number;
-  fills: number;
-  /** Authenticated sockets across all shards when the tick went out. */
-  sockets: number;
-}
 
 /**
  * The one PriceHub object that numbers ticks (so `seq` agrees on every shard and survives eviction), fans them

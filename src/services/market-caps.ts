@@ -1,15 +1,14 @@
 // An asset's dated market-cap history, as the market-cap weighting reads it.
 import { findAsset } from "../db/assets";
-import { getDb } from "../db/client";
-import { type MarketCapView, readMarketCapHistory } from "../db/market-caps";
-import { ApiError } from "../http/errors";
+import { type MarketCapView, readMarketCapHistory } from "../db/market-events";
+import { ApiError } from "../errors";
 
 export async function marketCapHistory(
   env: Env,
   symbol: string,
   q: { start?: string; end?: string; after?: string; limit: number },
 ): Promise<MarketCapView[]> {
-  const asset = await findAsset(getDb(env), symbol);
+  const asset = await findAsset(env.DB, symbol);
   if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
   return readMarketCapHistory(env.DB, { ...q, assetId: asset.id });
 }

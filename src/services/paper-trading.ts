@@ -1,21 +1,32 @@
 // Paper trading: placing, filling, cancelling and expiring orders against the cash ledger and positions.
 // A fill is one D1 batch (order, fill, ledger, position) guarded by compare-and-set on what it was computed from,
 // so two fills racing for the same order, cash or shares never both land.
-import { and, desc, eq, isNull } from "drizzle-orm";
 import { type Config, getConfig } from "../config";
-import { getDb } from "../db/client";
 import { newId, nowIso } from "../db/ids";
-import { olderThan } from "../db/keyset";
-import { orders } from "../db/schema";
+import type { NewestFirst } from "../db/keyset";
+import { assetQuote } from "../db/quotes";
+import {
+  cancelOpenOrder,
+  crossedLimitOrders,
+  depositOpeningCash,
+  type FillableOrder,
+  findOwnedOrder,
+  insertOpenOrder,
+  listOwnedOrders,
+  type OrderRow,
+  orderStatus,
+  readAccountRow,
+  expireDayOrders as stampExpired,
+  writeFill,
+} from "../db/trading";
 import { toMinor } from "../domain/money";
 import { affordability, applyFill, emptyPosition, type Position, shouldFill } from "../domain/orders";
+import type { LiveQuote } from "../domain/ticks";
 import { nextSessionClose } from "../domain/trading-session";
-import { ApiError } from "../http/errors";
-import type { NewestFirst } from "../http/pagination";
-import type { LiveQuote } from "./live";
+import { ApiError } from "../errors";
 import { sendEvent } from "./webhooks";
 
-export type OrderRow = typeof orders.$inferSelect;
+export type { OrderRow };
 export interface OrderInput {
   symbol: string;
   side: "buy" | "sell";
@@ -29,22 +40,12 @@ const ATTEMPTS = 4;
 
 /** Every account starts with the configured paper cash: one `deposit` row, written once however many callers race. */
 export async function ensureAccount(env: Env, cfg: Config, userId: string): Promise<void> {
-  await env.DB.prepare(
-    `INSERT INTO ledger (owner_id, amount_minor, kind, ref) SELECT ?1, ?2, 'deposit', 'opening'
-     WHERE NOT EXISTS (SELECT 1 FROM ledger WHERE owner_id = ?1 AND kind = 'deposit' AND ref = 'opening')`,
-  )
-    .bind(userId, toMinor(cfg.PAPER_CASH, 10 ** cfg.BASE_CURRENCY_MINOR_UNITS))
-    .run();
+  await depositOpeningCash(env.DB, userId, toMinor(cfg.PAPER_CASH, 10 ** cfg.BASE_CURRENCY_MINOR_UNITS));
 }
 
 /** Open `day` orders whose session has closed become `expired` (lazily: on reads and on each tick). */
 export async function expireDayOrders(env: Env, userId?: string, now = nowIso()): Promise<void> {
-  await env.DB.prepare(
-    `UPDATE orders SET status = 'expired', updated_at = ?1
-     WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= ?1 AND (?2 IS NULL OR owner_id = ?2)`,
-  )
-    .bind(now, userId ?? null)
-    .run();
+  await stampExpired(env.DB, userId ?? null, now);
 }
 
 interface Account {
@@ -56,28 +57,8 @@ interface Account {
   reservedQty: number;
 }
 
-// Reservations are recomputed inside the guard, so a limit placed concurrently is seen by the fill that races it.
-const RESERVED_CASH = `(SELECT COALESCE(SUM(CAST(ROUND(qty * limit_price * ?9) AS INTEGER)), 0) FROM orders
-  WHERE owner_id = ?1 AND status = 'open' AND side = 'buy' AND type = 'limit' AND id <> ?3)`;
-const RESERVED_QTY = `(SELECT COALESCE(SUM(qty), 0) FROM orders
-  WHERE owner_id = ?1 AND symbol = ?2 AND status = 'open' AND side = 'sell' AND id <> ?3)`;
-const CASH = "(SELECT COALESCE(SUM(amount_minor), 0) FROM ledger WHERE owner_id = ?1)";
-
 async function readAccount(env: Env, cfg: Config, userId: string, symbol: string, excludeOrder = ""): Promise<Account> {
-  const row = await env.DB.prepare(
-    `SELECT ${CASH} AS cash, ${RESERVED_CASH} AS reserved_cash, ${RESERVED_QTY} AS reserved_qty,
-       p.qty, p.cost_minor, p.realized_pnl_minor
-     FROM (SELECT 1) LEFT JOIN positions p ON p.owner_id = ?1 AND p.symbol = ?2`,
-  )
-    .bind(userId, symbol, excludeOrder, null, null, null, null, null, 10 ** cfg.BASE_CURRENCY_MINOR_UNITS)
-    .first<{
-      cash: number;
-      reserved_cash: number;
-      reserved_qty: number;
-      qty: number | null;
-      cost_minor: number | null;
-      realized_pnl_minor: number | null;
-    }>();
+  const row = await readAccountRow(env.DB, userId, symbol, excludeOrder, 10 ** cfg.BASE_CURRENCY_MINOR_UNITS);
   return {
     cashMinor: row?.cash ?? 0,
     reservedCashMinor: row?.reserved_cash ?? 0,
@@ -89,14 +70,7 @@ async function readAccount(env: Env, cfg: Config, userId: string, symbol: string
   };
 }
 
-async function quoteOf(env: Env, symbol: string) {
-  return env.DB.prepare(
-    `SELECT a.id AS asset_id, q.price, q.ts FROM assets a LEFT JOIN quotes q ON q.asset_id = a.id
-     WHERE a.symbol = ? AND a.deleted_at IS NULL`,
-  )
-    .bind(symbol)
-    .first<{ asset_id: number; price: number | null; ts: string | null }>();
-}
+const quoteOf = (env: Env, symbol: string) => assetQuote(env.DB, symbol);
 
 /** Refuses (422) what the account cannot pay for or deliver, counting what open orders already hold. */
 function checkAffordable(order: OrderInput, quotePrice: number | null, account: Account) {
@@ -152,9 +126,7 @@ export async function placeOrder(env: Env, cfg: Config, userId: string, input: O
     checkAffordable(input, quote?.price ?? null, account);
     const match = quote?.price != null ? shouldFill(input, { price: quote.price }) : { fill: false as const };
     if (!match.fill) {
-      await getDb(env)
-        .insert(orders)
-        .values({ ...order, status: "open", createdAt: now.toISOString(), updatedAt: now.toISOString() });
+      await insertOpenOrder(env.DB, order, now.toISOString());
       return (await loadOrder(env, userId, id))!;
     }
     const filled = await fill(env, cfg, { ...order, status: "open" }, match.price, account, now.toISOString(), true);
@@ -166,11 +138,6 @@ export async function placeOrder(env: Env, cfg: Config, userId: string, input: O
   }
   throw new ApiError("conflict", "The account changed while the order was placed; retry the order");
 }
-
-type FillableOrder = Pick<
-  OrderRow,
-  "id" | "ownerId" | "symbol" | "side" | "qty" | "type" | "limitPrice" | "timeInForce" | "expiresAt" | "status"
->;
 
 /**
  * Fills `order` at `price` in one atomic batch. The first statement holds the guard: the order is still open,
@@ -194,75 +161,17 @@ async function fill(
   });
   if (!applied.ok) return false;
   const cashDelta = applied.cashMinor - (account.cashMinor - account.reservedCashMinor);
-  const fillId = newId("fil");
-  const p = account.position;
-  const covered = `COALESCE((SELECT qty FROM positions WHERE owner_id = ?1 AND symbol = ?2), 0) = ?4
-    AND COALESCE((SELECT cost_minor FROM positions WHERE owner_id = ?1 AND symbol = ?2), 0) = ?5
-    AND COALESCE((SELECT realized_pnl_minor FROM positions WHERE owner_id = ?1 AND symbol = ?2), 0) = ?6
-    AND ${order.side === "buy" ? `${CASH} - ${RESERVED_CASH} + ?7 >= 0` : `?4 - ${RESERVED_QTY} >= ?8`}`;
-  const guard = `EXISTS (SELECT 1 FROM orders WHERE id = ?3 AND status = 'open') AND ${covered}`;
-  // ?1 owner ?2 symbol ?3 order ?4-?6 position snapshot ?7 cash delta ?8 qty ?9 minor scale ?10 fill id ?11 price ?12 now
-  const guardArgs = [
-    order.ownerId,
-    order.symbol,
-    order.id,
-    p.qty,
-    p.costBasisMinor,
-    p.realizedPnlMinor,
-    cashDelta,
-    order.qty,
-    scale,
-  ];
-  const statements: D1PreparedStatement[] = [];
-  if (create) {
-    statements.push(
-      env.DB.prepare(
-        `INSERT INTO orders (id, owner_id, symbol, side, qty, type, limit_price, time_in_force, status, expires_at, created_at, updated_at)
-         SELECT ?3, ?1, ?2, ?13, ?8, ?14, ?15, ?16, 'open', ?17, ?12, ?12
-         WHERE ${covered}`,
-      ).bind(
-        ...guardArgs,
-        fillId,
-        price,
-        now,
-        order.side,
-        order.type,
-        order.limitPrice,
-        order.timeInForce,
-        order.expiresAt,
-      ),
-    );
-  }
-  statements.push(
-    env.DB.prepare(
-      `INSERT INTO fills (id, order_id, owner_id, symbol, side, qty, price, fee_minor, created_at, updated_at)
-       SELECT ?10, ?3, ?1, ?2, ?13, ?8, ?11, 0, ?12, ?12 WHERE ${guard}`,
-    ).bind(...guardArgs, fillId, price, now, order.side),
-    env.DB.prepare(
-      `UPDATE orders SET status = 'filled', filled_qty = ?2, avg_fill_price = ?3, filled_at = ?4, updated_at = ?4
-       WHERE id = ?1 AND status = 'open' AND EXISTS (SELECT 1 FROM fills WHERE id = ?5)`,
-    ).bind(order.id, order.qty, price, now, fillId),
-    env.DB.prepare(
-      `INSERT INTO ledger (owner_id, amount_minor, kind, ref, created_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5
-       WHERE EXISTS (SELECT 1 FROM fills WHERE id = ?4)`,
-    ).bind(order.ownerId, cashDelta, order.side, fillId, now),
-    env.DB.prepare(
-      `INSERT INTO positions (owner_id, symbol, qty, cost_minor, realized_pnl_minor, created_at, updated_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 WHERE EXISTS (SELECT 1 FROM fills WHERE id = ?7)
-       ON CONFLICT (owner_id, symbol) DO UPDATE SET qty = excluded.qty, cost_minor = excluded.cost_minor,
-         realized_pnl_minor = excluded.realized_pnl_minor, updated_at = excluded.updated_at`,
-    ).bind(
-      order.ownerId,
-      order.symbol,
-      applied.position.qty,
-      applied.position.costBasisMinor,
-      applied.position.realizedPnlMinor,
-      now,
-      fillId,
-    ),
-  );
-  const results = await env.DB.batch(statements);
-  return (results[create ? 1 : 0]?.meta.changes ?? 0) === 1;
+  return writeFill(env.DB, {
+    order,
+    create,
+    fillId: newId("fil"),
+    price,
+    now,
+    minorScale: scale,
+    cashDeltaMinor: cashDelta,
+    before: account.position,
+    after: applied.position,
+  });
 }
 
 async function announceFill(env: Env, row: OrderRow) {
@@ -279,43 +188,11 @@ export async function fillCrossedOrders(env: Env, quotes: LiveQuote[]): Promise<
   const cfg = getConfig(env);
   const now = nowIso();
   await expireDayOrders(env, undefined, now);
-  const prices = JSON.stringify(quotes.map((q) => [q.symbol, q.price]));
-  const { results } = await env.DB.prepare(
-    `SELECT o.id, o.owner_id, o.symbol, o.side, o.qty, o.type, o.limit_price, o.time_in_force, o.expires_at, o.status
-     FROM orders o JOIN (SELECT json_extract(value,'$[0]') AS symbol, json_extract(value,'$[1]') AS price FROM json_each(?1)) t
-       ON t.symbol = o.symbol
-     WHERE o.status = 'open' AND o.type = 'limit' AND o.deleted_at IS NULL
-       AND ((o.side = 'buy' AND t.price <= o.limit_price) OR (o.side = 'sell' AND t.price >= o.limit_price))
-     ORDER BY o.created_at LIMIT 500`,
-  )
-    .bind(prices)
-    .all<{
-      id: string;
-      owner_id: string;
-      symbol: string;
-      side: "buy" | "sell";
-      qty: number;
-      type: "limit";
-      limit_price: number;
-      time_in_force: "day" | "gtc";
-      expires_at: string | null;
-      status: "open";
-    }>();
+  const crossed = await crossedLimitOrders(env.DB, quotes);
   const priceOf = new Map(quotes.map((q) => [q.symbol, q.price]));
   let filled = 0;
-  for (const r of results) {
-    const order: FillableOrder = {
-      id: r.id,
-      ownerId: r.owner_id,
-      symbol: r.symbol,
-      side: r.side,
-      qty: r.qty,
-      type: r.type,
-      limitPrice: r.limit_price,
-      timeInForce: r.time_in_force,
-      expiresAt: r.expires_at,
-      status: r.status,
-    };
+  for (const order of crossed) {
+    const r = { id: order.id, owner_id: order.ownerId, symbol: order.symbol, side: order.side, qty: order.qty };
     const price = priceOf.get(r.symbol)!;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const account = await readAccount(env, cfg, r.owner_id, r.symbol, r.id);
@@ -331,10 +208,7 @@ export async function fillCrossedOrders(env: Env, quotes: LiveQuote[]): Promise<
         if (row) await announceFill(env, row);
         break;
       }
-      const still = await env.DB.prepare("SELECT status FROM orders WHERE id = ?")
-        .bind(r.id)
-        .first<{ status: string }>();
-      if (still?.status !== "open") break;
+      if ((await orderStatus(env.DB, r.id)) !== "open") break;
     }
   }
   return filled;
@@ -347,43 +221,21 @@ export async function listOrders(
   q: { status?: OrderRow["status"]; limit: number; after?: NewestFirst },
 ): Promise<OrderRow[]> {
   await expireDayOrders(env, userId);
-  return getDb(env)
-    .select()
-    .from(orders)
-    .where(
-      and(
-        eq(orders.ownerId, userId),
-        isNull(orders.deletedAt),
-        q.status ? eq(orders.status, q.status) : undefined,
-        olderThan(orders.createdAt, orders.id, q.after),
-      ),
-    )
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(q.limit + 1);
+  return listOwnedOrders(env.DB, userId, q);
 }
 
 export async function loadOrder(env: Env, userId: string, id: string): Promise<OrderRow | null> {
-  const row = await getDb(env)
-    .select()
-    .from(orders)
-    .where(and(eq(orders.id, id), eq(orders.ownerId, userId)))
-    .get();
-  return row ?? null;
+  return findOwnedOrder(env.DB, userId, id);
 }
 
 /** Cancels an open order; a filled, expired or already canceled one is 409, anyone else's 404. */
 export async function cancelOrder(env: Env, userId: string, id: string): Promise<OrderRow> {
   await expireDayOrders(env, userId);
   const now = nowIso();
-  const res = await env.DB.prepare(
-    "UPDATE orders SET status = 'canceled', canceled_at = ?3, updated_at = ?3 WHERE id = ?1 AND owner_id = ?2 AND status = 'open'",
-  )
-    .bind(id, userId, now)
-    .run();
+  const canceled = await cancelOpenOrder(env.DB, userId, id, now);
   const row = await loadOrder(env, userId, id);
   if (!row) throw ApiError.notFound(`Order ${id}`);
-  if (res.meta.changes === 0)
-    throw new ApiError("conflict", `Order ${id} is ${row.status}; only open orders can be canceled`);
+  if (!canceled) throw new ApiError("conflict", `Order ${id} is ${row.status}; only open orders can be canceled`);
   return row;
 }
 

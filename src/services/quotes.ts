@@ -1,5 +1,6 @@
 // Latest quotes: stored quote rows (written by refreshes and live ticks), change against the previous close.
 import type { Config } from "../config";
+import { storedQuotes } from "../db/quotes";
 import { readThrough } from "./cache";
 
 export interface QuoteView {
@@ -32,15 +33,7 @@ export function toQuoteView(
 }
 
 export async function latestQuotes(env: Env, cfg: Config, symbols: string[]) {
-  const load = async () => {
-    const { results } = await env.DB.prepare(
-      `SELECT a.symbol, q.price, q.previous_close, q.ts, q.source FROM assets a JOIN quotes q ON q.asset_id = a.id
-       WHERE a.deleted_at IS NULL AND a.symbol IN (SELECT value FROM json_each(?1))`,
-    )
-      .bind(JSON.stringify(symbols))
-      .all<{ symbol: string; price: number; previous_close: number; ts: string; source: string }>();
-    return results;
-  };
+  const load = () => storedQuotes(env.DB, symbols);
   const { value: rows, hit } = await readThrough(
     env.CACHE,
     "quotes",

@@ -1,5 +1,5 @@
 // A refresh job's stats (what was stored, refused, rejected) and the status rules that read them.
-import type { RefreshMessage } from "../jobs/messages";
+import type { RefreshMessage } from "../schemas/messages";
 
 /** Lists in the stats are capped so a job row stays small however bad the data was. */
 export const STATS_LIST_CAP = 100;

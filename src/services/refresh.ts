@@ -1,21 +1,20 @@
 // The refresh pipeline: provider → screened bars, quotes, market caps and corporate actions in D1, then cache bumps.
 import type { Config } from "../config";
 import { activeAssetIds } from "../db/assets";
-import { getDb } from "../db/client";
-import { type ActionRow, rebuildAdjustmentFactors, upsertCorporateActions } from "../db/corporate-actions";
 import { nowIso } from "../db/ids";
 import {
-  type BarRow,
+  type ActionRow,
   type MarketCapRow,
-  type QuoteRow,
-  upsertBars,
+  rebuildAdjustmentFactors,
+  upsertCorporateActions,
   upsertMarketCaps,
-  upsertQuotes,
-} from "../db/price-store";
+} from "../db/market-events";
+import { type BarRow, lastBarDates, upsertBars } from "../db/prices";
+import { type QuoteRow, upsertQuotes } from "../db/quotes";
 import { screenBars } from "../domain/bar-quality";
 import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
-import type { RefreshMessage, RefreshPart } from "../jobs/messages";
 import { type MarketCap, type MarketDataProvider, ProviderError } from "../providers/types";
+import type { RefreshMessage, RefreshPart } from "../schemas/messages";
 import { bumpVersion, type CacheNamespace } from "./cache";
 import { type LiveQuote, publishQuotes } from "./live";
 import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
@@ -149,7 +148,7 @@ export async function runRefresh(env: Env, msg: RefreshMessage, deps: RefreshDep
 
 async function resolveAssets(env: Env, run: Run): Promise<Asset[]> {
   const wanted = run.msg.symbols?.map((s) => s.toUpperCase());
-  const assets = await activeAssetIds(getDb(env), wanted);
+  const assets = await activeAssetIds(env.DB, wanted);
   run.stats.symbols = wanted ? new Set(wanted).size : assets.length;
   const known = new Set(assets.map((a) => a.symbol));
   // An asset deleted between planning and running: nothing to fetch, nothing to retry.
@@ -206,18 +205,13 @@ async function fetchStarts(run: Run, assets: Asset[]): Promise<Map<number, strin
     for (const a of assets) starts.set(a.id, run.msg.start);
     return starts;
   }
-  const last = new Map<number, string>();
-  if (run.msg.mode !== "backfill") {
-    for (const part of chunk(assets, 500)) {
-      const { results } = await run.env.DB.prepare(
-        `SELECT asset_id, MAX(date) AS last FROM prices
-         WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL GROUP BY asset_id`,
-      )
-        .bind(JSON.stringify(part.map((a) => a.id)))
-        .all<{ asset_id: number; last: string }>();
-      for (const r of results) last.set(r.asset_id, r.last);
-    }
-  }
+  const last =
+    run.msg.mode !== "backfill"
+      ? await lastBarDates(
+          run.env.DB,
+          assets.map((a) => a.id),
+        )
+      : new Map<number, string>();
   // The overlap re-reads recent days so a vendor's late corrections become revisions.
   for (const a of assets) {
     const l = last.get(a.id);

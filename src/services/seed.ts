@@ -1,12 +1,10 @@
 // Local-development seeding on an empty database: synthetic assets, 3+ years of bars, corporate actions,
 // market-cap history, quotes, the demo user and admin. Market data goes through the refresh pipeline itself.
-import { eq } from "drizzle-orm";
 import type { Config } from "../config";
-import { getDb } from "../db/client";
-import { newId } from "../db/ids";
-import { assets, users } from "../db/schema";
+import { countAssets, insertAssetsIfAbsent } from "../db/assets";
+import { findUserByEmail, insertUsersIfAbsent } from "../db/identity";
 import { SYNTHETIC_UNIVERSE, SyntheticProvider } from "../providers/synthetic";
-import { createDemoIndex } from "./index-builder";
+import { createDemoIndex } from "./index-builds";
 import { hashPassword } from "./passwords";
 import { runRefresh } from "./refresh";
 
@@ -43,16 +41,13 @@ export interface SeedReport {
 
 export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Promise<SeedReport> {
   const started = Date.now();
-  const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM assets").first<{ n: number }>();
-  if ((count?.n ?? 0) > 0) return { seeded: false, assets: 0, bars: 0, ms: 0 };
-  const db = getDb(env);
+  if ((await countAssets(env.DB)) > 0) return { seeded: false, assets: 0, bars: 0, ms: 0 };
   const provider = new SyntheticProvider({
     seed: cfg.SYNTHETIC_SEED,
     tickMs: cfg.SYNTHETIC_TICK_MS,
     now: () => now.getTime(),
   });
 
-  // 7 bound parameters per asset row: 12 rows per statement stays under D1's 100-parameter limit.
   const universe = SYNTHETIC_UNIVERSE.map((a) => ({
     symbol: a.symbol,
     name: a.name,
@@ -62,18 +57,7 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
     sector: a.sector,
     listedAt: a.listed_at,
   }));
-  const inserts = [];
-  for (let i = 0; i < universe.length; i += 12) {
-    inserts.push(
-      db
-        .insert(assets)
-        .values(universe.slice(i, i + 12))
-        .onConflictDoNothing(),
-    );
-  }
-  const [first, ...rest] = inserts;
-  if (first) await db.batch([first, ...rest]);
-  const rows = await db.select({ id: assets.id, symbol: assets.symbol }).from(assets).all();
+  const rows = await insertAssetsIfAbsent(env.DB, universe);
 
   const end = now.toISOString().slice(0, 10);
   const start = new Date(now.getTime() - SEED_YEARS * 365.25 * 86_400_000).toISOString().slice(0, 10);
@@ -86,11 +70,11 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const bars = history.stats.rows_inserted;
 
   const passwordHash = await hashPassword(DEMO_PASSWORD, cfg.PASSWORD_ITERATIONS);
-  await db
-    .insert(users)
-    .values(DEMO_USERS.map((u) => ({ id: newId("usr"), email: u.email, name: u.name, role: u.role, passwordHash })))
-    .onConflictDoNothing();
-  const demo = await db.select({ id: users.id }).from(users).where(eq(users.email, "demo@edgeindex.dev")).get();
+  await insertUsersIfAbsent(
+    env.DB,
+    DEMO_USERS.map((u) => ({ email: u.email, name: u.name, role: u.role, passwordHash })),
+  );
+  const demo = await findUserByEmail(env.DB, "demo@edgeindex.dev");
   if (demo) await createDemoIndex(env, demo.id);
 
   const report = {

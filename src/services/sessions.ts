@@ -1,12 +1,24 @@
-// Sessions: an access JWT plus an opaque refresh token stored only as a hash, grouped in a family.
-import { and, eq, isNull } from "drizzle-orm";
+// Accounts and sessions: register and sign in, then an access JWT plus an opaque refresh token stored only as
+// a hash, grouped in a family, rotated with reuse detection.
 import type { Config } from "../config";
-import type { Db } from "../db/client";
+import {
+  findGateUser,
+  findLiveUser,
+  findOwnedRefreshToken,
+  findRefreshToken,
+  findUserByEmail,
+  findUserById,
+  insertRefreshToken,
+  insertUser,
+  revokeRefreshFamily,
+  spendAndSucceed,
+  type UserRow,
+} from "../db/identity";
 import { newId, randomToken } from "../db/ids";
-import { refreshTokens, users } from "../db/schema";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
 import { signAccessToken } from "./tokens";
 
-export type UserRow = typeof users.$inferSelect;
+export type { UserRow };
 
 export async function sha256Hex(value: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
@@ -30,7 +42,7 @@ export interface SessionTokens {
 
 /** Issues a new pair; `family`/`parent` continue an existing family on rotation. */
 export async function issueSession(
-  db: Db,
+  db: D1Database,
   cfg: Config,
   user: UserRow,
   lineage: { familyId?: string; parentId?: string } = {},
@@ -38,7 +50,7 @@ export async function issueSession(
   const { token, expiresIn } = await signAccessToken(cfg, user);
   const refresh = `rt_${randomToken(43)}`;
   const id = newId("rtk");
-  await db.insert(refreshTokens).values({
+  await insertRefreshToken(db, {
     id,
     userId: user.id,
     familyId: lineage.familyId ?? newId("fam"),
@@ -63,13 +75,7 @@ export type RotationOutcome =
 
 /** Revokes every token of a family, the newest included; returns how many were still live. */
 export async function revokeFamily(env: Env, familyId: string): Promise<number> {
-  const now = new Date().toISOString();
-  const r = await env.DB.prepare(
-    "UPDATE refresh_tokens SET revoked_at = ?1, updated_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
-  )
-    .bind(now, familyId)
-    .run();
-  return r.meta.changes ?? 0;
+  return revokeRefreshFamily(env.DB, familyId, new Date().toISOString());
 }
 
 /**
@@ -77,45 +83,31 @@ export async function revokeFamily(env: Env, familyId: string): Promise<number> 
  * its parent is unspent and unrevoked, in one atomic batch with the spend, so two concurrent uses of one token
  * cannot both succeed: the loser is treated as reuse and revokes the family.
  */
-export async function rotateSession(env: Env, db: Db, cfg: Config, presented: string): Promise<RotationOutcome> {
-  const row = await db
-    .select()
-    .from(refreshTokens)
-    .where(eq(refreshTokens.tokenHash, await sha256Hex(presented)))
-    .get();
+export async function rotateSession(env: Env, cfg: Config, presented: string): Promise<RotationOutcome> {
+  const row = await findRefreshToken(env.DB, await sha256Hex(presented));
   if (!row) return { kind: "invalid" };
   if (row.revokedAt) return { kind: "invalid", userId: row.userId };
   if (row.spentAt) {
     await revokeFamily(env, row.familyId);
     return { kind: "reused", userId: row.userId, familyId: row.familyId };
   }
-  const user = await db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, row.userId), isNull(users.deletedAt)))
-    .get();
+  const user = await findLiveUser(env.DB, row.userId);
   const now = new Date();
   if (!user || Date.parse(row.expiresAt) <= now.getTime()) return { kind: "invalid", userId: row.userId };
 
   const refresh = `rt_${randomToken(43)}`;
   const nowIso = now.toISOString();
-  const [inserted] = await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash, expires_at)
-       SELECT ?1, user_id, family_id, id, ?2, ?3 FROM refresh_tokens
-       WHERE id = ?4 AND spent_at IS NULL AND revoked_at IS NULL`,
-    ).bind(
-      newId("rtk"),
-      await sha256Hex(refresh),
-      new Date(now.getTime() + cfg.REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
-      row.id,
-    ),
-    env.DB.prepare("UPDATE refresh_tokens SET spent_at = ?1, updated_at = ?1 WHERE id = ?2 AND spent_at IS NULL").bind(
-      nowIso,
-      row.id,
-    ),
-  ]);
-  if ((inserted?.meta.changes ?? 0) !== 1) {
+  const won = await spendAndSucceed(
+    env.DB,
+    row.id,
+    {
+      id: newId("rtk"),
+      tokenHash: await sha256Hex(refresh),
+      expiresAt: new Date(now.getTime() + cfg.REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
+    },
+    nowIso,
+  );
+  if (!won) {
     await revokeFamily(env, row.familyId);
     return { kind: "reused", userId: row.userId, familyId: row.familyId };
   }
@@ -131,17 +123,49 @@ export async function rotateSession(env: Env, db: Db, cfg: Config, presented: st
 /** Logout: revokes the family of a presented token; unknown tokens are ignored (RFC 7009 behaviour). */
 export async function endSession(
   env: Env,
-  db: Db,
   presented: string,
   ownerId: string,
 ): Promise<{ userId: string; familyId: string } | null> {
   // Only the caller's own sessions: someone else's refresh token is treated as unknown.
-  const row = await db
-    .select({ userId: refreshTokens.userId, familyId: refreshTokens.familyId })
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(presented)), eq(refreshTokens.userId, ownerId)))
-    .get();
+  const row = await findOwnedRefreshToken(env.DB, await sha256Hex(presented), ownerId);
   if (!row) return null;
   await revokeFamily(env, row.familyId);
   return row;
 }
+
+/** A new account signed in at once; null when the email is taken. Emails in ADMIN_EMAILS become admins. */
+export async function registerAccount(
+  db: D1Database,
+  cfg: Config,
+  input: { email: string; name?: string | null; password: string },
+): Promise<{ user: UserRow; tokens: SessionTokens } | null> {
+  const role = cfg.ADMIN_EMAILS.includes(input.email) ? "admin" : "user";
+  const passwordHash = await hashPassword(input.password, cfg.PASSWORD_ITERATIONS);
+  const user = await insertUser(db, { email: input.email, name: input.name ?? null, passwordHash, role });
+  if (!user) return null;
+  const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, user);
+  return { user, tokens };
+}
+
+/**
+ * Email and password to a new session; null when either is wrong. Unknown emails still pay for one PBKDF2
+ * verification, so both failures take alike time.
+ */
+export async function signIn(
+  db: D1Database,
+  cfg: Config,
+  email: string,
+  password: string,
+): Promise<{ user: UserRow; tokens: SessionTokens } | null> {
+  const user = await findUserByEmail(db, email);
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(cfg.PASSWORD_ITERATIONS)));
+  if (!user || !ok) return null;
+  const { refreshTokenId: _, ...tokens } = await issueSession(db, cfg, user);
+  return { user, tokens };
+}
+
+/** The caller's own account row (GET /v1/me). */
+export const accountOf = (db: D1Database, userId: string) => findUserById(db, userId);
+
+/** What the /v1 gate needs about a JWT's user (id, role, email); undefined once the account is deleted. */
+export const gateUser = (db: D1Database, userId: string) => findGateUser(db, userId);

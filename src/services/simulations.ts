@@ -1,18 +1,26 @@
 // Backtests: record the request with the definition it runs, run it as a job, keep the reconciled result.
-import { and, eq, inArray, isNull } from "drizzle-orm";
 import { getConfig } from "../config";
-import { type Db, getDb } from "../db/client";
-import { newId, nowIso } from "../db/ids";
-import { simulations } from "../db/schema";
+import { newId } from "../db/ids";
+import { readPriceHistory } from "../db/prices";
+import {
+  failUnfinishedSimulation,
+  findOwnedSimulation,
+  findSimulation,
+  insertSimulation,
+  markSimulationRunning,
+  type SimulationRow,
+  storeSimulationResult,
+} from "../db/simulations";
 import { type BacktestResult, runBacktest } from "../domain/backtest";
 import { type RiskMetrics, riskMetrics } from "../domain/metrics";
-import { ApiError } from "../http/errors";
-import type { SimulationMessage } from "../jobs/messages";
+import { ApiError } from "../errors";
 import type { StoredDefinition } from "../schemas/indexes";
+import type { SimulationMessage } from "../schemas/messages";
 import type { SimulationBody } from "../schemas/simulations";
-import { computeDefinition, resolveBenchmark, validateDefinition } from "./index-builder";
-import { assetLevels, loadOwnedIndex } from "./index-reads";
-import { enqueueJob, finishJob, markRunning } from "./jobs";
+import { computeDefinition } from "./index-builds";
+import { CARRY_IN_DAYS, daysBefore, matrixStart, validateDefinition } from "./index-definitions";
+import { assetLevels, loadOwnedIndex, resolveBenchmark } from "./index-reads";
+import { enqueueJob, type JobOutcome } from "./jobs";
 
 /** What a simulation row's `request` holds: the inputs, with the index definition frozen at request time. */
 export interface StoredSimulation {
@@ -34,14 +42,13 @@ interface StoredResult extends Omit<BacktestResult, "positions"> {
 const MAX_ROW_RESULT_BYTES = 1_500_000;
 const resultKey = (id: string) => `simulation-result:${id}`;
 
-export type SimulationRow = typeof simulations.$inferSelect;
+export type { SimulationRow };
 
 /** Validates (the index must be the caller's, or a valid inline definition), records it queued and enqueues it. */
 export async function createSimulation(env: Env, ownerId: string, body: SimulationBody): Promise<SimulationRow> {
-  const db = getDb(env);
   let definition: StoredDefinition;
   if (body.index_id !== undefined) {
-    definition = (await loadOwnedIndex(db, ownerId, body.index_id)).definition as StoredDefinition;
+    definition = (await loadOwnedIndex(env.DB, ownerId, body.index_id)).definition as StoredDefinition;
   } else {
     definition = await validateDefinition(env.DB, body.index as NonNullable<SimulationBody["index"]>);
   }
@@ -55,17 +62,13 @@ export async function createSimulation(env: Env, ownerId: string, body: Simulati
     definition,
   };
   const id = newId("sim");
-  const row = await db.insert(simulations).values({ id, ownerId, request, status: "queued" }).returning().get();
-  await enqueueJob(env, db, { kind: "simulation", simulation_id: id });
+  const row = await insertSimulation(env.DB, { id, ownerId, request });
+  await enqueueJob(env, { kind: "simulation", simulation_id: id });
   return row;
 }
 
-export async function loadOwnedSimulation(db: Db, ownerId: string, id: string): Promise<SimulationRow> {
-  const row = await db
-    .select()
-    .from(simulations)
-    .where(and(eq(simulations.id, id), eq(simulations.ownerId, ownerId), isNull(simulations.deletedAt)))
-    .get();
+export async function loadOwnedSimulation(db: D1Database, ownerId: string, id: string): Promise<SimulationRow> {
+  const row = await findOwnedSimulation(db, ownerId, id);
   if (!row) throw ApiError.notFound(`Simulation ${id}`);
   return row;
 }
@@ -95,11 +98,8 @@ export async function publicSimulation(env: Env, row: SimulationRow) {
 }
 
 /** Fails a simulation that has not finished (the build's own failure, or retries exhausted in the dead-letter queue). */
-export async function failSimulation(db: Db, id: string, detail: string): Promise<void> {
-  await db
-    .update(simulations)
-    .set({ status: "failed", error: detail.slice(0, 1000), updatedAt: nowIso() })
-    .where(and(eq(simulations.id, id), inArray(simulations.status, ["queued", "running"])));
+export function failSimulation(db: D1Database, id: string, detail: string): Promise<void> {
+  return failUnfinishedSimulation(db, id, detail);
 }
 
 /**
@@ -107,29 +107,33 @@ export async function failSimulation(db: Db, id: string, detail: string): Promis
  * configured share rounding and stores curve, trades and metrics. Input problems fail the simulation with a
  * reason; infrastructure errors are thrown so the queue retries.
  */
-export async function handleSimulation(
+export async function runSimulation(
   env: Env,
-  msg: Pick<SimulationMessage, "simulation_id"> & { job_id?: string },
-): Promise<SimulationRow["status"]> {
-  const db = getDb(env);
+  msg: Pick<SimulationMessage, "simulation_id">,
+): Promise<JobOutcome & { simulation: SimulationRow["status"] }> {
+  const db = env.DB;
   const cfg = getConfig(env);
-  if (msg.job_id) await markRunning(db, msg.job_id);
-  const row = await db.select().from(simulations).where(eq(simulations.id, msg.simulation_id)).get();
+  const row = await findSimulation(db, msg.simulation_id);
   if (!row || row.status === "succeeded" || row.status === "failed") {
-    if (msg.job_id) await finishJob(db, msg.job_id, { status: "succeeded", stats: { skipped: true } });
-    return row?.status ?? "failed";
+    return { simulation: row?.status ?? "failed", status: "succeeded", stats: { skipped: true } };
   }
-  await db.update(simulations).set({ status: "running", updatedAt: nowIso() }).where(eq(simulations.id, row.id));
+  await markSimulationRunning(db, row.id);
   const req = row.request as StoredSimulation;
   const fail = async (detail: string) => {
     await failSimulation(db, row.id, detail);
-    if (msg.job_id) await finishJob(db, msg.job_id, { status: "failed", error: detail });
-    return "failed" as const;
+    return { simulation: "failed" as const, status: "failed" as const, error: detail };
   };
 
-  const computed = await computeDefinition(env.DB, req.definition, req.end);
+  const computed = await computeDefinition(env.DB, req.definition, { end: req.end });
   if (!computed.ok) return fail(computed.detail);
-  const { build, prices } = computed.value;
+  const { build, assets } = computed.value;
+  // The backtest trades the same adjusted closes the build read (same assets, same carry-in window).
+  const prices = await readPriceHistory(
+    env.DB,
+    assets,
+    daysBefore(matrixStart(req.definition), CARRY_IN_DAYS),
+    req.end,
+  );
   const outcome = runBacktest({
     prices,
     schedule: build.allocations.map((a) => ({ rebalance_date: a.rebalance_date, weights: a.weights })),
@@ -160,15 +164,15 @@ export async function handleSimulation(
     await env.CACHE.put(resultKey(row.id), json);
     stored = { in_kv: true };
   }
-  await db
-    .update(simulations)
-    .set({ status: "succeeded", result: stored, error: null, updatedAt: nowIso() })
-    .where(eq(simulations.id, row.id));
-  if (msg.job_id) {
-    await finishJob(db, msg.job_id, {
-      status: "succeeded",
-      stats: { days: curve.length, trades: result.trades.length },
-    });
-  }
-  return "succeeded";
+  await storeSimulationResult(db, row.id, stored);
+  return {
+    simulation: "succeeded",
+    status: "succeeded",
+    stats: { days: curve.length, trades: result.trades.length },
+  };
+}
+
+/** Runs a simulation outside the queue (tests, tools); returns the simulation's final status. */
+export async function simulationJob(env: Env, msg: Pick<SimulationMessage, "simulation_id">) {
+  return (await runSimulation(env, msg)).simulation;
 }

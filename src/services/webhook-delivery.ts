@@ -1,7 +1,11 @@
 // The WEBHOOKS queue consumer: an event fans out to one delivery message per matching subscription; each delivery is a
 // signed POST with a timeout, retried with backoff, every attempt recorded in webhook_deliveries.
 import { getConfig } from "../config";
+import { alertOwner } from "../db/alerts";
 import { nowIso } from "../db/ids";
+import { indexOwner } from "../db/indexes";
+import { orderOwner } from "../db/trading";
+import { type Audience, deliveryTarget, recordDelivery, subscribersOf } from "../db/webhooks";
 import { openSecret, signatureHeader } from "./webhook-secrets";
 import type { EventMessage } from "./webhooks";
 import { targetProblem } from "./webhooks";
@@ -73,51 +77,34 @@ export async function handleWebhookBatch(
  * Who may hear an event: its owner when it names one; for index events the index's owner; refresh events are an
  * operator's concern, so only administrators' subscriptions receive them.
  */
-async function audienceFilter(env: Env, event: EventMessage): Promise<{ sql: string; arg: string | null }> {
-  if (event.owner_id) return { sql: "w.owner_id = ?2", arg: event.owner_id };
+async function audienceOf(env: Env, event: EventMessage): Promise<Audience> {
+  if (event.owner_id) return { owner: event.owner_id };
   const data = (event.data ?? {}) as Record<string, unknown>;
   const nested = (k: string) => (data[k] as { id?: unknown } | undefined)?.id;
   const ref = (x: unknown) => (typeof x === "string" ? x : null);
-  const owned = async (table: "indexes" | "orders" | "alerts", id: string | null) => {
-    if (!id) return null;
-    return (
-      (await env.DB.prepare(`SELECT owner_id FROM ${table} WHERE id = ?`).bind(id).first<{ owner_id: string }>())
-        ?.owner_id ?? null
-    );
-  };
+  const owned = async (ownerOf: (db: D1Database, id: string) => Promise<string | null>, id: string | null) =>
+    id ? ownerOf(env.DB, id) : null;
   let owner: string | null = null;
   if (event.type.startsWith("index."))
-    owner = await owned("indexes", ref(data.index_id) ?? ref(nested("index")) ?? ref(data.id));
-  else if (event.type.startsWith("order.")) owner = await owned("orders", ref(data.order_id) ?? ref(nested("order")));
-  else if (event.type.startsWith("alert.")) owner = await owned("alerts", ref(data.alert_id) ?? ref(nested("alert")));
-  else
-    return {
-      sql: "?2 IS NULL AND w.owner_id IN (SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL)",
-      arg: null,
-    };
-  return { sql: "w.owner_id = ?2", arg: owner ?? "" };
+    owner = await owned(indexOwner, ref(data.index_id) ?? ref(nested("index")) ?? ref(data.id));
+  else if (event.type.startsWith("order.")) owner = await owned(orderOwner, ref(data.order_id) ?? ref(nested("order")));
+  else if (event.type.startsWith("alert.")) owner = await owned(alertOwner, ref(data.alert_id) ?? ref(nested("alert")));
+  else return { admins: true };
+  return { owner: owner ?? "" };
 }
 
 async function fanOutEvent(env: Env, event: EventMessage, d: DeliveryDeps) {
-  const audience = await audienceFilter(env, event);
-  const { results } = await env.DB.prepare(
-    `SELECT w.id FROM webhooks w WHERE w.deleted_at IS NULL
-       AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?1) AND ${audience.sql}`,
-  )
-    .bind(event.type, audience.arg)
-    .all<{ id: string }>();
-  if (!results.length) return;
+  const subscribers = await subscribersOf(env.DB, event.type, await audienceOf(env, event));
+  if (!subscribers.length) return;
   const body = JSON.stringify({ id: event.event_id, type: event.type, created_at: event.created_at, data: event.data });
   await d.enqueue(
-    results.map((w) => ({ kind: "delivery", webhook_id: w.id, event_id: event.event_id, type: event.type, body })),
+    subscribers.map((id) => ({ kind: "delivery", webhook_id: id, event_id: event.event_id, type: event.type, body })),
   );
 }
 
 async function deliver(env: Env, msg: Message<DeliveryMessage>, d: DeliveryDeps) {
   const m = msg.body;
-  const hook = await env.DB.prepare("SELECT url, secret FROM webhooks WHERE id = ? AND deleted_at IS NULL")
-    .bind(m.webhook_id)
-    .first<{ url: string; secret: string }>();
+  const hook = await deliveryTarget(env.DB, m.webhook_id);
   if (!hook) return msg.ack(); // deleted since: nothing to do
   const attempt = msg.attempts;
   const record = (
@@ -126,12 +113,17 @@ async function deliver(env: Env, msg: Message<DeliveryMessage>, d: DeliveryDeps)
     nextRetryAt: string | null,
     deliveredAt: string | null,
   ) =>
-    env.DB.prepare(
-      `INSERT INTO webhook_deliveries (webhook_id, event_id, event, attempt, status_code, error, next_retry_at, delivered_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)`,
-    )
-      .bind(m.webhook_id, m.event_id, m.type, attempt, statusCode, error, nextRetryAt, deliveredAt, nowIso())
-      .run();
+    recordDelivery(env.DB, {
+      webhookId: m.webhook_id,
+      eventId: m.event_id,
+      event: m.type,
+      attempt,
+      statusCode,
+      error,
+      nextRetryAt,
+      deliveredAt,
+      now: nowIso(),
+    });
   // Checked again at delivery: a rule change or a stored row from before it must not reach an internal address.
   const problem = targetProblem(env, hook.url);
   if (problem) {

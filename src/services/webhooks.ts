@@ -1,8 +1,17 @@
 // Webhook subscriptions (create with a one-time secret, list, delete, deliveries) and the events they receive.
 import { getConfig, isLocal } from "../config";
 import { newId, nowIso, randomToken } from "../db/ids";
+import {
+  type DeliveryRow,
+  findOwnedWebhook,
+  insertWebhook,
+  listDeliveries as listDeliveryRows,
+  listOwnedWebhooks,
+  softDeleteWebhook,
+  type WebhookRow,
+} from "../db/webhooks";
 import { checkTargetUrl } from "../domain/url-safety";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../errors";
 import type { WebhookEvent } from "../schemas/trading";
 import { emitEvent } from "./events";
 import { sealSecret } from "./webhook-secrets";
@@ -17,14 +26,7 @@ export interface EventMessage {
   owner_id?: string;
 }
 
-export interface WebhookRow {
-  id: string;
-  owner_id: string;
-  url: string;
-  events: string;
-  secret: string;
-  created_at: string;
-}
+export type { DeliveryRow, WebhookRow };
 
 export const publicWebhook = (w: WebhookRow) => ({
   id: w.id,
@@ -38,7 +40,7 @@ export const publicWebhook = (w: WebhookRow) => ({
  * `data.order.id` / `data.alert.id`).
  */
 export function sendEvent(env: Env, type: WebhookEvent, data: Record<string, unknown>): Promise<string | null> {
-  return emitEvent(env, undefined, { type, data });
+  return emitEvent(env, { type, data });
 }
 
 export function targetProblem(env: Env, url: string): string | null {
@@ -52,72 +54,33 @@ export async function createWebhook(env: Env, userId: string, input: { url: stri
   const id = newId("whk");
   const secret = `whsec_${randomToken(40)}`;
   const now = nowIso();
-  const row = await env.DB.prepare(
-    `INSERT INTO webhooks (id, owner_id, url, events, secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-     RETURNING id, owner_id, url, events, secret, created_at`,
-  )
-    .bind(
-      id,
-      userId,
-      new URL(input.url).toString(),
-      JSON.stringify([...new Set(input.events)]),
-      await sealSecret(getConfig(env), id, secret),
-      now,
-    )
-    .first<WebhookRow>();
-  return { ...publicWebhook(row!), secret };
+  const row = await insertWebhook(env.DB, {
+    id,
+    ownerId: userId,
+    url: new URL(input.url).toString(),
+    events: JSON.stringify([...new Set(input.events)]),
+    sealedSecret: await sealSecret(getConfig(env), id, secret),
+    now,
+  });
+  return { ...publicWebhook(row), secret };
 }
 
 export async function listWebhooks(env: Env, userId: string, limit: number, after?: { c: string; i: string }) {
-  const { results } = await env.DB.prepare(
-    `SELECT id, owner_id, url, events, secret, created_at FROM webhooks
-     WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
-     ORDER BY created_at DESC, id DESC LIMIT ?4`,
-  )
-    .bind(userId, after?.c ?? null, after?.i ?? "", limit + 1)
-    .all<WebhookRow>();
-  return results;
+  return listOwnedWebhooks(env.DB, userId, limit, after);
 }
 
 export async function ownedWebhook(env: Env, userId: string, id: string): Promise<WebhookRow> {
-  const row = await env.DB.prepare(
-    "SELECT id, owner_id, url, events, secret, created_at FROM webhooks WHERE id = ?1 AND owner_id = ?2 AND deleted_at IS NULL",
-  )
-    .bind(id, userId)
-    .first<WebhookRow>();
+  const row = await findOwnedWebhook(env.DB, userId, id);
   if (!row) throw ApiError.notFound(`Webhook ${id}`);
   return row;
 }
 
 export async function deleteWebhook(env: Env, userId: string, id: string): Promise<void> {
   const now = nowIso();
-  const res = await env.DB.prepare(
-    "UPDATE webhooks SET deleted_at = ?3, updated_at = ?3 WHERE id = ?1 AND owner_id = ?2 AND deleted_at IS NULL",
-  )
-    .bind(id, userId, now)
-    .run();
-  if (res.meta.changes === 0) throw ApiError.notFound(`Webhook ${id}`);
-}
-
-export interface DeliveryRow {
-  id: number;
-  event_id: string;
-  event: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  next_retry_at: string | null;
-  delivered_at: string | null;
-  created_at: string;
+  if (!(await softDeleteWebhook(env.DB, userId, id, now))) throw ApiError.notFound(`Webhook ${id}`);
 }
 
 /** Newest attempt first; keyset on the row id. */
 export async function listDeliveries(env: Env, webhookId: string, limit: number, afterId?: number) {
-  const { results } = await env.DB.prepare(
-    `SELECT id, event_id, event, attempt, status_code, error, next_retry_at, delivered_at, created_at FROM webhook_deliveries
-     WHERE webhook_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`,
-  )
-    .bind(webhookId, afterId ?? null, limit + 1)
-    .all<DeliveryRow>();
-  return results;
+  return listDeliveryRows(env.DB, webhookId, limit, afterId);
 }

@@ -1,6 +1,8 @@
 // Test market data: a few assets with hand-made bars written through the real bulk-upsert path.
 import { env } from "cloudflare:test";
-import { upsertBars, upsertMarketCaps, upsertQuotes } from "../../src/db/price-store";
+import { upsertMarketCaps } from "../../src/db/market-events";
+import { upsertBars } from "../../src/db/prices";
+import { upsertQuotes } from "../../src/db/quotes";
 
 export { weekdays } from "./dates";
 

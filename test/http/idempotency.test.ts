@@ -3,8 +3,8 @@ import { env } from "cloudflare:test";
 import { Hono } from "hono";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
+import { ApiError } from "../../src/errors";
 import type { AppEnv } from "../../src/http/context";
-import { ApiError } from "../../src/http/errors";
 import { idempotent } from "../../src/http/idempotency";
 import { onError } from "../../src/http/problem";
 

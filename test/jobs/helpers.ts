@@ -3,9 +3,9 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { getConfig } from "../../src/config";
 import { newId } from "../../src/db/ids";
 import { type ConsumerOverrides, handleQueue, QUEUES } from "../../src/jobs/consumer";
-import type { JobMessage, RefreshMessage } from "../../src/jobs/messages";
-import { handleRefresh } from "../../src/jobs/refresh-job";
+import { refreshJob } from "../../src/jobs/refresh-job";
 import type { Bar, MarketDataProvider } from "../../src/providers/types";
+import type { JobMessage, RefreshMessage } from "../../src/schemas/messages";
 import type { RefreshStats } from "../../src/services/refresh";
 
 /** wrangler.toml: max_retries for edgeindex-jobs. */
@@ -33,7 +33,7 @@ export function refreshWith(
 ): ConsumerOverrides {
   return {
     handlers: {
-      refresh: (e, m, ctx) => handleRefresh(e, m, ctx, { provider, cfg: getConfig(e), now: () => NOW, publishQuotes }),
+      refresh: (e, m, ctx) => refreshJob(e, m, ctx, { provider, cfg: getConfig(e), now: () => NOW, publishQuotes }),
     },
   };
 }

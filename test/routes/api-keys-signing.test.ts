@@ -1,7 +1,7 @@
 // Signed requests for keys created with signing: true: HMAC over timestamp, method, path?query and body digest.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveApiKey } from "../../src/http/auth";
+import { resolveApiKey } from "../../src/services/live-auth";
 import { type CreatedKey, createKey, registerUser, signature, signedCall, withKey } from "../helpers/auth";
 
 let signer: CreatedKey;

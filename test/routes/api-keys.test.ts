@@ -1,7 +1,7 @@
 // API keys: create (shown once, hashed, prefixed), scopes and who may grant them, list pages, revoke at once, 404 for others' ids.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveApiKey } from "../../src/http/auth";
+import { resolveApiKey } from "../../src/services/live-auth";
 import { authed, createKey, registerAdmin, registerUser, withKey } from "../helpers/auth";
 import { call } from "../helpers/http";
 

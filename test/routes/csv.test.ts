@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { csvCell } from "../../src/http/csv";
-import { handleBuild } from "../../src/services/index-builder";
+import { buildJob } from "../../src/services/index-builds";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, TWO_EQUAL } from "../helpers/market";
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await insertBars(ids.get("BBB")!, DAYS, () => 10);
   const created = await call("/v1/indexes", { method: "POST", token, json: TWO_EQUAL });
   indexId = created.body.id;
-  await handleBuild(env, { index_id: indexId, version: created.body.version });
+  await buildJob(env, { index_id: indexId, version: created.body.version });
 });
 
 describe("CSV on time series", () => {

@@ -1,7 +1,7 @@
 // The local-development demo index: created and built synchronously (no queue), ready at once.
 import { env } from "cloudflare:test";
 import { expect, it } from "vitest";
-import { createDemoIndex } from "../../src/services/index-builder";
+import { createDemoIndex } from "../../src/services/index-builds";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, insertMarketCap, weekdays } from "../helpers/market";
 

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import * as ss from "simple-statistics";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handleBuild } from "../../src/services/index-builder";
+import { buildJob } from "../../src/services/index-builds";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, weekdays } from "../helpers/market";
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(202);
   indexId = created.body.id;
-  expect((await handleBuild(env, { index_id: indexId, version: 1 })).outcome).toBe("ready");
+  expect((await buildJob(env, { index_id: indexId, version: 1 })).outcome).toBe("ready");
 });
 
 async function indexReturns(): Promise<{ dates: string[]; values: number[]; returns: number[] }> {

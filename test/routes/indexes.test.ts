@@ -1,7 +1,7 @@
 // Custom indexes through the real app and D1: create → build job → reads, versions, ownership, validation.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handleBuild, handleRebuildChanged } from "../../src/services/index-builder";
+import { buildJob, rebuildChangedJob } from "../../src/services/index-builds";
 import { type CallResult, call, rowCount, userToken } from "../helpers/http";
 import { insertAssets, insertBars, insertMarketCap, TWO_EQUAL, weekdays } from "../helpers/market";
 
@@ -20,7 +20,7 @@ const definition = { ...TWO_EQUAL, benchmark: "SPY" };
 async function createAndBuild(body: Record<string, unknown> = definition, token = owner.token) {
   const created = await call("/v1/indexes", { method: "POST", token, json: body });
   expect(created.status).toBe(202);
-  const stats = await handleBuild(env, { index_id: created.body.id, version: created.body.version });
+  const stats = await buildJob(env, { index_id: created.body.id, version: created.body.version });
   return { id: created.body.id as string, created, stats };
 }
 
@@ -63,7 +63,7 @@ describe("create and build", () => {
     expect(before.status).toBe(409);
     expect(before.body).toMatchObject({ code: "conflict", detail: "index is still building" });
 
-    const stats = await handleBuild(env, { index_id: created.body.id, version: 1 });
+    const stats = await buildJob(env, { index_id: created.body.id, version: 1 });
     expect(stats.outcome).toBe("ready");
     const after = await call(`/v1/indexes/${created.body.id}`, { token: owner.token });
     expect(after.body).toMatchObject({
@@ -222,7 +222,7 @@ describe("create and build", () => {
       token: owner.token,
       json: { ...definition, name: "Empty", constituents: ["NODATA"], benchmark: undefined },
     });
-    const stats = await handleBuild(env, { index_id: created.body.id, version: 1 });
+    const stats = await buildJob(env, { index_id: created.body.id, version: 1 });
     expect(stats.outcome).toBe("failed");
     const row = await call(`/v1/indexes/${created.body.id}`, { token: owner.token });
     expect(row.body.status).toBe("failed");
@@ -252,8 +252,8 @@ describe("versions", () => {
     expect(during.body.data.map((v: { value: number }) => v.value)).toEqual([1000, 1500, 1500, 1125]);
 
     // a stale job for version 1 does nothing
-    expect((await handleBuild(env, { index_id: id, version: 1 })).outcome).toBe("superseded");
-    expect((await handleBuild(env, { index_id: id, version: 2 })).outcome).toBe("ready");
+    expect((await buildJob(env, { index_id: id, version: 1 })).outcome).toBe("superseded");
+    expect((await buildJob(env, { index_id: id, version: 2 })).outcome).toBe("ready");
     // without rebalancing: Feb 2 = 50·10 + 50·10 = 1000
     const after = await call(`/v1/indexes/${id}/values`, { token: owner.token });
     expect(after.body.data.map((v: { value: number }) => v.value)).toEqual([1000, 1500, 1500, 1000]);
@@ -328,11 +328,11 @@ describe("versions", () => {
 
   it("nightly: rebuilds only indexes whose constituents' prices changed after the build", async () => {
     const { id } = await createAndBuild();
-    const quiet = await handleRebuildChanged(env);
+    const quiet = await rebuildChangedJob(env);
     expect(quiet.rebuilt).not.toContain(id);
     // a revised bar for AAA lands after the build
     await insertBars(ids.get("AAA")!, ["2024-02-02"], () => 11, new Date(Date.now() + 1000).toISOString());
-    const changed = await handleRebuildChanged(env);
+    const changed = await rebuildChangedJob(env);
     expect(changed.rebuilt).toContain(id);
     const row = await call(`/v1/indexes/${id}`, { token: owner.token });
     expect(row.body).toMatchObject({ status: "building", version: 2, ready_version: 1 });

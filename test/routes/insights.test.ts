@@ -2,8 +2,8 @@
 // in its figures, numbers that agree with the metrics and benchmark routes, data events since the build.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { upsertCorporateActions } from "../../src/db/corporate-actions";
-import { handleBuild } from "../../src/services/index-builder";
+import { upsertCorporateActions } from "../../src/db/market-events";
+import { buildJob } from "../../src/services/index-builds";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, weekdays } from "../helpers/market";
 
@@ -34,7 +34,7 @@ const DEFINITION = {
 async function built(json: Record<string, unknown> = DEFINITION, token = owner.token) {
   const created = await call("/v1/indexes", { method: "POST", token, json });
   expect(created.status).toBe(202);
-  const stats = await handleBuild(env, { index_id: created.body.id, version: created.body.version });
+  const stats = await buildJob(env, { index_id: created.body.id, version: created.body.version });
   expect(stats.outcome).toBe("ready");
   return created.body.id as string;
 }

@@ -1,7 +1,7 @@
 // Risk-based weightings through the real app and D1: definition validation, the build job, the stored rebalances.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handleBuild } from "../../src/services/index-builder";
+import { buildJob } from "../../src/services/index-builds";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, weekdays } from "../helpers/market";
 
@@ -47,7 +47,7 @@ describe("risk-based weightings in an index", () => {
       covariance: "ledoit_wolf",
       group_caps: { Energy: 0.3 },
     });
-    const stats = await handleBuild(env, { index_id: created.body.id, version: 1 });
+    const stats = await buildJob(env, { index_id: created.body.id, version: 1 });
     expect(stats.outcome).toBe("ready");
     const rebalances = await call(`/v1/indexes/${created.body.id}/rebalances`, { token: owner.token });
     expect(rebalances.status).toBe(200);
@@ -127,7 +127,7 @@ describe("risk-based weightings in an index", () => {
       token: owner.token,
       json: { ...body, base_date: "2023-01-03", group_caps: undefined },
     });
-    const stats = await handleBuild(env, { index_id: created.body.id, version: 1 });
+    const stats = await buildJob(env, { index_id: created.body.id, version: 1 });
     expect(stats.outcome).toBe("failed");
     expect(stats.reason).toMatch(/20 daily returns/);
   });

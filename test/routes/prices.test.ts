@@ -1,7 +1,7 @@
 // /v1/assets/{symbol}/prices and /v1/quotes through the real app and real D1.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { upsertBars } from "../../src/db/price-store";
+import { upsertBars } from "../../src/db/prices";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, insertQuote, weekdays } from "../helpers/market";
 

@@ -1,7 +1,7 @@
 // Backtests through the real app: submit, run the job, read a hand-checked curve and trades; ownership and validation.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handleSimulation } from "../../src/services/simulations";
+import { simulationJob } from "../../src/services/simulations";
 import { call, rowCount, userToken } from "../helpers/http";
 import { insertAssets, insertBars, TWO_EQUAL } from "../helpers/market";
 
@@ -36,7 +36,7 @@ describe("POST /v1/simulations", () => {
     const queued = await call(`/v1/simulations/${id}`, { token: owner.token });
     expect(queued.body).toMatchObject({ id, status: "queued", equity_curve: [], trades: [], metrics: null });
 
-    expect(await handleSimulation(env, { simulation_id: id })).toBe("succeeded");
+    expect(await simulationJob(env, { simulation_id: id })).toBe("succeeded");
     const done = await call(`/v1/simulations/${id}`, { token: owner.token });
     expect(done.status).toBe(200);
     // Jan 30: 5000 → 500 AAA @10, 5000 → 500 BBB @10.  Jan 31: 500·20 + 500·10 = 15000.
@@ -59,7 +59,7 @@ describe("POST /v1/simulations", () => {
 
   it("charges fees and slippage on every trade, never going below zero cash", async () => {
     const id = await simulate({ ...request, fee_bps: 10, slippage_bps: 5 });
-    await handleSimulation(env, { simulation_id: id });
+    await simulationJob(env, { simulation_id: id });
     const r = await call(`/v1/simulations/${id}`, { token: owner.token });
     expect(r.body.status).toBe("succeeded");
     expect(r.body.trades.every((t: { fee: number }) => t.fee > 0)).toBe(true);
@@ -77,7 +77,7 @@ describe("POST /v1/simulations", () => {
       end: "2024-02-02",
       initial_capital: 10000,
     });
-    await handleSimulation(env, { simulation_id: id });
+    await simulationJob(env, { simulation_id: id });
     const r = await call(`/v1/simulations/${id}`, { token: owner.token });
     expect(r.body).toMatchObject({ status: "succeeded", index_id: created.body.id });
     expect(r.body.equity_curve.at(-1).value).toBe(11250);
@@ -127,7 +127,7 @@ describe("POST /v1/simulations", () => {
       start: "2023-01-02",
       end: "2023-02-01",
     });
-    expect(await handleSimulation(env, { simulation_id: id })).toBe("failed");
+    expect(await simulationJob(env, { simulation_id: id })).toBe("failed");
     const r = await call(`/v1/simulations/${id}`, { token: owner.token });
     expect(r.body.status).toBe("failed");
     expect(r.body.error).toBeTruthy();

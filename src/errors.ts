@@ -1,6 +1,7 @@
 // The one error type that reaches clients, rendered as RFC 9457 problem+json; everything else becomes a 500.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ERROR_CODES } from "../schemas/error-codes";
+import type { ZodError } from "zod";
+import type { ERROR_CODES } from "./schemas/error-codes";
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -41,6 +42,14 @@ const defaultStatus: Record<ErrorCode, ContentfulStatusCode> = {
 export interface FieldError {
   path: string;
   message: string;
+}
+
+/** Each zod issue as a field error: its dotted path ("(root)" for the whole value) and message. */
+export function zodFieldErrors(error: ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.join(".") : "(root)",
+    message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+  }));
 }
 
 export class ApiError extends Error {
@@ -90,7 +99,7 @@ export function problemBody(err: ApiError, requestId: string): ProblemBody {
   };
 }
 
-export function problemResponse(err: ApiError, requestId: string): Response {
+export function renderProblem(err: ApiError, requestId: string): Response {
   const headers = new Headers({ "content-type": "application/problem+json", ...err.headers });
   return new Response(JSON.stringify(problemBody(err, requestId)), { status: err.status, headers });
 }

@@ -1,5 +1,7 @@
-// Splits and cash dividends per asset, and the adjustment-factor segments derived from them.
+// Market data events per asset and date: market caps, splits and cash dividends, and the adjustment-factor
+// segments derived from them.
 import { adjustmentSegments, type FactorSegment, sameSegments } from "../domain/adjustment-factors";
+import { chunk, ROWS_PER_STATEMENT as ROWS_PER_CAP_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
 
 export interface ActionRow {
   assetId: number;
@@ -149,4 +151,121 @@ export async function readCorporateActions(
       .filter((r) => r.kind === "dividend")
       .map((r) => ({ ex_date: r.date, amount: r.amount as number })),
   };
+}
+
+export interface MarketCapRow {
+  assetId: number;
+  date: string;
+  marketCap: number;
+  sharesOutstanding?: number | null;
+}
+
+export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], source: string): Promise<number> {
+  let changes = 0;
+  const statements = chunk(rows, ROWS_PER_CAP_STATEMENT).map((part) =>
+    db
+      .prepare(
+        `INSERT INTO market_caps (asset_id, date, market_cap, shares_outstanding, source)
+         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'), ?2
+         FROM json_each(?1) WHERE true
+         ON CONFLICT (asset_id, date) DO UPDATE SET market_cap = excluded.market_cap,
+           shares_outstanding = excluded.shares_outstanding, source = excluded.source,
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+         WHERE market_caps.market_cap <> excluded.market_cap
+            OR market_caps.shares_outstanding IS NOT excluded.shares_outstanding`,
+      )
+      .bind(JSON.stringify(part.map((r) => [r.assetId, r.date, r.marketCap, r.sharesOutstanding ?? null])), source),
+  );
+  for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
+    for (const r of await db.batch(group)) changes += r.meta.changes;
+  }
+  return changes;
+}
+
+/** Market-cap observations per symbol, ascending, for market_cap weighting. */
+export async function readMarketCaps(
+  db: D1Database,
+  assets: ReadonlyArray<{ id: number; symbol: string }>,
+): Promise<Record<string, Array<{ date: string; value: number }>>> {
+  const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
+  const out: Record<string, Array<{ date: string; value: number }>> = {};
+  for (let i = 0; i < assets.length; i += 50) {
+    const ids = JSON.stringify(assets.slice(i, i + 50).map((a) => a.id));
+    const { results } = await db
+      .prepare(
+        "SELECT asset_id, date, market_cap FROM market_caps WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, date",
+      )
+      .bind(ids)
+      .all<{ asset_id: number; date: string; market_cap: number }>();
+    for (const r of results) {
+      const symbol = symbolOf.get(r.asset_id) as string;
+      const list = out[symbol] ?? [];
+      list.push({ date: r.date, value: r.market_cap });
+      out[symbol] = list;
+    }
+  }
+  return out;
+}
+
+export interface RecordedAction {
+  symbol: string;
+  kind: "split" | "dividend";
+  date: string;
+  ratio: number | null;
+  amount: number | null;
+}
+
+/**
+ * Corporate actions of these assets recorded after `since` (an instant), in date order, and how many of
+ * their bars dated on or before `through` were revised (superseded) after it: what a version built at
+ * `since` has not taken in.
+ */
+export async function dataEventsSince(
+  db: D1Database,
+  assetIds: readonly number[],
+  since: string,
+  through: string,
+): Promise<{ actions: RecordedAction[]; revisedBars: number }> {
+  if (assetIds.length === 0) return { actions: [], revisedBars: 0 };
+  const ids = JSON.stringify(assetIds);
+  const [actions, revised] = await db.batch([
+    db
+      .prepare(
+        `SELECT a.symbol, c.kind, c.date, c.ratio, c.amount FROM corporate_actions c JOIN assets a ON a.id = c.asset_id
+         WHERE c.asset_id IN (SELECT value FROM json_each(?1)) AND c.created_at > ?2 ORDER BY c.date, a.symbol, c.kind`,
+      )
+      .bind(ids, since),
+    db
+      .prepare(
+        `SELECT COUNT(DISTINCT asset_id || ':' || date) AS n FROM prices
+         WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at > ?2 AND date <= ?3`,
+      )
+      .bind(ids, since, through),
+  ]);
+  return {
+    actions: (actions?.results ?? []) as RecordedAction[],
+    revisedBars: ((revised?.results ?? [])[0] as { n: number } | undefined)?.n ?? 0,
+  };
+}
+
+export interface MarketCapView {
+  date: string;
+  market_cap: number;
+  shares_outstanding: number | null;
+}
+
+/** One ascending page of an asset's observations in [start, end] after the keyset date; fetches limit + 1. */
+export async function readMarketCapHistory(
+  db: D1Database,
+  q: { assetId: number; start?: string; end?: string; after?: string; limit: number },
+): Promise<MarketCapView[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT date, market_cap, shares_outstanding FROM market_caps
+       WHERE asset_id = ?1 AND (?2 IS NULL OR date >= ?2) AND (?3 IS NULL OR date <= ?3) AND (?4 IS NULL OR date > ?4)
+       ORDER BY date LIMIT ?5`,
+    )
+    .bind(q.assetId, q.start ?? null, q.end ?? null, q.after ?? null, q.limit + 1)
+    .all<MarketCapView>();
+  return results;
 }

@@ -1,0 +1,33 @@
+// How bulk writes are cut to D1's limits: rows per statement (one JSON parameter expanded by json_each) and
+// statements per batch() call (one atomic transaction each).
+
+/** Rows per statement; ~60 bytes of JSON per bar keeps each parameter well under D1's 2 MB value limit. */
+export const ROWS_PER_STATEMENT = 2000;
+/** Statements per batch() call; each batch is one atomic transaction. */
+export const STATEMENTS_PER_BATCH = 10;
+/** A statement's JSON stays under ~900 kB for wide rows (D1 values max 2 MB). */
+export const BYTES_PER_STATEMENT = 900_000;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Row JSON encodings grouped into JSON-array payloads that each stay under BYTES_PER_STATEMENT. */
+export function chunkByBytes(encoded: string[]): string[] {
+  const out: string[] = [];
+  let part: string[] = [];
+  let bytes = 0;
+  for (const row of encoded) {
+    if (part.length > 0 && bytes + row.length > BYTES_PER_STATEMENT) {
+      out.push(`[${part.join(",")}]`);
+      part = [];
+      bytes = 0;
+    }
+    part.push(row);
+    bytes += row.length + 1;
+  }
+  if (part.length > 0) out.push(`[${part.join(",")}]`);
+  return out;
+}

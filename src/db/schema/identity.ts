@@ -1,0 +1,54 @@
+// Accounts, refresh-token families and API keys.
+import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { audit, softDelete } from "./columns";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  passwordHash: text("password_hash").notNull(),
+  role: text("role", { enum: ["admin", "user"] })
+    .notNull()
+    .default("user"),
+  ...audit,
+  ...softDelete,
+});
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    familyId: text("family_id").notNull(),
+    parentId: text("parent_id"),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: text("expires_at").notNull(),
+    spentAt: text("spent_at"),
+    revokedAt: text("revoked_at"),
+    ...audit,
+  },
+  (t) => [index("refresh_tokens_family_idx").on(t.familyId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    expiresAt: text("expires_at"),
+    revokedAt: text("revoked_at"),
+    signingSecretEnc: text("signing_secret_enc"),
+    lastUsedAt: text("last_used_at"),
+    ...audit,
+    ...softDelete,
+  },
+  (t) => [index("api_keys_user_idx").on(t.userId)],
+);

@@ -1,0 +1,89 @@
+// The instrument universe as the API sees it: cached lists and details, admin writes (each bumps the cache), and
+// the 404/422 checks other services make on symbols. A newly added asset gets its history backfilled.
+import type { Config } from "../config";
+import {
+  type AssetChanges,
+  type AssetRow,
+  activeAssetIds,
+  findAsset,
+  findAssetView,
+  insertAsset,
+  listAssets,
+  type NewAsset,
+  probeAssets,
+  softDeleteAsset,
+  updateAsset,
+} from "../db/assets";
+import { ApiError } from "../errors";
+import { bumpVersion, readThrough } from "./cache";
+import { enqueueJob } from "./jobs";
+
+export { type AssetRow, toPublicAsset } from "../db/assets";
+
+export interface AssetListQuery {
+  search?: string;
+  asset_class?: string;
+  exchange?: string;
+  /** Exact sector name, compared case-insensitively. */
+  sector?: string;
+  /** The last symbol of the previous page. */
+  after?: string;
+  limit: number;
+}
+
+/** One page of assets ordered by symbol (limit + 1 rows), cached until an asset write bumps `assets`. */
+export function assetPage(env: Env, cfg: Config, q: AssetListQuery) {
+  const key = JSON.stringify([q.search, q.asset_class, q.exchange, q.sector, q.after, q.limit]);
+  return readThrough(env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () => listAssets(env.DB, q));
+}
+
+/** The public view of one active asset (null when there is none), cached like the lists. */
+export function assetDetail(env: Env, cfg: Config, symbol: string) {
+  return readThrough(
+    env.CACHE,
+    "assets",
+    `one:${symbol}`,
+    cfg.CACHE_TTL_SECONDS,
+    async () => (await findAssetView(env.DB, symbol)) ?? null,
+  );
+}
+
+/** The active asset by symbol, or 404. */
+export async function requireAsset(db: D1Database, symbol: string): Promise<AssetRow> {
+  const asset = await findAsset(db, symbol);
+  if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
+  return asset;
+}
+
+/** The symbols (deduplicated, in the order given) that are not active assets. */
+export async function unknownSymbols(db: D1Database, symbols: readonly string[]): Promise<string[]> {
+  const wanted = [...new Set(symbols)];
+  const known = new Set((await activeAssetIds(db, wanted)).map((a) => a.symbol));
+  return wanted.filter((s) => !known.has(s));
+}
+
+/** Adds an asset and queues its backfill; null when the symbol exists. */
+export async function createAsset(env: Env, asset: NewAsset) {
+  const inserted = await insertAsset(env.DB, asset);
+  if (!inserted) return null;
+  await bumpVersion(env.CACHE, "assets");
+  await enqueueJob(env, { kind: "refresh", mode: "backfill", symbols: [inserted.symbol] });
+  return findAssetView(env.DB, asset.symbol);
+}
+
+/** Changes an active asset; null when there is none by that symbol. */
+export async function changeAsset(env: Env, symbol: string, changes: AssetChanges) {
+  if (!(await updateAsset(env.DB, symbol, changes))) return null;
+  await bumpVersion(env.CACHE, "assets");
+  return findAssetView(env.DB, symbol);
+}
+
+/** Soft delete (its price history stays); false when there is no active asset by that symbol. */
+export async function deleteAsset(env: Env, symbol: string): Promise<boolean> {
+  if (!(await softDeleteAsset(env.DB, symbol))) return false;
+  await bumpVersion(env.CACHE, "assets", `prices:${symbol}`);
+  return true;
+}
+
+/** The cheapest D1 round trip (readiness probe). */
+export const probeDatabase = (db: D1Database) => probeAssets(db);

@@ -1,0 +1,45 @@
+// Price history reads for the API: bar pages (current, cached until a refresh bumps the symbol; or as of an
+// instant), every revision of a day, and the corporate actions behind adj_close.
+import type { Config } from "../config";
+import { findAsset } from "../db/assets";
+import { readCorporateActions } from "../db/market-events";
+import { type BarView, readBars, readRevisions } from "../db/prices";
+import { ApiError } from "../errors";
+import { requireAsset } from "./assets";
+import { type Cached, readThrough } from "./cache";
+
+export interface BarPageQuery {
+  start?: string;
+  end?: string;
+  order: "asc" | "desc";
+  /** Keyset position: the last date of the previous page. */
+  after?: string;
+  asOf?: string;
+  limit: number;
+}
+
+/**
+ * One page of bars (limit + 1 rows). The asset lookup is part of the cached work: a hit costs no D1 query. An
+ * unknown symbol throws 404 and caches nothing; deleting an asset bumps `prices:<symbol>`, so no cached page
+ * outlives it. as_of answers are immutable history; current answers are cached until a refresh bumps the version.
+ */
+export function barPage(env: Env, cfg: Config, symbol: string, query: BarPageQuery): Promise<Cached<BarView[]>> {
+  const load = async () => {
+    const asset = await findAsset(env.DB, symbol);
+    if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
+    return readBars(env.DB, { ...query, assetId: asset.id });
+  };
+  return readThrough(env.CACHE, `prices:${symbol}`, JSON.stringify(query), cfg.CACHE_TTL_SECONDS, load);
+}
+
+/** Every stored version of one day's bar, oldest first; 404 for an unknown symbol. */
+export async function barRevisions(db: D1Database, symbol: string, date: string) {
+  const asset = await requireAsset(db, symbol);
+  return readRevisions(db, asset.id, date);
+}
+
+/** Splits and cash dividends of an asset in [start, end]; 404 for an unknown symbol. */
+export async function corporateActionsOf(db: D1Database, symbol: string, start?: string, end?: string) {
+  const asset = await requireAsset(db, symbol);
+  return readCorporateActions(db, asset.id, start, end);
+}
