@@ -11,9 +11,7 @@ try {
     const res = await fetch(`${server.base}/${name}`);
     if (!res.ok) throw new Error(`GET /${name} answered ${res.status}`);
     // The served document names the origin it was asked on; the saved one names the local dev server.
-    const text = (await res.text())
-      .replaceAll(server.base, LOCAL)
-      .replaceAll(server.base.replace(/^http/, "ws"), LOCAL.replace(/^http/, "ws"));
+    const text = (await res.text()).replaceAll(new URL(server.base).host, new URL(LOCAL).host);
     writeFileSync(new URL(name, OUT), `${JSON.stringify(JSON.parse(text), null, 2)}\n`);
     console.log(`wrote packages/client/${name}`);
   }
