@@ -422,8 +422,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Build a new version from current market data
-         * @description Build a new version from current market data
+         * Build a new version from current market data (or as it was known at ?data_as_of=)
+         * @description Build a new version from current market data (or as it was known at ?data_as_of=)
          */
         post: operations["rebuildIndex"];
         delete?: never;
@@ -524,6 +524,46 @@ export interface paths {
          * @description The index and a benchmark rebased to 100 on the same start; fallbacks are tried when the symbol has no data
          */
         get: operations["getIndexBenchmark"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indexes/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every build of the index, newest first: reason, status, methodology hash, data_as_of
+         * @description Every build of the index, newest first: reason, status, methodology hash, data_as_of
+         */
+        get: operations["listIndexVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indexes/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Constituents added and removed, weight changes per rebalance date and the level difference of two versions
+         * @description Constituents added and removed, weight changes per rebalance date and the level difference of two versions
+         */
+        get: operations["getIndexDiff"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1531,6 +1571,12 @@ export interface components {
                 [key: string]: number;
             };
             turnover: number;
+            /** @description Constituents that entered the index at this rebalance */
+            joined: string[];
+            /** @description Constituents that left it (delisted, or no longer eligible) */
+            left: string[];
+            /** @description Too few constituents were eligible for max_weight/min_weight to hold, so they were widened to 1/n */
+            caps_relaxed: boolean;
         };
         /**
          * @example {
@@ -1629,6 +1675,68 @@ export interface components {
                 tracking_error: number | null;
                 information_ratio: number | null;
                 correlation: number | null;
+            };
+        };
+        IndexVersionList: {
+            data: components["schemas"]["IndexVersion"][];
+            next_cursor: string | null;
+        };
+        IndexVersion: {
+            version: number;
+            /** @enum {string} */
+            status: "building" | "ready" | "failed" | "superseded";
+            /** @enum {string} */
+            reason: "created" | "changed" | "rebuild" | "corporate_action" | "data_revised";
+            /** @description When this version was requested */
+            created_at: string;
+            /** @description SHA-256 over the normalized definition and the engine's methodology version */
+            methodology_hash: string | null;
+            /** @description The instant bars, corporate actions and market caps were read as of */
+            data_as_of: string | null;
+            failure_reason: string | null;
+            /** @description Build notes: market_caps (per constituent: point_in_time, constant_shares_fallback or none), benchmark_used, excluded */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+        };
+        IndexDiff: {
+            from: number;
+            to: number;
+            methodology_hash: {
+                from: string | null;
+                to: string | null;
+            };
+            data_as_of: {
+                from: string | null;
+                to: string | null;
+            };
+            constituents: {
+                added: string[];
+                removed: string[];
+            };
+            rebalances: {
+                date: string;
+                in_from: boolean;
+                in_to: boolean;
+                changes: {
+                    symbol: string;
+                    from: number;
+                    to: number;
+                    change: number;
+                }[];
+            }[];
+            levels: {
+                common_days: number;
+                max_abs_difference: number;
+                max_abs_difference_date: string | null;
+                final_from: {
+                    date: string;
+                    value: number;
+                } | null;
+                final_to: {
+                    date: string;
+                    value: number;
+                } | null;
             };
         };
         IndexInsights: {
@@ -5578,7 +5686,10 @@ export interface operations {
     };
     rebuildIndex: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read inputs as they were known at this instant (a version's data_as_of reproduces it exactly) */
+                data_as_of?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5686,6 +5797,8 @@ export interface operations {
             query?: {
                 start?: string;
                 end?: string;
+                /** @description Read this built version instead of the ready one (see /versions) */
+                version?: number;
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
@@ -5834,6 +5947,8 @@ export interface operations {
         parameters: {
             query?: {
                 date?: string;
+                /** @description Read this built version instead of the ready one (see /versions) */
+                version?: number;
                 /** @description Comma-separated fields to keep, of: date, rebalance_date, version, weights */
                 fields?: string;
                 /** @description `csv` answers text/csv (as `Accept: text/csv` does); JSON by default */
@@ -5993,7 +6108,9 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: data, date, next_cursor, turnover, weights_after, weights_before */
+                /** @description Read this built version instead of the ready one (see /versions) */
+                version?: number;
+                /** @description Comma-separated fields to keep, of: caps_relaxed, data, date, joined, left, next_cursor, turnover, weights_after, weights_before */
                 fields?: string;
             };
             header?: {
@@ -6134,6 +6251,8 @@ export interface operations {
         parameters: {
             query?: {
                 window?: "1y" | "3y" | "5y" | "ytd" | "all";
+                /** @description Read this built version instead of the ready one (see /versions) */
+                version?: number;
                 /** @description Comma-separated fields to keep, of: alpha, annual_turnover, best_day, beta, cagr, calmar, correlation, cvar_95, cvar_99, down_capture, downside_beta, hit_rate, information_ratio, kurtosis, max_drawdown, max_drawdown_duration_days, max_drawdown_end, max_drawdown_start, omega, r_squared, recovery_date, sharpe, skew, sortino, total_return, tracking_error, treynor, up_capture, var_95, var_95_cornish_fisher, var_95_parametric, var_99, volatility, worst_day */
                 fields?: string;
             };
@@ -6383,6 +6502,278 @@ export interface operations {
             };
             /** @description No benchmark candidate has data */
             422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIndexVersions: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-100, default 100) */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string;
+                /** @description Comma-separated fields to keep, of: created_at, data, data_as_of, failure_reason, metadata, methodology_hash, next_cursor, reason, status, version */
+                fields?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer; the same tag gives 304 with no body */
+                "If-None-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexVersionList"];
+                };
+            };
+            /** @description Not modified: the ETag sent in If-None-Match is current */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed or invalid cursor */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for another user's resource) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIndexDiff: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+                /** @description Comma-separated fields to keep, of: constituents, data_as_of, from, levels, methodology_hash, rebalances, to */
+                fields?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer; the same tag gives 304 with no body */
+                "If-None-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The difference */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexDiff"];
+                };
+            };
+            /** @description Not modified: the ETag sent in If-None-Match is current */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed or invalid cursor */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for another user's resource) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A version is not built (building, failed or superseded) */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
