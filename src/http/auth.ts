@@ -9,10 +9,12 @@ import {
   SIGNATURE_REPLAY_WINDOW_SECONDS,
   touchKey,
 } from "../services/api-keys";
+import { IsolateMemory } from "../services/isolate-memory";
 import { isRevoked } from "../services/revocation";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
 import { delegationOf } from "./delegation";
+import { timed } from "./server-timing";
 
 const unauthorized = (detail = "A valid access token or API key is required") =>
   new ApiError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer realm="edgeindex"' } });
@@ -69,7 +71,7 @@ export function identify(): MiddlewareHandler<AppEnv> {
       c.set("principal", delegated.principal);
       c.set("channel", delegated.channel);
     } else if (!c.get("identity") && !c.get("credentialError")) {
-      const found = await readIdentity(c);
+      const found = await timed(c, "auth", readIdentity(c));
       if (found instanceof ApiError) c.set("credentialError", found);
       else if (found) c.set("identity", found);
     }
@@ -95,9 +97,34 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
   if (!fresh) throw unauthorized("This signed request was already used");
 }
 
+type SessionHolderRow = Awaited<ReturnType<typeof findSessionHolder>>;
+
+/**
+ * User-and-session lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (≤ 4 s, inside the 5 s revocation
+ * rule, docs/SECURITY.md). The promise itself is held, so a burst from one session costs one query; a failed
+ * query is not kept.
+ */
+const heldUsers = new IsolateMemory<Promise<SessionHolderRow>>(10_000);
+
+/** Drops this isolate's copies of a user at once (deletion, role change, logout); other isolates age out. */
+export function forgetPrincipal(userId: string): void {
+  heldUsers.deleteWhere((key) => key.startsWith(`${userId}|`));
+}
+
 /** The JWT's user and whether its session was revoked, in one round trip (see docs/SECURITY.md). */
-function findUser(c: Context<AppEnv>, identity: Identity) {
-  return findSessionHolder(c.env.DB, identity.userId, identity.sessionId!);
+function findUser(c: Context<AppEnv>, identity: Identity): Promise<SessionHolderRow> {
+  const ttl = c.get("config").PRINCIPAL_CACHE_MS;
+  const key = `${identity.userId}|${identity.sessionId}`;
+  const held = ttl > 0 ? heldUsers.get(key) : undefined;
+  if (held) return held;
+  const lookup = findSessionHolder(c.env.DB, identity.userId, identity.sessionId!);
+  if (ttl > 0) {
+    heldUsers.set(key, lookup, ttl);
+    lookup.catch(() => {
+      if (heldUsers.get(key) === lookup) heldUsers.delete(key);
+    });
+  }
+  return lookup;
 }
 
 /**
@@ -132,7 +159,7 @@ async function admit(c: Context<AppEnv>): Promise<void> {
     return;
   }
   // The JWT is genuine, but its user may have been deleted or changed role, or its session ended, since it was issued.
-  const user = await (c.get("userLookup") ?? findUser(c, identity));
+  const user = await timed(c, "user", c.get("userLookup") ?? findUser(c, identity));
   if (!user) throw unauthorized("The access token's user no longer exists");
   if (user.revoked) throw unauthorized("The access token's session has ended");
   c.set("principal", {

@@ -7,6 +7,8 @@ import { ApiError } from "../errors";
 import { lookUpUserEarly } from "./auth";
 import type { AppEnv } from "./context";
 import type { RouteCosts } from "./route-costs";
+import { timed } from "./server-timing";
+import { LeaseBook } from "./token-leases";
 
 export type Tier = "anon" | "user" | "key" | "admin";
 
@@ -69,9 +71,13 @@ function rememberDenial(name: string, until: number, limit: number, now: number)
   deniedUntil.set(name, { until, limit });
 }
 
-/** For tests: forget local denials so each test starts from the Durable Object's view. */
+/** This isolate's token leases (see http/token-leases.ts). */
+const leases = new LeaseBook();
+
+/** For tests: forget local denials and leases so each test starts from the Durable Object's view. */
 export function forgetLocalDenials(): void {
   deniedUntil.clear();
+  leases.clear();
 }
 
 function headersOf(d: Pick<LimitDecision, "limit" | "remaining" | "resetSeconds">): Record<string, string> {
@@ -119,7 +125,11 @@ export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
     try {
       const buckets = [{ name: client.bucket, ...perPeriod(limit, 60), cost }];
       if (client.account) buckets.push({ name: "account", ...perPeriod(accountLimit(cfg, tier), 60), cost });
-      decision = await c.env.RATE_LIMITER.getByName(client.name).consume(buckets, now);
+      decision = await timed(
+        c,
+        "limit",
+        leases.admit(() => c.env.RATE_LIMITER.getByName(client.name), name, buckets, now),
+      );
     } catch (err) {
       // The limiter being unreachable must not take the API down with it: admit, say so in the log, send no headers.
       console.error(
