@@ -1,6 +1,6 @@
 // Who is calling (Bearer JWT or X-API-Key, signed when the key demands it), the /v1 gate, and the guards routes declare.
 import type { Context, MiddlewareHandler } from "hono";
-import { findSessionHolder } from "../db/revocations";
+
 import { ApiError } from "../errors";
 import {
   checkSignature,
@@ -11,6 +11,7 @@ import {
 } from "../services/api-keys";
 import { IsolateMemory } from "../services/isolate-memory";
 import { isRevoked } from "../services/revocation";
+import { sessionHolder } from "../services/sessions";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
 import { delegationOf } from "./delegation";
@@ -97,7 +98,7 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
   if (!fresh) throw unauthorized("This signed request was already used");
 }
 
-type SessionHolderRow = Awaited<ReturnType<typeof findSessionHolder>>;
+type SessionHolderRow = Awaited<ReturnType<typeof sessionHolder>>;
 
 /**
  * User-and-session lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (≤ 4 s, inside the 5 s revocation
@@ -117,7 +118,7 @@ function findUser(c: Context<AppEnv>, identity: Identity): Promise<SessionHolder
   const key = `${identity.userId}|${identity.sessionId}`;
   const held = ttl > 0 ? heldUsers.get(key) : undefined;
   if (held) return held;
-  const lookup = findSessionHolder(c.env.DB, identity.userId, identity.sessionId!);
+  const lookup = sessionHolder(c.env.DB, identity.userId, identity.sessionId!);
   if (ttl > 0) {
     heldUsers.set(key, lookup, ttl);
     lookup.catch(() => {

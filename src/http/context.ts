@@ -2,7 +2,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { TimingVariables } from "hono/timing";
 import type { Config } from "../config";
-import type { SessionHolder } from "../db/revocations";
+import type { SessionHolder } from "../services/sessions";
 
 export interface Principal {
   userId: string;

@@ -16,7 +16,7 @@ import {
   type UserRow,
 } from "../db/identity";
 import { newId, randomToken } from "../db/ids";
-import { revocationStatement } from "../db/revocations";
+import { findSessionHolder, revocationStatement, type SessionHolder } from "../db/revocations";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
 import { announceRevocation } from "./revocation";
 import { signAccessToken } from "./tokens";
@@ -184,3 +184,9 @@ export const accountOf = (db: D1Database, userId: string) => findUserById(db, us
 
 /** What the /v1 gate needs about a JWT's user (id, role, email); undefined once the account is deleted. */
 export const gateUser = (db: D1Database, userId: string) => findGateUser(db, userId);
+
+export type { SessionHolder };
+
+/** The live user behind an access token and whether its session is revoked (the /v1 gate's one query). */
+export const sessionHolder = (db: D1Database, userId: string, sessionId: string) =>
+  findSessionHolder(db, userId, sessionId);
