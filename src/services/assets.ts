@@ -3,6 +3,7 @@
 import type { Config } from "../config";
 import {
   type AssetChanges,
+  type AssetFilter,
   type AssetRow,
   activeAssetIds,
   findAsset,
@@ -20,16 +21,8 @@ import { enqueueJob } from "./jobs";
 
 export { type AssetRow, toPublicAsset } from "../db/assets";
 
-export interface AssetListQuery {
-  search?: string;
-  asset_class?: string;
-  exchange?: string;
-  /** Exact sector name, compared case-insensitively. */
-  sector?: string;
-  /** The last symbol of the previous page. */
-  after?: string;
-  limit: number;
-}
+/** The list filters; `after` is the last symbol of the previous page. */
+export type AssetListQuery = AssetFilter;
 
 /** One page of assets ordered by symbol (limit + 1 rows), cached until an asset write bumps `assets`. */
 export function assetPage(env: Env, cfg: Config, q: AssetListQuery) {

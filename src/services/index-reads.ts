@@ -5,14 +5,13 @@ import { firstPricedAsset, type ResolvedAsset } from "../db/assets";
 import {
   findOwnedIndex,
   type IndexRow,
-  listOwnedIndexes as listOwned,
+  listOwnedIndexes,
   readAllocationOn,
   readLevels,
   readRebalances,
   readValues,
   type ValuesPage,
 } from "../db/indexes";
-import type { NewestFirst } from "../db/keyset";
 import { readAdjustedCloses } from "../db/prices";
 import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import {
@@ -39,14 +38,7 @@ export async function loadOwnedIndex(db: D1Database, ownerId: string, id: string
 }
 
 /** The owner's live indexes, newest first, after the keyset position; limit + 1 rows so the caller sees a next page. */
-export function listOwnedIndexes(
-  db: D1Database,
-  ownerId: string,
-  limit: number,
-  after?: NewestFirst,
-): Promise<IndexRow[]> {
-  return listOwned(db, ownerId, limit, after);
-}
+export { listOwnedIndexes };
 
 /** The version reads answer from; before the first successful build there is none: 409. */
 export function readyVersionOf(row: IndexRow): number {
