@@ -6,6 +6,7 @@ import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
 import {
   Allocation,
@@ -25,12 +26,12 @@ import {
   allocationOn,
   benchmarkAnswer,
   type IndexRow,
-  loadOwnedIndex,
   metricsAnswer,
-  readyVersionOf,
+  ownedIndexNow,
   rebalancePage,
   valuesPage,
 } from "../services/index-reads";
+import { versionToRead } from "../services/index-versions";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -103,10 +104,19 @@ const benchmark = createRoute({
   },
 });
 
-/** The caller's index and its ready version (404 for anyone else's, 409 before the first build). */
-async function ready(c: Context<AppEnv>, id: string): Promise<{ row: IndexRow; version: number }> {
-  const row = await loadOwnedIndex(c.env.DB, principalOf(c).userId, id);
-  return { row, version: readyVersionOf(row) };
+/**
+ * The caller's index and the version to answer from: `?version=` when given and built, else the ready one
+ * (404 for anyone else's index or an unknown version, 409 before the first build or for an unbuilt version).
+ * The row is cached under the index's version; `sourceKey` names it and the version read (the ETag source).
+ */
+async function ready(
+  c: Context<AppEnv>,
+  id: string,
+  asked?: number,
+): Promise<{ row: IndexRow; version: number; sourceKey: string | null }> {
+  const { row, sourceKey } = await ownedIndexNow(c.env, c.get("config"), principalOf(c).userId, id);
+  const version = await versionToRead(c.env.DB, row, asked);
+  return { row, version, sourceKey: sourceKey === null ? null : `${sourceKey}:v${version}` };
 }
 
 function answered<T>(c: Context<AppEnv>, { value, hit }: Cached<T>): T {
@@ -118,21 +128,24 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(values, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { row, version, sourceKey } = await ready(c, id, q.version);
     const scope = cursorScope(c, { id, ...q });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     const query = { start: q.start, end: q.end, after: after?.d, limit: q.limit };
-    const rows = answered(c, await valuesPage(c.env, c.get("config"), row, version, query));
-    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
-    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+    // The namespace version names the row (so the ready version) and every stored page: it is the ETag's source.
+    return versionedJson(c, sourceKey, async () => {
+      const rows = answered(c, await valuesPage(c.env, c.get("config"), row, version, query));
+      const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+      return { data: page.items, next_cursor: page.next_cursor };
+    });
   });
 
   app.openapi(allocations, async (c) => {
     const { id } = c.req.valid("param");
-    const { date } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { date, version: asked } = c.req.valid("query");
+    const { row, version } = await ready(c, id, asked);
     const rows = answered(c, await allocationOn(c.env, c.get("config"), row, version, date));
     const first = rows[0];
     if (!first)
@@ -155,8 +168,8 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(rebalances, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
-    const scope = cursorScope(c, { id });
+    const { row, version } = await ready(c, id, q.version);
+    const scope = cursorScope(c, { id, version });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
@@ -167,8 +180,8 @@ export function registerIndexDataRoutes(app: App) {
 
   app.openapi(metrics, async (c) => {
     const { id } = c.req.valid("param");
-    const { window } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { window, version: asked } = c.req.valid("query");
+    const { row, version } = await ready(c, id, asked);
     const result = answered(c, await metricsAnswer(c.env, c.get("config"), row, version, window));
     return c.json(result, 200);
   });
