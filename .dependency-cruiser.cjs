@@ -59,6 +59,13 @@ module.exports = {
       to: { path: "^src/db/" },
     },
     {
+      name: "routes-never-read-through-kv",
+      severity: "error",
+      comment: "The KV read-through runs in services; a route may only name the Cached<T> type it unwraps.",
+      from: { path: "^src/routes/" },
+      to: { path: "^src/services/cache\\.ts$", dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "http-never-imports-db-or-services-or-routes",
       severity: "error",
       comment: "http/ is cross-cutting middleware: it calls services through their exported functions only.",

@@ -395,21 +395,4 @@ export function allocationOn(allocations: readonly Allocation[], date: string): 
   return found;
 }
 
-/**
- * A live level from the current allocation and the latest quotes (for the stream): a symbol without a
- * quote is valued at `lastCloses` (its last close), as the daily engine carries prices.
- */
-export function liveIndexValue(
-  allocation: Pick<Allocation, "shares">,
-  quotes: Readonly<Record<string, number | undefined>>,
-  lastCloses: Readonly<Record<string, number | undefined>> = {},
-): { value: number; missing: string[] } {
-  let value = 0;
-  const missing: string[] = [];
-  for (const [symbol, units] of Object.entries(allocation.shares)) {
-    const price = quotes[symbol] ?? lastCloses[symbol];
-    if (price === undefined || !Number.isFinite(price)) missing.push(symbol);
-    else value += units * price;
-  }
-  return { value, missing };
-}
+export { liveIndexValue } from "./live-levels";

@@ -29,14 +29,35 @@ export function unitsOf(rows: readonly AllocationRow[]): Record<string, number> 
   return Object.keys(units).length ? units : null;
 }
 
-/** Σ units × price; null when a held constituent has no price (a partial sum would be a wrong level, not a late one). */
-export function liveLevel(units: Readonly<Record<string, number>>, prices: ReadonlyMap<string, number>): number | null {
-  let level = 0;
-  for (const [symbol, u] of Object.entries(units)) {
-    if (u === 0) continue;
-    const price = prices.get(symbol);
-    if (price === undefined || !Number.isFinite(price)) return null;
-    level += u * price;
+/**
+ * The one live-level rule: Σ units × price, each symbol priced at its latest quote, else at `lastCloses` (its
+ * last known price), as the daily engine carries prices. Symbols priced by neither are listed in `missing`.
+ */
+export function liveIndexValue(
+  allocation: { shares: Readonly<Record<string, number>> },
+  quotes: Readonly<Record<string, number | undefined>>,
+  lastCloses: Readonly<Record<string, number | undefined>> = {},
+): { value: number; missing: string[] } {
+  let value = 0;
+  const missing: string[] = [];
+  for (const [symbol, units] of Object.entries(allocation.shares)) {
+    const price = quotes[symbol] ?? lastCloses[symbol];
+    if (price === undefined || !Number.isFinite(price)) missing.push(symbol);
+    else value += units * price;
   }
-  return level;
+  return { value, missing };
+}
+
+/**
+ * The level the stream sends: `liveIndexValue` over the units actually held, or null when a held constituent has
+ * no price at all (a partial sum would be a wrong level, not a late one).
+ */
+export function liveLevel(
+  units: Readonly<Record<string, number>>,
+  quotes: Readonly<Record<string, number | undefined>>,
+  lastCloses: Readonly<Record<string, number | undefined>> = {},
+): number | null {
+  const held = Object.fromEntries(Object.entries(units).filter(([, u]) => u !== 0));
+  const { value, missing } = liveIndexValue({ shares: held }, quotes, lastCloses);
+  return missing.length ? null : value;
 }

@@ -43,6 +43,8 @@ export interface AlertNotice {
   symbol: string;
   price: number;
   ts: string;
+  /** The alert in words ("AAPL rose to 190.10, crossing your alert above 190.00."). */
+  message: string;
 }
 
 /** Everything one tick carries to a shard; each shard receives each tick once. */

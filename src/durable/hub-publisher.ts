@@ -3,6 +3,7 @@
 import { getConfig } from "../config";
 import { listedAssets } from "../db/assets";
 import { upsertQuotes } from "../db/quotes";
+import { activeProvider } from "../providers";
 import { SyntheticProvider } from "../providers/synthetic";
 import { bumpVersion } from "../services/cache";
 import { fanOut, type LiveQuote, type TickReport, tickEffects } from "../services/live";
@@ -137,7 +138,8 @@ export class HubPublisher {
 
   private clockEnabled(): boolean {
     const cfg = getConfig(this.env);
-    return cfg.ENVIRONMENT === "development" && !cfg.TWELVEDATA_API_KEY;
+    const active = activeProvider(cfg);
+    return active.kind === "synthetic" && active.localClock;
   }
 
   private async activeAssets(now: number) {

@@ -6,6 +6,7 @@ import { getConfig } from "../config";
 import { allActiveAssets } from "../db/assets";
 import { ownedIndexIds } from "../db/indexes";
 import { storedQuotes } from "../db/quotes";
+import { activeProvider } from "../providers";
 import { PUBLISHER } from "../services/live";
 import { resolveStreamCredential } from "../services/live-auth";
 import {
@@ -307,7 +308,8 @@ export class HubShard {
   /** The local synthetic clock runs only while someone listens; a live socket keeps reminding it. */
   private wakeTicker() {
     const cfg = getConfig(this.env);
-    if (cfg.ENVIRONMENT !== "development" || cfg.TWELVEDATA_API_KEY) return;
+    const active = activeProvider(cfg);
+    if (active.kind !== "synthetic" || !active.localClock) return;
     if (Date.now() - this.lastWake < WAKE_EVERY_MS) return;
     this.lastWake = Date.now();
     this.ctx.waitUntil(this.env.PRICE_HUB.getByName(PUBLISHER).wake());

@@ -1,40 +1,18 @@
 // Opaque pagination cursors: keyset position + the query they belong to, HMAC-signed so a tampered
 // or foreign cursor (another route, other filters, another user) is refused with 400 invalid_cursor.
+import { toBase64Url as b64url, fromBase64Url as fromB64url, hmacSha256, timingSafeEqual } from "../crypto";
 import { ApiError } from "../errors";
 
 const enc = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", enc.encode(`cursor:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
-}
-
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-function fromB64url(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
-}
+/** The cursor key is its own: HMAC over `cursor:<secret>`, never the JWT key itself. */
+const sign = (secret: string, bytes: Uint8Array) => hmacSha256(`cursor:${secret}`, bytes);
 
 /** What the cursor is bound to: the route, its filters and the caller. */
 export type CursorScope = string;
 
 export async function encodeCursor(secret: string, scope: CursorScope, position: unknown): Promise<string> {
   const payload = enc.encode(JSON.stringify(position));
-  const sig = new Uint8Array(
-    await crypto.subtle.sign("HMAC", await hmacKey(secret), concat(enc.encode(scope), payload)),
-  );
+  const sig = await sign(secret, concat(enc.encode(scope), payload));
   return `${b64url(payload)}.${b64url(sig.slice(0, 16))}`;
 }
 
@@ -51,9 +29,7 @@ export async function decodeCursor<T>(secret: string, scope: CursorScope, cursor
   } catch {
     throw bad();
   }
-  const full = new Uint8Array(
-    await crypto.subtle.sign("HMAC", await hmacKey(secret), concat(enc.encode(scope), payload)),
-  );
+  const full = await sign(secret, concat(enc.encode(scope), payload));
   if (sig.length !== 16 || !timingSafeEqual(sig, full.slice(0, 16))) throw bad();
   try {
     return JSON.parse(new TextDecoder().decode(payload)) as T;
@@ -68,11 +44,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out[a.length] = 0;
   out.set(b, a.length + 1);
   return out;
-}
-
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -1,8 +1,8 @@
 // Idempotency-Key for POSTs that create work: the same key and body replay the first answer; a different body is 422.
 import type { MiddlewareHandler } from "hono";
+import { sha256HexOf } from "../crypto";
 import { ApiError } from "../errors";
 import { claimOrReplay, releaseKey, rememberAnswer } from "../services/idempotency";
-import { sha256HexOf } from "../services/secrets";
 import { principalOf } from "./auth";
 import type { AppEnv } from "./context";
 

@@ -26,6 +26,20 @@ export function syntheticRefusal(cfg: Config): string | null {
   return "TWELVEDATA_API_KEY is not set: production refuses the synthetic provider unless ALLOW_SYNTHETIC_PROVIDER=true";
 }
 
+/** Which provider this deployment runs: the vendor, the synthetic one (ticking locally in development), or none. */
+export type ActiveProvider =
+  | { kind: "twelvedata" }
+  | { kind: "synthetic"; localClock: boolean }
+  | { kind: "refused"; reason: string };
+
+/** The one answer to "which provider?", used by createProvider, /health/ready and both Durable Objects. */
+export function activeProvider(cfg: Config): ActiveProvider {
+  if (cfg.TWELVEDATA_API_KEY) return { kind: "twelvedata" };
+  const refusal = syntheticRefusal(cfg);
+  if (refusal) return { kind: "refused", reason: refusal };
+  return { kind: "synthetic", localClock: cfg.ENVIRONMENT === "development" };
+}
+
 /** Capability gaps the vendor reported, as kept by the provider's RateLimiter object for the configured plan. */
 export async function learntGaps(gate: Pick<ProviderGate, "capabilityGaps">, plan: string): Promise<Set<Capability>> {
   const prefix = `${plan}:`;
@@ -34,9 +48,9 @@ export async function learntGaps(gate: Pick<ProviderGate, "capabilityGaps">, pla
 }
 
 export function createProvider(env: Env, cfg: Config, deps: ProviderDeps = {}): MarketDataProvider {
-  if (!cfg.TWELVEDATA_API_KEY) {
-    const refusal = syntheticRefusal(cfg);
-    if (refusal) throw new Error(refusal);
+  const active = activeProvider(cfg);
+  if (active.kind === "refused") throw new Error(active.reason);
+  if (active.kind === "synthetic" || !cfg.TWELVEDATA_API_KEY) {
     return new SyntheticProvider({ seed: cfg.SYNTHETIC_SEED, tickMs: cfg.SYNTHETIC_TICK_MS, now: deps.now });
   }
   const { fetch, ...clock } = deps;

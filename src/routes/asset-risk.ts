@@ -7,9 +7,8 @@ import type { App, AppEnv } from "../http/context";
 import { errorResponses, jsonContent, problemResponse, security, symbolParam } from "../schemas/common";
 import { PatternList, PatternsQuery, VolatilityForecast, VolatilityQuery } from "../schemas/risk";
 import { resolveRange } from "../services/analytics";
-import { assetPatterns, assetVolatilityForecast, parseKinds } from "../services/asset-risk";
+import { assetPatterns, assetVolatilityForecast, cachedAssetAnswer, parseKinds } from "../services/asset-risk";
 import { requireAsset } from "../services/assets";
-import { readThrough } from "../services/cache";
 
 const tags = ["analytics"];
 const SymbolPath = z.object({ symbol: symbolParam });
@@ -43,7 +42,7 @@ const volatility = createRoute({
 
 async function cached<T>(c: Context<AppEnv>, symbol: string, key: string, load: () => Promise<T>): Promise<T> {
   const cfg = c.get("config");
-  const { value, hit } = await readThrough(c.env.CACHE, `prices:${symbol}`, key, cfg.CACHE_TTL_SECONDS, load);
+  const { value, hit } = await cachedAssetAnswer(c.env, cfg, symbol, key, load);
   c.set("cache", hit ? "hit" : "miss");
   c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
   return value;

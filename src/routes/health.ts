@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config";
 import type { App } from "../http/context";
-import { learntGaps, syntheticRefusal } from "../providers";
+import { activeProvider, learntGaps } from "../providers";
 import { planGaps } from "../providers/plans";
 import { jsonContent } from "../schemas/common";
 import { probeDatabase } from "../services/assets";
@@ -64,9 +64,9 @@ async function timed(fn: () => Promise<string | undefined>, timeoutMs = 2000): P
 async function providerCheck(env: Env, cfg: Config): Promise<CheckResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const refusal = syntheticRefusal(cfg);
-  if (refusal) return { status: "down", latency_ms: 0, detail: refusal };
-  if (!cfg.TWELVEDATA_API_KEY) return { status: "ok", latency_ms: 0, detail: "synthetic provider" };
+  const active = activeProvider(cfg);
+  if (active.kind === "refused") return { status: "down", latency_ms: 0, detail: active.reason };
+  if (active.kind === "synthetic") return { status: "ok", latency_ms: 0, detail: "synthetic provider" };
   const plan = cfg.TWELVEDATA_PLAN;
   const gate = env.RATE_LIMITER.getByName("provider:twelvedata");
   try {

@@ -13,9 +13,8 @@ import {
 } from "../schemas/common";
 import { IndexIdPath } from "../schemas/indexes";
 import { IndexRisk, RiskQuery, RollingQuery, RollingSeries, StressBody, StressResult } from "../schemas/risk";
-import { readThrough } from "../services/cache";
-import { loadOwnedIndex, readyVersionOf } from "../services/index-reads";
-import { indexRisk, indexRolling, indexStress } from "../services/index-risk";
+import type { IndexRow } from "../services/index-reads";
+import { cachedIndexAnswer, indexRisk, indexRolling, indexStress } from "../services/index-risk";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -62,18 +61,9 @@ async function cached<T>(
   c: Context<AppEnv>,
   id: string,
   key: string,
-  load: (row: Awaited<ReturnType<typeof loadOwnedIndex>>, version: number) => Promise<T>,
+  load: (row: IndexRow, version: number) => Promise<T>,
 ) {
-  const row = await loadOwnedIndex(c.env.DB, principalOf(c).userId, id);
-  const version = readyVersionOf(row);
-  const cfg = c.get("config");
-  const { value, hit } = await readThrough(
-    c.env.CACHE,
-    `index:${row.id}`,
-    `v${version}:${key}:${cfg.RISK_FREE_RATE}`,
-    cfg.CACHE_TTL_SECONDS,
-    () => load(row, version),
-  );
+  const { value, hit } = await cachedIndexAnswer(c.env, c.get("config"), principalOf(c).userId, id, key, load);
   c.set("cache", hit ? "hit" : "miss");
   return value;
 }

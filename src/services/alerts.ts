@@ -3,6 +3,7 @@
 import { type AlertRow, fireCrossedAlerts, insertAlert, listOwnedAlerts, softDeleteAlert } from "../db/alerts";
 import { isActiveSymbol } from "../db/assets";
 import { newId, nowIso } from "../db/ids";
+import { priceAlertMessage } from "../domain/alert-messages";
 import type { AlertNotice, LiveQuote } from "../domain/ticks";
 import { ApiError } from "../errors";
 import { sendEvent } from "./webhooks";
@@ -41,12 +42,20 @@ export async function triggerAlerts(env: Env, quotes: LiveQuote[]): Promise<Aler
   if (!quotes.length) return [];
   const now = nowIso();
   const results = await fireCrossedAlerts(env.DB, quotes, now);
+  const messageOf = (r: (typeof results)[number]) =>
+    priceAlertMessage({
+      symbol: r.symbol,
+      condition: r.condition as "above" | "below",
+      price: r.price,
+      triggered_price: r.triggered_price,
+    });
   await Promise.all(
     results.map((r) =>
       sendEvent(env, "alert.triggered", {
         alert: { id: r.id, symbol: r.symbol, condition: r.condition, price: r.price },
         triggered_price: r.triggered_price,
         triggered_at: r.triggered_at,
+        message: messageOf(r),
       }).catch((err) =>
         console.error(
           JSON.stringify({ level: "error", msg: "alert.triggered event not sent", alert_id: r.id, error: String(err) }),
@@ -60,5 +69,6 @@ export async function triggerAlerts(env: Env, quotes: LiveQuote[]): Promise<Aler
     symbol: r.symbol,
     price: r.triggered_price,
     ts: r.triggered_at,
+    message: messageOf(r),
   }));
 }

@@ -1,5 +1,6 @@
 // API keys: minting (shown once, stored as a SHA-256 hash), lookup on every request, revocation, signed requests.
 import type { Config } from "../config";
+import { constantTimeEqual, hmacSha256Hex, type SealKeyName, seal, sha256HexOf, unseal } from "../crypto";
 import {
   type ApiKeyRow,
   findLiveKeyByHash,
@@ -11,7 +12,6 @@ import {
 import { newId, randomToken } from "../db/ids";
 import type { NewestFirst } from "../db/keyset";
 import type { Identity, Principal } from "../http/context";
-import { constantTimeEqual, hmacSha256Hex, seal, sha256HexOf, unseal } from "./secrets";
 
 export type Scope = Principal["scopes"][number];
 
@@ -20,7 +20,8 @@ const KEY_BODY_LENGTH = 40;
 const KEY_SHAPE = new RegExp(`^${KEY_PREFIX}[0-9A-Za-z]{${KEY_BODY_LENGTH}}$`);
 /** How much of the key stays visible in lists, so a user can tell keys apart without the key. */
 const VISIBLE_CHARS = 8;
-const SEAL_PURPOSE = "api-key-signing-secret";
+/** The HKDF salt and info key signing secrets have always been sealed under: changing them would orphan stored keys. */
+const SEAL_PURPOSE: SealKeyName = { salt: "edgeindex/seal/v1", info: "api-key-signing-secret" };
 
 /** What each role may ever hold; a key's scopes are cut down to this at every request. */
 export const ROLE_SCOPES: Record<Principal["role"], Scope[]> = {

@@ -1,9 +1,11 @@
 // Per-asset risk reads: candlestick patterns on adjusted bars and volatility forecasts of adjusted returns.
+import type { Config } from "../config";
 import { readBars } from "../db/prices";
 import { type Candle, findPatterns, PATTERN_KINDS, type PatternKind } from "../domain/candlestick-patterns";
 import { dailyReturns } from "../domain/metrics";
 import { ewmaForecast, garchForecast } from "../domain/volatility-forecast";
 import { ApiError } from "../errors";
+import { type Cached, readThrough } from "./cache";
 
 /** More bars than any daily history holds. */
 const ALL_BARS = 10_000;
@@ -85,4 +87,15 @@ export async function assetVolatilityForecast(
     annualized_volatility: f.annualized_volatility,
     fallback_reason: f.fallback_reason,
   };
+}
+
+/** A per-asset risk answer, cached in the symbol's `prices:<symbol>` namespace (bumped when its bars change). */
+export function cachedAssetAnswer<T>(
+  env: Env,
+  cfg: Config,
+  symbol: string,
+  key: string,
+  load: () => Promise<T>,
+): Promise<Cached<T>> {
+  return readThrough(env.CACHE, `prices:${symbol}`, key, cfg.CACHE_TTL_SECONDS, load);
 }

@@ -6,7 +6,7 @@
 /** Namespaces and who bumps them: see docs/STORAGE.md. */
 export type CacheNamespace = "assets" | "quotes" | `prices:${string}` | `index:${string}` | "analytics";
 
-import { sha256Hex } from "./sessions";
+import { sha256Hex } from "../crypto";
 
 const versionKey = (ns: CacheNamespace) => `ver:${ns}`;
 

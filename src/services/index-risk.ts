@@ -15,7 +15,8 @@ import { applyShocks, type Holding, replayWindow, type StressShocks, worstWindow
 import { ewmaForecast, garchForecast } from "../domain/volatility-forecast";
 import { ApiError } from "../errors";
 import type { StoredDefinition } from "../schemas/indexes";
-import { assetLevels, resolveBenchmark } from "./index-reads";
+import { type Cached, readThrough } from "./cache";
+import { assetLevels, loadOwnedIndex, readyVersionOf, resolveBenchmark } from "./index-reads";
 
 /** Sector factor returns average at most this many names per sector. */
 const SECTOR_PEERS = 50;
@@ -331,4 +332,27 @@ export async function indexStress(
     }
   }
   return { date: snap.date, benchmark_used: bench?.symbol ?? null, results };
+}
+
+/**
+ * A risk answer about the caller's index (404 for anyone else's, 409 before its first build), cached under
+ * `index:<id>` with the ready version and the risk-free rate in the key.
+ */
+export async function cachedIndexAnswer<T>(
+  env: Env,
+  cfg: Config,
+  ownerId: string,
+  id: string,
+  key: string,
+  load: (row: IndexRow, version: number) => Promise<T>,
+): Promise<Cached<T>> {
+  const row = await loadOwnedIndex(env.DB, ownerId, id);
+  const version = readyVersionOf(row);
+  return readThrough(
+    env.CACHE,
+    `index:${row.id}`,
+    `v${version}:${key}:${cfg.RISK_FREE_RATE}`,
+    cfg.CACHE_TTL_SECONDS,
+    () => load(row, version),
+  );
 }

@@ -27,12 +27,14 @@ export async function liveIndexLevels(
     const units = unitsOf(rows.map(toAllocation));
     if (!units) continue;
     // The tick's own price wins over the stored quote, in case a caller publishes before storing.
-    const prices = new Map<string, number>();
+    const tickPrices: Record<string, number> = {};
+    const storedPrices: Record<string, number> = {};
     for (const r of rows) {
-      const p = ticked.get(r.symbol)?.price ?? r.price;
-      if (p !== null && p !== undefined) prices.set(r.symbol, p);
+      const p = ticked.get(r.symbol)?.price;
+      if (p !== undefined) tickPrices[r.symbol] = p;
+      if (r.price !== null) storedPrices[r.symbol] = r.price;
     }
-    const value = liveLevel(units, prices);
+    const value = liveLevel(units, tickPrices, storedPrices);
     if (value !== null) levels.push({ id, value: Math.round(value * 1e6) / 1e6, ts });
   }
   return levels;

@@ -1,9 +1,7 @@
 // Password hashing: PBKDF2-SHA256 via WebCrypto, per-user salt, constant-time verification.
-import { timingSafeEqual } from "../http/cursor";
+import { toBase64 as b64, timingSafeEqual, fromBase64 as unb64 } from "../crypto";
 
 const enc = new TextEncoder();
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", enc.encode(password), "PBKDF2", false, ["deriveBits"]);

@@ -1,6 +1,7 @@
 // Accounts and sessions: register and sign in, then an access JWT plus an opaque refresh token stored only as
 // a hash, grouped in a family, rotated with reuse detection.
 import type { Config } from "../config";
+import { sha256Hex } from "../crypto";
 import {
   findGateUser,
   findLiveUser,
@@ -20,10 +21,7 @@ import { signAccessToken } from "./tokens";
 
 export type { UserRow };
 
-export async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
 export const publicUser = (u: UserRow) => ({
   id: u.id,

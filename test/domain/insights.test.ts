@@ -285,3 +285,16 @@ describe("rewordings", () => {
     expect(acceptRewording("   ", figures)).toBe(false);
   });
 });
+
+describe("alert messages", () => {
+  it("says which way the quote crossed the alert, with both prices", async () => {
+    const { priceAlertMessage, formatPrice } = await import("../../src/domain/alert-messages");
+    expect(priceAlertMessage({ symbol: "AAPL", condition: "above", price: 190, triggered_price: 190.1 })).toBe(
+      "AAPL rose to 190.10, crossing your alert above 190.00.",
+    );
+    expect(priceAlertMessage({ symbol: "XRP", condition: "below", price: 0.5, triggered_price: 0.49871 })).toBe(
+      "XRP fell to 0.4987, crossing your alert below 0.5000.",
+    );
+    expect(formatPrice(1234.5)).toBe("1234.50");
+  });
+});

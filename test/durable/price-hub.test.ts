@@ -245,6 +245,7 @@ describe("publishing", () => {
       id: created.body.id,
       symbol: "AMZN",
       price: 251,
+      message: "AMZN rose to 251.00, crossing your alert above 250.00.",
     });
     expect(await theirs.quiet((f) => f.type === "alert")).toEqual([]);
   });

@@ -96,7 +96,10 @@ describe("alerts", () => {
       expect.objectContaining({
         kind: "event",
         type: "alert.triggered",
-        data: expect.objectContaining({ alert: expect.objectContaining({ id: r.body.id }) }),
+        data: expect.objectContaining({
+          alert: expect.objectContaining({ id: r.body.id }),
+          message: "AAPL fell to 49.00, crossing your alert below 50.00.",
+        }),
       }),
     );
   });
