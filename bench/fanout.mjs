@@ -6,7 +6,16 @@
 // FANOUT_MODE=wrangler: behind `wrangler dev`, as `npm run dev` serves it (its proxy costs ~5 fds per socket).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { countFds, descendants, fmt, killSpawned, startDev, startMiniflare, summarize } from "./lib.mjs";
+import {
+  countFds,
+  descendants,
+  fmt,
+  killSpawned,
+  startBareBroadcast,
+  startDev,
+  startMiniflare,
+  summarize,
+} from "./lib.mjs";
 
 const SIZES = (process.argv[2] ?? process.env.FANOUT_CLIENTS ?? "1,1000,5000").split(",").map(Number);
 const MEASURE_MS = Number(process.env.FANOUT_MEASURE_MS ?? 10_000);
@@ -74,7 +83,11 @@ function openClient(base, token) {
   });
 }
 
-async function run(base, token, n) {
+/** One measured window of `n` clients against `target` ({ base, token, pids(), idle }). */
+async function run(target, n) {
+  const { base, token } = target;
+  const serverPids = target.pids;
+  const idleFds = target.idle;
   const clients = [];
   const openStart = Date.now();
   for (let i = 0; i < n; i += 250) {
@@ -151,11 +164,13 @@ const vars = {
   SYNTHETIC_TICK_MS: "1000",
 };
 let server = { base: process.env.BASE_URL, pid: undefined, stop: () => {} };
+let bare = null;
 let stopping;
-/** Stops the server once (a signal and the run's own `finally` may both ask). */
+/** Stops the servers once (a signal and the run's own `finally` may both ask). */
 function stopServer() {
   stopping ??= (async () => {
     await server.stop();
+    await bare?.stop();
     await killSpawned();
   })();
   return stopping;
@@ -170,13 +185,17 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 if (MODE === "miniflare") server = await startMiniflare({ port: PORT, vars });
 else if (MODE === "wrangler") server = await startDev({ port: PORT, vars });
 console.log(`fan-out against ${MODE_LABEL} at ${server.base}`);
+// The baseline in the same run: a bare Durable Object sending one pre-built string to every hibernated socket.
+if (!process.env.FANOUT_NO_BARE) {
+  bare = await startBareBroadcast({ port: PORT + 1 });
+  console.log(`bare-broadcast baseline at ${bare.base}`);
+}
 
 /** The server's processes (wrangler dev: npx, wrangler, workerd…; Miniflare: workerd), for fd counts. */
 function serverPids() {
   if (!server.pid) return [];
   return MODE === "wrangler" ? [server.pid, ...descendants(server.pid)] : [server.pid];
 }
-let idleFds = { server: 0, client: 0 };
 /** " (entry 127.0.0.1:port)" for a workerd process: which one listens where the clients connect. */
 const entry = (pid) => {
   try {
@@ -209,7 +228,7 @@ const comm = (pid) => {
 };
 
 /** Waits until the ticker runs on a steady 1 s beat (the asset's history backfill competes for D1 at first). */
-async function warmUp(base, token) {
+async function warmUp(base, token = "bare") {
   const probe = await openClient(base, token);
   for (let i = 0; i < 60; i++) {
     await sleep(1000);
@@ -220,21 +239,32 @@ async function warmUp(base, token) {
 }
 
 const rows = [];
+const bareRows = [];
+const line = (who, r) =>
+  console.log(
+    `${who} ${String(r.clients).padStart(5)} clients: ${r.ticks} ticks, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, ` +
+      `${fmt(r.rate, 0)} msg/s, missing ${r.missing}, duplicates ${r.duplicates}, connect ${(r.connectMs / 1000).toFixed(1)} s, ` +
+      `server fds/socket ${fmt(r.fdsPerSocket, 2)}, bench fds/socket ${fmt(r.clientFdsPerSocket, 2)}, load ${r.load.map((l) => fmt(l)).join(" → ")}, ` +
+      `CPU per second (one tick): server ${fmt(r.cpuPerTick.server, 0)} ms, bench ${fmt(r.cpuPerTick.bench, 0)} ms`,
+  );
 try {
   const token = await prepare(server.base);
   await warmUp(server.base, token);
+  const app = { base: server.base, token, pids: serverPids };
+  const floor = bare && { base: bare.base, token: "bare", pids: () => (bare.pid ? [bare.pid] : []) };
+  if (floor) await warmUp(bare.base);
   await sleep(1000);
-  idleFds = { server: countFds(serverPids()), client: countFds([process.pid]) };
-  console.log(`idle: server fds ${idleFds.server}, bench fds ${idleFds.client}, load ${fmt(loadavg()[0])}`);
-  for (const n of SIZES) {
-    const r = await run(server.base, token, n);
-    rows.push(r);
-    console.log(
-      `${String(r.clients).padStart(5)} clients: ${r.ticks} ticks, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, ` +
-        `${fmt(r.rate, 0)} msg/s, missing ${r.missing}, duplicates ${r.duplicates}, connect ${(r.connectMs / 1000).toFixed(1)} s, ` +
-        `server fds/socket ${fmt(r.fdsPerSocket, 2)}, bench fds/socket ${fmt(r.clientFdsPerSocket, 2)}, load ${r.load.map((l) => fmt(l)).join(" → ")}, ` +
-        `CPU per second (one tick): server ${fmt(r.cpuPerTick.server, 0)} ms, bench ${fmt(r.cpuPerTick.bench, 0)} ms`,
-    );
+  app.idle = { server: countFds(app.pids()), client: countFds([process.pid]) };
+  if (floor) floor.idle = { server: countFds(floor.pids()), client: countFds([process.pid]) };
+  console.log(`idle: server fds ${app.idle.server}, bench fds ${app.idle.client}, load ${fmt(loadavg()[0])}`);
+  for (const [i, n] of SIZES.entries()) {
+    // Alternate which side goes first, so drift on a shared machine does not always favour one.
+    const order = floor ? (i % 2 ? [floor, app] : [app, floor]) : [app];
+    for (const target of order) {
+      const r = await run(target, n);
+      (target === app ? rows : bareRows).push(r);
+      line(target === app ? "edgeindex" : "bare     ", r);
+    }
   }
 } finally {
   await stopServer();
@@ -257,6 +287,32 @@ for (const r of rows.slice(1)) {
   console.log(
     `at ${r.clients} clients: p50 ${fmt(r.p50 / baseline.p50, 1)}×, p99 ${fmt(r.p99 / baseline.p99, 1)}× the ${baseline.clients}-client baseline`,
   );
+}
+if (bareRows.length) {
+  lines.push(
+    "Bare-broadcast baseline in the same run (one Durable Object, one pre-built string to every hibernated socket):",
+    "",
+    "| clients | bare p50 ms | bare p99 ms | edgeindex p99 ms | edgeindex ÷ bare p50 / p99 | bare CPU ms per tick: server / bench |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const [i, b] of bareRows.entries()) {
+    const r = rows[i];
+    lines.push(
+      `| ${b.clients} | ${fmt(b.p50, 1)} | ${fmt(b.p99, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.p50 / b.p50, 2)}× / ${fmt(r.p99 / b.p99, 2)}× | ${fmt(b.cpuPerTick.server, 0)} / ${fmt(b.cpuPerTick.bench, 0)} |`,
+    );
+    console.log(
+      `at ${r.clients} clients: edgeindex ÷ bare broadcast p50 ${fmt(r.p50 / b.p50, 2)}×, p99 ${fmt(r.p99 / b.p99, 2)}× (goal at 5,000: p99 ≤ 100 ms and ≤ 1.5×)`,
+    );
+  }
+  const big = rows.findIndex((r) => r.clients === 5000);
+  if (big >= 0) {
+    const r = rows[big];
+    const ratio = r.p99 / bareRows[big].p99;
+    console.log(
+      `goal, 5,000 clients: p99 ${fmt(r.p99, 1)} ms ${r.p99 <= 100 ? "✓" : "✗"} (≤ 100 ms); ×${fmt(ratio, 2)} the bare broadcast ${ratio <= 1.5 ? "✓" : "✗"} (≤ 1.5×)`,
+    );
+  }
+  lines.push("");
 }
 const results = new URL("./RESULTS.md", import.meta.url);
 if (!process.env.FANOUT_NO_RECORD) {

@@ -63,6 +63,7 @@ try {
   const symbols = Array.from({ length: SYMBOLS }, (_, i) => `S${String(i).padStart(3, "0")}`);
   const dates = calendar(DAYS);
   const engine = await bundleModule("src/domain/index-levels.ts", tmp, "index-levels");
+  const alignment = await bundleModule("src/domain/price-matrix.ts", tmp, "price-matrix");
   gc();
   const heapEmpty = heap();
   const { prices, caps } = synthetic(symbols, dates);
@@ -110,6 +111,21 @@ try {
     allocated = Math.max(allocated, heap() - before);
   }
   if (!result.ok) throw new Error(`engine failed: ${result.detail}`);
+  // The same build in its two stages: aligning the history into the day-major matrix, then the kernel on it.
+  const align = [];
+  const kernelOnly = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    const matrix = alignment.buildPriceMatrix(input.prices, input.constituents, { start: input.baseDate });
+    const impliedShares = input.constituents.map((s) =>
+      engine.impliedSharesSchedule(input.marketCaps[s], input.prices[s]),
+    );
+    const t1 = performance.now();
+    const out = engine.computeIndexFromMatrix({ ...input, matrix, impliedShares });
+    kernelOnly.push(performance.now() - t1);
+    align.push(t1 - t0);
+    if (!out.ok) throw new Error(`kernel failed: ${out.detail}`);
+  }
   gc();
   const retained = heap() - heapInputs;
   const k = summarize(kernel);
@@ -117,9 +133,16 @@ try {
   console.log(
     `index build — ${SYMBOLS} constituents × ${DAYS} days, market_cap capped at 5%, monthly (${result.value.rebalances.length} rebalances)`,
   );
-  console.log(`(a) kernel computeIndex: p50 ${fmt(k.p50)} ms, max ${fmt(k.max)} ms over ${RUNS} runs (goal ≤ 200 ms)`);
+  const kk = summarize(kernelOnly);
+  const al = summarize(align);
+  console.log(`(a) computeIndex (align + kernel): p50 ${fmt(k.p50)} ms, max ${fmt(k.max)} ms over ${RUNS} runs`);
+  console.log(`    align (buildPriceMatrix + implied shares): p50 ${fmt(al.p50)} ms`);
   console.log(
-    `    baseline matrix sum:  p50 ${fmt(b.p50)} ms  → ratio ${fmt(k.p50 / b.p50, 1)}× (checksum ${fmt(sink % 1000, 0)})`,
+    `    kernel (computeIndexFromMatrix on the aligned matrix): p50 ${fmt(kk.p50)} ms, max ${fmt(kk.max)} ms`,
+  );
+  console.log(
+    `    floor, one pass summing the same matrix: p50 ${fmt(b.p50)} ms (checksum ${fmt(sink % 1000, 0)})` +
+      ` → kernel ×${fmt(kk.p50 / b.p50, 1)} the floor ${kk.p50 / b.p50 <= 10 ? "✓" : "✗"} (goal ≤ 10×); computeIndex ×${fmt(k.p50 / b.p50, 1)}`,
   );
   console.log(
     `    heap: price history inputs ${mb(heapInputs - heapEmpty)}, allocated by one build ≤ ${mb(allocated)}, result retained ${mb(retained)}`,
@@ -207,7 +230,7 @@ async function wholeJob(symbols, dates) {
       : "bars already loaded";
     console.log(`(b) whole job (local D1 via getPlatformProxy; ${loadNote}):`);
     console.log(
-      `    build: p50 ${fmt(j.p50)} ms over ${jobRuns} runs (goal ≤ 5000 ms); ${rows.v} values, ${rows.a} allocation rows, ${stats.statements} statements`,
+      `    build: p50 ${fmt(j.p50)} ms over ${jobRuns} runs ${j.p50 <= 1000 ? "✓" : "✗"} (goal ≤ 1000 ms); ${rows.v} values, ${rows.a} allocation rows, ${stats.statements} statements`,
     );
     console.log(
       `    Node heap above idle (${mb(idle)}): live peak ${mb(live - idle)} (forced GC every 20 ms); heapUsed peak incl. garbage ${mb(peak - idle)} (goal well under 128 MB)`,

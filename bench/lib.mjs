@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { ensureDevVars } from "../scripts/local-settings.mjs";
 
+const ROOT = new URL("..", import.meta.url).pathname;
+
 /** Process groups of every server started here, so a bench can kill them all (see `killSpawned`), even mid-start. */
 export const spawnedGroups = new Set();
 
@@ -79,8 +81,6 @@ export function summarize(samplesMs) {
     max: s[s.length - 1],
   };
 }
-
-const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Bundles a TypeScript module of the repo (`entry`, relative to the root) into `outdir` and imports it. */
 export async function bundleModule(entry, outdir, name) {
@@ -179,11 +179,12 @@ export async function killSpawned(graceMs = 3000) {
 
 /**
  * Fires `total` GETs of one URL with `concurrency` in flight (every body read); per-request latency summary,
- * statuses, throughput and the last body's size.
+ * statuses, throughput, the last body's size, and the median of each Server-Timing stage the server reported.
  */
 export async function load(url, headers, total, concurrency) {
   const latencies = [];
   const statuses = new Map();
+  const stageSamples = new Map();
   let next = 0;
   let bytes = 0;
   const started = performance.now();
@@ -196,11 +197,37 @@ export async function load(url, headers, total, concurrency) {
         bytes = (await res.arrayBuffer()).byteLength;
         latencies.push(performance.now() - t);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        for (const [name, ms] of serverTimings(res.headers.get("server-timing"))) {
+          if (!stageSamples.has(name)) stageSamples.set(name, []);
+          stageSamples.get(name).push(ms);
+        }
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { ...summarize(latencies), rps: total / seconds, bytes, statuses: Object.fromEntries(statuses) };
+  const stages = Object.fromEntries(
+    [...stageSamples].map(([name, xs]) => [
+      name,
+      percentile(
+        xs.sort((a, b) => a - b),
+        50,
+      ),
+    ]),
+  );
+  return { ...summarize(latencies), rps: total / seconds, bytes, statuses: Object.fromEntries(statuses), stages };
+}
+
+/** `auth;dur=0.3, total;dur=1.2;desc="…"` → [["auth", 0.3], ["total", 1.2]]. */
+export function serverTimings(header) {
+  if (!header) return [];
+  return header
+    .split(",")
+    .map((part) => {
+      const [name, ...params] = part.trim().split(";");
+      const dur = params.map((p) => p.trim()).find((p) => p.startsWith("dur="));
+      return [name, dur ? Number(dur.slice(4)) : Number.NaN];
+    })
+    .filter(([name, ms]) => name && Number.isFinite(ms));
 }
 
 /**
@@ -265,6 +292,57 @@ export async function startMiniflare({ port, vars = {}, seed = false } = {}) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The fan-out floor: one Durable Object holding hibernated WebSockets (`acceptWebSocket`) that, once a second on
+ * its alarm, builds one quote-shaped frame and sends that one string to every socket. It answers the stream's
+ * handshake (auth → status, subscribe → subscribed) and nothing else, so a client written for /v1/stream works.
+ */
+const BARE_BROADCAST = `import { DurableObject } from "cloudflare:workers";
+export class BareHub extends DurableObject {
+  async fetch() {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Math.ceil((Date.now() + 1) / 1000) * 1000);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+  webSocketMessage(ws, raw) {
+    const msg = JSON.parse(raw);
+    if (msg.action === "auth") ws.send('{"type":"status","status":"authenticated"}');
+    else if (msg.action === "subscribe") ws.send('{"type":"subscribed","symbols":["AAPL"],"indexes":[]}');
+  }
+  async alarm() {
+    const seq = (this.ctx.storage.kv.get("seq") ?? 0) + 1;
+    this.ctx.storage.kv.put("seq", seq);
+    const price = Math.round((180 + Math.sin(seq / 7)) * 100) / 100;
+    const frame = JSON.stringify({ type: "quote", symbol: "AAPL", price, change: 0.42, change_pct: 0.2339, ts: new Date().toISOString(), seq });
+    for (const ws of this.ctx.getWebSockets()) {
+      try { ws.send(frame); } catch {}
+    }
+    await this.ctx.storage.setAlarm(Math.ceil((Date.now() + 1) / 1000) * 1000);
+  }
+}
+export default { fetch: (req, env) => env.HUB.getByName("one").fetch(req) };
+`;
+
+/** Starts the bare-broadcast worker (above) in its own Miniflare on `port`; `stop()` disposes it. */
+export async function startBareBroadcast({ port }) {
+  const { Miniflare, convertV4MiniflareOptions = (o) => o } = await import("miniflare");
+  const before = new Set(descendants(process.pid));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      script: BARE_BROADCAST,
+      compatibilityDate: "2026-10-01",
+      durableObjects: { HUB: { className: "BareHub", useSQLite: true } },
+      host: "127.0.0.1",
+      port,
+    }),
+  );
+  const url = await mf.ready;
+  const workerd = descendants(process.pid).find((pid) => !before.has(pid) && procComm(pid) === "workerd");
+  return { base: url.origin, pid: workerd, stop: () => mf.dispose().catch(() => {}), mode: "bare" };
 }
 
 function procComm(pid) {

@@ -1,6 +1,7 @@
 // Builds the app: middleware order, route modules (registered explicitly), the OpenAPI document and /docs.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
@@ -17,6 +18,7 @@ import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
+import { serverTiming, timed } from "./http/server-timing";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
 import { registerAlertRoutes } from "./routes/alerts";
 import { registerAnalyticsRoutes } from "./routes/analytics";
@@ -86,20 +88,29 @@ export function buildApp(): App {
     await next();
   });
   app.use(requestContext());
+  app.use(serverTiming());
   app.use("/docs", secureHeaders({ xFrameOptions: "DENY", contentSecurityPolicy: DOCS_CSP }));
-  app.use("*", async (c, next) => {
-    if (c.req.path === "/docs") return next();
-    return secureHeaders({
+  // Built once, not per request: both middlewares precompute their headers from these options (the CSP report
+  // path's policy is built on first use).
+  const securityHeaders = (contentSecurityPolicy: Record<string, string[]>) =>
+    secureHeaders({
       xFrameOptions: "DENY",
       referrerPolicy: "no-referrer",
       strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
-      contentSecurityPolicy: REPORT_PATH.test(c.req.path) ? await reportPolicy() : APP_CSP,
-    })(c, next);
-  });
+      contentSecurityPolicy,
+    });
+  const appSecurityHeaders = securityHeaders(APP_CSP);
+  let reportSecurityHeaders: Promise<MiddlewareHandler> | undefined;
   app.use("*", async (c, next) => {
-    const allowed = c.get("config").CORS_ORIGINS;
-    return cors({
-      origin: (origin) => (allowed.includes(origin) ? origin : null),
+    if (c.req.path === "/docs") return next();
+    if (!REPORT_PATH.test(c.req.path)) return appSecurityHeaders(c, next);
+    reportSecurityHeaders ??= reportPolicy().then(securityHeaders);
+    return (await reportSecurityHeaders)(c, next);
+  });
+  app.use(
+    "*",
+    cors({
+      origin: (origin, c) => (c.get("config").CORS_ORIGINS.includes(origin) ? origin : null),
       allowHeaders: [
         "Authorization",
         "X-API-Key",
@@ -124,8 +135,8 @@ export function buildApp(): App {
         "Location",
       ],
       maxAge: 600,
-    })(c, next);
-  });
+    }),
+  );
   // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
   app.use("/v1/*", identify(), rateLimit());
   app.use("/mcp", identify(), rateLimit());
@@ -162,6 +173,7 @@ export function buildApp(): App {
   // Public paths (auth, and the stream, which authenticates with its first message) are listed in http/auth.ts.
   app.use("/v1/*", requireAuthentication());
   app.use("/mcp", requireAuthentication());
+  app.use("/v1/*", (c, next) => timed(c, "route", next()));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

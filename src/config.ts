@@ -37,6 +37,11 @@ export const configSchema = z.object({
   RATE_LIMIT_ADMIN_PER_MINUTE: int(1, 1e6).default(3000),
   // Off only to measure the limiter's own cost (bench/rate-limit.mjs); production keeps it on.
   RATE_LIMIT_ENABLED: bool.default(true),
+  // How long an isolate may reuse a user lookup (existence, role) for later requests; capped well inside the
+  // 5 s within which a deletion or role change must take effect everywhere. 0 looks the user up every time.
+  PRINCIPAL_CACHE_MS: int(0, 4000).default(2000),
+  // Server-Timing per stage (auth, limiter, user lookup, route) for the benches; off in production.
+  SERVER_TIMING: bool.default(false),
   LOGIN_FAILURES_PER_WINDOW: int(1, 1000).default(10),
   LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86400).default(900),
   CACHE_TTL_SECONDS: int(60, 86400 * 30).default(300),

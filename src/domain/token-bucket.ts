@@ -68,3 +68,45 @@ export interface LimitDecision {
   /** Which bucket refused, when one did. */
   deniedBy?: string;
 }
+
+/** A lease is taken in one step only while the bucket holds at least this many leases' worth. */
+export const LEASE_HEADROOM = 4;
+
+export interface LeaseResult {
+  /** Requests of `cost` granted (0: refused). */
+  granted: number;
+  state: BucketState;
+  /** Whole tokens left in the bucket after the grant. */
+  remaining: number;
+  resetSeconds: number;
+  /** Seconds until one request of `cost` fits again; 0 when something was granted. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Takes up to `want` requests of `cost` at once, after giving back `returning` unused ones from an earlier
+ * lease. While the bucket holds plenty (≥ LEASE_HEADROOM × want) the whole lease is granted; below that one
+ * request at a time, so the last tokens go out exactly as single takes would and no caller holds tokens
+ * another one is refused for. The bucket never goes below zero: a lease is only ever tokens it held.
+ */
+export function lease(
+  rule: BucketRule,
+  prior: BucketState | undefined,
+  now: number,
+  want: number,
+  cost = 1,
+  returning = 0,
+): LeaseResult {
+  const refilled = refill(rule, prior, now);
+  const tokens = Math.min(rule.capacity, refilled.tokens + Math.max(0, returning) * cost);
+  const fits = Math.floor(tokens / cost);
+  const granted = fits >= LEASE_HEADROOM * want ? want : Math.min(1, fits);
+  const left = tokens - granted * cost;
+  return {
+    granted,
+    state: { tokens: left, updatedAt: now },
+    remaining: Math.floor(left),
+    resetSeconds: Math.ceil((rule.capacity - left) / rule.refillPerSecond),
+    retryAfterSeconds: granted ? 0 : Math.max(1, Math.ceil((cost - left) / rule.refillPerSecond)),
+  };
+}

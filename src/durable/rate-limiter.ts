@@ -11,7 +11,9 @@ import {
 } from "../domain/circuit-breaker";
 import {
   type BucketState,
+  type LeaseResult,
   type LimitDecision,
+  lease,
   type NamedBucket,
   refill,
   type TakeResult,
@@ -37,6 +39,45 @@ export class RateLimiter extends DurableObject<Env> {
       allowed: !denied,
       limit: view.bucket.capacity,
       remaining: denied ? Math.floor(denied.result.state.tokens) : view.result.remaining,
+      resetSeconds: view.result.resetSeconds,
+      retryAfterSeconds: denied ? denied.result.retryAfterSeconds : 0,
+      deniedBy: denied?.bucket.name,
+    };
+  }
+
+  /**
+   * Grants up to `want` requests at once from every named bucket (each request costs its bucket's `cost`),
+   * after taking back `returning` unused requests of the caller's previous lease. All buckets grant the same
+   * number or none is charged; see `lease` for why the last tokens always go out one at a time.
+   */
+  lease(buckets: NamedBucket[], want: number, returning = 0, now = Date.now()): LimitDecision & { granted: number } {
+    const priorOf = (b: NamedBucket) => this.ctx.storage.kv.get<BucketState>(`bucket:${b.name}`);
+    const wanted = Math.max(1, Math.floor(want));
+    const granted = Math.min(...buckets.map((b) => lease(b, priorOf(b), now, wanted, b.cost ?? 1, returning).granted));
+    const results: Array<{ bucket: NamedBucket; result: LeaseResult }> = buckets.map((bucket) => ({
+      bucket,
+      result: lease(bucket, priorOf(bucket), now, Math.max(granted, 1), bucket.cost ?? 1, returning),
+    }));
+    if (granted > 0) {
+      for (const r of results) this.ctx.storage.kv.put(`bucket:${r.bucket.name}`, r.result.state);
+    } else if (returning > 0) {
+      // Nothing granted, but what came back is still the bucket's.
+      for (const r of results) {
+        const cost = r.bucket.cost ?? 1;
+        const back = refill(r.bucket, priorOf(r.bucket), now);
+        this.ctx.storage.kv.put(`bucket:${r.bucket.name}`, {
+          tokens: Math.min(r.bucket.capacity, back.tokens + returning * cost),
+          updatedAt: now,
+        });
+      }
+    }
+    const denied = granted === 0 ? results.find((r) => r.result.granted === 0) : undefined;
+    const view = denied ?? results.reduce((a, b) => (b.result.remaining < a.result.remaining ? b : a));
+    return {
+      allowed: granted > 0,
+      granted,
+      limit: view.bucket.capacity,
+      remaining: view.result.remaining,
       resetSeconds: view.result.resetSeconds,
       retryAfterSeconds: denied ? denied.result.retryAfterSeconds : 0,
       deniedBy: denied?.bucket.name,

@@ -8,10 +8,12 @@ import {
   SIGNATURE_REPLAY_WINDOW_SECONDS,
   touchKey,
 } from "../services/api-keys";
+import { IsolateMemory } from "../services/isolate-memory";
 import { gateUser } from "../services/sessions";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
 import { delegationOf } from "./delegation";
+import { timed } from "./server-timing";
 
 const unauthorized = (detail = "A valid access token or API key is required") =>
   new ApiError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer realm="edgeindex"' } });
@@ -68,7 +70,7 @@ export function identify(): MiddlewareHandler<AppEnv> {
       c.set("principal", delegated.principal);
       c.set("channel", delegated.channel);
     } else if (!c.get("identity") && !c.get("credentialError")) {
-      const found = await readIdentity(c);
+      const found = await timed(c, "auth", readIdentity(c));
       if (found instanceof ApiError) c.set("credentialError", found);
       else if (found) c.set("identity", found);
     }
@@ -94,8 +96,31 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
   if (!fresh) throw unauthorized("This signed request was already used");
 }
 
-function findUser(c: Context<AppEnv>, id: string) {
-  return gateUser(c.env.DB, id);
+type UserRow = Awaited<ReturnType<typeof gateUser>>;
+
+/**
+ * User lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (≤ 4 s, inside the 5 s revocation rule). The
+ * promise itself is held, so a burst of requests from one user costs one query; a failed query is not kept.
+ */
+const heldUsers = new IsolateMemory<Promise<UserRow>>(10_000);
+
+/** Drops this isolate's copy of a user at once (deletion, role change, logout); other isolates age out. */
+export function forgetPrincipal(userId: string): void {
+  heldUsers.delete(userId);
+}
+
+function findUser(c: Context<AppEnv>, id: string): Promise<UserRow> {
+  const ttl = c.get("config").PRINCIPAL_CACHE_MS;
+  const held = ttl > 0 ? heldUsers.get(id) : undefined;
+  if (held) return held;
+  const lookup: Promise<UserRow> = gateUser(c.env.DB, id);
+  if (ttl > 0) {
+    heldUsers.set(id, lookup, ttl);
+    lookup.catch(() => {
+      if (heldUsers.get(id) === lookup) heldUsers.delete(id);
+    });
+  }
+  return lookup;
 }
 
 /**
@@ -128,7 +153,7 @@ async function admit(c: Context<AppEnv>): Promise<void> {
     return;
   }
   // The JWT is genuine, but its user may have been deleted or changed role since it was issued.
-  const user = await (c.get("userLookup") ?? findUser(c, identity.userId));
+  const user = await timed(c, "user", c.get("userLookup") ?? findUser(c, identity.userId));
   if (!user) throw unauthorized("The access token's user no longer exists");
   c.set("principal", { userId: user.id, role: user.role, scopes: ROLE_SCOPES[user.role], email: user.email });
 }

@@ -1,5 +1,6 @@
 // The typed variables every request carries through the middleware chain.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { TimingVariables } from "hono/timing";
 import type { Config } from "../config";
 
 export interface Principal {
@@ -26,7 +27,7 @@ export interface Identity {
 /** Where an in-process call on the caller's behalf came from; written into its mutations' audit rows. */
 export type Channel = "mcp";
 
-export interface AppVariables {
+export interface AppVariables extends Partial<TimingVariables> {
   requestId: string;
   config: Config;
   principal?: Principal;

@@ -6,6 +6,8 @@ import type { LimitDecision } from "../durable/rate-limiter";
 import { ApiError } from "../errors";
 import { lookUpUserEarly } from "./auth";
 import type { AppEnv } from "./context";
+import { timed } from "./server-timing";
+import { LeaseBook } from "./token-leases";
 
 export type Tier = "anon" | "user" | "key" | "admin";
 
@@ -51,9 +53,13 @@ function rememberDenial(name: string, until: number, limit: number, now: number)
   deniedUntil.set(name, { until, limit });
 }
 
-/** For tests: forget local denials so each test starts from the Durable Object's view. */
+/** This isolate's token leases (see http/token-leases.ts). */
+const leases = new LeaseBook();
+
+/** For tests: forget local denials and leases so each test starts from the Durable Object's view. */
 export function forgetLocalDenials(): void {
   deniedUntil.clear();
+  leases.clear();
 }
 
 function headersOf(d: Pick<LimitDecision, "limit" | "remaining" | "resetSeconds">): Record<string, string> {
@@ -92,7 +98,11 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     lookUpUserEarly(c);
     let decision: LimitDecision;
     try {
-      decision = await c.env.RATE_LIMITER.getByName(name).consume([{ name: "requests", ...perPeriod(limit, 60) }], now);
+      decision = await timed(
+        c,
+        "limit",
+        leases.admit(() => c.env.RATE_LIMITER.getByName(name), name, [{ name: "requests", ...perPeriod(limit, 60) }]),
+      );
     } catch (err) {
       // The limiter being unreachable must not take the API down with it: admit, say so in the log, send no headers.
       console.error(

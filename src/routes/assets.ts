@@ -5,6 +5,7 @@ import { requireAdmin, requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { versionedJson } from "../http/versioned-answer";
 import {
   bodyErrorResponses,
   errorResponses,
@@ -16,7 +17,15 @@ import {
   symbolParam,
 } from "../schemas/common";
 import { Asset, AssetList, AssetListQuery, CreateAssetBody, PatchAssetBody } from "../schemas/market";
-import { assetDetail, assetPage, changeAsset, createAsset, deleteAsset, toPublicAsset } from "../services/assets";
+import {
+  assetDetail,
+  assetPage,
+  assetPageKey,
+  changeAsset,
+  createAsset,
+  deleteAsset,
+  toPublicAsset,
+} from "../services/assets";
 import { audit } from "../services/audit";
 
 const SymbolPath = z.object({ symbol: symbolParam });
@@ -84,21 +93,22 @@ export function registerAssetRoutes(app: App) {
     const after = await readCursor<{ s: string }>(c, scope, q.cursor);
     if (after !== undefined && typeof after.s !== "string")
       throw new ApiError("invalid_cursor", "The cursor is malformed");
-    const { value: rows, hit } = await assetPage(c.env, cfg, {
+    const pageQuery = {
       search: q.search,
       asset_class: q.asset_class,
       exchange: q.exchange,
       sector: q.sector,
       after: after?.s,
       limit: q.limit,
-    });
-    c.set("cache", hit ? "hit" : "miss");
-    const page = await toPage(c, scope, rows, q.limit, (last) => ({ s: last.symbol }));
+    };
+    const entry = await assetPageKey(c.env, pageQuery);
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
-    return c.json(
-      { data: page.items.map(toPublicAsset) as z.infer<typeof Asset>[], next_cursor: page.next_cursor },
-      200,
-    );
+    return versionedJson(c, entry, async () => {
+      const { value: rows, hit } = await assetPage(c.env, cfg, pageQuery, entry);
+      c.set("cache", hit ? "hit" : "miss");
+      const page = await toPage(c, scope, rows, q.limit, (last) => ({ s: last.symbol }));
+      return { data: page.items.map(toPublicAsset) as z.infer<typeof Asset>[], next_cursor: page.next_cursor };
+    });
   });
 
   app.openapi(read, async (c) => {

@@ -6,6 +6,7 @@ import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
 import {
   Allocation,
@@ -25,8 +26,8 @@ import {
   allocationOn,
   benchmarkAnswer,
   type IndexRow,
-  loadOwnedIndex,
   metricsAnswer,
+  ownedIndexNow,
   readyVersionOf,
   rebalancePage,
   valuesPage,
@@ -103,10 +104,16 @@ const benchmark = createRoute({
   },
 });
 
-/** The caller's index and its ready version (404 for anyone else's, 409 before the first build). */
-async function ready(c: Context<AppEnv>, id: string): Promise<{ row: IndexRow; version: number }> {
-  const row = await loadOwnedIndex(c.env.DB, principalOf(c).userId, id);
-  return { row, version: readyVersionOf(row) };
+/**
+ * The caller's index and its ready version (404 for anyone else's, 409 before the first build), cached under
+ * the index's version; `sourceKey` names that version (the ETag source of the values answer).
+ */
+async function ready(
+  c: Context<AppEnv>,
+  id: string,
+): Promise<{ row: IndexRow; version: number; sourceKey: string | null }> {
+  const { row, sourceKey } = await ownedIndexNow(c.env, c.get("config"), principalOf(c).userId, id);
+  return { row, version: readyVersionOf(row), sourceKey };
 }
 
 function answered<T>(c: Context<AppEnv>, { value, hit }: Cached<T>): T {
@@ -118,15 +125,18 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(values, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { row, version, sourceKey } = await ready(c, id);
     const scope = cursorScope(c, { id, ...q });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     const query = { start: q.start, end: q.end, after: after?.d, limit: q.limit };
-    const rows = answered(c, await valuesPage(c.env, c.get("config"), row, version, query));
-    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
-    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+    // The namespace version names the row (so the ready version) and every stored page: it is the ETag's source.
+    return versionedJson(c, sourceKey, async () => {
+      const rows = answered(c, await valuesPage(c.env, c.get("config"), row, version, query));
+      const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+      return { data: page.items, next_cursor: page.next_cursor };
+    });
   });
 
   app.openapi(allocations, async (c) => {

@@ -5,9 +5,10 @@ import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
+import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { BarList, PriceQuery } from "../schemas/market";
-import { barPage } from "../services/prices";
+import { barPage, barPageKey } from "../services/prices";
 
 const list = createRoute({
   method: "get",
@@ -39,10 +40,13 @@ export function registerPriceRoutes(app: App) {
       limit: q.limit,
       adjustment: q.adjustment,
     };
-    const { value: rows, hit } = await barPage(c.env, cfg, symbol, query);
-    c.set("cache", hit ? "hit" : "miss");
-    const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+    const key = await barPageKey(c.env, symbol, query);
     c.header("Cache-Control", cacheControl("market", cfg.HTTP_CACHE_MAX_AGE_SECONDS));
-    return c.json({ data: page.items, next_cursor: page.next_cursor }, 200);
+    return versionedJson(c, key, async () => {
+      const { value: rows, hit } = await barPage(c.env, cfg, symbol, query, key);
+      c.set("cache", hit ? "hit" : "miss");
+      const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.date }));
+      return { data: page.items, next_cursor: page.next_cursor };
+    });
   });
 }

@@ -3,9 +3,10 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
+import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, security } from "../schemas/common";
 import { QuoteList, QuoteQuery } from "../schemas/market";
-import { latestQuotes } from "../services/quotes";
+import { latestQuotes, quotesEntryKey } from "../services/quotes";
 
 const list = createRoute({
   method: "get",
@@ -21,9 +22,13 @@ const list = createRoute({
 export function registerQuoteRoutes(app: App) {
   app.openapi(list, async (c) => {
     const { symbols } = c.req.valid("query");
-    const { quotes, missing, hit } = await latestQuotes(c.env, c.get("config"), symbols);
-    c.set("cache", hit ? "hit" : "miss");
-    c.header("Cache-Control", cacheControl("market", Math.min(5, c.get("config").HTTP_CACHE_MAX_AGE_SECONDS)));
-    return c.json({ data: quotes, missing }, 200);
+    const cfg = c.get("config");
+    const key = await quotesEntryKey(c.env, symbols);
+    c.header("Cache-Control", cacheControl("market", Math.min(5, cfg.HTTP_CACHE_MAX_AGE_SECONDS)));
+    return versionedJson(c, key, async () => {
+      const { quotes, missing, hit } = await latestQuotes(c.env, cfg, symbols, key);
+      c.set("cache", hit ? "hit" : "miss");
+      return { data: quotes, missing };
+    });
   });
 }

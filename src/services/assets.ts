@@ -15,7 +15,7 @@ import {
   updateAsset,
 } from "../db/assets";
 import { ApiError } from "../errors";
-import { bumpVersion, readThrough } from "./cache";
+import { atCurrentVersion, bumpVersion, entryKey, readEntry, readThrough } from "./cache";
 import { enqueueJob } from "./jobs";
 
 export { type AssetRow, toPublicAsset } from "../db/assets";
@@ -31,10 +31,19 @@ export interface AssetListQuery {
   limit: number;
 }
 
-/** One page of assets ordered by symbol (limit + 1 rows), cached until an asset write bumps `assets`. */
-export function assetPage(env: Env, cfg: Config, q: AssetListQuery) {
+/** The versioned cache key of one asset page: an ETag source (see http/versioned-answer.ts). */
+export async function assetPageKey(env: Env, q: AssetListQuery): Promise<string | null> {
   const key = JSON.stringify([q.search, q.asset_class, q.exchange, q.sector, q.after, q.limit]);
-  return readThrough(env.CACHE, "assets", `list:${key}`, cfg.CACHE_TTL_SECONDS, () => listAssets(env.DB, q));
+  return entryKey(await atCurrentVersion(env.CACHE, "assets"), `list:${key}`);
+}
+
+/**
+ * One page of assets ordered by symbol (limit + 1 rows), cached until an asset write bumps `assets`.
+ * `key`: from `assetPageKey`, when the caller already read the version.
+ */
+export async function assetPage(env: Env, cfg: Config, q: AssetListQuery, key?: string | null) {
+  const at = key === undefined ? await assetPageKey(env, q) : key;
+  return readEntry(env.CACHE, at, cfg.CACHE_TTL_SECONDS, () => listAssets(env.DB, q));
 }
 
 /** The public view of one active asset (null when there is none), cached like the lists. */

@@ -1,14 +1,37 @@
 // KV read-through cache under versioned keys: writers bump a namespace's version, so readers never see
 // entries from before new data landed (old versions simply expire by TTL). KV is an accelerator, never a
 // dependency of a read: a failed get is a miss and a failed fill is dropped. KV refuses a second write to one key
-// within a second (429), so concurrent misses on one key in an isolate share one load and one write.
+// within a second (429), so concurrent misses on one key in an isolate share one load and one write. An entry
+// under a versioned key never changes, so this isolate also keeps the hottest ones in memory (no KV get, no JSON
+// parse on a hit); the version itself is read from KV on every request, which keeps a bump visible at once.
 
 /** Namespaces and who bumps them: see docs/STORAGE.md. */
 export type CacheNamespace = "assets" | "quotes" | `prices:${string}` | `index:${string}` | "analytics";
 
 import { sha256Hex } from "../crypto";
+import { IsolateMemory } from "./isolate-memory";
 
 const versionKey = (ns: CacheNamespace) => `ver:${ns}`;
+
+/** Parsed entries by their versioned key; 32 MiB of serialized JSON at most (an isolate has 128 MB). */
+const hotEntries = new IsolateMemory<unknown>(2_000, 32 * 1024 * 1024);
+
+/** For tests: start from KV's view only. */
+export function forgetHotEntries(): void {
+  hotEntries.clear();
+}
+
+/**
+ * Entries held in memory are shared by every later request of the isolate: frozen, so a reader that mutated
+ * one would fail loudly (strict mode throws) instead of changing what the next request sees.
+ */
+function frozen<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) frozen(v);
+  }
+  return value;
+}
 
 export async function cacheVersion(kv: KVNamespace, ns: CacheNamespace): Promise<string> {
   return (await kv.get(versionKey(ns))) ?? "0";
@@ -63,6 +86,67 @@ export interface Cached<T> {
   hit: boolean;
 }
 
+/** One namespace at its current version (null: unreadable); every key read through it shares that one read. */
+export interface VersionedNamespace {
+  ns: CacheNamespace;
+  version: string | null;
+}
+
+export async function atCurrentVersion(kv: KVNamespace, ns: CacheNamespace): Promise<VersionedNamespace> {
+  try {
+    return { ns, version: await cacheVersion(kv, ns) };
+  } catch (err) {
+    // Without the current version no entry is known to be fresh: readers answer from the source, cache nothing.
+    warn("cache version unreadable", versionKey(ns), err);
+    return { ns, version: null };
+  }
+}
+
+/**
+ * The KV key of `key` in the namespace's version: it names one immutable value, so it is also an ETag source.
+ * Null when the version could not be read.
+ */
+export async function entryKey(at: VersionedNamespace, key: string): Promise<string | null> {
+  if (at.version === null) return null;
+  // KV keys are limited to 512 bytes; long query-derived keys are hashed.
+  const short = key.length > 200 ? await sha256Hex(key) : key;
+  return `c:${at.ns}:${at.version}:${short}`;
+}
+
+/** Reads one versioned entry: isolate memory, then KV, then `load` (stored in both); a null key only loads. */
+export async function readEntry<T>(
+  kv: KVNamespace,
+  fullKey: string | null,
+  ttlSeconds: number,
+  load: () => Promise<T>,
+): Promise<Cached<T>> {
+  if (fullKey === null) return { value: await load(), hit: false };
+  const ttlMs = Math.max(60, ttlSeconds) * 1000;
+  const held = hotEntries.get(fullKey) as T | undefined;
+  if (held !== undefined) return { value: held, hit: true };
+  const stored = await kv.get(fullKey, "text").catch((err) => {
+    warn("cache read failed", fullKey, err);
+    return null;
+  });
+  if (stored !== null) {
+    const value = frozen(JSON.parse(stored) as T);
+    // Held no longer than KV keeps it, so memory never outlives what KV would still answer.
+    hotEntries.set(fullKey, value, ttlMs, stored.length);
+    return { value, hit: true };
+  }
+  const pending = filling.get(fullKey) as Promise<T> | undefined;
+  if (pending) return { value: await pending, hit: false };
+  const fill = (async () => {
+    const value = await load();
+    const serialized = await storeQuietly(kv, fullKey, value, ttlSeconds);
+    // A copy: the caller keeps the value it loaded (and may change it); memory keeps the stored form.
+    if (serialized !== null) hotEntries.set(fullKey, frozen(JSON.parse(serialized)), ttlMs, serialized.length);
+    return value;
+  })().finally(() => filling.delete(fullKey));
+  filling.set(fullKey, fill);
+  return { value: await fill, hit: false };
+}
+
 /** Reads `key` in the namespace's current version, loading and storing it on a miss. */
 export async function readThrough<T>(
   kv: KVNamespace,
@@ -71,41 +155,23 @@ export async function readThrough<T>(
   ttlSeconds: number,
   load: () => Promise<T>,
 ): Promise<Cached<T>> {
-  // KV keys are limited to 512 bytes; long query-derived keys are hashed.
-  const short = key.length > 200 ? await sha256Hex(key) : key;
-  let version: string;
-  try {
-    version = await cacheVersion(kv, ns);
-  } catch (err) {
-    // Without the current version no entry is known to be fresh: answer from the source, cache nothing.
-    warn("cache version unreadable", versionKey(ns), err);
-    return { value: await load(), hit: false };
-  }
-  const fullKey = `c:${ns}:${version}:${short}`;
-  const hit = await kv.get<T>(fullKey, "json").catch((err) => {
-    warn("cache read failed", fullKey, err);
-    return null;
-  });
-  if (hit !== null) return { value: hit, hit: true };
-  const pending = filling.get(fullKey) as Promise<T> | undefined;
-  if (pending) return { value: await pending, hit: false };
-  const fill = (async () => {
-    const value = await load();
-    await storeQuietly(kv, fullKey, value, ttlSeconds);
-    return value;
-  })().finally(() => filling.delete(fullKey));
-  filling.set(fullKey, fill);
-  return { value: await fill, hit: false };
+  const at = await atCurrentVersion(kv, ns);
+  return readEntry(kv, await entryKey(at, key), ttlSeconds, load);
 }
 
-/** A cache fill that fails (KV's 429 on a hot key, an outage) is logged and dropped: the read already has its value. */
-async function storeQuietly(kv: KVNamespace, key: string, value: unknown, ttlSeconds: number): Promise<void> {
+/**
+ * A cache fill that fails (KV's 429 on a hot key, an outage) is logged and dropped: the read already has its
+ * value. Returns what was stored (for isolate memory), or null when nothing was.
+ */
+async function storeQuietly(kv: KVNamespace, key: string, value: unknown, ttlSeconds: number): Promise<string | null> {
   const serialized = JSON.stringify(value);
   // KV values are limited to 25 MiB; anything near that is not worth caching.
-  if (serialized.length >= 5_000_000) return;
+  if (serialized === undefined || serialized.length >= 5_000_000) return null;
   try {
     await kv.put(key, serialized, { expirationTtl: Math.max(60, ttlSeconds) });
+    return serialized;
   } catch (err) {
     warn("cache fill dropped", key, err);
+    return null;
   }
 }

@@ -27,7 +27,7 @@ import {
 import { DEFAULT_LOOKBACK_DAYS } from "../domain/rebalance-targets";
 import { ApiError } from "../errors";
 import { RISK_BASED_WEIGHTINGS, type StoredDefinition } from "../schemas/indexes";
-import { type Cached, readThrough } from "./cache";
+import { atCurrentVersion, type Cached, entryKey, readEntry, readThrough } from "./cache";
 
 export type { IndexRow };
 
@@ -39,6 +39,25 @@ export async function loadOwnedIndex(db: D1Database, ownerId: string, id: string
 }
 
 /** The owner's live indexes, newest first, after the keyset position; limit + 1 rows so the caller sees a next page. */
+/**
+ * The caller's index, read under the namespace's current version: every write to an index row bumps
+ * `index:<id>` (docs/STORAGE.md), so the row is cached there too and a warm read costs one version read and no
+ * D1 query; a refused lookup (404) throws and caches nothing. `sourceKey` names that version: an ETag source
+ * for answers built from this row and its version's stored reads (null when the version was unreadable).
+ */
+export async function ownedIndexNow(
+  env: Env,
+  cfg: Config,
+  ownerId: string,
+  id: string,
+): Promise<{ row: IndexRow; sourceKey: string | null }> {
+  const sourceKey = await entryKey(await atCurrentVersion(env.CACHE, `index:${id}`), `row:${ownerId}`);
+  const { value: row } = await readEntry(env.CACHE, sourceKey, cfg.CACHE_TTL_SECONDS, () =>
+    loadOwnedIndex(env.DB, ownerId, id),
+  );
+  return { row, sourceKey };
+}
+
 export function listOwnedIndexes(
   db: D1Database,
   ownerId: string,

@@ -6,7 +6,7 @@ import { readCorporateActions } from "../db/market-events";
 import { type BarView, readBars, readRevisions } from "../db/prices";
 import { ApiError } from "../errors";
 import { requireAsset } from "./assets";
-import { type Cached, readThrough } from "./cache";
+import { atCurrentVersion, type Cached, entryKey, readEntry } from "./cache";
 
 export interface BarPageQuery {
   start?: string;
@@ -18,18 +18,31 @@ export interface BarPageQuery {
   limit: number;
 }
 
+/** The versioned cache key of one bar page: an ETag source (see http/versioned-answer.ts). */
+export async function barPageKey(env: Env, symbol: string, query: BarPageQuery): Promise<string | null> {
+  return entryKey(await atCurrentVersion(env.CACHE, `prices:${symbol}`), JSON.stringify(query));
+}
+
 /**
  * One page of bars (limit + 1 rows). The asset lookup is part of the cached work: a hit costs no D1 query. An
  * unknown symbol throws 404 and caches nothing; deleting an asset bumps `prices:<symbol>`, so no cached page
  * outlives it. as_of answers are immutable history; current answers are cached until a refresh bumps the version.
+ * `key`: from `barPageKey`, when the caller already read the version.
  */
-export function barPage(env: Env, cfg: Config, symbol: string, query: BarPageQuery): Promise<Cached<BarView[]>> {
+export async function barPage(
+  env: Env,
+  cfg: Config,
+  symbol: string,
+  query: BarPageQuery,
+  key?: string | null,
+): Promise<Cached<BarView[]>> {
   const load = async () => {
     const asset = await findAsset(env.DB, symbol);
     if (!asset) throw ApiError.notFound(`Asset ${symbol}`);
     return readBars(env.DB, { ...query, assetId: asset.id });
   };
-  return readThrough(env.CACHE, `prices:${symbol}`, JSON.stringify(query), cfg.CACHE_TTL_SECONDS, load);
+  const at = key === undefined ? await barPageKey(env, symbol, query) : key;
+  return readEntry(env.CACHE, at, cfg.CACHE_TTL_SECONDS, load);
 }
 
 /** Every stored version of one day's bar, oldest first; 404 for an unknown symbol. */

@@ -1,7 +1,7 @@
 // Latest quotes: stored quote rows (written by refreshes and live ticks), change against the previous close.
 import type { Config } from "../config";
 import { storedQuotes } from "../db/quotes";
-import { readThrough } from "./cache";
+import { atCurrentVersion, entryKey, readEntry } from "./cache";
 
 export interface QuoteView {
   symbol: string;
@@ -32,12 +32,17 @@ export function toQuoteView(
   };
 }
 
-export async function latestQuotes(env: Env, cfg: Config, symbols: string[]) {
+/** The versioned cache key of these symbols' quote rows (order does not matter). */
+export async function quotesEntryKey(env: Env, symbols: string[]): Promise<string | null> {
+  return entryKey(await atCurrentVersion(env.CACHE, "quotes"), [...symbols].sort().join(","));
+}
+
+/** `key` from `quotesEntryKey`, when the caller already read the version (e.g. for its ETag). */
+export async function latestQuotes(env: Env, cfg: Config, symbols: string[], key?: string | null) {
   const load = () => storedQuotes(env.DB, symbols);
-  const { value: rows, hit } = await readThrough(
+  const { value: rows, hit } = await readEntry(
     env.CACHE,
-    "quotes",
-    [...symbols].sort().join(","),
+    key === undefined ? await quotesEntryKey(env, symbols) : key,
     cfg.CACHE_TTL_SECONDS,
     load,
   );

@@ -2,6 +2,7 @@
 import { jwtVerify, SignJWT } from "jose";
 import type { Config } from "../config";
 import { newId } from "../db/ids";
+import { IsolateMemory } from "./isolate-memory";
 
 export interface AccessClaims {
   sub: string;
@@ -26,22 +27,48 @@ export async function signAccessToken(cfg: Config, user: { id: string; role: "ad
   return { token, expiresIn: cfg.ACCESS_TOKEN_TTL_SECONDS };
 }
 
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+/**
+ * Tokens this isolate has verified, with their expiry: the same string verifies the same way until it expires,
+ * so a repeat costs a map lookup instead of an HMAC. Only genuine tokens are held (a forged one is re-checked
+ * every time); whether the user or session still stands is the gate's question, asked separately.
+ */
+const verified = new IsolateMemory<AccessClaims>(10_000);
+
+/** For tests: verify every token afresh. */
+export function forgetVerifiedTokens(): void {
+  verified.clear();
+}
+
 /** Returns the claims, or null for any token that is not ours, not HS256, expired, early, or malformed. */
 export async function verifyAccessToken(cfg: Config, token: string): Promise<AccessClaims | null> {
   if (token.length > 4096) return null;
+  // Everything the verdict depends on is in the key, so another secret, issuer or audience verifies afresh.
+  const memoKey = `${cfg.JWT_SECRET}|${cfg.JWT_ISSUER}|${cfg.JWT_AUDIENCE}|${token}`;
+  const held = verified.get(memoKey);
+  if (held) return held;
+  const claims = await verifyFresh(cfg, token);
+  if (claims) verified.set(memoKey, claims.claims, claims.expiresAtMs - Date.now());
+  return claims?.claims ?? null;
+}
+
+async function verifyFresh(cfg: Config, token: string): Promise<{ claims: AccessClaims; expiresAtMs: number } | null> {
   try {
     const { payload } = await jwtVerify(token, secretKey(cfg), {
       algorithms: ["HS256"],
       issuer: cfg.JWT_ISSUER,
       audience: cfg.JWT_AUDIENCE,
       requiredClaims: ["sub", "exp", "iat", "jti", "iss", "aud"],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
     const role = payload.role;
     if ((role !== "admin" && role !== "user") || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
       return null;
     }
-    return { sub: payload.sub, role, jti: payload.jti };
+    // Held until jose would refuse it: exp plus the same tolerance.
+    const expiresAtMs = ((payload.exp as number) + CLOCK_TOLERANCE_SECONDS) * 1000;
+    return { claims: { sub: payload.sub, role, jti: payload.jti }, expiresAtMs };
   } catch {
     return null;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { perPeriod, take } from "../../src/domain/token-bucket";
+import { LEASE_HEADROOM, lease, perPeriod, take } from "../../src/domain/token-bucket";
 
 describe("token bucket", () => {
   const rule = perPeriod(3, 60); // 3 per minute → 0.05 tokens/s
@@ -34,5 +34,52 @@ describe("token bucket", () => {
     const r = take(rule, empty, 0);
     expect(r.allowed).toBe(false);
     expect(r.state.tokens).toBe(0.5);
+  });
+});
+
+describe("token leases", () => {
+  const rule = perPeriod(100, 60); // 100 per minute
+
+  it("grants the whole lease while the bucket holds at least LEASE_HEADROOM leases' worth", () => {
+    const r = lease(rule, undefined, 0, 10);
+    expect(r.granted).toBe(10);
+    expect(r.remaining).toBe(90);
+    // 90 ≥ 4 × 10: another full lease; 80 → 40 still ≥ 40
+    let state = r.state;
+    for (const expected of [80, 70, 60, 50, 40]) {
+      const next = lease(rule, state, 0, 10);
+      expect([next.granted, next.remaining]).toEqual([10, expected]);
+      state = next.state;
+    }
+    // 40 left: 40 ≥ 4 × 10 → one more lease of 10; then 30 < 40 → single requests only
+    const full = lease(rule, state, 0, 10);
+    expect(full.granted).toBe(10);
+    const single = lease(rule, full.state, 0, 10);
+    expect([single.granted, single.remaining]).toEqual([1, 29]);
+    expect(LEASE_HEADROOM).toBe(4);
+  });
+
+  it("hands the last tokens out one at a time, never below zero, then refuses with a Retry-After", () => {
+    let state = { tokens: 3, updatedAt: 0 };
+    const grants: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = lease(rule, state, 0, 10);
+      grants.push(r.granted);
+      state = r.state;
+      expect(r.state.tokens).toBeGreaterThanOrEqual(0);
+    }
+    expect(grants).toEqual([1, 1, 1, 0, 0]);
+    // one token at 100/60 per second comes back in 0.6 s → Retry-After rounds up to 1
+    expect(lease(rule, state, 0, 10).retryAfterSeconds).toBe(1);
+  });
+
+  it("takes back unused requests first, capped at capacity, and charges cost per request", () => {
+    const back = lease(rule, { tokens: 2, updatedAt: 0 }, 0, 5, 1, 50);
+    expect(back.granted).toBe(5); // 2 + 50 = 52 ≥ 20
+    expect(back.remaining).toBe(47);
+    const capped = lease(rule, { tokens: 99, updatedAt: 0 }, 0, 5, 1, 50);
+    expect(capped.remaining).toBe(95); // 100 (cap) − 5
+    const costly = lease(rule, undefined, 0, 5, 3);
+    expect([costly.granted, costly.remaining]).toEqual([5, 85]); // 5 requests × 3 tokens
   });
 });

@@ -1,0 +1,73 @@
+// Exact token leases: an isolate takes a few requests' worth of tokens from a key's RateLimiter at once and
+// spends them locally, so a busy key costs one round trip per lease instead of one per request. The object
+// never grants more than the bucket holds, hands the last tokens out one at a time, and unused ones come back.
+import type { LimitDecision, NamedBucket, RateLimiter } from "../durable/rate-limiter";
+
+/** A lease is spent within this long or what is left goes back with the key's next lease request. */
+export const LEASE_MS = 1_000;
+/** At most 1/50 of a bucket is held by one isolate at once, and never more than this many requests. */
+const MAX_LEASE = 50;
+const LEASE_SHARE = 50;
+
+/** Requests one lease asks for: 1 (no lease, every request asks the object) for small budgets. */
+export function leaseSizeFor(bucket: NamedBucket): number {
+  return Math.max(1, Math.min(MAX_LEASE, Math.floor(bucket.capacity / ((bucket.cost ?? 1) * LEASE_SHARE))));
+}
+
+interface Lease {
+  left: number;
+  expiresAt: number;
+  decision: LimitDecision;
+}
+
+type Limiter = DurableObjectStub<RateLimiter>;
+
+/** One isolate's leases, by key and bucket set. The module keeps one; tests make several to play isolates. */
+export class LeaseBook {
+  private readonly leases = new Map<string, Lease>();
+  private readonly asking = new Map<string, Promise<unknown>>();
+
+  /** Admits or refuses one request, from a held lease when there is one. */
+  async admit(limiter: () => Limiter, name: string, buckets: NamedBucket[], now = Date.now()): Promise<LimitDecision> {
+    const want = Math.min(...buckets.map(leaseSizeFor));
+    if (want <= 1) return limiter().consume(buckets, now);
+    const key = `${name}|${buckets.map((b) => `${b.name}:${b.capacity}:${b.refillPerSecond}:${b.cost ?? 1}`).join(",")}`;
+    for (;;) {
+      const held = this.leases.get(key);
+      const at = Date.now();
+      if (held && held.left > 0 && held.expiresAt > at) {
+        held.left--;
+        // What the caller may still do: the bucket's view at the grant, plus what this lease still holds.
+        return { ...held.decision, remaining: held.decision.remaining + held.left };
+      }
+      const pending = this.asking.get(key);
+      if (pending) {
+        await pending.catch(() => undefined);
+        continue;
+      }
+      const returning = held && held.left > 0 ? held.left : 0;
+      this.leases.delete(key);
+      const ask = limiter().lease(buckets, want, returning, now);
+      this.asking.set(key, ask);
+      try {
+        const { granted, ...view } = await ask;
+        if (!view.allowed) return view;
+        if (granted > 1) this.leases.set(key, { left: granted - 1, expiresAt: Date.now() + LEASE_MS, decision: view });
+        return { ...view, remaining: view.remaining + Math.max(0, granted - 1) };
+      } finally {
+        this.asking.delete(key);
+      }
+    }
+  }
+
+  /** For tests: what this isolate holds for a key (all bucket sets). */
+  heldFor(name: string): number {
+    let n = 0;
+    for (const [k, l] of this.leases) if (k.startsWith(`${name}|`)) n += l.left;
+    return n;
+  }
+
+  clear(): void {
+    this.leases.clear();
+  }
+}

@@ -1,0 +1,69 @@
+// A GET answered from a versioned cache entry: the ETag comes from the entry's key (not from hashing the body), a
+// matching If-None-Match is answered 304 before any body is built, and the serialized body is kept in isolate
+// memory under that ETag, so a warm answer is a version read, a short hash and a memory lookup.
+import type { Context, TypedResponse } from "hono";
+import type { JSONParsed } from "hono/utils/types";
+import { IsolateMemory } from "../services/isolate-memory";
+import type { AppEnv } from "./context";
+
+/** Serialized bodies by ETag; 16 MiB at most. */
+const renderedBodies = new IsolateMemory<string>(1_000, 16 * 1024 * 1024);
+
+/** For tests: forget rendered bodies so each test builds its own. */
+export function forgetRenderedBodies(): void {
+  renderedBodies.clear();
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/**
+ * Names one answer: the versioned entry it is built from, the exact URL (query, `fields` and cursor included),
+ * the Accept header (a CSV rendering is another representation: `Vary: Accept`), the caller (cursors are signed
+ * per caller) and the code's version. A bump changes the entry key, so new data can never carry an old tag.
+ */
+export async function versionedEtag(c: Context<AppEnv>, sourceKey: string): Promise<string> {
+  const url = new URL(c.req.url);
+  const caller = c.get("principal")?.userId ?? "anon";
+  const accept = c.req.header("accept") ?? "";
+  const name = `${sourceKey}\n${c.get("config").APP_VERSION}\n${url.pathname}${url.search}\n${accept}\n${caller}`;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(name)));
+  let hex = "";
+  for (const b of digest) hex += HEX[b];
+  return `"v-${hex}"`;
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === "*") return true;
+  return ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
+}
+
+/**
+ * Answers 200 with `build()`'s JSON (or the body already rendered for this ETag), or 304 when the client holds
+ * it. `sourceKey` must change whenever `build()` could return something else: a versioned entry key does
+ * (null when the version could not be read).
+ */
+export async function versionedJson<T>(
+  c: Context<AppEnv>,
+  sourceKey: string | null,
+  build: () => Promise<T>,
+): Promise<Response & TypedResponse<JSONParsed<T>, 200, "json">> {
+  type Answer = Response & TypedResponse<JSONParsed<T>, 200, "json">;
+  // No version (KV unreadable): a plain answer, whose ETag the etag middleware takes from the body.
+  if (sourceKey === null) return c.json(await build(), 200) as unknown as Answer;
+  const etag = await versionedEtag(c, sourceKey);
+  c.header("ETag", etag);
+  if (matches(c.req.header("if-none-match"), etag)) {
+    c.set("cache", "hit");
+    return c.body(null, 304) as unknown as Answer;
+  }
+  let body = renderedBodies.get(etag);
+  if (body === undefined) {
+    body = JSON.stringify(await build());
+    renderedBodies.set(etag, body, c.get("config").CACHE_TTL_SECONDS * 1000, body.length);
+  } else {
+    c.set("cache", "hit");
+  }
+  c.header("Content-Type", "application/json");
+  return c.body(body, 200) as unknown as Answer;
+}

@@ -1,0 +1,69 @@
+// Token leases against the real RateLimiter object, several lease books playing several isolates: exact under
+// concurrency (M > L concurrent requests admit exactly L), unused tokens come back, small budgets never lease.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { perPeriod } from "../../src/domain/token-bucket";
+import { LEASE_MS, LeaseBook, leaseSizeFor } from "../../src/http/token-leases";
+
+const limiter = (name: string) => () => env.RATE_LIMITER.getByName(name);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("token leases", () => {
+  it("sizes a lease at 1/50 of the budget, at most 50, and not at all under 100 per minute", () => {
+    const size = (perMinute: number, cost = 1) => leaseSizeFor({ name: "r", cost, ...perPeriod(perMinute, 60) });
+    expect([size(60), size(99), size(100), size(600), size(1200), size(3000), size(1e6)]).toEqual([
+      1, 1, 2, 12, 24, 50, 50,
+    ]);
+    expect(size(600, 3)).toBe(4); // 600 / (3 × 50)
+  });
+
+  it("admits exactly L of M > L concurrent requests spread over three isolates", async () => {
+    const L = 600;
+    const buckets = [{ name: "requests", ...perPeriod(L, 60) }];
+    const books = [new LeaseBook(), new LeaseBook(), new LeaseBook()];
+    const name = `user:lease-exact-${Date.now()}`;
+    const now = Date.now();
+    const decisions = await Promise.all(
+      Array.from({ length: 2 * L }, (_, i) => books[i % 3]!.admit(limiter(name), name, buckets, now)),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(L);
+    expect(books.reduce((n, b) => n + b.heldFor(name), 0)).toBe(0);
+    const refused = decisions.find((d) => !d.allowed)!;
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refused.remaining).toBe(0);
+  });
+
+  it("counts RateLimit-Remaining down by one per request while a lease is spent", async () => {
+    const buckets = [{ name: "requests", ...perPeriod(600, 60) }];
+    const book = new LeaseBook();
+    const name = `user:lease-remaining-${Date.now()}`;
+    const seen: number[] = [];
+    for (let i = 0; i < 15; i++) seen.push((await book.admit(limiter(name), name, buckets)).remaining);
+    // Full bucket of 600, leases of 12: what the caller may still do falls by one each time.
+    expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => 599 - i));
+  });
+
+  it("gives an expired lease's unused tokens back with the next request", async () => {
+    const buckets = [{ name: "requests", ...perPeriod(600, 60) }];
+    const book = new LeaseBook();
+    const name = `user:lease-return-${Date.now()}`;
+    const t0 = Date.now(); // the object's clock for every call here, so refill adds nothing
+    await book.admit(limiter(name), name, buckets, t0);
+    expect(book.heldFor(name)).toBe(11);
+    expect((await env.RATE_LIMITER.getByName(name).peek(buckets[0]!, t0)).remaining).toBe(588);
+    await sleep(LEASE_MS + 50);
+    await book.admit(limiter(name), name, buckets, t0);
+    // 11 came back, a new lease of 12 went out: 588 + 11 − 12.
+    expect((await env.RATE_LIMITER.getByName(name).peek(buckets[0]!, t0)).remaining).toBe(587);
+    expect(book.heldFor(name)).toBe(11);
+  });
+
+  it("never leases a small budget: each request asks the object (exact, as before)", async () => {
+    const buckets = [{ name: "requests", ...perPeriod(10, 60) }];
+    const book = new LeaseBook();
+    const name = `ip:lease-small-${Date.now()}`;
+    const decisions = await Promise.all(Array.from({ length: 15 }, () => book.admit(limiter(name), name, buckets)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
+    expect(book.heldFor(name)).toBe(0);
+  });
+});
