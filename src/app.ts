@@ -32,6 +32,7 @@ import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
 import { registerIndexRiskRoutes } from "./routes/index-risk";
+import { registerIndexVersionRoutes } from "./routes/index-versions";
 import { registerIndexRoutes } from "./routes/indexes";
 import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerMcpRoutes } from "./routes/mcp";
@@ -198,6 +199,7 @@ export function buildApp(): App {
   registerQuoteRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
+  registerIndexVersionRoutes(app);
   registerIndexInsightRoutes(app);
   registerIndexRiskRoutes(app);
   registerSimulationRoutes(app);

@@ -182,6 +182,9 @@ export interface VersionRows {
     weights_before: Record<string, number>;
     weights_after: Record<string, number>;
     turnover: number;
+    joined?: string[];
+    left?: string[];
+    caps_relaxed?: boolean;
   }>;
 }
 
@@ -194,11 +197,14 @@ const INSERT_ALLOCATIONS = `INSERT INTO allocations (index_id, version, rebalanc
   FROM json_each(?3) WHERE true
   ON CONFLICT (index_id, version, rebalance_date, asset_id) DO UPDATE SET weight = excluded.weight, shares = excluded.shares`;
 
-const INSERT_REBALANCES = `INSERT INTO rebalances (index_id, version, date, weights_before, weights_after, turnover)
-  SELECT ?1, ?2, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]')
+const INSERT_REBALANCES = `INSERT INTO rebalances (index_id, version, date, weights_before, weights_after, turnover,
+    joined, "left", caps_relaxed)
+  SELECT ?1, ?2, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'),
+    json_extract(value,'$[4]'), json_extract(value,'$[5]'), json_extract(value,'$[6]')
   FROM json_each(?3) WHERE true
   ON CONFLICT (index_id, version, date) DO UPDATE SET weights_before = excluded.weights_before,
-    weights_after = excluded.weights_after, turnover = excluded.turnover`;
+    weights_after = excluded.weights_after, turnover = excluded.turnover, joined = excluded.joined,
+    "left" = excluded."left", caps_relaxed = excluded.caps_relaxed`;
 
 /**
  * Publishes `version` in the same transaction as its last rows. It never moves ready_version backwards, and
@@ -230,7 +236,17 @@ export async function writeVersion(
     const json = JSON.stringify(part.map((a) => [a.rebalance_date, a.asset_id, a.weight, a.shares]));
     statements.push(db.prepare(INSERT_ALLOCATIONS).bind(indexId, version, json));
   }
-  const encoded = rows.rebalances.map((r) => JSON.stringify([r.date, r.weights_before, r.weights_after, r.turnover]));
+  const encoded = rows.rebalances.map((r) =>
+    JSON.stringify([
+      r.date,
+      r.weights_before,
+      r.weights_after,
+      r.turnover,
+      r.joined ?? [],
+      r.left ?? [],
+      r.caps_relaxed ? 1 : 0,
+    ]),
+  );
   for (const json of chunkByBytes(encoded)) statements.push(db.prepare(INSERT_REBALANCES).bind(indexId, version, json));
   statements.push(db.prepare(PUBLISH).bind(indexId, version, publish.benchmarkUsed, publish.builtAt));
   const batches = chunk(statements, STATEMENTS_PER_BATCH);
@@ -306,15 +322,26 @@ export async function readRebalances(
 ) {
   const { results } = await db
     .prepare(
-      `SELECT date, weights_before, weights_after, turnover FROM rebalances
+      `SELECT date, weights_before, weights_after, turnover, joined, "left", caps_relaxed FROM rebalances
        WHERE index_id = ?1 AND version = ?2 AND (?3 IS NULL OR date > ?3) ORDER BY date LIMIT ?4`,
     )
     .bind(indexId, version, after ?? null, limit + 1)
-    .all<{ date: string; weights_before: string; weights_after: string; turnover: number }>();
+    .all<{
+      date: string;
+      weights_before: string;
+      weights_after: string;
+      turnover: number;
+      joined: string;
+      left: string;
+      caps_relaxed: number;
+    }>();
   return results.map((r) => ({
     date: r.date,
     weights_before: JSON.parse(r.weights_before) as Record<string, number>,
     weights_after: JSON.parse(r.weights_after) as Record<string, number>,
     turnover: r.turnover,
+    joined: JSON.parse(r.joined) as string[],
+    left: JSON.parse(r.left) as string[],
+    caps_relaxed: r.caps_relaxed === 1,
   }));
 }

@@ -182,10 +182,11 @@ export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], sou
   return changes;
 }
 
-/** Market-cap observations per symbol, ascending, for market_cap weighting. */
+/** Market-cap observations per symbol, ascending, for market_cap weighting; with `asOf`, those stored by then. */
 export async function readMarketCaps(
   db: D1Database,
   assets: ReadonlyArray<{ id: number; symbol: string }>,
+  asOf?: string,
 ): Promise<Record<string, Array<{ date: string; value: number }>>> {
   const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
   const out: Record<string, Array<{ date: string; value: number }>> = {};
@@ -193,9 +194,10 @@ export async function readMarketCaps(
     const ids = JSON.stringify(assets.slice(i, i + 50).map((a) => a.id));
     const { results } = await db
       .prepare(
-        "SELECT asset_id, date, market_cap FROM market_caps WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, date",
+        `SELECT asset_id, date, market_cap FROM market_caps WHERE asset_id IN (SELECT value FROM json_each(?1))
+         AND (?2 IS NULL OR created_at <= ?2) ORDER BY asset_id, date`,
       )
-      .bind(ids)
+      .bind(ids, asOf ?? null)
       .all<{ asset_id: number; date: string; market_cap: number }>();
     for (const r of results) {
       const symbol = symbolOf.get(r.asset_id) as string;

@@ -2,6 +2,7 @@
 // every revision of a day, the adjusted history the index engine reads, and the idempotent bulk write.
 // Write shape: one bound parameter holding a JSON array of rows, expanded by json_each, so a statement carries
 // thousands of rows while staying far inside D1's 100-bound-parameter limit; chunks go in atomic batch() calls.
+import { adjustmentSegments, applySegments } from "../domain/adjustment-factors";
 import type { Bar } from "../domain/bar";
 import type { PriceHistory, PricePoint } from "../domain/price-matrix";
 import { chunk, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
@@ -130,6 +131,72 @@ export async function readAdjustedSeries(
   return results.map((r) => ({ asset_id: r.asset_id, dates: JSON.parse(r.dates), closes: JSON.parse(r.closes) }));
 }
 
+/** The bar revision visible at `asOf` (bound as ?4 below). */
+const VISIBLE_AT = "p.recorded_at <= ?4 AND (p.superseded_at IS NULL OR p.superseded_at > ?4)";
+
+/**
+ * Adjusted closes as they were known at `asOf`: the bar revisions visible then, adjusted by the corporate
+ * actions stored by then (factors derived again, not read from the current factor table), so a build read
+ * at the same instant later gets the same numbers. `assetIds` ≤ 50.
+ */
+export async function readAdjustedSeriesAsOf(
+  db: D1Database,
+  assetIds: number[],
+  start: string,
+  end: string,
+  asOf: string,
+): Promise<Array<{ asset_id: number; dates: string[]; closes: number[] }>> {
+  const ids = JSON.stringify(assetIds);
+  const [bars, actions] = await db.batch([
+    db
+      .prepare(
+        `SELECT asset_id, json_group_array(date) AS dates, json_group_array(close) AS closes FROM (
+           SELECT p.asset_id, p.date, p.close FROM prices p
+           WHERE p.asset_id IN (SELECT value FROM json_each(?1)) AND ${VISIBLE_AT} AND p.date >= ?2 AND p.date <= ?3
+           ORDER BY p.asset_id, p.date)
+         GROUP BY asset_id`,
+      )
+      .bind(ids, start, end, asOf),
+    db
+      .prepare(
+        `SELECT ca.asset_id, ca.kind, ca.date, ca.ratio, ca.amount,
+           (SELECT p.close FROM prices p WHERE p.asset_id = ca.asset_id AND p.date < ca.date AND ${VISIBLE_AT}
+            ORDER BY p.date DESC LIMIT 1) AS previous_close
+         FROM corporate_actions ca WHERE ca.asset_id IN (SELECT value FROM json_each(?1)) AND ca.created_at <= ?4
+         ORDER BY ca.asset_id, ca.date`,
+      )
+      .bind(ids, start, end, asOf),
+  ]);
+  const actionsOf = new Map<number, ActionAsOf[]>();
+  for (const a of (actions?.results ?? []) as unknown as ActionAsOf[]) {
+    const list = actionsOf.get(a.asset_id) ?? [];
+    list.push(a);
+    actionsOf.set(a.asset_id, list);
+  }
+  return ((bars?.results ?? []) as unknown as Array<{ asset_id: number; dates: string; closes: string }>).map((r) => {
+    const dates = JSON.parse(r.dates) as string[];
+    const list = actionsOf.get(r.asset_id) ?? [];
+    const segments = adjustmentSegments(
+      list
+        .filter((a) => a.kind === "split" && a.ratio !== null)
+        .map((a) => ({ date: a.date, ratio: a.ratio as number })),
+      list
+        .filter((a) => a.kind === "dividend" && a.amount !== null)
+        .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
+    );
+    return { asset_id: r.asset_id, dates, closes: applySegments(dates, JSON.parse(r.closes) as number[], segments) };
+  });
+}
+
+interface ActionAsOf {
+  asset_id: number;
+  kind: "split" | "dividend";
+  date: string;
+  ratio: number | null;
+  amount: number | null;
+  previous_close: number | null;
+}
+
 export interface RevisionView extends Bar {
   recorded_at: string;
   superseded_at: string | null;
@@ -170,22 +237,21 @@ function toPoints(dates: string[], closes: number[]): PricePoint[] {
   return points;
 }
 
-/** Adjusted-close history of up to 50 assets (one query). */
+/** Adjusted-close history of up to 50 assets (one query); with `asOf`, as it was known at that instant. */
 export async function readHistoryPage(
   db: D1Database,
   assets: ReadonlyArray<{ id: number; symbol: string }>,
   start: string,
   end: string,
+  asOf?: string,
 ): Promise<Record<string, PricePoint[]>> {
   const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
   const out: Record<string, PricePoint[]> = {};
   for (const a of assets) out[a.symbol] = [];
-  const series = await readAdjustedSeries(
-    db,
-    assets.map((a) => a.id),
-    start,
-    end,
-  );
+  const ids = assets.map((a) => a.id);
+  const series = asOf
+    ? await readAdjustedSeriesAsOf(db, ids, start, end, asOf)
+    : await readAdjustedSeries(db, ids, start, end);
   for (const s of series) out[symbolOf.get(s.asset_id) as string] = toPoints(s.dates, s.closes);
   return out;
 }
@@ -203,14 +269,21 @@ export async function readPriceHistory(
   return out;
 }
 
-/** Every date on which any of the assets has a current bar in [start, end]: the union calendar of the engine. */
-export async function readCalendar(db: D1Database, assetIds: number[], start: string, end: string): Promise<string[]> {
+/** Every date on which any of the assets has a bar in [start, end] (current, or visible at `asOf`): the engine's calendar. */
+export async function readCalendar(
+  db: D1Database,
+  assetIds: number[],
+  start: string,
+  end: string,
+  asOf?: string,
+): Promise<string[]> {
   const { results } = await db
     .prepare(
-      `SELECT DISTINCT date FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1)) AND superseded_at IS NULL
+      `SELECT DISTINCT date FROM prices WHERE asset_id IN (SELECT value FROM json_each(?1))
+       AND (CASE WHEN ?4 IS NULL THEN superseded_at IS NULL ELSE recorded_at <= ?4 AND (superseded_at IS NULL OR superseded_at > ?4) END)
        AND date >= ?2 AND date <= ?3 ORDER BY date`,
     )
-    .bind(JSON.stringify(assetIds), start, end)
+    .bind(JSON.stringify(assetIds), start, end, asOf ?? null)
     .all<{ date: string }>();
   return results.map((r) => intern(r.date));
 }

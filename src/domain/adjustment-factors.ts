@@ -81,3 +81,20 @@ export function sameSegments(a: FactorSegment[], b: FactorSegment[]): boolean {
     );
   });
 }
+
+/** `closes` (ascending `dates`) multiplied by the factor of the segment each date falls in. */
+export function applySegments(
+  dates: readonly string[],
+  closes: readonly number[],
+  segments: readonly FactorSegment[],
+): number[] {
+  if (segments.length === 0) return [...closes];
+  const out = new Array<number>(closes.length);
+  let k = 0;
+  for (let i = 0; i < dates.length; i++) {
+    const date = dates[i] as string;
+    while (k < segments.length - 1 && date >= (segments[k] as FactorSegment).to_date) k++;
+    out[i] = (closes[i] as number) * (segments[k] as FactorSegment).factor;
+  }
+  return out;
+}

@@ -28,10 +28,10 @@ import {
   type IndexRow,
   metricsAnswer,
   ownedIndexNow,
-  readyVersionOf,
   rebalancePage,
   valuesPage,
 } from "../services/index-reads";
+import { versionToRead } from "../services/index-versions";
 
 const tags = ["indexes"];
 const readErrors = {
@@ -105,15 +105,18 @@ const benchmark = createRoute({
 });
 
 /**
- * The caller's index and its ready version (404 for anyone else's, 409 before the first build), cached under
- * the index's version; `sourceKey` names that version (the ETag source of the values answer).
+ * The caller's index and the version to answer from: `?version=` when given and built, else the ready one
+ * (404 for anyone else's index or an unknown version, 409 before the first build or for an unbuilt version).
+ * The row is cached under the index's version; `sourceKey` names it and the version read (the ETag source).
  */
 async function ready(
   c: Context<AppEnv>,
   id: string,
+  asked?: number,
 ): Promise<{ row: IndexRow; version: number; sourceKey: string | null }> {
   const { row, sourceKey } = await ownedIndexNow(c.env, c.get("config"), principalOf(c).userId, id);
-  return { row, version: readyVersionOf(row), sourceKey };
+  const version = await versionToRead(c.env.DB, row, asked);
+  return { row, version, sourceKey: sourceKey === null ? null : `${sourceKey}:v${version}` };
 }
 
 function answered<T>(c: Context<AppEnv>, { value, hit }: Cached<T>): T {
@@ -125,7 +128,7 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(values, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version, sourceKey } = await ready(c, id);
+    const { row, version, sourceKey } = await ready(c, id, q.version);
     const scope = cursorScope(c, { id, ...q });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
@@ -141,8 +144,8 @@ export function registerIndexDataRoutes(app: App) {
 
   app.openapi(allocations, async (c) => {
     const { id } = c.req.valid("param");
-    const { date } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { date, version: asked } = c.req.valid("query");
+    const { row, version } = await ready(c, id, asked);
     const rows = answered(c, await allocationOn(c.env, c.get("config"), row, version, date));
     const first = rows[0];
     if (!first)
@@ -165,8 +168,8 @@ export function registerIndexDataRoutes(app: App) {
   app.openapi(rebalances, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const { row, version } = await ready(c, id);
-    const scope = cursorScope(c, { id });
+    const { row, version } = await ready(c, id, q.version);
+    const scope = cursorScope(c, { id, version });
     const after = await readCursor<{ d: string }>(c, scope, q.cursor);
     if (after !== undefined && (typeof after.d !== "string" || !DATE.test(after.d)))
       throw new ApiError("invalid_cursor", "The cursor is malformed");
@@ -177,8 +180,8 @@ export function registerIndexDataRoutes(app: App) {
 
   app.openapi(metrics, async (c) => {
     const { id } = c.req.valid("param");
-    const { window } = c.req.valid("query");
-    const { row, version } = await ready(c, id);
+    const { window, version: asked } = c.req.valid("query");
+    const { row, version } = await ready(c, id, asked);
     const result = answered(c, await metricsAnswer(c.env, c.get("config"), row, version, window));
     return c.json(result, 200);
   });

@@ -1,10 +1,12 @@
 // Custom indexes: create (queues a build), list, read, change (a new version), soft delete, rebuild.
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
+import { RebuildQuery } from "../schemas/index-versions";
 import {
   IndexDefinitionBody,
   IndexIdPath,
@@ -89,10 +91,10 @@ const rebuild = createRoute({
   method: "post",
   path: "/v1/indexes/{id}/rebuild",
   tags,
-  summary: "Build a new version from current market data",
+  summary: "Build a new version from current market data (or as it was known at ?data_as_of=)",
   security,
   middleware: [requireScope("trade")] as const,
-  request: { params: IndexIdPath },
+  request: { params: IndexIdPath, query: RebuildQuery },
   responses: { 202: jsonContent(RebuildAccepted, "Accepted; the build is queued"), ...errorResponses },
 });
 
@@ -141,7 +143,14 @@ export function registerIndexRoutes(app: App) {
 
   app.openapi(rebuild, async (c) => {
     const { id } = c.req.valid("param");
-    const next = await requestVersion(c.env, id, principalOf(c).userId);
+    const { data_as_of } = c.req.valid("query");
+    const next = await requestVersion(
+      c.env,
+      id,
+      principalOf(c).userId,
+      {},
+      { reason: "rebuild", dataAsOf: data_as_of ? new Date(data_as_of).toISOString() : undefined },
+    );
     if (!next) throw ApiError.notFound(`Index ${id}`);
     await audit(c, {
       action: "index.rebuild",

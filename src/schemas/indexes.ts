@@ -1,6 +1,7 @@
 // Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
 import { z } from "@hono/zod-openapi";
 import { cursorParam, fieldsParam, formatParam, isoDate, limitParam, listOf, symbolParam } from "./common";
+import { versionParam } from "./index-versions";
 
 /** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
 const tickerBody = z
@@ -174,6 +175,7 @@ export const IndexListQuery = z.strictObject({ limit: limitParam(100), cursor: c
 export const ValuesQuery = z.strictObject({
   start: isoDate.optional(),
   end: isoDate.optional(),
+  version: versionParam,
   limit: limitParam(1000),
   cursor: cursorParam,
   fields: fieldsParam,
@@ -185,7 +187,12 @@ export const IndexValue = z
   .openapi("IndexValue");
 export const IndexValueList = listOf(IndexValue).openapi("IndexValueList");
 
-export const AllocationsQuery = z.strictObject({ date: isoDate.optional(), fields: fieldsParam, format: formatParam });
+export const AllocationsQuery = z.strictObject({
+  date: isoDate.optional(),
+  version: versionParam,
+  fields: fieldsParam,
+  format: formatParam,
+});
 export const Allocation = z
   .object({
     date: z.string().openapi({ description: "The date asked about (the latest value date by default)" }),
@@ -195,7 +202,12 @@ export const Allocation = z
   })
   .openapi("Allocation");
 
-export const RebalancesQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
+export const RebalancesQuery = z.strictObject({
+  limit: limitParam(100),
+  cursor: cursorParam,
+  version: versionParam,
+  fields: fieldsParam,
+});
 export const Rebalance = z
   .object({
     date: z.string(),
@@ -204,12 +216,18 @@ export const Rebalance = z
       .openapi({ description: "Raw weights of the method, before capping" }),
     weights_after: z.record(z.string(), z.number()),
     turnover: z.number(),
+    joined: z.array(z.string()).openapi({ description: "Constituents that entered the index at this rebalance" }),
+    left: z.array(z.string()).openapi({ description: "Constituents that left it (delisted, or no longer eligible)" }),
+    caps_relaxed: z.boolean().openapi({
+      description: "Too few constituents were eligible for max_weight/min_weight to hold, so they were widened to 1/n",
+    }),
   })
   .openapi("Rebalance");
 export const RebalanceList = listOf(Rebalance).openapi("RebalanceList");
 
 export const MetricsQuery = z.strictObject({
   window: z.enum(["1y", "3y", "5y", "ytd", "all"]).default("all"),
+  version: versionParam,
   fields: fieldsParam,
 });
 const n = z.number().nullable();

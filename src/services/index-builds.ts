@@ -3,6 +3,7 @@
 import { getConfig } from "../config";
 import { activeAssetsAmong, activeAssetsBySymbol, type ResolvedAsset } from "../db/assets";
 import { newId, nowIso } from "../db/ids";
+import { finishVersionStatements, insertVersionStatement, readVersion } from "../db/index-versions";
 import {
   findIndex,
   findLiveIndex,
@@ -13,12 +14,13 @@ import {
   writeVersion,
 } from "../db/indexes";
 import type { IndexBuild } from "../domain/index-levels";
+import { methodologyText } from "../domain/methodology";
 import type { StoredDefinition } from "../schemas/indexes";
 import type { BuildMessage } from "../schemas/messages";
 import { bumpVersion } from "./cache";
 import { emitEvent } from "./events";
 import { CARRY_IN_DAYS, daysBefore, matrixStart, requestVersion, rulesOf, sectorsOf } from "./index-definitions";
-import { computeIndexPaged } from "./index-inputs";
+import { type BuildNotes, computeIndexPaged } from "./index-inputs";
 import { resolveBenchmark } from "./index-reads";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -36,7 +38,7 @@ export interface ComputedIndex {
 export async function computeDefinition(
   db: D1Database,
   definition: StoredDefinition,
-  opts: { end?: string; riskFreeRate?: number } = {},
+  opts: { end?: string; riskFreeRate?: number; asOf?: string; notes?: BuildNotes } = {},
 ): Promise<{ ok: true; value: ComputedIndex } | { ok: false; reason: string; detail: string }> {
   const assets = await activeAssetsBySymbol(db, definition.constituents);
   const sectors = definition.group_caps ? await sectorsOf(db, definition.constituents) : {};
@@ -47,6 +49,8 @@ export async function computeDefinition(
     matrixStart: start,
     historyStart: daysBefore(start, CARRY_IN_DAYS),
     end: opts.end ?? "9999-12-31",
+    asOf: opts.asOf,
+    notes: opts.notes,
   });
   if (!computed.ok) return computed;
   return { ok: true, value: { build: computed.value, assets } };
@@ -69,6 +73,7 @@ export interface BuildStats {
  */
 export async function failBuild(env: Env, indexId: string, version: number, reason: string): Promise<void> {
   await markVersionFailed(env.DB, indexId, version, reason);
+  await env.DB.batch(finishVersionStatements(env.DB, indexId, version, { status: "failed", reason }));
   await bumpVersion(env.CACHE, `index:${indexId}`);
   await emitEvent(env, { type: "index.failed", data: { id: indexId, version, reason } });
 }
@@ -88,12 +93,24 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
   };
   if (!row) return done({ outcome: "missing" });
   // A newer version was requested after this job was queued: its own job builds the current definition.
-  if (row.version > msg.version || (row.readyVersion ?? 0) >= msg.version) return done({ outcome: "superseded" });
+  if (row.version > msg.version || (row.readyVersion ?? 0) >= msg.version) {
+    if ((row.readyVersion ?? 0) < msg.version)
+      await env.DB.batch(finishVersionStatements(env.DB, row.id, msg.version, { status: "superseded" }));
+    return done({ outcome: "superseded" });
+  }
 
   const builtAt = nowIso(); // inputs changed after this instant trigger the next nightly rebuild
-  const definition = row.definition as StoredDefinition;
+  // The version's own record: its definition and, for a rebuild at an earlier instant, the instant to read as of.
+  const recorded = await readVersion(env.DB, row.id, msg.version);
+  const definition = (recorded?.definition ?? row.definition) as StoredDefinition;
+  const dataAsOf = recorded?.data_as_of ?? builtAt;
+  const notes: BuildNotes = {};
   const computeStarted = Date.now();
-  const computed = await computeDefinition(env.DB, definition, { riskFreeRate: getConfig(env).RISK_FREE_RATE });
+  const computed = await computeDefinition(env.DB, definition, {
+    riskFreeRate: getConfig(env).RISK_FREE_RATE,
+    asOf: dataAsOf,
+    notes,
+  });
   const computeMs = Date.now() - computeStarted;
   if (!computed.ok) {
     await failBuild(env, row.id, msg.version, computed.detail);
@@ -123,6 +140,18 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
     },
     { benchmarkUsed: benchmark?.symbol ?? null, builtAt },
   );
+  await env.DB.batch(
+    finishVersionStatements(env.DB, row.id, msg.version, {
+      status: "ready",
+      methodologyHash: await methodologyHash(definition),
+      dataAsOf,
+      metadata: {
+        market_caps: notes.market_caps ?? null,
+        benchmark_used: benchmark?.symbol ?? null,
+        excluded: build.excluded,
+      },
+    }),
+  );
   await bumpVersion(env.CACHE, `index:${row.id}`);
   await emitEvent(env, { type: "index.ready", data: { id: row.id, version: msg.version, excluded: build.excluded } });
   return done({
@@ -132,6 +161,13 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
     statements: written.statements,
     phases_ms: { read_and_compute: computeMs, write: Date.now() - writeStarted },
   });
+}
+
+/** SHA-256 (hex) over the canonical definition and the engine's methodology version. */
+export async function methodologyHash(definition: StoredDefinition): Promise<string> {
+  const text = methodologyText(definition as Record<string, unknown>);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Most indexes one nightly run rebuilds; the rest wait for the next night. */
@@ -144,7 +180,7 @@ const REBUILDS_PER_RUN = 200;
 export async function rebuildChangedJob(env: Env): Promise<{ rebuilt: string[] }> {
   const rebuilt: string[] = [];
   for (const id of await indexesWithChangedInputs(env.DB, REBUILDS_PER_RUN)) {
-    if (await requestVersion(env, id, null)) rebuilt.push(id);
+    if (await requestVersion(env, id, null, {}, { reason: "rebuild" })) rebuilt.push(id);
   }
   return { rebuilt };
 }
@@ -166,6 +202,7 @@ export async function createDemoIndex(env: Env, ownerId: string): Promise<IndexR
     benchmark: "SPY",
   };
   const row = await insertIndex(env.DB, { id: newId("idx"), ownerId, name: "Big Tech Capped", definition });
+  await insertVersionStatement(env.DB, { indexId: row.id, version: 1, reason: "created", definition }).run();
   await buildJob(env, { index_id: row.id, version: 1 });
   return (await findIndex(env.DB, row.id)) ?? null;
 }

@@ -1,8 +1,10 @@
 // Index definitions: validate one, create an index, change it (a new version), soft-delete it, ask for a rebuild.
 // Every accepted change queues a build job (services/index-builds.ts) and readers keep the ready version meanwhile.
+
 import type { z } from "@hono/zod-openapi";
 import { activeAssetsAmong, type ResolvedAsset, sectorsOf } from "../db/assets";
 import { newId, nowIso } from "../db/ids";
+import { insertVersionStatement, type VersionReason } from "../db/index-versions";
 import { type IndexRow, insertIndex, softDeleteIndex, takeNextVersion } from "../db/indexes";
 import { type IndexRules, indexRulesProblem } from "../domain/index-levels";
 import { TRADING_DAYS_PER_YEAR } from "../domain/metrics";
@@ -140,6 +142,7 @@ export async function createIndex(
   definition: StoredDefinition,
 ): Promise<{ row: IndexRow; jobId: string }> {
   const row = await insertIndex(env.DB, { id: newId("idx"), ownerId, name, definition });
+  await insertVersionStatement(env.DB, { indexId: row.id, version: 1, reason: "created", definition }).run();
   const jobId = await enqueueJob(env, { kind: "build", index_id: row.id, version: 1 });
   return { row, jobId };
 }
@@ -153,9 +156,17 @@ export async function requestVersion(
   id: string,
   ownerId: string | null,
   changes: { name?: string; definition?: StoredDefinition } = {},
+  why: { reason: VersionReason; dataAsOf?: string } = { reason: changes.definition ? "changed" : "rebuild" },
 ): Promise<{ row: IndexRow; jobId: string } | null> {
   const row = await takeNextVersion(env.DB, id, ownerId, changes, nowIso());
   if (!row) return null;
+  await insertVersionStatement(env.DB, {
+    indexId: row.id,
+    version: row.version,
+    reason: why.reason,
+    definition: row.definition,
+    dataAsOf: why.dataAsOf,
+  }).run();
   const jobId = await enqueueJob(env, { kind: "build", index_id: row.id, version: row.version });
   await bumpVersion(env.CACHE, `index:${row.id}`);
   return { row, jobId };

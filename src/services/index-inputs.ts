@@ -24,6 +24,15 @@ export interface MatrixInputs {
   /** Price history from here carries into the matrix's first date. */
   historyStart: string;
   end: string;
+  /** Read bars, corporate actions and market caps as they were known at this instant (the version's data_as_of). */
+  asOf?: string;
+  /** Filled in: where each constituent's market caps came from (point in time, or the constant-shares fallback). */
+  notes?: BuildNotes;
+}
+
+export type MarketCapSource = "point_in_time" | "constant_shares_fallback" | "none";
+export interface BuildNotes {
+  market_caps?: Record<string, MarketCapSource>;
 }
 
 /**
@@ -47,6 +56,7 @@ export async function computeIndexPaged(
     assets.map((a) => a.id),
     start,
     inputs.end,
+    inputs.asOf,
   );
   const days = dates.length;
   const closes = new Float64Array(n * days).fill(Number.NaN);
@@ -55,11 +65,13 @@ export async function computeIndexPaged(
   const marketCap = rules.weighting === "market_cap";
   const impliedShares: (ImpliedShares[] | null)[] = new Array(n).fill(null);
   const calendarSeries = dates.map((date) => ({ date, close: 1 }));
+  const sources: Record<string, MarketCapSource> = {};
+  const firstSession = dates.find((d) => d >= rules.baseDate) ?? rules.baseDate;
 
   for (let i = 0; i < assets.length; i += PAGE) {
     const page = assets.slice(i, i + PAGE);
-    const history = await readHistoryPage(db, page, inputs.historyStart, inputs.end);
-    const caps = marketCap ? await readMarketCaps(db, page) : {};
+    const history = await readHistoryPage(db, page, inputs.historyStart, inputs.end, inputs.asOf);
+    const caps = marketCap ? await readMarketCaps(db, page, inputs.asOf) : {};
     const symbols = page.map((a) => a.symbol);
     const part = buildPriceMatrix({ ...history, [CALENDAR]: calendarSeries }, [...symbols, CALENDAR], {
       start,
@@ -72,9 +84,22 @@ export async function computeIndexPaged(
       for (let t = 0; t < days; t++) closes[t * n + s] = part.closes[t * k + j] as number;
       firstDay[s] = part.firstDay[j] as number;
       lastDay[s] = part.lastDay[j] as number;
-      if (marketCap) impliedShares[s] = impliedSharesSchedule(caps[symbol], history[symbol]);
+      if (marketCap) {
+        const schedule = impliedSharesSchedule(caps[symbol], history[symbol]);
+        impliedShares[s] = schedule;
+        // Before a symbol's first observation its earliest share count stands: named, since it is a later fact.
+        const firstObservation = schedule?.[0]?.date;
+        const listed = dates[firstDay[s] as number] ?? "";
+        const firstUse = listed > firstSession ? listed : firstSession;
+        sources[symbol] = !firstObservation
+          ? "none"
+          : firstObservation > firstUse
+            ? "constant_shares_fallback"
+            : "point_in_time";
+      }
     });
   }
+  if (marketCap && inputs.notes) inputs.notes.market_caps = sources;
   const matrix: PriceMatrix = { dates, symbols: [...constituents], closes, firstDay, lastDay };
   return computeIndexFromMatrix({ ...rules, matrix, impliedShares: marketCap ? impliedShares : undefined });
 }

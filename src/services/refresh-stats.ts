@@ -23,6 +23,8 @@ export interface RefreshStats {
   adjustment_factors_rebuilt: number;
   /** Paper accounts whose holdings a split adjusted in this run. */
   positions_split_adjusted: number;
+  /** Indexes given a new version because a constituent's or benchmark's actions or bars changed. */
+  index_versions_requested?: number;
   /** Provider capabilities outside the key's plan (never called) or refused by the vendor with a 403. */
   capability_gaps: string[];
   ms: number;
@@ -70,6 +72,7 @@ export function mergeStats(previous: RefreshStats, current: RefreshStats): Refre
       | "corporate_actions_changed"
       | "adjustment_factors_rebuilt"
       | "positions_split_adjusted"
+      | "index_versions_requested"
       | "ms",
   ) => (previous[k] ?? 0) + (current[k] ?? 0);
   return {
@@ -88,6 +91,7 @@ export function mergeStats(previous: RefreshStats, current: RefreshStats): Refre
     corporate_actions_changed: sum("corporate_actions_changed"),
     adjustment_factors_rebuilt: sum("adjustment_factors_rebuilt"),
     positions_split_adjusted: sum("positions_split_adjusted"),
+    index_versions_requested: sum("index_versions_requested"),
     capability_gaps: [...new Set([...(previous.capability_gaps ?? []), ...(current.capability_gaps ?? [])])],
     ms: sum("ms"),
   };

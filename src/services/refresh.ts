@@ -16,6 +16,7 @@ import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
 import { type MarketCap, type MarketDataProvider, ProviderError } from "../providers/types";
 import type { RefreshMessage, RefreshPart } from "../schemas/messages";
 import { bumpVersion, type CacheNamespace } from "./cache";
+import { versionIndexesAfterRefresh } from "./index-refresh-versions";
 import { type LiveQuote, publishQuotes } from "./live";
 import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
 import { applyDueSplits } from "./split-adjustments";
@@ -262,6 +263,14 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
   run.stats.adjustment_factors_rebuilt = rebuilt.length;
   // Paper accounts that held through a split now stored get their shares restated (once per account and split).
   run.stats.positions_split_adjusted = (await applyDueSplits(run.env.DB, run.today)).length;
+  // Indexes holding an asset whose actions or bars changed since their newest version get a new one. This
+  // keys off stored timestamps, not this run's counts, so a retried or redelivered run requests none twice.
+  run.stats.index_versions_requested = (
+    await versionIndexesAfterRefresh(
+      run.env,
+      fetched.map((f) => f.asset.id),
+    )
+  ).length;
   const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
   for (const id of rebuilt) changedSymbols.add(symbolOf.get(id) as string);
   for (const s of changedSymbols) run.touched.add(`prices:${s}`);

@@ -214,6 +214,8 @@ describe("the demo index on the seed", () => {
       }
       levels.push(v);
     }
+    const [version] = (await call(`/v1/indexes/${index.id}/versions`, { token: demo })).body.data;
+    expect(Object.values(version.metadata.market_caps)).toEqual(constituents.map(() => "point_in_time"));
     const served = await all<{ date: string; value: number }>(`/v1/indexes/${index.id}/values`, demo);
     expect(served.map((x) => x.date)).toEqual(dates);
     for (const [i, x] of served.entries()) expect(Math.abs(x.value - levels[i]!) / levels[i]!).toBeLessThan(1e-9);
