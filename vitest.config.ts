@@ -1,4 +1,5 @@
-// Tests run inside workerd with the real wrangler.toml bindings and the real D1 migrations.
+// Two projects: `workers` runs inside workerd with the real wrangler.toml bindings and the real D1 migrations;
+// `outside` talks to a running Worker over real HTTP and WebSocket, as a client, the SDK and a browser do.
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -6,26 +7,47 @@ import { defineConfig } from "vitest/config";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            ENVIRONMENT: "test",
-            JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
-            ADMIN_EMAILS: "admin@edgeindex.dev",
-            CORS_ORIGINS: "https://app.example.com",
-            PASSWORD_ITERATIONS: "100000",
-            SEED_ON_EMPTY: "false",
-            TEST_MIGRATIONS: migrations,
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  ENVIRONMENT: "test",
+                  JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+                  ADMIN_EMAILS: "admin@edgeindex.dev",
+                  CORS_ORIGINS: "https://app.example.com",
+                  PASSWORD_ITERATIONS: "100000",
+                  SEED_ON_EMPTY: "false",
+                  TEST_MIGRATIONS: migrations,
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/outside/**"],
+            setupFiles: ["./test/setup.ts"],
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
           },
         },
-      }),
-    ],
-    test: {
-      setupFiles: ["./test/setup.ts"],
-      testTimeout: 30_000,
-      hookTimeout: 60_000,
+        {
+          test: {
+            name: "outside",
+            include: ["test/outside/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/outside/global-setup.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            // One Worker and one browser for the whole project: files run one after another.
+            fileParallelism: false,
+          },
+        },
+      ],
     },
   };
 });

@@ -28,7 +28,9 @@ async function credential() {
     });
   } catch (err) {
     // "fetch failed" alone names nothing: say which server was tried and why it did not answer.
-    throw new Error(`no answer from ${base} (${err.cause?.code ?? err.cause?.message ?? err.message}); is \`npm run dev\` running with the same PORT?`);
+    throw new Error(
+      `no answer from ${base} (${err.cause?.code ?? err.cause?.message ?? err.message}); is \`npm run dev\` running with the same PORT?`,
+    );
   }
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(`login at ${base} failed: ${res.status} ${body.detail ?? ""}`);

@@ -1,6 +1,7 @@
 // GET /v1/stream: the WebSocket upgrade, handed to a PriceHub shard (authentication is the first message, see docs/LIVE.md).
 import { createRoute } from "@hono/zod-openapi";
 import { SHARD_HEADER } from "../durable/price-hub";
+import { streamDocument } from "../durable/stream-document";
 import { ApiError } from "../errors";
 import type { App } from "../http/context";
 import { problemResponse } from "../schemas/common";
@@ -21,6 +22,8 @@ const stream = createRoute({
 });
 
 export function registerStreamRoutes(app: App) {
+  // The stream's messages, as the AsyncAPI 3 document; the OpenAPI document describes only the upgrade.
+  app.get("/asyncapi.json", (c) => c.json(streamDocument(new URL(c.req.url).origin, c.get("config").APP_VERSION)));
   app.openapi(stream, async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ApiError("upgrade_required", "GET /v1/stream expects a WebSocket upgrade (Upgrade: websocket)", {

@@ -24,13 +24,10 @@ export const AssetListQuery = z.strictObject({
   search: z.string().trim().min(1).max(64).optional().openapi({ description: "Symbol prefix or name substring" }),
   asset_class: z.enum(ASSET_CLASSES).optional(),
   exchange: z.string().trim().min(1).max(32).optional(),
-  sector: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .optional()
-    .openapi({ description: "Sector name, exact and case-insensitive (e.g. Technology)", example: "Technology" }),
+  sector: z.string().trim().min(1).max(100).optional().openapi({
+    description: "Sector name, exact and case-insensitive (e.g. Information Technology)",
+    example: "Information Technology",
+  }),
   limit: limitParam(100),
   cursor: cursorParam,
   fields: fieldsParam,
