@@ -1,6 +1,5 @@
 // Builds the app: middleware order, route modules (registered explicitly), the OpenAPI document and /docs.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -47,11 +46,12 @@ import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
 import { security as apiSecurity } from "./schemas/common";
 
+// /docs loads only from this Worker (the reference UI is a vendored static asset); the UI injects its styles inline.
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
-  scriptSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"],
-  styleSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net", "https://fonts.googleapis.com"],
-  fontSrc: ["'self'", "data:", "https://fonts.gstatic.com", "https://cdn.jsdelivr.net"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  fontSrc: ["'self'", "data:"],
   imgSrc: ["'self'", "data:"],
   connectSrc: ["'self'"],
   frameAncestors: ["'none'"],
@@ -251,7 +251,10 @@ export function buildApp(): App {
     }
     return c.body(body, 200, { "content-type": "application/json; charset=utf-8" });
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeindex API reference" }));
+  app.get("/docs", async (c) => {
+    const page = await c.env.ASSETS.fetch(new URL("/docs.html", c.req.url));
+    return c.html(await page.text(), page.ok ? 200 : 500);
+  });
 
   // The dashboard's files (public/) are served through the Worker (run_worker_first = true), so they carry
   // X-Request-Id and the security headers above like every other answer. /v1 never falls through to them.

@@ -41,6 +41,13 @@ export const Simulation = z
       z.object({ date: z.string(), symbol: z.string(), qty: z.number(), price: z.number(), fee: z.number() }),
     ),
     metrics: Metrics.nullable(),
+    twr: z
+      .number()
+      .nullable()
+      .openapi({ description: "Time-weighted return over the run (chain-linked daily, flows excluded)" }),
+    mwr: z.number().nullable().openapi({
+      description: "Money-weighted return: the annual IRR (ACT/365) of the capital invested and the final value",
+    }),
     final_cash: z.number().nullable(),
     fees_paid: z.number().nullable(),
     error: z.string().nullable(),

@@ -3,6 +3,7 @@
 import type { Config } from "../config";
 import {
   type AssetChanges,
+  type AssetFilter,
   type AssetRow,
   activeAssetIds,
   findAsset,
@@ -20,16 +21,8 @@ import { enqueueJob } from "./jobs";
 
 export { type AssetRow, toPublicAsset } from "../db/assets";
 
-export interface AssetListQuery {
-  search?: string;
-  asset_class?: string;
-  exchange?: string;
-  /** Exact sector name, compared case-insensitively. */
-  sector?: string;
-  /** The last symbol of the previous page. */
-  after?: string;
-  limit: number;
-}
+/** The list filters; `after` is the last symbol of the previous page. */
+export type AssetListQuery = AssetFilter;
 
 /** The versioned cache key of one asset page: an ETag source (see http/versioned-answer.ts). */
 export async function assetPageKey(env: Env, q: AssetListQuery): Promise<string | null> {

@@ -5,14 +5,13 @@ import { firstPricedAsset, type ResolvedAsset } from "../db/assets";
 import {
   findOwnedIndex,
   type IndexRow,
-  listOwnedIndexes as listOwned,
+  listOwnedIndexes,
   readAllocationOn,
   readLevels,
   readRebalances,
   readValues,
   type ValuesPage,
 } from "../db/indexes";
-import type { NewestFirst } from "../db/keyset";
 import { readAdjustedCloses } from "../db/prices";
 import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import {
@@ -58,14 +57,7 @@ export async function ownedIndexNow(
   return { row, sourceKey };
 }
 
-export function listOwnedIndexes(
-  db: D1Database,
-  ownerId: string,
-  limit: number,
-  after?: NewestFirst,
-): Promise<IndexRow[]> {
-  return listOwned(db, ownerId, limit, after);
-}
+export { listOwnedIndexes };
 
 /** The version reads answer from; before the first successful build there is none: 409. */
 export function readyVersionOf(row: IndexRow): number {

@@ -3,20 +3,13 @@
 import type { Config } from "../config";
 import { findAsset } from "../db/assets";
 import { readCorporateActions } from "../db/market-events";
-import { type BarView, readBars, readRevisions } from "../db/prices";
+import { type BarQuery, type BarView, readBars, readRevisions } from "../db/prices";
 import { ApiError } from "../errors";
 import { requireAsset } from "./assets";
 import { atCurrentVersion, type Cached, entryKey, readEntry } from "./cache";
 
-export interface BarPageQuery {
-  start?: string;
-  end?: string;
-  order: "asc" | "desc";
-  /** Keyset position: the last date of the previous page. */
-  after?: string;
-  asOf?: string;
-  limit: number;
-}
+/** A page of bars as the route asks for it: the db query without the asset id (resolved inside the cached work). */
+export type BarPageQuery = Omit<BarQuery, "assetId">;
 
 /** The versioned cache key of one bar page: an ETag source (see http/versioned-answer.ts). */
 export async function barPageKey(env: Env, symbol: string, query: BarPageQuery): Promise<string | null> {

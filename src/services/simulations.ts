@@ -12,6 +12,8 @@ import {
   storeSimulationResult,
 } from "../db/simulations";
 import { type BacktestResult, runBacktest } from "../domain/backtest";
+import { moneyWeightedReturn, timeWeightedReturn } from "../domain/cash-flow-returns";
+import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import { type RiskMetrics, riskMetrics } from "../domain/metrics";
 import { ApiError } from "../errors";
 import type { StoredDefinition } from "../schemas/indexes";
@@ -34,7 +36,10 @@ export interface StoredSimulation {
 }
 
 interface StoredResult extends Omit<BacktestResult, "positions"> {
-  metrics: RiskMetrics;
+  metrics: RiskMetrics & Partial<ExtendedMetrics>;
+  /** Time-weighted and money-weighted (IRR, annual) returns; absent on results stored before v1.1. */
+  twr?: number | null;
+  mwr?: number | null;
   positions: Record<string, number>;
 }
 
@@ -90,6 +95,8 @@ export async function publicSimulation(env: Env, row: SimulationRow) {
     equity_curve: result?.equity_curve ?? [],
     trades: result?.trades ?? [],
     metrics: result?.metrics ?? null,
+    twr: result?.twr ?? null,
+    mwr: result?.mwr ?? null,
     final_cash: result?.final_cash ?? null,
     fees_paid: result?.fees_paid ?? null,
     error: row.error,
@@ -154,9 +161,21 @@ export async function runSimulation(
       : null;
   const benchLevels =
     benchmark && first && last ? await assetLevels(env.DB, benchmark.id, first.date, last.date) : null;
+  const base = riskMetrics(curve, benchLevels, { riskFreeRate: cfg.RISK_FREE_RATE });
+  const extended = extendedMetrics({
+    levels: curve,
+    benchmark: benchLevels,
+    riskFreeRate: cfg.RISK_FREE_RATE,
+    cagr: base.cagr,
+    maxDrawdown: base.max_drawdown,
+    beta: base.beta,
+  });
   const result: StoredResult = {
     ...outcome.value,
-    metrics: riskMetrics(curve, benchLevels, { riskFreeRate: cfg.RISK_FREE_RATE }),
+    metrics: { ...base, ...extended },
+    // No external flows yet (contributions are not taken): TWR is the total return, MWR its annual IRR.
+    twr: timeWeightedReturn(curve),
+    mwr: first && last ? moneyWeightedReturn(first, last) : null,
   };
   const json = JSON.stringify(result);
   let stored: unknown = result;

@@ -2014,6 +2014,10 @@ export interface components {
                 fee: number;
             }[];
             metrics: components["schemas"]["Metrics"] & (Record<string, never> | null);
+            /** @description Time-weighted return over the run (chain-linked daily, flows excluded) */
+            twr: number | null;
+            /** @description Money-weighted return: the annual IRR (ACT/365) of the capital invested and the final value */
+            mwr: number | null;
             final_cash: number | null;
             fees_paid: number | null;
             error: string | null;
@@ -7712,7 +7716,7 @@ export interface operations {
     getSimulation: {
         parameters: {
             query?: {
-                /** @description Comma-separated fields to keep, of: created_at, end, equity_curve, error, fee_bps, fees_paid, final_cash, id, index_id, initial_capital, metrics, slippage_bps, start, status, trades */
+                /** @description Comma-separated fields to keep, of: created_at, end, equity_curve, error, fee_bps, fees_paid, final_cash, id, index_id, initial_capital, metrics, mwr, slippage_bps, start, status, trades, twr */
                 fields?: string;
                 /** @description `csv` answers text/csv (as `Accept: text/csv` does); JSON by default */
                 format?: "json" | "csv";
