@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for tokens
-         * @description Wrong email and wrong password answer alike. Failed logins are limited per email (429 with Retry-After).
+         * @description Wrong email and wrong password answer alike. Failed logins are limited per (email, client address) and, more loosely, per email across addresses, except from an address that signed in to the account before (429 with Retry-After).
          */
         post: operations["login"];
         delete?: never;
@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Create an API key (the key and signing secret are shown once)
-         * @description A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).
+         * @description Needs `manage`. A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -1122,6 +1122,13 @@ export interface components {
             status: "ok" | "degraded" | "down";
             version: string;
             checks: {
+                config: {
+                    /** @enum {string} */
+                    status: "ok" | "degraded" | "down";
+                    latency_ms: number;
+                    detail?: string;
+                    capability_gaps?: string[];
+                };
                 d1: {
                     /** @enum {string} */
                     status: "ok" | "degraded" | "down";
@@ -1183,7 +1190,7 @@ export interface components {
              * @description Machine-readable reason; one value per rule
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "upstream_unavailable" | "internal_error";
+            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "quota_exceeded" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "upstream_unavailable" | "internal_error";
             detail: string;
             request_id: string;
             errors?: {
@@ -1222,7 +1229,7 @@ export interface components {
              * @example ei_live_Ab12Cd34
              */
             prefix: string;
-            scopes: ("read" | "trade" | "admin")[];
+            scopes: ("read" | "trade" | "manage" | "admin")[];
             signing: boolean;
             expires_at: string | null;
             last_used_at: string | null;
@@ -1235,7 +1242,7 @@ export interface components {
              *       "read"
              *     ]
              */
-            scopes?: ("read" | "trade" | "admin")[];
+            scopes?: ("read" | "trade" | "manage" | "admin")[];
             /**
              * Format: date-time
              * @description When the key stops working (RFC 3339); must be in the future
@@ -2174,7 +2181,10 @@ export interface components {
             symbol: string;
             /** @enum {string} */
             side: "buy" | "sell";
-            /** @example 10 */
+            /**
+             * @description Shares; at most 9 decimal places
+             * @example 10
+             */
             qty: number;
             /** @enum {string} */
             type: "market" | "limit";
