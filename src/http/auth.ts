@@ -9,7 +9,6 @@ import {
   SIGNATURE_REPLAY_WINDOW_SECONDS,
   touchKey,
 } from "../services/api-keys";
-import { IsolateMemory } from "../services/isolate-memory";
 import { isRevoked } from "../services/revocation";
 import { sessionHolder } from "../services/sessions";
 import { verifyAccessToken } from "../services/tokens";
@@ -98,35 +97,9 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
   if (!fresh) throw unauthorized("This signed request was already used");
 }
 
-type SessionHolderRow = Awaited<ReturnType<typeof sessionHolder>>;
-
-/**
- * User-and-session lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (≤ 4 s, inside the 5 s revocation
- * rule, docs/SECURITY.md). The promise itself is held, so a burst from one session costs one query; a failed
- * query is not kept.
- */
-const heldUsers = new IsolateMemory<Promise<SessionHolderRow>>(10_000);
-
-/** Drops this isolate's copies of a user at once (deletion, role change, logout); other isolates age out. */
-export function forgetPrincipal(userId: string): void {
-  heldUsers.deleteWhere((key) => key.startsWith(`${userId}|`));
-}
-
-/** The JWT's user and whether its session was revoked, in one round trip (see docs/SECURITY.md). */
-function findUser(c: Context<AppEnv>, identity: Identity): Promise<SessionHolderRow> {
-  const ttl = c.get("config").PRINCIPAL_CACHE_MS;
-  const key = `${identity.userId}|${identity.sessionId}`;
-  const held = ttl > 0 ? heldUsers.get(key) : undefined;
-  if (held) return held;
-  const lookup = sessionHolder(c.env.DB, identity.userId, identity.sessionId!);
-  if (ttl > 0) {
-    heldUsers.set(key, lookup, ttl);
-    lookup.catch(() => {
-      if (heldUsers.get(key) === lookup) heldUsers.delete(key);
-    });
-  }
-  return lookup;
-}
+/** The JWT's user and whether its session was revoked, in one round trip, held briefly (services/sessions). */
+const findUser = (c: Context<AppEnv>, identity: Identity) =>
+  sessionHolder(c.env.DB, identity.userId, identity.sessionId!, c.get("config").PRINCIPAL_CACHE_MS);
 
 /**
  * Starts the JWT user's D1 lookup now, so it overlaps the rate limiter's round trip instead of following it.

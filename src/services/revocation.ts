@@ -38,6 +38,9 @@ export async function isRevoked(env: Env, subject: string, now = Date.now()): Pr
   return found;
 }
 
+/** Whether this isolate already knows the subject is revoked (it revoked it, or was told): no I/O. */
+export const knownRevoked = (subject: string): boolean => revoked.has(subject);
+
 /** Tells this isolate at once, and every stream shard, that these subjects are revoked (their sockets close 4001). */
 export async function announceRevocation(env: Env, subjects: string[]): Promise<void> {
   for (const s of subjects) remember(s, true, Date.now());

@@ -17,8 +17,9 @@ import {
 } from "../db/identity";
 import { newId, randomToken } from "../db/ids";
 import { findSessionHolder, revocationStatement, type SessionHolder } from "../db/revocations";
+import { IsolateMemory } from "./isolate-memory";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
-import { announceRevocation } from "./revocation";
+import { announceRevocation, knownRevoked } from "./revocation";
 import { signAccessToken } from "./tokens";
 
 export type { UserRow };
@@ -68,6 +69,16 @@ export async function issueSession(
   };
 }
 
+/**
+ * The principal cache: session-holder lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (at most 4 s, inside
+ * the 5 s revocation rule, docs/SECURITY.md). The promise itself is held, so a burst from one session costs one
+ * query; a failed query is not kept. A session this isolate revoked or was told of is never served from it, so
+ * logout and refresh-token reuse take effect here at once; elsewhere (another isolate, an operator's grant or a
+ * deletion through wrangler) the hold ages out within PRINCIPAL_CACHE_MS.
+ */
+const heldHolders = new IsolateMemory<Promise<SessionHolder | null>>(10_000);
+const holderKey = (userId: string, sessionId: string) => `${userId}|${sessionId}`;
+
 export type RotationOutcome =
   | { kind: "rotated"; user: UserRow; tokens: SessionTokens; familyId: string }
   /** A spent token came back: someone holds a copy. The whole family is now revoked. */
@@ -89,6 +100,7 @@ export async function revokeFamily(
     revocationStatement(env.DB, familyId, userId, reason).run(),
   ]);
   await announceRevocation(env, [familyId]);
+  heldHolders.delete(holderKey(userId, familyId));
   return changed;
 }
 
@@ -188,5 +200,22 @@ export const gateUser = (db: D1Database, userId: string) => findGateUser(db, use
 export type { SessionHolder };
 
 /** The live user behind an access token and whether its session is revoked (the /v1 gate's one query). */
-export const sessionHolder = (db: D1Database, userId: string, sessionId: string) =>
-  findSessionHolder(db, userId, sessionId);
+export function sessionHolder(
+  db: D1Database,
+  userId: string,
+  sessionId: string,
+  holdMs = 0,
+): Promise<SessionHolder | null> {
+  const key = holderKey(userId, sessionId);
+  if (knownRevoked(sessionId)) heldHolders.delete(key);
+  const held = holdMs > 0 ? heldHolders.get(key) : undefined;
+  if (held) return held;
+  const lookup = findSessionHolder(db, userId, sessionId);
+  if (holdMs > 0) {
+    heldHolders.set(key, lookup, holdMs);
+    lookup.catch(() => {
+      if (heldHolders.get(key) === lookup) heldHolders.delete(key);
+    });
+  }
+  return lookup;
+}
