@@ -37,12 +37,18 @@ const stop = async () => {
 };
 for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => stop().then(() => process.exit(130)));
 
+/** Milliseconds of every traffic request (set-up and checks are not timed). */
+const latencies = [];
+let timing = false;
+
 async function api(path, { token, json, method = json ? "POST" : "GET" } = {}) {
+  const started = performance.now();
   const headers = {};
   if (json) headers["content-type"] = "application/json";
   if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(`${base}${path}`, { method, headers, body: json ? JSON.stringify(json) : undefined });
   const text = await res.text();
+  if (timing) latencies.push(performance.now() - started);
   let body = null;
   try {
     body = text ? JSON.parse(text) : null;
@@ -119,6 +125,9 @@ function openSocket(token) {
   counts.sockets_opened++;
 }
 const memory = [];
+// The server's descriptors before any stream client: afterwards they must come back to about this level.
+const fdsBefore = countFds([server.pid, ...descendants(server.pid)]);
+timing = true;
 const startedAt = Date.now();
 const deadline = startedAt + SECONDS * 1000;
 const sampler = setInterval(
@@ -180,6 +189,8 @@ await Promise.all(
   }),
 );
 clearInterval(sampler);
+timing = false;
+const trafficSeconds = (Date.now() - startedAt) / 1000;
 for (const ws of sockets) ws.close(1000, "soak over");
 counts.sockets_closed += sockets.size;
 await sleep(5_000);
@@ -238,8 +249,16 @@ const lastMinute = warm.slice(-6);
 const avg = (xs) => xs.reduce((a, m) => a + m.mib, 0) / (xs.length || 1);
 const memoryGrowth = avg(lastMinute) / avg(firstMinute) - 1;
 
+const sorted = latencies.toSorted((a, b) => a - b);
+const percentile = (q) =>
+  sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)) : null;
+// A leaked socket keeps its descriptor; allow a little slack for wrangler's own files and keep-alive connections.
+const FD_SLACK = 20;
 const summary = {
   seconds: Math.round((Date.now() - startedAt) / 1000),
+  traffic_seconds: Math.round(trafficSeconds),
+  rps: Number((counts.requests / trafficSeconds).toFixed(1)),
+  latency_ms: { p50: percentile(0.5), p90: percentile(0.9), p99: percentile(0.99), max: percentile(1) },
   ...counts,
   checks: {
     bars_checked: [...before.values()].reduce((a, m) => a + m.size, 0),
@@ -249,6 +268,7 @@ const summary = {
     ledger_diff_cents: ledgerDiffCents,
     jobs_left_running_or_queued: running,
     open_sockets_after: sockets.size,
+    server_fds_before: fdsBefore,
     server_fds_after: fds,
     workerd_rss_mib_first_minute: Number(avg(firstMinute).toFixed(1)),
     workerd_rss_mib_last_minute: Number(avg(lastMinute).toFixed(1)),
@@ -261,6 +281,7 @@ const ok =
   ledgerDiffCents === 0 &&
   running === 0 &&
   counts.errors === 0 &&
+  fds <= fdsBefore + FD_SLACK &&
   Math.abs(memoryGrowth) <= 0.2;
 console.log(JSON.stringify({ ok, ...summary }, null, 2));
 await stop();

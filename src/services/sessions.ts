@@ -72,7 +72,7 @@ export async function issueSession(
 /**
  * The principal cache: session-holder lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (at most 4 s, inside
  * the 5 s revocation rule, docs/SECURITY.md). The promise itself is held, so a burst from one session costs one
- * query; a failed query is not kept. A session this isolate revoked or was told of is never served from it, so
+ * query; a failed query is not kept. A session this isolate revoked is never served from it, so
  * logout and refresh-token reuse take effect here at once; elsewhere (another isolate, an operator's grant or a
  * deletion through wrangler) the hold ages out within PRINCIPAL_CACHE_MS.
  */
