@@ -150,7 +150,15 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const WebhookBody = z
   .strictObject({
-    url: z.string().min(1).max(2048).openapi({ example: "https://example.com/hooks/edgeindex" }),
+    // The shape (an absolute http(s) URL) is a body rule, 400; where it may point (https in production, no private
+    // or loopback address) is judged by the service against the deployment's policy, 422.
+    url: z
+      .string()
+      .min(1)
+      .max(2048)
+      .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, "must be an absolute http or https URL")
+      .refine((u) => URL.canParse(u), "is not a valid absolute URL")
+      .openapi({ format: "uri", example: "https://example.com/hooks/edgeindex" }),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
   })
   .openapi("WebhookRequest");

@@ -2328,7 +2328,10 @@ export interface components {
             created_at: string;
         };
         WebhookRequest: {
-            /** @example https://example.com/hooks/edgeindex */
+            /**
+             * Format: uri
+             * @example https://example.com/hooks/edgeindex
+             */
             url: string;
             events: ("index.ready" | "index.failed" | "refresh.completed" | "refresh.failed" | "order.filled" | "alert.triggered")[];
         };
