@@ -360,6 +360,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/indexes/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The weights a definition (the POST /v1/indexes body plus date) sets on a session; stores nothing
+         * @description The weights a definition (the POST /v1/indexes body plus date) sets on a session; stores nothing
+         */
+        post: operations["previewIndexes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indexes/{id}/rebalance-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The weights the next rebalance would set on today's data, the trade from the weights in force and its fee
+         * @description The weights the next rebalance would set on today's data, the trade from the weights in force and its fee
+         */
+        post: operations["rebalancePreviewIndex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/indexes": {
         parameters: {
             query?: never;
@@ -1383,6 +1423,157 @@ export interface components {
             change_pct: number;
             ts: string;
             source: string;
+        };
+        IndexPreview: {
+            /** @description The session the weights are computed on */
+            date: string;
+            weights: {
+                symbol: string;
+                /** @description The weighting method's own weight */
+                weight_before_caps: number;
+                /** @description After max_weight, min_weight, group caps and max_turnover */
+                weight: number;
+                /** @description The caps moved this weight */
+                capped: boolean;
+            }[];
+            binding_caps: {
+                /** @enum {string} */
+                cap: "max_weight" | "min_weight" | "group_cap" | "max_turnover";
+                /** @description The limit in force (a per-asset cap widened to 1/n when it had to be) */
+                limit: number;
+                /** @description The sector, for a group cap */
+                group?: string;
+                /** @description The constituents sitting on the limit */
+                symbols: string[];
+            }[];
+            caps_relaxed: boolean;
+            /** @description Solver notes, relaxed caps, constituents left out (and why), constant-shares market-cap fallbacks */
+            warnings: {
+                code: string;
+                message: string;
+            }[];
+        };
+        IndexPreviewRequest: {
+            name?: string;
+            /**
+             * @example [
+             *       "AAPL",
+             *       "MSFT",
+             *       "NVDA"
+             *     ]
+             */
+            constituents: string[];
+            /** @enum {string} */
+            weighting: "market_cap" | "equal" | "price" | "custom" | "inverse_volatility" | "min_variance" | "max_sharpe" | "risk_parity" | "hrp";
+            /** @description Required for custom weighting */
+            weights?: {
+                [key: string]: number;
+            };
+            max_weight?: number;
+            min_weight?: number;
+            /** @enum {string} */
+            rebalance: "monthly" | "quarterly" | "annually" | "none";
+            /**
+             * Format: date
+             * @example 2024-01-02
+             */
+            base_date: string;
+            /** @default 1000 */
+            base_value?: number;
+            /** @example AAPL */
+            benchmark?: string;
+            /**
+             * @description Trading days of daily returns each rebalance reads (risk-based weightings; default 252)
+             * @example 252
+             */
+            lookback_days?: number;
+            /**
+             * @description Covariance estimator (risk-based weightings; default ledoit_wolf)
+             * @enum {string}
+             */
+            covariance?: "sample" | "ledoit_wolf";
+            /**
+             * @description Most total weight per sector (asset `sector`)
+             * @example {
+             *       "Technology": 0.4
+             *     }
+             */
+            group_caps?: {
+                [key: string]: number;
+            };
+            /**
+             * @description Most one-way turnover (0.5 Σ|Δw|) per rebalance after the first
+             * @example 0.2
+             */
+            max_turnover?: number;
+            /**
+             * Format: date
+             * @description The session to preview (the last one on or before this date; default the latest with prices)
+             * @example 2024-01-02
+             */
+            date?: string;
+        };
+        RebalancePreview: {
+            /** @description The session the weights are computed on */
+            date: string;
+            weights: {
+                symbol: string;
+                /** @description The weighting method's own weight */
+                weight_before_caps: number;
+                /** @description After max_weight, min_weight, group caps and max_turnover */
+                weight: number;
+                /** @description The caps moved this weight */
+                capped: boolean;
+            }[];
+            binding_caps: {
+                /** @enum {string} */
+                cap: "max_weight" | "min_weight" | "group_cap" | "max_turnover";
+                /** @description The limit in force (a per-asset cap widened to 1/n when it had to be) */
+                limit: number;
+                /** @description The sector, for a group cap */
+                group?: string;
+                /** @description The constituents sitting on the limit */
+                symbols: string[];
+            }[];
+            caps_relaxed: boolean;
+            /** @description Solver notes, relaxed caps, constituents left out (and why), constant-shares market-cap fallbacks */
+            warnings: {
+                code: string;
+                message: string;
+            }[];
+            joined: string[];
+            left: string[];
+            trades: {
+                symbol: string;
+                /** @description The drifted weight held before the rebalance */
+                weight_in_force: number;
+                weight: number;
+                change: number;
+            }[];
+            /** @description One-way turnover 0.5 Σ|Δw| against the weights in force */
+            turnover: number;
+            /** @description Σ|Δw|: value bought and sold as a fraction of the index level */
+            traded: number;
+            fee_bps: number;
+            /** @description traded × fee_bps / 10,000: the fee as a fraction of the level */
+            cost: number;
+            /** @description The index level on the date */
+            level: number;
+            /** @description The fee in index points (cost × level) */
+            cost_points: number;
+        };
+        RebalancePreviewRequest: {
+            /**
+             * Format: date
+             * @description The session to preview (the last one on or before this date; default the latest with prices)
+             * @example 2024-01-02
+             */
+            date?: string;
+            /**
+             * @description Fee per unit traded, in basis points of the value traded (default 0)
+             * @default 0
+             */
+            fee_bps?: number;
         };
         Index: {
             id: string;
@@ -5078,6 +5269,300 @@ export interface operations {
             };
             /** @description Not found (also for another user's resource) */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewIndexes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndexPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The weights before and after caps */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexPreview"];
+                };
+            };
+            /** @description Validation failed or invalid cursor */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for another user's resource) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Semantically invalid */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rebalancePreviewIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RebalancePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The rebalance, its turnover and cost */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebalancePreview"];
+                };
+            };
+            /** @description Validation failed or invalid cursor */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for another user's resource) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Semantically invalid */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
