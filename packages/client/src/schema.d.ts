@@ -974,8 +974,8 @@ export interface paths {
         get: operations["listAlerts"];
         put?: never;
         /**
-         * Alert when a symbol's quote crosses a price (fires once)
-         * @description Alert when a symbol's quote crosses a price (fires once)
+         * Alert when a quote crosses a price, an index level crosses a level, an index falls a fraction below its peak, or a constituent drifts from its target weight (fires once)
+         * @description Alert when a quote crosses a price, an index level crosses a level, an index falls a fraction below its peak, or a constituent drifts from its target weight (fires once)
          */
         post: operations["createAlert"];
         delete?: never;
@@ -2404,10 +2404,23 @@ export interface components {
         };
         Alert: {
             id: string;
-            symbol: string;
             /** @enum {string} */
-            condition: "above" | "below";
-            price: number;
+            kind: "price" | "index_level" | "drawdown" | "weight_drift";
+            /** @description The watched index (index kinds) */
+            index_id: string | null;
+            /** @description The priced symbol (price) or the watched constituent (weight_drift) */
+            symbol: string | null;
+            /**
+             * @description price and index_level alerts
+             * @enum {string|null}
+             */
+            condition: "above" | "below" | null;
+            /** @description The price of a price alert */
+            price: number | null;
+            /** @description The level of an index_level alert */
+            level: number | null;
+            /** @description The fraction of a drawdown or weight_drift alert */
+            threshold: number | null;
             /** @enum {string} */
             status: "active" | "triggered";
             /**
@@ -2415,19 +2428,86 @@ export interface components {
              * @example 2024-01-02T21:00:00Z
              */
             triggered_at: string | null;
+            /** @description The quote that fired a price alert */
             triggered_price: number | null;
+            /** @description What fired it: the quote, the index level, the drawdown (level / peak − 1) or the weight drift */
+            triggered_value: number | null;
+            /** @description The fired alert in words */
+            message: string | null;
             /**
              * Format: date-time
              * @example 2024-01-02T21:00:00Z
              */
             created_at: string;
         };
-        AlertRequest: {
+        AlertRequest: components["schemas"]["PriceAlertRequest"] | components["schemas"]["IndexLevelAlertRequest"] | components["schemas"]["DrawdownAlertRequest"] | components["schemas"]["WeightDriftAlertRequest"];
+        /** @description Fires when a quote of `symbol` reaches `price` from the side named */
+        PriceAlertRequest: {
+            /**
+             * @description The default (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "PriceAlertRequest";
             /** @example AAPL */
             symbol: string;
             /** @enum {string} */
             condition: "above" | "below";
             price: number;
+        };
+        /** @description Fires when the index's live level reaches `level` */
+        IndexLevelAlertRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "index_level";
+            /**
+             * @description One of your indexes
+             * @example idx_...
+             */
+            index_id: string;
+            /** @enum {string} */
+            condition: "above" | "below";
+            level: number;
+        };
+        DrawdownAlertRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "drawdown";
+            /**
+             * @description One of your indexes
+             * @example idx_...
+             */
+            index_id: string;
+            /**
+             * @description Fires once the live level is this fraction or more below the highest level of the version
+             * @example 0.1
+             */
+            threshold: number;
+        };
+        WeightDriftAlertRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "weight_drift";
+            /**
+             * @description One of your indexes
+             * @example idx_...
+             */
+            index_id: string;
+            /**
+             * @description A constituent of the index
+             * @example AAPL
+             */
+            symbol: string;
+            /**
+             * @description Fires once the constituent's live weight is this much (0.05 = 5 points) above or below the weight the last rebalance set
+             * @example 0.1
+             */
+            threshold: number;
         };
         AlertList: {
             data: components["schemas"]["Alert"][];
@@ -9883,7 +9963,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: condition, created_at, data, id, next_cursor, price, status, symbol, triggered_at, triggered_price */
+                /** @description Comma-separated fields to keep, of: condition, created_at, data, id, index_id, kind, level, message, next_cursor, price, status, symbol, threshold, triggered_at, triggered_price, triggered_value */
                 fields?: string;
             };
             header?: {
