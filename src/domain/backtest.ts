@@ -10,8 +10,12 @@ export interface ScheduledAllocation {
 }
 
 export interface BacktestInput {
-  /** Adjusted daily closes per symbol, ascending; earlier history lets a close carry into `start`. */
-  prices: PriceHistory;
+  /**
+   * Adjusted daily closes per symbol, ascending (earlier history lets a close carry into `start`), or the
+   * matrix `buildPriceMatrix` would make of them over [start, end] with `scheduledSymbols(schedule)` as its
+   * columns (read page by page, so a long history never lives as objects).
+   */
+  prices: PriceHistory | PriceMatrix;
   /** The index's allocations in date order; the one in force on `start` is bought on the first session. */
   schedule: readonly ScheduledAllocation[];
   start: string;
@@ -94,9 +98,21 @@ function validate(input: BacktestInput): { reason: BacktestProblem; detail: stri
   return null;
 }
 
-const scheduledSymbols = (schedule: readonly ScheduledAllocation[]): string[] => [
+/** The backtest's columns, in the order trades are made: every symbol any allocation weights. */
+export const scheduledSymbols = (schedule: readonly ScheduledAllocation[]): string[] => [
   ...new Set(schedule.flatMap((a) => Object.keys(a.weights))),
 ];
+
+const isMatrix = (p: PriceHistory | PriceMatrix): p is PriceMatrix => p.closes instanceof Float64Array;
+
+/** The aligned closes: built from the history, or the given matrix once its columns are checked. */
+function matrixOf(input: BacktestInput, symbols: readonly string[]): PriceMatrix {
+  if (!isMatrix(input.prices)) return buildPriceMatrix(input.prices, symbols, { start: input.start, end: input.end });
+  const m = input.prices;
+  if (m.symbols.length !== symbols.length || m.symbols.some((s, i) => s !== symbols[i]))
+    throw new RangeError("the price matrix's columns must be the scheduled symbols in schedule order");
+  return m;
+}
 
 /** Day index → weights to trade to, using the first session on/after each rebalance date (latest wins). */
 function tradingDays(matrix: PriceMatrix, schedule: readonly ScheduledAllocation[]): Map<number, ScheduledAllocation> {
@@ -123,7 +139,7 @@ export function runBacktest(input: BacktestInput): Outcome<BacktestResult, Backt
   const problem = validate(input);
   if (problem) return failure(problem.reason, problem.detail);
   const symbols = scheduledSymbols(input.schedule);
-  const matrix = buildPriceMatrix(input.prices, symbols, { start: input.start, end: input.end });
+  const matrix = matrixOf(input, symbols);
   if (matrix.dates.length === 0) return failure("no_prices", `no prices between ${input.start} and ${input.end}`);
   const feeBps = input.feeBps ?? 0;
   const slip = input.slippageBps ?? 0;
@@ -214,7 +230,7 @@ export interface Reconciliation {
 export function reconcileBacktest(input: BacktestInput, result: BacktestResult): Reconciliation {
   const perShare = unitsPerShare(input);
   const symbols = scheduledSymbols(input.schedule);
-  const matrix = buildPriceMatrix(input.prices, symbols, { start: input.start, end: input.end });
+  const matrix = matrixOf(input, symbols);
   const dayOf = new Map(matrix.dates.map((d, i) => [d, i]));
   const held = new Map<string, number>();
   let cash = toMinor(input.initialCapital);

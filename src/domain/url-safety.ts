@@ -80,7 +80,7 @@ export function checkTargetUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   try {
     url = new URL(raw);
   } catch {
-    return { ok: false, reason: "not a valid absolute URL" };
+    return { ok: false, reason: "is not a valid absolute URL" };
   }
   if (url.protocol !== "https:" && !(policy.allowLocal && url.protocol === "http:")) {
     return { ok: false, reason: policy.allowLocal ? "must be an http or https URL" : "must be an https URL" };

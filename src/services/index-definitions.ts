@@ -218,9 +218,11 @@ export async function changeIndex(
     if (body.lookback_days === undefined) delete merged.lookback_days;
     if (body.covariance === undefined) delete merged.covariance;
   }
+  // The merged definition breaks a rule of the body itself (e.g. weights without custom weighting): 400, the
+  // status POST gives the same rule; only what needs stored data (unknown symbols, infeasible caps) is 422.
   const parsed = IndexDefinitionBody.safeParse(merged);
   if (!parsed.success)
-    throw ApiError.validation("The changed definition is invalid", zodFieldErrors(parsed.error), 422);
+    throw ApiError.validation("The changed definition is invalid", zodFieldErrors(parsed.error), 400);
   const definition = await validateDefinition(env.DB, parsed.data);
   const next = await requestVersion(env, id, ownerId, { name: parsed.data.name, definition });
   if (!next) throw ApiError.notFound(`Index ${id}`);

@@ -1,7 +1,6 @@
 // Backtests: record the request with the definition it runs, run it as a job, keep the reconciled result.
 import { getConfig } from "../config";
 import { newId } from "../db/ids";
-import { readPriceHistory } from "../db/prices";
 import {
   failUnfinishedSimulation,
   findOwnedSimulation,
@@ -11,7 +10,7 @@ import {
   type SimulationRow,
   storeSimulationResult,
 } from "../db/simulations";
-import { type BacktestResult, runBacktest } from "../domain/backtest";
+import { type BacktestResult, runBacktest, type ScheduledAllocation, scheduledSymbols } from "../domain/backtest";
 import { moneyWeightedReturn, timeWeightedReturn } from "../domain/cash-flow-returns";
 import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import { type RiskMetrics, riskMetrics } from "../domain/metrics";
@@ -21,6 +20,7 @@ import type { SimulationMessage } from "../schemas/messages";
 import type { SimulationBody } from "../schemas/simulations";
 import { computeDefinition } from "./index-builds";
 import { CARRY_IN_DAYS, daysBefore, matrixStart, validateDefinition } from "./index-definitions";
+import { readPriceMatrix } from "./index-inputs";
 import { assetLevels, loadOwnedIndex, resolveBenchmark } from "./index-reads";
 import { enqueueJob, type JobOutcome } from "./jobs";
 
@@ -117,6 +117,7 @@ export function failSimulation(db: D1Database, id: string, detail: string): Prom
 export async function runSimulation(
   env: Env,
   msg: Pick<SimulationMessage, "simulation_id">,
+  opts: { pageSize?: number } = {},
 ): Promise<JobOutcome & { simulation: SimulationRow["status"] }> {
   const db = env.DB;
   const cfg = getConfig(env);
@@ -134,16 +135,21 @@ export async function runSimulation(
   const computed = await computeDefinition(env.DB, req.definition, { end: req.end });
   if (!computed.ok) return fail(computed.detail);
   const { build, assets } = computed.value;
-  // The backtest trades the same adjusted closes the build read (same assets, same carry-in window).
-  const prices = await readPriceHistory(
-    env.DB,
-    assets,
-    daysBefore(matrixStart(req.definition), CARRY_IN_DAYS),
-    req.end,
-  );
+  const schedule: ScheduledAllocation[] = build.allocations.map((a) => ({
+    rebalance_date: a.rebalance_date,
+    weights: a.weights,
+  }));
+  // The backtest trades the same adjusted closes the build read (same assets, same carry-in window), read as
+  // one Float64Array page by page: a 500-name, 20-year history never lives as point objects.
+  const prices = await readPriceMatrix(env.DB, scheduledSymbols(schedule), assets, {
+    start: req.start,
+    historyStart: daysBefore(matrixStart(req.definition), CARRY_IN_DAYS),
+    end: req.end,
+    pageSize: opts.pageSize,
+  });
   const outcome = runBacktest({
     prices,
-    schedule: build.allocations.map((a) => ({ rebalance_date: a.rebalance_date, weights: a.weights })),
+    schedule,
     start: req.start,
     end: req.end,
     initialCapital: req.initial_capital,
@@ -192,6 +198,10 @@ export async function runSimulation(
 }
 
 /** Runs a simulation outside the queue (tests, tools); returns the simulation's final status. */
-export async function simulationJob(env: Env, msg: Pick<SimulationMessage, "simulation_id">) {
-  return (await runSimulation(env, msg)).simulation;
+export async function simulationJob(
+  env: Env,
+  msg: Pick<SimulationMessage, "simulation_id">,
+  opts: { pageSize?: number } = {},
+) {
+  return (await runSimulation(env, msg, opts)).simulation;
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BacktestInput, executionPrice, reconcileBacktest, runBacktest } from "../../src/domain/backtest";
-import type { PricePoint } from "../../src/domain/price-matrix";
+import { buildPriceMatrix, type PricePoint } from "../../src/domain/price-matrix";
 import { randomWalk, seededRandom, series, weekdays } from "./market-fixtures";
 
 function run(input: BacktestInput) {
@@ -224,5 +224,34 @@ describe("backtest properties", () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("backtest on a prebuilt price matrix", () => {
+  const prices = {
+    A: series({ "2024-01-01": 50, "2024-01-02": 100, "2024-01-03": 150 }),
+    B: series({ "2024-01-02": 20, "2024-01-04": 25 }),
+  };
+  const input: BacktestInput = {
+    prices,
+    schedule: [{ rebalance_date: "2024-01-02", weights: { B: 0.4, A: 0.6 } }],
+    start: "2024-01-02",
+    end: "2024-01-04",
+    initialCapital: 10_000,
+    feeBps: 5,
+    fractional: false,
+  };
+
+  it("equals the run on the history when the matrix has the scheduled columns in schedule order", () => {
+    const matrix = buildPriceMatrix(prices, ["B", "A"], { start: input.start, end: input.end });
+    expect(run({ ...input, prices: matrix })).toEqual(run(input));
+    // B wants 200 @20, A 60 @100: 10,000 + 5 fees > cash → scale 10000/10005 → B 199 (fee 1.99), A 59 (fee 2.95),
+    // cash 115.06; Jan 4: A carries 150 (no print), B 25 → 115.06 + 59·150 + 199·25
+    expect(run(input).equity_curve.at(-1)).toEqual({ date: "2024-01-04", value: 13_940.06 });
+  });
+
+  it("refuses a matrix whose columns are not the scheduled symbols in order", () => {
+    const matrix = buildPriceMatrix(prices, ["A", "B"], { start: input.start, end: input.end });
+    expect(() => runBacktest({ ...input, prices: matrix })).toThrow(RangeError);
   });
 });

@@ -133,6 +133,39 @@ describe("validation", () => {
       max_weight: null,
     });
     expect((await call(`/v1/indexes/${id}`, { method: "PATCH", token: owner.token, json: {} })).status).toBe(400);
+  });
+
+  it("answers a body rule broken by a PATCH with the status POST gives it (400), naming the field", async () => {
+    const { id } = await createAndBuild();
+    const onPost = await call("/v1/indexes", {
+      method: "POST",
+      token: owner.token,
+      json: { ...definition, weights: { AAA: 1 } },
+    });
+    const onPatch = await call(`/v1/indexes/${id}`, {
+      method: "PATCH",
+      token: owner.token,
+      json: { weights: { AAA: 1 } },
+    });
+    for (const r of [onPost, onPatch]) {
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe("validation_failed");
+      expect(r.body.errors).toContainEqual({
+        path: "weights",
+        message: "weights are only allowed with custom weighting",
+      });
+    }
+    const needsWeights = await call(`/v1/indexes/${id}`, {
+      method: "PATCH",
+      token: owner.token,
+      json: { weighting: "custom" },
+    });
+    expect(needsWeights.status).toBe(400);
+    expect(needsWeights.body.errors).toContainEqual({ path: "weights", message: "custom weighting needs weights" });
+    expect((await call(`/v1/indexes/${id}`, { token: owner.token })).body).toMatchObject({
+      version: 1,
+      weighting: "equal",
+    });
     expect((await call(`/v1/indexes/${id}/values?limit=5000`, { token: owner.token })).status).toBe(400);
     expect((await call(`/v1/indexes/${id}/values?cursor=forged`, { token: owner.token })).status).toBe(400);
   });

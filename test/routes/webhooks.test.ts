@@ -70,12 +70,15 @@ describe("webhook subscriptions", () => {
     const { token } = await userToken();
     expect((await create(token, { url: "https://example.com/h", events: ["price.moved"] })).status).toBe(400);
     expect((await create(token, { url: "https://example.com/h", events: [] })).status).toBe(400);
-    for (const url of [
-      "http://10.0.0.1/h",
-      "https://169.254.169.254/",
-      "https://u:p@example.com/",
-      "ftp://example.com/",
-    ]) {
+    // Not an absolute http(s) URL at all: a body rule (400), with the field named and a sentence that reads.
+    for (const url of ["nope", "ftp://example.com/", "https://", "http://exa mple.com/"]) {
+      const r = await create(token, { url, events: ["index.ready"] });
+      expect(r.status, url).toBe(400);
+      expect(r.body.errors[0].path).toBe("url");
+      expect(r.body.errors[0].message).toMatch(/^(must be an absolute http or https URL|is not a valid absolute URL)$/);
+    }
+    // Well formed, but a target the policy refuses: 422.
+    for (const url of ["http://10.0.0.1/h", "https://169.254.169.254/", "https://u:p@example.com/"]) {
       const r = await create(token, { url, events: ["index.ready"] });
       expect(r.status, url).toBe(422);
       expect(r.body.errors[0].path).toBe("url");

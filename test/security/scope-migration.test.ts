@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { userToken } from "../helpers/http";
 
-const MIGRATION = "0005_revocations_and_manage_scope";
+const MIGRATION = "0006_revocations_and_manage_scope";
 
 describe(`migration ${MIGRATION}`, () => {
   it("maps [read] → [read], [read,trade] → +manage, [admin] → +manage, [manage,…] unchanged", async () => {
