@@ -30,6 +30,7 @@ import { registerCorporateActionRoutes } from "./routes/corporate-actions";
 import { registerHealthRoutes } from "./routes/health";
 import { registerIndexDataRoutes } from "./routes/index-data";
 import { registerIndexInsightRoutes } from "./routes/index-insights";
+import { registerIndexPreviewRoutes } from "./routes/index-previews";
 import { registerIndexRiskRoutes } from "./routes/index-risk";
 import { registerIndexVersionRoutes } from "./routes/index-versions";
 import { registerIndexRoutes } from "./routes/indexes";
@@ -197,6 +198,7 @@ export function buildApp(): App {
   registerCorporateActionRoutes(app);
   registerMarketCapRoutes(app);
   registerQuoteRoutes(app);
+  registerIndexPreviewRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);
   registerIndexVersionRoutes(app);

@@ -46,10 +46,12 @@ export interface FieldError {
 
 /** Each zod issue as a field error: its dotted path ("(root)" for the whole value) and message. */
 export function zodFieldErrors(error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.join(".") : "(root)",
-    message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
-  }));
+  // An unknown field is named in its own entry, at its own path, so a client can point at it.
+  return error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "not allowed" }))
+      : [{ path: issue.path.length ? issue.path.join(".") : "(root)", message: issue.message }],
+  );
 }
 
 export class ApiError extends Error {

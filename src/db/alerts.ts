@@ -1,14 +1,22 @@
-// Price alerts: create, newest-first pages, soft delete, and the one conditional UPDATE that fires them once.
+// Alerts (price and index): create, newest-first pages, soft delete, and the conditional UPDATEs that fire them once.
+
+export type AlertKind = "price" | "index_level" | "drawdown" | "weight_drift";
 
 export interface AlertRow {
   id: string;
   owner_id: string;
+  kind: AlertKind;
+  index_id: string | null;
+  /** '' for index_level and drawdown alerts. */
   symbol: string;
   condition: "above" | "below";
+  /** The threshold in the kind's unit (see the schema). */
   price: number;
   status: "active" | "triggered";
   triggered_at: string | null;
   triggered_price: number | null;
+  triggered_value: number | null;
+  message: string | null;
   created_at: string;
 }
 
@@ -22,18 +30,28 @@ export interface FiredAlert {
   triggered_at: string;
 }
 
-const COLUMNS = "id, owner_id, symbol, condition, price, status, triggered_at, triggered_price, created_at";
+const COLUMNS =
+  "id, owner_id, kind, index_id, symbol, condition, price, status, triggered_at, triggered_price, triggered_value, message, created_at";
 
 export function insertAlert(
   db: D1Database,
-  row: { id: string; ownerId: string; symbol: string; condition: "above" | "below"; price: number; now: string },
+  row: {
+    id: string;
+    ownerId: string;
+    kind: AlertKind;
+    indexId: string | null;
+    symbol: string;
+    condition: "above" | "below";
+    price: number;
+    now: string;
+  },
 ): Promise<AlertRow> {
   return db
     .prepare(
-      `INSERT INTO alerts (id, owner_id, symbol, condition, price, status, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6) RETURNING ${COLUMNS}`,
+      `INSERT INTO alerts (id, owner_id, kind, index_id, symbol, condition, price, status, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?8) RETURNING ${COLUMNS}`,
     )
-    .bind(row.id, row.ownerId, row.symbol, row.condition, row.price, row.now)
+    .bind(row.id, row.ownerId, row.kind, row.indexId, row.symbol, row.condition, row.price, row.now)
     .first<AlertRow>() as Promise<AlertRow>;
 }
 
@@ -81,13 +99,79 @@ export async function fireCrossedAlerts(
                   FROM json_each(?1))
        UPDATE alerts SET status = 'triggered', updated_at = ?2,
          triggered_price = (SELECT t.price FROM t WHERE t.symbol = alerts.symbol),
+         triggered_value = (SELECT t.price FROM t WHERE t.symbol = alerts.symbol),
          triggered_at = (SELECT t.ts FROM t WHERE t.symbol = alerts.symbol)
-       WHERE status = 'active' AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM t WHERE t.symbol = alerts.symbol
+       WHERE kind = 'price' AND status = 'active' AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM t WHERE t.symbol = alerts.symbol
          AND ((alerts.condition = 'above' AND t.price >= alerts.price) OR (alerts.condition = 'below' AND t.price <= alerts.price)))
        RETURNING id, owner_id, symbol, condition, price, triggered_price, triggered_at`,
     )
     .bind(JSON.stringify(ticks.map((q) => [q.symbol, q.price, q.ts])), now)
     .all<FiredAlert>();
+  return results;
+}
+
+/** Stores what fired alerts say, once the UPDATE that fired them has returned them. */
+export async function recordAlertMessages(db: D1Database, messages: ReadonlyArray<{ id: string; message: string }>) {
+  if (!messages.length) return;
+  await db
+    .prepare(
+      `UPDATE alerts SET message = (SELECT json_extract(value,'$[1]') FROM json_each(?1) WHERE json_extract(value,'$[0]') = alerts.id)
+       WHERE id IN (SELECT json_extract(value,'$[0]') FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(messages.map((m) => [m.id, m.message])))
+    .run();
+}
+
+/** An active alert on an index with a ready version, with the index's name and highest stored level. */
+export interface IndexAlertCandidate {
+  id: string;
+  owner_id: string;
+  kind: "index_level" | "drawdown" | "weight_drift";
+  index_id: string;
+  index_name: string;
+  symbol: string;
+  condition: "above" | "below";
+  price: number;
+  peak: number | null;
+}
+
+/** Every active index alert whose index is live and has a ready version. */
+export async function activeIndexAlerts(db: D1Database): Promise<IndexAlertCandidate[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT a.id, a.owner_id, a.kind, a.index_id, i.name AS index_name, a.symbol, a.condition, a.price,
+         (SELECT MAX(v.value) FROM index_values v WHERE v.index_id = i.id AND v.version = i.ready_version) AS peak
+       FROM alerts a JOIN indexes i ON i.id = a.index_id
+       WHERE a.kind IN ('index_level', 'drawdown', 'weight_drift') AND a.status = 'active' AND a.deleted_at IS NULL
+         AND i.deleted_at IS NULL AND i.ready_version IS NOT NULL`,
+    )
+    .all<IndexAlertCandidate>();
+  return results;
+}
+
+/**
+ * Flips the given index alerts from active to triggered with what they observed and say; returns only the rows
+ * it flipped, so concurrent ticks never fire one twice.
+ */
+export async function fireIndexAlerts(
+  db: D1Database,
+  fired: ReadonlyArray<{ id: string; value: number; message: string; ts: string }>,
+  now: string,
+): Promise<Array<{ id: string; triggered_value: number; triggered_at: string; message: string }>> {
+  if (!fired.length) return [];
+  const { results } = await db
+    .prepare(
+      `WITH f AS (SELECT json_extract(value,'$[0]') AS id, json_extract(value,'$[1]') AS v, json_extract(value,'$[2]') AS m,
+                    json_extract(value,'$[3]') AS ts FROM json_each(?1))
+       UPDATE alerts SET status = 'triggered', updated_at = ?2,
+         triggered_value = (SELECT f.v FROM f WHERE f.id = alerts.id),
+         message = (SELECT f.m FROM f WHERE f.id = alerts.id),
+         triggered_at = (SELECT f.ts FROM f WHERE f.id = alerts.id)
+       WHERE status = 'active' AND deleted_at IS NULL AND id IN (SELECT id FROM f)
+       RETURNING id, triggered_value, triggered_at, message`,
+    )
+    .bind(JSON.stringify(fired.map((f) => [f.id, f.value, f.message, f.ts])), now)
+    .all<{ id: string; triggered_value: number; triggered_at: string; message: string }>();
   return results;
 }
 

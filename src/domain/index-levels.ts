@@ -24,6 +24,8 @@ export interface IndexRules {
   rebalance: RebalanceFrequency;
   baseDate: string;
   baseValue: number;
+  /** A preview: also rebalance on the matrix's last session, recording the drifted weights it trades from. */
+  rebalanceOnLastDay?: boolean;
 }
 
 export interface MarketCapPoint {
@@ -77,6 +79,8 @@ export interface Rebalance {
   caps_relaxed: boolean;
   /** Solver notes (e.g. `max_sharpe_no_positive_excess_return`); absent when there are none. */
   warnings?: string[];
+  /** The drifted weights in force just before it (only on a preview's last-day rebalance). */
+  weights_in_force?: Weights;
 }
 
 export type ExclusionReason =
@@ -184,6 +188,8 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   const lastIndex = days - 1;
   if (days === 0) return failure("no_prices", `no constituent has a price on or after ${input.baseDate}`);
   const rebalanceDays = rebalanceDayIndexes(dates, input.rebalance, input.baseDate);
+  if (input.rebalanceOnLastDay && rebalanceDays.length > 0 && rebalanceDays.at(-1) !== lastIndex)
+    rebalanceDays.push(lastIndex);
   if (rebalanceDays.length === 0)
     return failure("no_prices", `no constituent has a price on or after ${input.baseDate}`);
   // Rows before the base date are lookback history for the risk-based weightings, never index levels.
@@ -340,6 +346,7 @@ function rebalanceAt(
   const after: Weights = {};
   const shares: Record<string, number> = {};
   const joined: string[] = [];
+  const inForce: Weights | null = input.rebalanceOnLastDay && t === dates.length - 1 ? {} : null;
   let turnover = 0;
   const inNew = new Uint8Array(n);
   for (let i = 0; i < k; i++) {
@@ -356,6 +363,8 @@ function rebalanceAt(
   }
   const left: string[] = [];
   for (let s = 0; s < n; s++) {
+    if (inForce && member[s])
+      inForce[symbols[s] as string] = ((units[s] as number) * (closes[row + s] as number)) / value;
     if (member[s] && !inNew[s]) {
       left.push(symbols[s] as string);
       turnover += Math.abs(((units[s] as number) * (closes[row + s] as number)) / value);
@@ -380,6 +389,7 @@ function rebalanceAt(
       left,
       caps_relaxed: max !== maxCap || min !== minCap || relaxed,
       ...(warnings.length > 0 && { warnings }),
+      ...(inForce && { weights_in_force: inForce }),
     },
     allocation: { rebalance_date: date, weights: after, shares },
   };

@@ -40,8 +40,15 @@ export interface IndexLevelFrame {
 export interface AlertNotice {
   owner_id: string;
   id: string;
-  symbol: string;
-  price: number;
+  kind: "price" | "index_level" | "drawdown" | "weight_drift";
+  /** The watched index (index kinds), else null. */
+  index_id: string | null;
+  /** The priced symbol (price) or the drifting constituent (weight_drift), else null. */
+  symbol: string | null;
+  /** Price alerts: the quote that crossed. */
+  price?: number;
+  /** The observed number that fired it: the quote, the index level, the drawdown (≤ 0), the weight drift. */
+  value: number;
   ts: string;
   /** The alert in words ("AAPL rose to 190.10, crossing your alert above 190.00."). */
   message: string;

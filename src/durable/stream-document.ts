@@ -60,11 +60,18 @@ const SERVER_FRAMES: Record<string, { summary: string; payload: Json }> = {
       properties: {
         type: { const: "alert" },
         id: { type: "string" },
-        symbol: { type: "string" },
-        price: { type: "number" },
+        kind: { enum: ["price", "index_level", "drawdown", "weight_drift"] },
+        index_id: { type: "string", description: "The watched index (index kinds)" },
+        symbol: { type: "string", description: "The priced symbol (price) or the drifting constituent (weight_drift)" },
+        price: { type: "number", description: "Price alerts: the quote that crossed" },
+        value: {
+          type: "number",
+          description: "What fired it: the quote, the index level, the drawdown (level / peak - 1) or the weight drift",
+        },
         ts,
+        message: { type: "string", description: "The alert in words, every number from the alert and its value" },
       },
-      required: ["type", "id", "symbol", "price", "ts"],
+      required: ["type", "id", "kind", "value", "ts", "message"],
     },
   },
   pong: {

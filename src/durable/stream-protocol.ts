@@ -60,7 +60,17 @@ export const indexFrame = (l: IndexLevelFrame) =>
   JSON.stringify({ type: "index", id: l.id, value: l.value, ts: l.ts, seq: l.seq });
 
 export const alertFrame = (a: AlertNotice) =>
-  JSON.stringify({ type: "alert", id: a.id, symbol: a.symbol, price: a.price, ts: a.ts, message: a.message });
+  JSON.stringify({
+    type: "alert",
+    id: a.id,
+    kind: a.kind,
+    ...(a.index_id ? { index_id: a.index_id } : {}),
+    ...(a.symbol ? { symbol: a.symbol } : {}),
+    ...(a.price !== undefined ? { price: a.price } : {}),
+    value: a.value,
+    ts: a.ts,
+    message: a.message,
+  });
 
 export const errorFrame = (code: ErrorCode, message: string) => JSON.stringify({ type: "error", code, message });
 

@@ -1,4 +1,4 @@
-// Price alerts: create (fires once when a quote crosses; on the stream and as `alert.triggered`), list, delete.
+// Alerts: create (on a price or one of your indexes; fires once, on the stream and as `alert.triggered`), list, delete.
 import { createRoute, type z } from "@hono/zod-openapi";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
@@ -15,7 +15,8 @@ const create = createRoute({
   method: "post",
   path: "/v1/alerts",
   tags,
-  summary: "Alert when a symbol's quote crosses a price (fires once)",
+  summary:
+    "Alert when a quote crosses a price, an index level crosses a level, an index falls a fraction below its peak, or a constituent drifts from its target weight (fires once)",
   security,
   middleware: [requireScope("read")] as const,
   request: jsonBody(AlertBody),

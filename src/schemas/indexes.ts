@@ -52,7 +52,7 @@ const maxTurnover = z
   .max(1)
   .openapi({ description: "Most one-way turnover (0.5 Σ|Δw|) per rebalance after the first", example: 0.2 });
 
-const definitionFields = {
+export const definitionFields = {
   constituents: z
     .array(tickerBody)
     .min(1)
@@ -77,7 +77,7 @@ const definitionFields = {
 };
 
 /** Cross-field rules that need no database: custom weights name exactly the constituents. */
-function checkWeights(
+export function checkWeights(
   body: { weighting: string; weights?: Record<string, number>; constituents: string[] },
   ctx: z.RefinementCtx,
 ) {

@@ -77,19 +77,66 @@ export const Portfolio = z
   })
   .openapi("Portfolio");
 
+const condition = z.enum(["above", "below"]);
+const alertIndexId = z.string().min(1).max(64).openapi({ description: "One of your indexes", example: "idx_..." });
+/** A fraction strictly between 0 and 1 (0.1 = 10%). */
+const fraction = (description: string) => z.number().gt(0).lt(1).finite().openapi({ description, example: 0.1 });
+
+const PriceAlertBody = z
+  .strictObject({
+    kind: z.literal("price").optional().openapi({ description: "The default" }),
+    symbol: symbolParam,
+    condition,
+    price,
+  })
+  .openapi("PriceAlertRequest", { description: "Fires when a quote of `symbol` reaches `price` from the side named" });
+const IndexLevelAlertBody = z
+  .strictObject({ kind: z.literal("index_level"), index_id: alertIndexId, condition, level: price })
+  .openapi("IndexLevelAlertRequest", { description: "Fires when the index's live level reaches `level`" });
+const DrawdownAlertBody = z
+  .strictObject({
+    kind: z.literal("drawdown"),
+    index_id: alertIndexId,
+    threshold: fraction("Fires once the live level is this fraction or more below the highest level of the version"),
+  })
+  .openapi("DrawdownAlertRequest");
+const WeightDriftAlertBody = z
+  .strictObject({
+    kind: z.literal("weight_drift"),
+    index_id: alertIndexId,
+    symbol: symbolParam.openapi({ description: "A constituent of the index" }),
+    threshold: fraction(
+      "Fires once the constituent's live weight is this much (0.05 = 5 points) above or below the weight the last rebalance set",
+    ),
+  })
+  .openapi("WeightDriftAlertRequest");
+
+/** A price alert may omit `kind` (the shape it had before index alerts); the others name theirs. */
 export const AlertBody = z
-  .strictObject({ symbol: symbolParam, condition: z.enum(["above", "below"]), price })
+  .discriminatedUnion("kind", [PriceAlertBody, IndexLevelAlertBody, DrawdownAlertBody, WeightDriftAlertBody])
   .openapi("AlertRequest");
+export type AlertRequest = z.infer<typeof AlertBody>;
 
 export const Alert = z
   .object({
     id: z.string(),
-    symbol: z.string(),
-    condition: z.enum(["above", "below"]),
-    price: z.number(),
+    kind: z.enum(["price", "index_level", "drawdown", "weight_drift"]),
+    index_id: z.string().nullable().openapi({ description: "The watched index (index kinds)" }),
+    symbol: z
+      .string()
+      .nullable()
+      .openapi({ description: "The priced symbol (price) or the watched constituent (weight_drift)" }),
+    condition: condition.nullable().openapi({ description: "price and index_level alerts" }),
+    price: z.number().nullable().openapi({ description: "The price of a price alert" }),
+    level: z.number().nullable().openapi({ description: "The level of an index_level alert" }),
+    threshold: z.number().nullable().openapi({ description: "The fraction of a drawdown or weight_drift alert" }),
     status: z.enum(["active", "triggered"]),
     triggered_at: instant.nullable(),
-    triggered_price: z.number().nullable(),
+    triggered_price: z.number().nullable().openapi({ description: "The quote that fired a price alert" }),
+    triggered_value: z.number().nullable().openapi({
+      description: "What fired it: the quote, the index level, the drawdown (level / peak − 1) or the weight drift",
+    }),
+    message: z.string().nullable().openapi({ description: "The fired alert in words" }),
     created_at: instant,
   })
   .openapi("Alert");

@@ -38,12 +38,16 @@ export interface ComputedIndex {
 export async function computeDefinition(
   db: D1Database,
   definition: StoredDefinition,
-  opts: { end?: string; riskFreeRate?: number; asOf?: string; notes?: BuildNotes } = {},
+  opts: { end?: string; riskFreeRate?: number; asOf?: string; notes?: BuildNotes; rebalanceOnLastDay?: boolean } = {},
 ): Promise<{ ok: true; value: ComputedIndex } | { ok: false; reason: string; detail: string }> {
   const assets = await activeAssetsBySymbol(db, definition.constituents);
   const sectors = definition.group_caps ? await sectorsOf(db, definition.constituents) : {};
   const start = matrixStart(definition);
-  const computed = await computeIndexPaged(db, rulesOf(definition, sectors, opts.riskFreeRate ?? 0), {
+  const rules = {
+    ...rulesOf(definition, sectors, opts.riskFreeRate ?? 0),
+    rebalanceOnLastDay: opts.rebalanceOnLastDay,
+  };
+  const computed = await computeIndexPaged(db, rules, {
     constituents: definition.constituents,
     assets,
     matrixStart: start,

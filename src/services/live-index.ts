@@ -3,7 +3,46 @@ import { type AllocationInForce, allocationsInForce } from "../db/indexes";
 import { type AllocationRow, liveLevel, unitsOf } from "../domain/live-levels";
 import type { LiveQuote } from "../domain/ticks";
 
-type Row = AllocationInForce;
+/** An index's allocation in force as a tick finds it: its units, each holding's price, the target weights. */
+export interface MarkedIndex {
+  id: string;
+  units: Record<string, number>;
+  /** The tick's price where it has one, else the stored quote; holdings priced by neither are absent. */
+  prices: Record<string, number>;
+  /** The weights the last rebalance set. */
+  targets: Record<string, number>;
+}
+
+/**
+ * The allocations in force of `indexIds` that hold at least one ticked symbol, marked at the tick. The tick's
+ * own price wins over the stored quote, in case a caller publishes before storing.
+ */
+export async function markedIndexes(env: Env, quotes: LiveQuote[], indexIds: string[]): Promise<MarkedIndex[]> {
+  if (!indexIds.length || !quotes.length) return [];
+  const ticked = new Map(quotes.map((q) => [q.symbol, q.price]));
+  const byIndex = new Map<string, AllocationInForce[]>();
+  for (const r of await allocationsInForce(env.DB, indexIds)) {
+    const rows = byIndex.get(r.id);
+    if (rows) rows.push(r);
+    else byIndex.set(r.id, [r]);
+  }
+  const out: MarkedIndex[] = [];
+  for (const [id, rows] of byIndex) {
+    if (!rows.some((r) => ticked.has(r.symbol))) continue;
+    const units = unitsOf(rows.map(toAllocation));
+    if (!units) continue;
+    const prices: Record<string, number> = {};
+    for (const r of rows) {
+      const p = ticked.get(r.symbol) ?? r.price;
+      if (p !== null && p !== undefined) prices[r.symbol] = p;
+    }
+    out.push({ id, units, prices, targets: Object.fromEntries(rows.map((r) => [r.symbol, r.weight])) });
+  }
+  return out;
+}
+
+/** The latest time among the tick's quotes: what live levels and index alerts are stamped with. */
+export const tickTime = (quotes: LiveQuote[]) => quotes.map((q) => q.ts).sort()[quotes.length - 1] as string;
 
 /** Levels of the watched indexes that hold at least one ticked symbol, stamped with the tick's time. */
 export async function liveIndexLevels(
@@ -11,36 +50,18 @@ export async function liveIndexLevels(
   quotes: LiveQuote[],
   watched: string[],
 ): Promise<Array<{ id: string; value: number; ts: string }>> {
-  if (!watched.length || !quotes.length) return [];
-  const results = await allocationsInForce(env.DB, watched);
-  const ticked = new Map(quotes.map((q) => [q.symbol, q]));
-  const ts = quotes.map((q) => q.ts).sort()[quotes.length - 1]!;
-  const byIndex = new Map<string, Row[]>();
-  for (const r of results) {
-    const rows = byIndex.get(r.id);
-    if (rows) rows.push(r);
-    else byIndex.set(r.id, [r]);
-  }
+  const marked = await markedIndexes(env, quotes, watched);
+  if (!marked.length) return [];
+  const ts = tickTime(quotes);
   const levels: Array<{ id: string; value: number; ts: string }> = [];
-  for (const [id, rows] of byIndex) {
-    if (!rows.some((r) => ticked.has(r.symbol))) continue;
-    const units = unitsOf(rows.map(toAllocation));
-    if (!units) continue;
-    // The tick's own price wins over the stored quote, in case a caller publishes before storing.
-    const tickPrices: Record<string, number> = {};
-    const storedPrices: Record<string, number> = {};
-    for (const r of rows) {
-      const p = ticked.get(r.symbol)?.price;
-      if (p !== undefined) tickPrices[r.symbol] = p;
-      if (r.price !== null) storedPrices[r.symbol] = r.price;
-    }
-    const value = liveLevel(units, tickPrices, storedPrices);
-    if (value !== null) levels.push({ id, value: Math.round(value * 1e6) / 1e6, ts });
+  for (const m of marked) {
+    const value = liveLevel(m.units, m.prices);
+    if (value !== null) levels.push({ id: m.id, value: Math.round(value * 1e6) / 1e6, ts });
   }
   return levels;
 }
 
-const toAllocation = (r: Row): AllocationRow => ({
+const toAllocation = (r: AllocationInForce): AllocationRow => ({
   symbol: r.symbol,
   weight: r.weight,
   shares: r.shares,

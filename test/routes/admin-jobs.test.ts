@@ -86,7 +86,7 @@ describe("POST /v1/admin/refresh", () => {
   it("names unknown fields, rejects malformed JSON (400) and non-JSON bodies (415)", async () => {
     const before = await rowCount("jobs");
     const unknown = await refresh({ symbols: ["AAPL"], priority: "high" });
-    expect(unknown.body.errors).toEqual([{ path: "(root)", message: "unknown field(s): priority" }]);
+    expect(unknown.body.errors).toEqual([{ path: "priority", message: "not allowed" }]);
     const malformed = await call("/v1/admin/refresh", {
       method: "POST",
       token: admin,

@@ -360,6 +360,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/indexes/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The weights a definition (the POST /v1/indexes body plus date) sets on a session; stores nothing
+         * @description The weights a definition (the POST /v1/indexes body plus date) sets on a session; stores nothing
+         */
+        post: operations["previewIndexes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indexes/{id}/rebalance-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The weights the next rebalance would set on today's data, the trade from the weights in force and its fee
+         * @description The weights the next rebalance would set on today's data, the trade from the weights in force and its fee
+         */
+        post: operations["rebalancePreviewIndex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/indexes": {
         parameters: {
             query?: never;
@@ -720,8 +760,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A technical indicator over adjusted daily bars (warmed up on history before start)
-         * @description A technical indicator over adjusted daily bars (warmed up on history before start)
+         * A technical indicator over adjusted daily bars, computed over the whole stored history
+         * @description A technical indicator over adjusted daily bars, computed over the whole stored history
          */
         get: operations["getAssetIndicators"];
         put?: never;
@@ -934,8 +974,8 @@ export interface paths {
         get: operations["listAlerts"];
         put?: never;
         /**
-         * Alert when a symbol's quote crosses a price (fires once)
-         * @description Alert when a symbol's quote crosses a price (fires once)
+         * Alert when a quote crosses a price, an index level crosses a level, an index falls a fraction below its peak, or a constituent drifts from its target weight (fires once)
+         * @description Alert when a quote crosses a price, an index level crosses a level, an index falls a fraction below its peak, or a constituent drifts from its target weight (fires once)
          */
         post: operations["createAlert"];
         delete?: never;
@@ -1383,6 +1423,157 @@ export interface components {
             change_pct: number;
             ts: string;
             source: string;
+        };
+        IndexPreview: {
+            /** @description The session the weights are computed on */
+            date: string;
+            weights: {
+                symbol: string;
+                /** @description The weighting method's own weight */
+                weight_before_caps: number;
+                /** @description After max_weight, min_weight, group caps and max_turnover */
+                weight: number;
+                /** @description The caps moved this weight */
+                capped: boolean;
+            }[];
+            binding_caps: {
+                /** @enum {string} */
+                cap: "max_weight" | "min_weight" | "group_cap" | "max_turnover";
+                /** @description The limit in force (a per-asset cap widened to 1/n when it had to be) */
+                limit: number;
+                /** @description The sector, for a group cap */
+                group?: string;
+                /** @description The constituents sitting on the limit */
+                symbols: string[];
+            }[];
+            caps_relaxed: boolean;
+            /** @description Solver notes, relaxed caps, constituents left out (and why), constant-shares market-cap fallbacks */
+            warnings: {
+                code: string;
+                message: string;
+            }[];
+        };
+        IndexPreviewRequest: {
+            name?: string;
+            /**
+             * @example [
+             *       "AAPL",
+             *       "MSFT",
+             *       "NVDA"
+             *     ]
+             */
+            constituents: string[];
+            /** @enum {string} */
+            weighting: "market_cap" | "equal" | "price" | "custom" | "inverse_volatility" | "min_variance" | "max_sharpe" | "risk_parity" | "hrp";
+            /** @description Required for custom weighting */
+            weights?: {
+                [key: string]: number;
+            };
+            max_weight?: number;
+            min_weight?: number;
+            /** @enum {string} */
+            rebalance: "monthly" | "quarterly" | "annually" | "none";
+            /**
+             * Format: date
+             * @example 2024-01-02
+             */
+            base_date: string;
+            /** @default 1000 */
+            base_value?: number;
+            /** @example AAPL */
+            benchmark?: string;
+            /**
+             * @description Trading days of daily returns each rebalance reads (risk-based weightings; default 252)
+             * @example 252
+             */
+            lookback_days?: number;
+            /**
+             * @description Covariance estimator (risk-based weightings; default ledoit_wolf)
+             * @enum {string}
+             */
+            covariance?: "sample" | "ledoit_wolf";
+            /**
+             * @description Most total weight per sector (asset `sector`)
+             * @example {
+             *       "Technology": 0.4
+             *     }
+             */
+            group_caps?: {
+                [key: string]: number;
+            };
+            /**
+             * @description Most one-way turnover (0.5 Σ|Δw|) per rebalance after the first
+             * @example 0.2
+             */
+            max_turnover?: number;
+            /**
+             * Format: date
+             * @description The session to preview (the last one on or before this date; default the latest with prices)
+             * @example 2024-01-02
+             */
+            date?: string;
+        };
+        RebalancePreview: {
+            /** @description The session the weights are computed on */
+            date: string;
+            weights: {
+                symbol: string;
+                /** @description The weighting method's own weight */
+                weight_before_caps: number;
+                /** @description After max_weight, min_weight, group caps and max_turnover */
+                weight: number;
+                /** @description The caps moved this weight */
+                capped: boolean;
+            }[];
+            binding_caps: {
+                /** @enum {string} */
+                cap: "max_weight" | "min_weight" | "group_cap" | "max_turnover";
+                /** @description The limit in force (a per-asset cap widened to 1/n when it had to be) */
+                limit: number;
+                /** @description The sector, for a group cap */
+                group?: string;
+                /** @description The constituents sitting on the limit */
+                symbols: string[];
+            }[];
+            caps_relaxed: boolean;
+            /** @description Solver notes, relaxed caps, constituents left out (and why), constant-shares market-cap fallbacks */
+            warnings: {
+                code: string;
+                message: string;
+            }[];
+            joined: string[];
+            left: string[];
+            trades: {
+                symbol: string;
+                /** @description The drifted weight held before the rebalance */
+                weight_in_force: number;
+                weight: number;
+                change: number;
+            }[];
+            /** @description One-way turnover 0.5 Σ|Δw| against the weights in force */
+            turnover: number;
+            /** @description Σ|Δw|: value bought and sold as a fraction of the index level */
+            traded: number;
+            fee_bps: number;
+            /** @description traded × fee_bps / 10,000: the fee as a fraction of the level */
+            cost: number;
+            /** @description The index level on the date */
+            level: number;
+            /** @description The fee in index points (cost × level) */
+            cost_points: number;
+        };
+        RebalancePreviewRequest: {
+            /**
+             * Format: date
+             * @description The session to preview (the last one on or before this date; default the latest with prices)
+             * @example 2024-01-02
+             */
+            date?: string;
+            /**
+             * @description Fee per unit traded, in basis points of the value traded (default 0)
+             * @default 0
+             */
+            fee_bps?: number;
         };
         Index: {
             id: string;
@@ -2074,6 +2265,15 @@ export interface components {
             /** @enum {string} */
             kind: "sma" | "ema" | "rsi" | "macd" | "bollinger" | "atr";
             window: number | null;
+            /** @description Every parameter the series was computed with, defaults included */
+            parameters: {
+                window?: number;
+                k?: number;
+                fast?: number;
+                slow?: number;
+                signal?: number;
+            };
+            /** @description Computed over the whole stored history: a date's value never depends on start */
             data: {
                 date: string;
                 value: number | null | {
@@ -2250,10 +2450,23 @@ export interface components {
         };
         Alert: {
             id: string;
-            symbol: string;
             /** @enum {string} */
-            condition: "above" | "below";
-            price: number;
+            kind: "price" | "index_level" | "drawdown" | "weight_drift";
+            /** @description The watched index (index kinds) */
+            index_id: string | null;
+            /** @description The priced symbol (price) or the watched constituent (weight_drift) */
+            symbol: string | null;
+            /**
+             * @description price and index_level alerts
+             * @enum {string|null}
+             */
+            condition: "above" | "below" | null;
+            /** @description The price of a price alert */
+            price: number | null;
+            /** @description The level of an index_level alert */
+            level: number | null;
+            /** @description The fraction of a drawdown or weight_drift alert */
+            threshold: number | null;
             /** @enum {string} */
             status: "active" | "triggered";
             /**
@@ -2261,19 +2474,86 @@ export interface components {
              * @example 2024-01-02T21:00:00Z
              */
             triggered_at: string | null;
+            /** @description The quote that fired a price alert */
             triggered_price: number | null;
+            /** @description What fired it: the quote, the index level, the drawdown (level / peak − 1) or the weight drift */
+            triggered_value: number | null;
+            /** @description The fired alert in words */
+            message: string | null;
             /**
              * Format: date-time
              * @example 2024-01-02T21:00:00Z
              */
             created_at: string;
         };
-        AlertRequest: {
+        AlertRequest: components["schemas"]["PriceAlertRequest"] | components["schemas"]["IndexLevelAlertRequest"] | components["schemas"]["DrawdownAlertRequest"] | components["schemas"]["WeightDriftAlertRequest"];
+        /** @description Fires when a quote of `symbol` reaches `price` from the side named */
+        PriceAlertRequest: {
+            /**
+             * @description The default (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "PriceAlertRequest";
             /** @example AAPL */
             symbol: string;
             /** @enum {string} */
             condition: "above" | "below";
             price: number;
+        };
+        /** @description Fires when the index's live level reaches `level` */
+        IndexLevelAlertRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "index_level";
+            /**
+             * @description One of your indexes
+             * @example idx_...
+             */
+            index_id: string;
+            /** @enum {string} */
+            condition: "above" | "below";
+            level: number;
+        };
+        DrawdownAlertRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "drawdown";
+            /**
+             * @description One of your indexes
+             * @example idx_...
+             */
+            index_id: string;
+            /**
+             * @description Fires once the live level is this fraction or more below the highest level of the version
+             * @example 0.1
+             */
+            threshold: number;
+        };
+        WeightDriftAlertRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "weight_drift";
+            /**
+             * @description One of your indexes
+             * @example idx_...
+             */
+            index_id: string;
+            /**
+             * @description A constituent of the index
+             * @example AAPL
+             */
+            symbol: string;
+            /**
+             * @description Fires once the constituent's live weight is this much (0.05 = 5 points) above or below the weight the last rebalance set
+             * @example 0.1
+             */
+            threshold: number;
         };
         AlertList: {
             data: components["schemas"]["Alert"][];
@@ -5044,6 +5324,300 @@ export interface operations {
             };
             /** @description Not found (also for another user's resource) */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewIndexes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndexPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The weights before and after caps */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexPreview"];
+                };
+            };
+            /** @description Validation failed or invalid cursor */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for another user's resource) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Semantically invalid */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rebalancePreviewIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RebalancePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The rebalance, its turnover and cost */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebalancePreview"];
+                };
+            };
+            /** @description Validation failed or invalid cursor */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for another user's resource) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Semantically invalid */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -7895,13 +8469,21 @@ export interface operations {
         parameters: {
             query: {
                 kind: "sma" | "ema" | "rsi" | "macd" | "bollinger" | "atr";
-                /** @description Default 20 (sma, ema, bollinger) or 14 (rsi, atr); macd is fixed at 12/26/9 */
+                /** @description Default 20 (sma, ema, bollinger) or 14 (rsi, atr); macd takes fast/slow/signal */
                 window?: number;
+                /** @description macd: fast EMA sessions (default 12) */
+                fast?: number;
+                /** @description macd: slow EMA sessions (default 26) */
+                slow?: number;
+                /** @description macd: signal EMA sessions of the MACD line (default 9) */
+                signal?: number;
+                /** @description bollinger: band width in standard deviations (default 2) */
+                k?: number;
                 /** @description Default: one year before end */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
-                /** @description Comma-separated fields to keep, of: data, date, kind, symbol, value, window */
+                /** @description Comma-separated fields to keep, of: data, date, kind, parameters, symbol, value, window */
                 fields?: string;
             };
             header?: {
@@ -9427,7 +10009,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: condition, created_at, data, id, next_cursor, price, status, symbol, triggered_at, triggered_price */
+                /** @description Comma-separated fields to keep, of: condition, created_at, data, id, index_id, kind, level, message, next_cursor, price, status, symbol, threshold, triggered_at, triggered_price, triggered_value */
                 fields?: string;
             };
             header?: {
