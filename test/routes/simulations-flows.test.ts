@@ -138,7 +138,7 @@ describe("validation", () => {
     ["unknown slippage model", { slippage_model: "impact" }, "slippage_model"],
     ["contribution outside the run", { contributions: [{ date: "2024-03-01", amount: 5 }] }, "contributions.0.date"],
     ["non-positive contribution", { contributions: [{ date: "2024-01-31", amount: 0 }] }, "contributions.0.amount"],
-    ["unknown contribution field", { contributions: [{ date: "2024-01-31", amount: 5, x: 1 }] }, "contributions.0"],
+    ["unknown contribution field", { contributions: [{ date: "2024-01-31", amount: 5, x: 1 }] }, "contributions.0.x"],
   ];
   it.each(bad)("%s → 400 naming %s, nothing written", async (_name, json, path) => {
     const before = await rowCount("simulations");
