@@ -1,86 +1,18 @@
-// The live dashboard: signs in, charts an index's daily levels, and streams its constituents' quotes and its live
-// level over /v1/stream (docs/LIVE.md). Vanilla JS, no dependencies; the session lives in memory only.
+// The live dashboard: signs in, lists the caller's indexes (told apart by id, creation time and version), shows one
+// (charts, metrics, allocations, rebalances; dashboard-index.js), creates, edits and deletes indexes
+// (dashboard-form.js), and streams quotes and the live level over /v1/stream (docs/LIVE.md). Vanilla JS modules;
+// charts by the vendored uPlot. The session lives in memory only.
+import { clearCharts } from "/dashboard-charts.js";
+import { closeEditor, openEditor } from "/dashboard-form.js";
+import { clearIndexView, showAllocations, showLevels, showMetrics, showRebalances } from "/dashboard-index.js";
+import { api, clearSession, request, session, setSession } from "/dashboard-session.js";
+import { connect, disconnect, setLevels, setSymbols, subscribeIndex } from "/dashboard-stream.js";
+
 const $ = (id) => document.getElementById(id);
-const MIN_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
 const FALLBACK_SYMBOL_COUNT = 12;
+const BUILD_POLL_MS = 1000;
 
-const state = {
-  token: null,
-  refreshToken: null,
-  expiresAt: 0,
-  refreshing: null,
-  refreshTimer: null,
-  socket: null,
-  authenticated: false,
-  backoff: MIN_BACKOFF_MS,
-  reconnectTimer: null,
-  symbols: [],
-  quotes: new Map(),
-  indexId: null,
-  lastLevel: null,
-  values: [],
-};
-
-class ApiError extends Error {
-  constructor(message, status) {
-    super(message);
-    this.status = status;
-  }
-}
-
-async function request(path, init = {}) {
-  const headers = { ...(init.body ? { "content-type": "application/json" } : {}) };
-  if (state.token) headers.authorization = `Bearer ${state.token}`;
-  const res = await fetch(path, { ...init, headers });
-  const body = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(body?.detail ?? `HTTP ${res.status}`, res.status);
-  return body;
-}
-
-/** An API call; a 401 refreshes the session once and retries. */
-async function api(path, init = {}) {
-  try {
-    return await request(path, init);
-  } catch (err) {
-    if (err.status !== 401 || !state.refreshToken) throw err;
-    await refreshSession();
-    return request(path, init);
-  }
-}
-
-function setSession(session) {
-  state.token = session.access_token;
-  state.refreshToken = session.refresh_token;
-  state.expiresAt = Date.now() + session.expires_in * 1000;
-  // Refresh ahead of expiry so calls and reconnects rarely meet a 401; a failure here leaves the 401 path to retry.
-  clearTimeout(state.refreshTimer);
-  state.refreshTimer = setTimeout(() => refreshSession().catch(() => {}), session.expires_in * 800);
-}
-
-/** One refresh at a time: a refresh token is spent on use, and presenting a spent one revokes the whole family. */
-function refreshSession() {
-  state.refreshing ??= (async () => {
-    const refreshToken = state.refreshToken;
-    try {
-      const res = await fetch("/v1/auth/refresh", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ refresh_token: refreshToken }),
-      });
-      if (state.refreshToken !== refreshToken) throw new ApiError("signed out", 401); // signed out meanwhile
-      if (res.status === 400 || res.status === 401) {
-        signOut("Your session expired: sign in again.");
-        throw new ApiError("session expired", 401);
-      }
-      if (!res.ok) throw new ApiError(`refresh failed: HTTP ${res.status}`, res.status);
-      setSession(await res.json());
-    } finally {
-      state.refreshing = null;
-    }
-  })();
-  return state.refreshing;
-}
+const state = { indexes: [], index: null };
 
 $("login").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -89,18 +21,18 @@ $("login").addEventListener("submit", async (event) => {
   button.disabled = true;
   $("login-error").textContent = "";
   try {
-    const session = await request("/v1/auth/login", {
+    const tokens = await request("/v1/auth/login", {
       method: "POST",
       body: JSON.stringify({ email: form.get("email"), password: form.get("password") }),
     });
-    setSession(session);
+    setSession(tokens);
     $("signin").hidden = true;
     $("board").hidden = false;
     $("signout").hidden = false;
     connect();
     await loadIndexes();
   } catch (err) {
-    if (state.token) showProblem(err);
+    if (session.token) showStatus(err);
     else $("login-error").textContent = err.message;
   } finally {
     button.disabled = false;
@@ -108,7 +40,7 @@ $("login").addEventListener("submit", async (event) => {
 });
 
 $("signout").addEventListener("click", () => {
-  const { refreshToken, token } = state;
+  const { refreshToken, token } = session;
   signOut("");
   if (refreshToken && token) {
     // Logout needs the caller's credential, which signOut() has already forgotten: send the one read above.
@@ -120,222 +52,119 @@ $("signout").addEventListener("click", () => {
   }
 });
 
+session.onExpired = (message) => signOut(message);
+
 function signOut(message) {
-  Object.assign(state, { token: null, refreshToken: null, expiresAt: 0, indexId: null, symbols: [] });
-  clearTimeout(state.reconnectTimer);
-  clearTimeout(state.refreshTimer);
-  const socket = state.socket;
-  state.socket = null;
-  state.authenticated = false;
-  socket?.close(1000, "signed out");
-  state.quotes.clear();
-  $("quotes").replaceChildren();
-  $("index-live").textContent = "";
-  $("stream-status").textContent = "connecting…";
+  clearSession();
+  disconnect();
+  closeEditor();
+  clearCharts();
+  clearIndexView();
+  Object.assign(state, { indexes: [], index: null });
   $("board").hidden = true;
   $("signout").hidden = true;
   $("signin").hidden = false;
   $("login-error").textContent = message;
 }
 
-function showProblem(err) {
-  if (state.token) $("index-status").textContent = `Could not load: ${err.message}`;
+function showStatus(err) {
+  if (session.token) $("index-status").textContent = `Could not load: ${err.message}`;
 }
 
-async function loadIndexes() {
-  const { data } = await api("/v1/indexes?limit=100");
+/** "2026-12-01 22:13" in UTC: two indexes of one name differ in it, and in id and version. */
+const created = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+const label = (i) => `${i.name} · ${created(i.created_at)} · …${i.id.slice(-6)} · v${i.version} · ${i.status}`;
+
+async function loadIndexes(selectId) {
+  state.indexes = (await api("/v1/indexes?limit=100")).data;
   const picker = $("index-picker");
-  picker.replaceChildren(...data.map((i) => new Option(`${i.name} (${i.status})`, i.id)));
-  picker.hidden = data.length === 0;
-  picker.onchange = () => showIndex(picker.value).catch(showProblem);
-  if (data.length) return showIndex(data[0].id);
-  $("index-status").textContent = "No indexes yet: create one with POST /v1/indexes.";
+  picker.replaceChildren(...state.indexes.map((i) => new Option(label(i), i.id)));
+  const has = state.indexes.length > 0;
+  picker.disabled = !has;
+  $("edit-index").disabled = !has;
+  $("delete-index").disabled = !has;
+  if (has) {
+    const id = state.indexes.some((i) => i.id === selectId) ? selectId : state.indexes[0].id;
+    picker.value = id;
+    return showIndex(id);
+  }
+  state.index = null;
+  clearIndexView();
+  $("index-title").textContent = "No index";
+  $("index-meta").textContent = "";
+  $("index-status").textContent = "No indexes yet: create one with “New index”.";
   const assets = await api(`/v1/assets?limit=${FALLBACK_SYMBOL_COUNT}`);
   setSymbols(assets.data.map((a) => a.symbol));
 }
 
-async function showIndex(id) {
-  const previous = state.indexId;
-  state.indexId = id;
-  state.lastLevel = null;
-  $("index-live").textContent = "";
-  if (previous && previous !== id) send({ action: "unsubscribe", indexes: [previous] });
-  const index = await api(`/v1/indexes/${id}`);
-  if (state.indexId !== id) return;
+$("index-picker").addEventListener("change", (e) => showIndex(e.target.value).catch(showStatus));
+$("metrics-window").addEventListener("change", () => {
+  const index = state.index;
+  if (index?.ready_version) showMetrics(index, () => state.index === index).catch(showStatus);
+});
+
+function showMeta(index) {
   $("index-title").textContent = index.name;
+  $("index-meta").textContent =
+    `${index.id} · created ${created(index.created_at)} · version ${index.version}` +
+    ` · ${index.weighting.replace("_", " ")}, ${index.rebalance} · status ${index.status}` +
+    (index.failure_reason ? ` (${index.failure_reason})` : "");
+  $("index-meta").dataset.status = index.status;
+}
+
+async function showIndex(id) {
+  const index = await api(`/v1/indexes/${id}`);
+  state.index = index;
+  const isCurrent = () => state.index === index;
+  clearIndexView();
+  showMeta(index);
+  setLevels([]);
+  subscribeIndex(id);
   setSymbols([...index.constituents, ...(index.benchmark ? [index.benchmark] : [])]);
-  if (state.authenticated) send({ action: "subscribe", indexes: [id] });
-  const values = [];
-  let cursor = null;
-  do {
-    const page = await api(
-      `/v1/indexes/${id}/values?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
-    values.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
-  if (state.indexId !== id) return;
-  state.values = values;
-  drawChart();
+  if (!index.ready_version) {
+    $("index-status").textContent =
+      index.status === "failed" ? `The build failed: ${index.failure_reason}` : "Building… the charts follow.";
+    return;
+  }
+  const [values] = await Promise.all([
+    showLevels(index, isCurrent),
+    showMetrics(index, isCurrent),
+    showAllocations(index, isCurrent),
+    showRebalances(index, isCurrent),
+  ]);
+  if (!isCurrent()) return;
   const last = values.at(-1);
-  state.lastLevel = last?.value ?? null;
+  setLevels(values);
   $("index-status").textContent = last
-    ? `${values.length} daily levels, last ${last.date}: ${last.value.toFixed(2)} · benchmark ${index.benchmark_used ?? index.benchmark ?? "none"}`
+    ? `${values.length} daily levels, last ${last.date}: ${last.value.toFixed(2)}` +
+      (index.status === "building" ? " · a new version is building" : "")
     : `No levels yet (status: ${index.status}).`;
 }
 
-/** Show (and subscribe to) exactly these symbols, in this order. */
-function setSymbols(symbols) {
-  const next = [...new Set(symbols)];
-  const removed = state.symbols.filter((s) => !next.includes(s));
-  const added = next.filter((s) => !state.symbols.includes(s));
-  state.symbols = next;
-  for (const symbol of removed) state.quotes.delete(symbol);
-  const rows = next.map((symbol) => {
-    const row = document.querySelector(`tr[data-symbol="${CSS.escape(symbol)}"]`) ?? emptyRow(symbol);
-    return row;
-  });
-  $("quotes").replaceChildren(...rows);
-  if (removed.length) send({ action: "unsubscribe", symbols: removed });
-  if (added.length) send({ action: "subscribe", symbols: added });
-}
-
-function emptyRow(symbol) {
-  const row = document.createElement("tr");
-  row.dataset.symbol = symbol;
-  for (let i = 0; i < 5; i++) row.append(document.createElement("td"));
-  row.children[0].textContent = symbol;
-  row.children[1].textContent = "—";
-  return row;
-}
-
-function drawChart() {
-  const values = state.values;
-  const canvas = $("chart");
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 900;
-  const height = Math.round(width * 0.36);
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  if (values.length < 2) return;
-  const style = getComputedStyle(document.body);
-  const ys = values.map((v) => v.value);
-  const min = Math.min(...ys);
-  const max = Math.max(...ys);
-  const left = 52;
-  const pad = 20;
-  const x = (i) => left + (i / (values.length - 1)) * (width - left - pad);
-  const y = (v) => height - pad - ((v - min) / (max - min || 1)) * (height - 2 * pad);
-  ctx.strokeStyle = style.getPropertyValue("--grid").trim() || "#ddd";
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const v of [min, (min + max) / 2, max]) {
-    ctx.moveTo(left, Math.round(y(v)) + 0.5);
-    ctx.lineTo(width - pad, Math.round(y(v)) + 0.5);
+/** Follows a build started by a create, a change or a rebuild until it is ready or failed, then shows the index. */
+async function followBuild(saved) {
+  await loadIndexes(saved.id);
+  for (let i = 0; i < 180 && state.index?.id === saved.id; i++) {
+    const index = await api(`/v1/indexes/${saved.id}`);
+    if (index.status !== "building") return loadIndexes(saved.id);
+    $("index-status").textContent = `Building version ${index.version}…`;
+    await new Promise((r) => setTimeout(r, BUILD_POLL_MS));
   }
-  ctx.stroke();
-  ctx.strokeStyle = style.getPropertyValue("--accent").trim() || "#2f6fed";
-  ctx.lineWidth = 1.5;
-  ctx.beginPath();
-  ctx.moveTo(x(0), y(values[0].value));
-  for (let i = 1; i < values.length; i++) ctx.lineTo(x(i), y(values[i].value));
-  ctx.stroke();
-  ctx.fillStyle = style.getPropertyValue("--muted").trim() || "#888";
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.textBaseline = "middle";
-  ctx.textAlign = "right";
-  for (const v of [min, (min + max) / 2, max]) ctx.fillText(v.toFixed(0), left - 6, y(v));
-  ctx.textBaseline = "bottom";
-  ctx.textAlign = "left";
-  ctx.fillText(values[0].date, left, height);
-  ctx.textAlign = "right";
-  ctx.fillText(values.at(-1).date, width - pad, height);
 }
 
-let resizeFrame = 0;
-window.addEventListener("resize", () => {
-  cancelAnimationFrame(resizeFrame);
-  resizeFrame = requestAnimationFrame(drawChart);
+$("new-index").addEventListener("click", () => openEditor(null, (saved) => followBuild(saved).catch(showStatus)));
+$("edit-index").addEventListener("click", () => {
+  if (state.index) openEditor(state.index, (saved) => followBuild(saved).catch(showStatus));
 });
-
-function send(message) {
-  if (state.authenticated && state.socket?.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
-}
-
-function scheduleReconnect() {
-  clearTimeout(state.reconnectTimer);
-  const delay = state.backoff * (0.8 + Math.random() * 0.4);
-  state.backoff = Math.min(state.backoff * 2, MAX_BACKOFF_MS);
-  $("stream-status").textContent = `reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`;
-  state.reconnectTimer = setTimeout(connect, delay);
-}
-
-/** Open the stream; never throws, and keeps retrying with jittered backoff until signed out. */
-async function connect() {
-  if (!state.token) return;
-  if (Date.now() > state.expiresAt - 30_000) {
-    try {
-      await refreshSession();
-    } catch {
-      if (state.token) scheduleReconnect();
-      return;
-    }
+$("delete-index").addEventListener("click", async () => {
+  const index = state.index;
+  if (!index || !window.confirm(`Delete “${index.name}” (${index.id})? Its history is kept but it stops answering.`))
+    return;
+  try {
+    await api(`/v1/indexes/${index.id}`, { method: "DELETE" });
+    closeEditor();
+    await loadIndexes();
+  } catch (err) {
+    showStatus(err);
   }
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/v1/stream`);
-  state.socket = socket;
-  state.authenticated = false;
-  $("stream-status").textContent = "connecting…";
-  socket.onopen = () => socket.send(JSON.stringify({ action: "auth", token: state.token }));
-  socket.onmessage = (event) => {
-    if (state.socket !== socket) return;
-    const msg = JSON.parse(event.data);
-    if (msg.type === "status" && msg.status === "authenticated") {
-      state.authenticated = true;
-      state.backoff = MIN_BACKOFF_MS;
-      $("stream-status").textContent = "live";
-      const indexes = state.indexId ? [state.indexId] : [];
-      if (state.symbols.length || indexes.length) send({ action: "subscribe", symbols: state.symbols, indexes });
-    } else if (msg.type === "quote") {
-      renderQuote(msg);
-    } else if (msg.type === "index" && msg.id === state.indexId) {
-      renderLevel(msg.value);
-    } else if (msg.type === "error") {
-      $("stream-status").textContent = state.authenticated ? `live · ${msg.message ?? msg.code}` : `error: ${msg.code}`;
-    }
-  };
-  socket.onclose = (event) => {
-    if (state.socket !== socket) return;
-    state.socket = null;
-    state.authenticated = false;
-    if (!state.token) return;
-    if (event.code === 4001) state.expiresAt = 0; // refresh the access token before the next attempt
-    scheduleReconnect();
-  };
-}
-
-function renderLevel(value) {
-  const last = state.lastLevel;
-  const change = last ? ` (${signed(((value - last) / last) * 100)}%)` : "";
-  $("index-live").textContent = `live ${value.toFixed(2)}${change}`;
-  $("index-live").className = `live ${last && value < last ? "down" : "up"}`;
-}
-
-const signed = (n) => `${n >= 0 ? "+" : ""}${n.toFixed(2)}`;
-
-function renderQuote(q) {
-  const row = document.querySelector(`tr[data-symbol="${CSS.escape(q.symbol)}"]`);
-  if (!row) return; // unsubscribed since
-  const previous = state.quotes.get(q.symbol);
-  state.quotes.set(q.symbol, q);
-  const cells = row.children;
-  cells[1].textContent = q.price.toFixed(2);
-  cells[1].className = previous && q.price < previous.price ? "down" : "up";
-  cells[2].textContent = q.change_pct !== undefined ? `${signed(q.change_pct)}%` : "";
-  cells[2].className = q.change_pct < 0 ? "down" : q.change_pct > 0 ? "up" : "";
-  cells[3].textContent = q.seq;
-  cells[4].textContent = new Date(q.ts).toLocaleTimeString();
-}
+});
