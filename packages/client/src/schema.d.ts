@@ -2189,6 +2189,36 @@ export interface components {
             fee_bps?: number;
             /** @default 0 */
             slippage_bps?: number;
+            /**
+             * @description Cash dividends: credited to cash on the ex-date, spent on the same symbol at that close, or dropped (price return only)
+             * @default cash
+             * @enum {string}
+             */
+            dividends?: "cash" | "reinvest" | "ignore";
+            /**
+             * @description Money paid in at the start of the first session on/after each date (within start..end), spent by the weights in force
+             * @example [
+             *       {
+             *         "date": "2024-06-03",
+             *         "amount": 1000
+             *       }
+             *     ]
+             */
+            contributions?: {
+                /**
+                 * Format: date
+                 * @example 2024-01-02
+                 */
+                date: string;
+                /** @description Major units paid in */
+                amount: number;
+            }[];
+            /**
+             * @description bps: every fill at the close ± slippage_bps. volume_participation: a fill takes at most 2.5% of the day's volume (the rest waits for the next session) at the close ± (slippage_bps + 0.1 × share² of volume)
+             * @default bps
+             * @enum {string}
+             */
+            slippage_model?: "bps" | "volume_participation";
         };
         Simulation: {
             id: string;
@@ -2200,6 +2230,14 @@ export interface components {
             fee_bps: number;
             slippage_bps: number;
             index_id: string | null;
+            /** @enum {string} */
+            dividends: "cash" | "reinvest" | "ignore";
+            contributions: {
+                date: string;
+                amount: number;
+            }[];
+            /** @enum {string} */
+            slippage_model: "bps" | "volume_participation";
             equity_curve: {
                 date: string;
                 value: number;
@@ -2211,10 +2249,18 @@ export interface components {
                 price: number;
                 fee: number;
             }[];
+            /** @description Cash that moved without a trade (dividends received, reinvested ones too; contributions on the session they landed), before that day's trades: with the trades it reconciles the curve to the cent */
+            cash_flows: {
+                date: string;
+                /** @enum {string} */
+                kind: "dividend" | "contribution";
+                symbol: string | null;
+                amount: number;
+            }[];
             metrics: components["schemas"]["Metrics"] & (Record<string, never> | null);
-            /** @description Time-weighted return over the run (chain-linked daily, flows excluded) */
+            /** @description Time-weighted return over the run (chain-linked daily; contributions are not performance) */
             twr: number | null;
-            /** @description Money-weighted return: the annual IRR (ACT/365) of the capital invested and the final value */
+            /** @description Money-weighted return: the annual IRR (ACT/365) of the initial capital and contributions paid in and the final value */
             mwr: number | null;
             final_cash: number | null;
             fees_paid: number | null;
@@ -8303,7 +8349,7 @@ export interface operations {
     getSimulation: {
         parameters: {
             query?: {
-                /** @description Comma-separated fields to keep, of: created_at, end, equity_curve, error, fee_bps, fees_paid, final_cash, id, index_id, initial_capital, metrics, mwr, slippage_bps, start, status, trades, twr */
+                /** @description Comma-separated fields to keep, of: cash_flows, contributions, created_at, dividends, end, equity_curve, error, fee_bps, fees_paid, final_cash, id, index_id, initial_capital, metrics, mwr, slippage_bps, slippage_model, start, status, trades, twr */
                 fields?: string;
                 /** @description `csv` answers text/csv (as `Accept: text/csv` does); JSON by default */
                 format?: "json" | "csv";
