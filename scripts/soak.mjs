@@ -4,7 +4,7 @@
 // changed outside a revision, the ledger balanced to the cent, no job left running, no socket leaked, and
 // workerd's memory flat within 20%. Prints one JSON summary; record it in bench/RESULTS.md.
 import { readFileSync } from "node:fs";
-import { countFds, descendants, killSpawned, startDev } from "../bench/lib.mjs";
+import { countFds, descendants, killSpawned, percentile, startDev } from "../bench/lib.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -250,15 +250,14 @@ const avg = (xs) => xs.reduce((a, m) => a + m.mib, 0) / (xs.length || 1);
 const memoryGrowth = avg(lastMinute) / avg(firstMinute) - 1;
 
 const sorted = latencies.toSorted((a, b) => a - b);
-const percentile = (q) =>
-  sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)) : null;
+const at = (p) => (sorted.length ? Number(percentile(sorted, p).toFixed(1)) : null);
 // A leaked socket keeps its descriptor; allow a little slack for wrangler's own files and keep-alive connections.
 const FD_SLACK = 20;
 const summary = {
   seconds: Math.round((Date.now() - startedAt) / 1000),
   traffic_seconds: Math.round(trafficSeconds),
   rps: Number((counts.requests / trafficSeconds).toFixed(1)),
-  latency_ms: { p50: percentile(0.5), p90: percentile(0.9), p99: percentile(0.99), max: percentile(1) },
+  latency_ms: { p50: at(50), p90: at(90), p99: at(99), max: at(100) },
   ...counts,
   checks: {
     bars_checked: [...before.values()].reduce((a, m) => a + m.size, 0),
