@@ -27,6 +27,9 @@ const server = await startDev({
     RATE_LIMIT_ACCOUNT_PER_MINUTE: "1000000",
     RATE_LIMIT_ANON_PER_MINUTE: "1000000",
     SYNTHETIC_FAULT_RATE: process.env.SYNTHETIC_FAULT_RATE ?? "0.3",
+    // Retries come back within seconds, so every faulted refresh has ended (succeeded, failed or dead) by the drain.
+    JOB_RETRY_BASE_SECONDS: "2",
+    JOB_RETRY_MAX_SECONDS: "10",
     LOG_LEVEL: "silent",
   },
 });
@@ -198,12 +201,14 @@ await sleep(5_000);
 // ---- checks
 // Jobs: let the queue drain, then nothing may be left running or queued.
 let running = -1;
+let leftJobs = [];
 for (let i = 0; i < 60; i++) {
   const [a, b] = await Promise.all([
     api("/v1/admin/jobs?status=running&limit=100", { token: admin.access_token }),
     api("/v1/admin/jobs?status=queued&limit=100", { token: admin.access_token }),
   ]);
-  running = (a.body?.data?.length ?? 0) + (b.body?.data?.length ?? 0);
+  leftJobs = [...(a.body?.data ?? []), ...(b.body?.data ?? [])];
+  running = leftJobs.length;
   if (running === 0) break;
   await sleep(2_000);
 }
@@ -267,6 +272,14 @@ const summary = {
     ledger_diff_cents: ledgerDiffCents,
     jobs_left_running_or_queued: running,
     open_sockets_after: sockets.size,
+    open_socket_states_after: [...sockets].map((ws) => ws.readyState),
+    jobs_left: leftJobs.map((j) => ({
+      id: j.id,
+      kind: j.kind,
+      status: j.status,
+      attempts: j.attempts,
+      error: j.error,
+    })),
     server_fds_before: fdsBefore,
     server_fds_after: fds,
     workerd_rss_mib_first_minute: Number(avg(firstMinute).toFixed(1)),
