@@ -5187,6 +5187,7 @@ export interface operations {
     getQuotes: {
         parameters: {
             query: {
+                /** @description 1 to 100 comma-separated ticker symbols (repeats are answered once) */
                 symbols: string;
                 /** @description Comma-separated fields to keep, of: change, change_pct, data, missing, price, source, symbol, ts */
                 fields?: string;
@@ -8546,6 +8547,7 @@ export interface operations {
     getAnalyticsCorrelation: {
         parameters: {
             query: {
+                /** @description 2 to 50 distinct comma-separated ticker symbols */
                 symbols: string;
                 /** @description Default: one year before end */
                 start?: string;
