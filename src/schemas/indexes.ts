@@ -64,7 +64,11 @@ export const definitionFields = {
     .max(MAX_CONSTITUENTS)
     .refine((list) => new Set(list).size === list.length, "constituents must be unique")
     // Upper case in the document: the server upper-cases before judging uniqueness, so "aapl" and "AAPL" clash.
-    .openapi({ uniqueItems: true, items: { type: "string", pattern: "^[A-Z0-9.^=-]{1,20}$" }, example: ["AAPL", "MSFT", "NVDA"] }),
+    .openapi({
+      uniqueItems: true,
+      items: { type: "string", pattern: "^[A-Z0-9.^=-]{1,20}$" },
+      example: ["AAPL", "MSFT", "NVDA"],
+    }),
   weighting: z.enum(WEIGHTINGS),
   weights: z
     .record(z.string(), z.number().finite().min(0))

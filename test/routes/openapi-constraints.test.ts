@@ -52,7 +52,13 @@ describe("query parameters", () => {
       path: "/v1/quotes",
       url: (v) => `/v1/quotes?symbols=${encodeURIComponent(v)}`,
       name: "symbols",
-      bad: ["", "AAPL MSFT", "A$PL", "TOOLONGTOOLONGTOOLONGX", Array.from({ length: 101 }, (_, i) => `S${i}`).join(",")],
+      bad: [
+        "",
+        "AAPL MSFT",
+        "A$PL",
+        "TOOLONGTOOLONGTOOLONGX",
+        Array.from({ length: 101 }, (_, i) => `S${i}`).join(","),
+      ],
       good: ["AAA", "AAA,BBB", "aaa,BBB", Array.from({ length: 100 }, (_, i) => `S${i}`).join(",")],
     },
     {
