@@ -3,7 +3,9 @@ import { z } from "@hono/zod-openapi";
 import { commaListPattern, fieldsParam, isoDate } from "./common";
 
 const range = {
-  start: isoDate.optional().openapi({ description: "Default: one year before end" }),
+  start: isoDate
+    .optional()
+    .openapi({ description: "Default: one year before end; must not be after end (or the latest bar), else 400" }),
   end: isoDate.optional().openapi({ description: "Default: the latest bar" }),
   fields: fieldsParam,
 };

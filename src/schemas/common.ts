@@ -70,7 +70,12 @@ export const formatParam = z
   .optional()
   .openapi({ description: "`csv` answers text/csv (as `Accept: text/csv` does); JSON by default" });
 
-export const cursorParam = z.string().max(1024).optional().openapi({ description: "Opaque cursor from next_cursor" });
+// The shape is stated (signed payload . 16-byte MAC, base64url); the server checks it as part of the signature, so a
+// malformed cursor answers 400 invalid_cursor like a tampered one, not validation_failed.
+export const cursorParam = z.string().max(1024).optional().openapi({
+  description: "Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor)",
+  pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{22}$",
+});
 
 /**
  * The document states the same rules the server checks: a date's shape and its 1900–2100 range as a pattern (with

@@ -76,6 +76,14 @@ describe("query parameters", () => {
       good: ["1900-01-01", "2024-02-29", "2100-12-31"],
     },
     {
+      path: "/v1/assets",
+      url: (v) => `/v1/assets?search=${encodeURIComponent(v)}`,
+      name: "search",
+      bad: ["x".repeat(65)],
+      // Up to 64 characters of anything, multi-byte and LIKE metacharacters included, never a 5xx.
+      good: ["x".repeat(64), "é".repeat(64), "%_\\", "al"],
+    },
+    {
       path: "/v1/assets/{symbol}/patterns",
       url: (v) => `/v1/assets/AAA/patterns?kinds=${encodeURIComponent(v)}`,
       name: "kinds",
@@ -99,6 +107,25 @@ describe("query parameters", () => {
       }
     });
   }
+});
+
+it("states the cursor's shape; one the server cannot have issued is 400 invalid_cursor", async () => {
+  const schema = queryParam("/v1/assets", "cursor");
+  for (const v of ["", "a", "abc.def", "x".repeat(30)]) {
+    expect(accepts(schema, v), v).toBe(false);
+    const r = await call(`/v1/assets?cursor=${encodeURIComponent(v)}`, { token: user.token });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe("invalid_cursor");
+  }
+  const page = await call("/v1/assets?limit=1", { token: user.token });
+  expect(page.body.next_cursor).toEqual(expect.any(String));
+  expect(accepts(schema, page.body.next_cursor)).toBe(true);
+  expect((await call(`/v1/assets?limit=1&cursor=${page.body.next_cursor}`, { token: user.token })).status).toBe(200);
+});
+
+it("offers ?fields= only where the answer is JSON (not on the HTML report)", () => {
+  const params = doc.paths["/v1/indexes/{id}/report"].get.parameters as Json[];
+  expect(params.some((p) => p.in === "query" && p.name === "fields")).toBe(false);
 });
 
 describe("request bodies", () => {

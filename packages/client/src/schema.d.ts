@@ -3477,7 +3477,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, expires_at, id, last_used_at, name, next_cursor, prefix, scopes, signing */
                 fields?: string;
@@ -3859,7 +3859,7 @@ export interface operations {
                 since?: string;
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: action, actor, created_at, data, detail, id, ip, next_cursor, outcome, request_id, target */
                 fields?: string;
@@ -3994,7 +3994,7 @@ export interface operations {
                 sector?: string;
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: asset_class, currency, data, delisted_at, exchange, listed_at, market_cap, name, next_cursor, sector, symbol */
                 fields?: string;
@@ -4667,7 +4667,7 @@ export interface operations {
                 adjustment?: "raw" | "split" | "all";
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: adj_close, close, data, date, high, low, next_cursor, open, volume */
                 fields?: string;
@@ -5058,7 +5058,7 @@ export interface operations {
                 end?: string;
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: data, date, market_cap, next_cursor, shares_outstanding */
                 fields?: string;
@@ -5609,7 +5609,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: base_date, base_value, benchmark, benchmark_used, built_at, constituents, covariance, created_at, data, failure_reason, group_caps, id, lookback_days, max_turnover, max_weight, min_weight, name, next_cursor, ready_version, rebalance, status, updated_at, version, weighting, weights */
                 fields?: string;
@@ -6374,7 +6374,7 @@ export interface operations {
                 version?: number;
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: daily_return, data, date, next_cursor, value */
                 fields?: string;
@@ -6679,7 +6679,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Read this built version instead of the ready one (see /versions) */
                 version?: number;
@@ -7120,7 +7120,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, data_as_of, failure_reason, metadata, methodology_hash, next_cursor, reason, status, version */
                 fields?: string;
@@ -7528,9 +7528,7 @@ export interface operations {
     };
     getIndexReport: {
         parameters: {
-            query?: {
-                fields?: string;
-            };
+            query?: never;
             header?: {
                 /** @description An ETag from an earlier answer; the same tag gives 304 with no body */
                 "If-None-Match"?: string;
@@ -8417,7 +8415,7 @@ export interface operations {
                 kind: "sma" | "ema" | "rsi" | "macd" | "bollinger" | "atr";
                 /** @description Default 20 (sma, ema, bollinger) or 14 (rsi, atr); macd is fixed at 12/26/9 */
                 window?: number;
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8549,7 +8547,7 @@ export interface operations {
             query: {
                 /** @description 2 to 50 distinct comma-separated ticker symbols */
                 symbols: string;
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8716,7 +8714,7 @@ export interface operations {
     getAssetAnomalies: {
         parameters: {
             query?: {
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8846,7 +8844,7 @@ export interface operations {
     getAssetRegime: {
         parameters: {
             query?: {
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -9286,7 +9284,7 @@ export interface operations {
                 status?: "open" | "filled" | "canceled" | "expired" | "rejected";
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: avg_fill_price, canceled_at, created_at, data, expires_at, filled_at, filled_qty, id, limit_price, next_cursor, qty, side, status, symbol, time_in_force, type, updated_at */
                 fields?: string;
@@ -9946,7 +9944,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: condition, created_at, data, id, index_id, kind, level, message, next_cursor, price, status, symbol, threshold, triggered_at, triggered_price, triggered_value */
                 fields?: string;
@@ -10325,7 +10323,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, events, id, next_cursor, url */
                 fields?: string;
@@ -10704,7 +10702,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: attempt, created_at, data, delivered_at, error, event, event_id, id, next_cursor, next_retry_at, status_code */
                 fields?: string;
@@ -10986,7 +10984,7 @@ export interface operations {
                 kind?: "refresh" | "backfill" | "build" | "simulation";
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: attempts, created_at, data, error, finished_at, id, kind, next_cursor, started_at, stats, status */
                 fields?: string;
