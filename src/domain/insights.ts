@@ -7,7 +7,7 @@ import {
   MIN_RISK_OBSERVATIONS,
   type RebalanceRecord,
   RISK_WINDOW,
-  riskShares,
+  type RiskShare,
 } from "./insight-facts";
 import { type Figures, pct, round, show } from "./insight-figures";
 import {
@@ -55,9 +55,10 @@ export interface InsightInputs {
   rebalances: readonly RebalanceRecord[];
   maxWeight: number | null;
   minWeight: number | null;
-  /** The weights of the latest rebalance and each constituent's adjusted closes (for risk and drift). */
+  /** The weights of the latest rebalance. */
   allocation: { date: string; weights: Record<string, number> } | null;
-  closes: Readonly<Record<string, readonly LevelPoint[]>>;
+  /** Today's risk contributions as the risk route computes them, over `sessions` daily returns; null without. */
+  risk: { shares: readonly RiskShare[]; sessions: number } | null;
   version: number;
   builtAt: string | null;
   events: { actions: readonly DataEvent[]; revisedBars: number };
@@ -74,9 +75,11 @@ const clamp = (x: number) => Math.max(0, Math.min(1, x));
 const lastOf = <T>(xs: readonly T[]) => xs[xs.length - 1];
 
 function riskConcentration(input: InsightInputs): Insight | null {
-  const risk = riskShares(input);
-  if (!risk) return null;
-  const contributions = risk.shares;
+  const risk = input.risk;
+  if (!risk || risk.shares.length < 2) return null;
+  const contributions = [...risk.shares].sort(
+    (a, b) => b.contribution_pct - a.contribution_pct || a.symbol.localeCompare(b.symbol),
+  );
   const top = contributions[0]!;
   const figures: Figures = {
     symbol: top.symbol,

@@ -24,7 +24,7 @@ const indicators = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/indicators",
   tags,
-  summary: "A technical indicator over adjusted daily bars (warmed up on history before start)",
+  summary: "A technical indicator over adjusted daily bars, computed over the whole stored history",
   security,
   middleware: [requireScope("read")] as const,
   request: { params: SymbolPath, query: IndicatorQuery },
@@ -76,8 +76,15 @@ export function registerAnalyticsRoutes(app: App) {
     const { symbol } = c.req.valid("param");
     const q = c.req.valid("query");
     const window = q.window ?? defaultWindow(q.kind);
-    const data = answered(c, await indicatorAnswer(c.env, c.get("config"), symbol, q.kind, window, q));
-    return c.json({ symbol, kind: q.kind, window, data } as z.infer<typeof IndicatorSeries>, 200);
+    const parameters =
+      q.kind === "macd"
+        ? { fast: q.fast ?? 12, slow: q.slow ?? 26, signal: q.signal ?? 9 }
+        : q.kind === "bollinger"
+          ? { window: window as number, k: q.k ?? 2 }
+          : { window: window as number };
+    const params = { window, ...parameters };
+    const data = answered(c, await indicatorAnswer(c.env, c.get("config"), symbol, q.kind, params, q));
+    return c.json({ symbol, kind: q.kind, window, parameters, data } as z.infer<typeof IndicatorSeries>, 200);
   });
 
   app.openapi(correlationRoute, async (c) => {

@@ -12,6 +12,15 @@ const range = {
 
 export const INDICATOR_KINDS = ["sma", "ema", "rsi", "macd", "bollinger", "atr"] as const;
 
+const macdSpan = (what: string, d: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .optional()
+    .openapi({ description: `macd: ${what} (default ${d})` });
+
 export const IndicatorQuery = z
   .strictObject({
     kind: z.enum(INDICATOR_KINDS),
@@ -21,13 +30,31 @@ export const IndicatorQuery = z
       .min(1)
       .max(500)
       .optional()
-      .openapi({ description: "Default 20 (sma, ema, bollinger) or 14 (rsi, atr); macd is fixed at 12/26/9" }),
+      .openapi({ description: "Default 20 (sma, ema, bollinger) or 14 (rsi, atr); macd takes fast/slow/signal" }),
+    fast: macdSpan("fast EMA sessions", 12),
+    slow: macdSpan("slow EMA sessions", 26),
+    signal: macdSpan("signal EMA sessions of the MACD line", 9),
+    k: z.coerce
+      .number()
+      .finite()
+      .gt(0)
+      .max(10)
+      .optional()
+      .openapi({ description: "bollinger: band width in standard deviations (default 2)" }),
     ...range,
   })
   .superRefine((q, ctx) => {
     if (q.kind === "macd" && q.window !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["window"], message: "macd takes no window (12/26/9)" });
+      ctx.addIssue({ code: "custom", path: ["window"], message: "macd takes fast, slow and signal, not window" });
     }
+    for (const field of ["fast", "slow", "signal"] as const) {
+      if (q.kind !== "macd" && q[field] !== undefined)
+        ctx.addIssue({ code: "custom", path: [field], message: `${field} applies only to macd` });
+    }
+    if (q.kind === "macd" && (q.fast ?? 12) >= (q.slow ?? 26))
+      ctx.addIssue({ code: "custom", path: ["fast"], message: "fast must be shorter than slow" });
+    if (q.kind !== "bollinger" && q.k !== undefined)
+      ctx.addIssue({ code: "custom", path: ["k"], message: "k applies only to bollinger" });
     if (q.kind === "rsi" && q.window === 1)
       ctx.addIssue({ code: "custom", path: ["window"], message: "rsi needs a window of at least 2" });
   });
@@ -44,7 +71,18 @@ export const IndicatorSeries = z
     symbol: z.string(),
     kind: z.enum(INDICATOR_KINDS),
     window: z.number().int().nullable(),
-    data: z.array(z.object({ date: z.string(), value: IndicatorValue })),
+    parameters: z
+      .object({
+        window: z.number().int().optional(),
+        k: z.number().optional(),
+        fast: z.number().int().optional(),
+        slow: z.number().int().optional(),
+        signal: z.number().int().optional(),
+      })
+      .openapi({ description: "Every parameter the series was computed with, defaults included" }),
+    data: z
+      .array(z.object({ date: z.string(), value: IndicatorValue }))
+      .openapi({ description: "Computed over the whole stored history: a date's value never depends on start" }),
   })
   .openapi("IndicatorSeries");
 

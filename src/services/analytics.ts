@@ -1,4 +1,4 @@
-// Analytics over stored bars: indicators, correlation, anomalies and regimes, each with its warm-up history.
+// Analytics over stored bars: indicators (over the whole history), correlation, anomalies and regimes (with warm-up).
 import type { Config } from "../config";
 import { latestBarDate, readBars, readPriceHistory } from "../db/prices";
 import { detectAnomalies } from "../domain/anomalies";
@@ -56,38 +56,36 @@ export async function resolveRange(
 export const defaultWindow = (kind: IndicatorKind): number | null =>
   kind === "macd" ? null : kind === "rsi" || kind === "atr" ? 14 : 20;
 
+/** An indicator's parameters: `window` (all but macd), `k` (bollinger), `fast`/`slow`/`signal` (macd). */
+export interface IndicatorParams {
+  window: number | null;
+  k?: number;
+  fast?: number;
+  slow?: number;
+  signal?: number;
+}
+
 /**
- * An indicator over [start, end]. History before `start` is read too (a few windows' worth), so the
- * first values in range are warmed up rather than null or seeded from the range's own first bars.
+ * An indicator over the asset's whole stored history, so its value on a date never depends on the range asked
+ * for: the first sessions of history are null (its warm-up), every later value is seeded from the first bar.
  */
-export async function indicatorSeries(
-  db: D1Database,
-  assetId: number,
-  kind: IndicatorKind,
-  window: number | null,
-  range: { start: string; end: string },
-) {
-  const span = kind === "macd" ? 35 : (window as number);
-  const warmup = Math.ceil(span * 4 * 1.5) + 10; // trading sessions → calendar days, with slack
-  const bars = await adjustedBars(db, assetId, shiftDays(range.start, -warmup), range.end);
+export async function indicatorSeries(db: D1Database, assetId: number, kind: IndicatorKind, p: IndicatorParams) {
+  const bars = await adjustedBars(db, assetId, "0000-01-01", "9999-12-31");
   const closes = bars.map((b) => b.close);
+  const window = p.window as number;
   let values: unknown[];
   try {
-    if (kind === "sma") values = sma(closes, window as number);
-    else if (kind === "ema") values = ema(closes, window as number);
-    else if (kind === "rsi") values = rsi(closes, window as number);
-    else if (kind === "macd") values = macd(closes);
-    else if (kind === "bollinger") values = bollinger(closes, window as number);
-    else values = atr(bars, window as number);
+    if (kind === "sma") values = sma(closes, window);
+    else if (kind === "ema") values = ema(closes, window);
+    else if (kind === "rsi") values = rsi(closes, window);
+    else if (kind === "macd") values = macd(closes, p.fast, p.slow, p.signal);
+    else if (kind === "bollinger") values = bollinger(closes, window, p.k);
+    else values = atr(bars, window);
   } catch (err) {
     if (err instanceof RangeError) throw ApiError.validation(err.message, [{ path: "window", message: err.message }]);
     throw err;
   }
-  const data: Array<{ date: string; value: unknown }> = [];
-  bars.forEach((b, i) => {
-    if (b.date >= range.start) data.push({ date: b.date, value: values[i] ?? null });
-  });
-  return data;
+  return bars.map((b, i) => ({ date: b.date, value: values[i] ?? null }));
 }
 
 /** Pairwise correlation of daily returns; unknown symbols are a 422 listing them. */
@@ -130,26 +128,29 @@ export interface RangeInput {
   end?: string;
 }
 
-/** An indicator of one asset (404 for an unknown symbol), cached with the symbol's prices. */
+/**
+ * An indicator of one asset (404 for an unknown symbol) within [start, end] (default: the year up to the
+ * latest bar). The whole-history series is computed once per kind and parameters and cached in the symbol's
+ * `prices:<symbol>` namespace, whose version every refresh or corporate action of the symbol bumps (the data
+ * version); each range is a slice of it.
+ */
 export async function indicatorAnswer(
   env: Env,
   cfg: Config,
   symbol: string,
   kind: IndicatorKind,
-  window: number | null,
+  params: IndicatorParams,
   q: RangeInput,
 ): Promise<Cached<Array<{ date: string; value: unknown }>>> {
   const asset = await requireAsset(env.DB, symbol);
-  return cached(
-    env,
-    cfg,
-    `prices:${symbol}`,
-    `indicator:${JSON.stringify([kind, window, q.start, q.end])}`,
-    async () => {
-      const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
-      return indicatorSeries(env.DB, asset.id, kind, window, range);
-    },
+  const full = await cached(env, cfg, `prices:${symbol}`, `indicator:${JSON.stringify([kind, params])}`, () =>
+    indicatorSeries(env.DB, asset.id, kind, params),
   );
+  const end = q.end ?? full.value.at(-1)?.date ?? new Date().toISOString().slice(0, 10);
+  const start = q.start ?? shiftDays(end, -365);
+  if (start > end)
+    throw ApiError.validation("start is after end", [{ path: "start", message: "must not be after end" }]);
+  return { ...full, value: full.value.filter((p) => p.date >= start && p.date <= end) };
 }
 
 /** The correlation matrix of several symbols, cached until any refresh lands. */

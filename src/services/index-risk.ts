@@ -151,15 +151,45 @@ function onLookbackDates(snap: Snapshot, levels: readonly LevelPoint[]): Float64
   return out;
 }
 
-export async function indexRisk(db: D1Database, cfg: Config, row: IndexRow, version: number) {
-  const snap = await snapshot(db, row, version);
+/** Euler risk contributions of today's holdings, the annualised marginal risk per unit of weight. */
+function contributionsOf(snap: Snapshot) {
   const root = Math.sqrt(TRADING_DAYS_PER_YEAR);
-  const contributions = riskContributions(snap.cov, snap.weights).map((c, j) => ({
+  return riskContributions(snap.cov, snap.weights).map((c, j) => ({
     symbol: snap.holdings[j]?.symbol as string,
     weight: c.weight,
     marginal: c.marginal * root,
     contribution_pct: c.contribution_pct,
   }));
+}
+
+export interface RiskContributionsNow {
+  date: string;
+  /** Daily returns the covariance was estimated from. */
+  sessions: number;
+  contributions: ReturnType<typeof contributionsOf>;
+}
+
+/**
+ * The contributions `GET /v1/indexes/{id}/risk` answers, for the insights and the report: the same snapshot,
+ * covariance and Euler split. Null where the risk route answers 409 (no values, no holding with enough history).
+ */
+export async function riskContributionsNow(
+  db: D1Database,
+  row: IndexRow,
+  version: number,
+): Promise<RiskContributionsNow | null> {
+  try {
+    const snap = await snapshot(db, row, version);
+    return { date: snap.date, sessions: snap.returns.observations, contributions: contributionsOf(snap) };
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "conflict") return null;
+    throw err;
+  }
+}
+
+export async function indexRisk(db: D1Database, cfg: Config, row: IndexRow, version: number) {
+  const snap = await snapshot(db, row, version);
+  const contributions = contributionsOf(snap);
   const indexReturns = dailyReturns(snap.levels.map((l) => l.value));
   const ewma = ewmaForecast(indexReturns);
   const garch = garchForecast(indexReturns, RISK_HORIZON);

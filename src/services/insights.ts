@@ -4,13 +4,12 @@ import type { Config } from "../config";
 import { assetIdsBySymbol } from "../db/assets";
 import { type IndexRow, readAllocationOn, readLevels, readRebalances } from "../db/indexes";
 import { dataEventsSince } from "../db/market-events";
-import { readAdjustedSeries } from "../db/prices";
 import { acceptRewording } from "../domain/insight-figures";
-import { type Insight, type InsightInputs, indexInsights, RISK_WINDOW } from "../domain/insights";
-import type { LevelPoint } from "../domain/metrics";
+import { type Insight, type InsightInputs, indexInsights } from "../domain/insights";
 import type { StoredDefinition } from "../schemas/indexes";
 import { type Cached, readThrough } from "./cache";
 import { assetLevels, loadOwnedIndex, readyVersionOf, resolveBenchmark } from "./index-reads";
+import { riskContributionsNow } from "./index-risk";
 
 export interface InsightItem extends Insight {
   /** True when Workers AI reworded `text` (and the rewording quoted only the figures). */
@@ -24,27 +23,8 @@ export interface IndexInsights {
   items: InsightItem[];
 }
 
-/** Calendar days of closes read for the risk sentences: enough for RISK_WINDOW sessions plus holidays. */
-const CLOSES_LOOKBACK_DAYS = Math.ceil((RISK_WINDOW * 365) / 252) + 30;
-/** readAdjustedSeries takes at most this many assets per call. */
-const SERIES_CHUNK = 50;
 /** Rebalances of a version are few (monthly over 20 years is 240); this bounds the read. */
 const MAX_REBALANCES = 5000;
-
-const daysBefore = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
-
-async function closesOf(db: D1Database, ids: Map<string, number>, start: string, end: string) {
-  const bySymbol = new Map([...ids].map(([s, id]) => [id, s]));
-  const out: Record<string, LevelPoint[]> = {};
-  const all = [...ids.values()];
-  for (let i = 0; i < all.length; i += SERIES_CHUNK) {
-    for (const row of await readAdjustedSeries(db, all.slice(i, i + SERIES_CHUNK), start, end)) {
-      out[bySymbol.get(row.asset_id)!] = row.dates.map((date, k) => ({ date, value: row.closes[k] as number }));
-    }
-  }
-  return out;
-}
 
 /** Everything `indexInsights` needs, read from the version's stored rows. */
 export async function insightInputs(
@@ -62,7 +42,7 @@ export async function insightInputs(
     readAllocationOn(db, row.id, version, null),
   ]);
   let benchmark: InsightInputs["benchmark"] = null;
-  let closes: InsightInputs["closes"] = {};
+  let risk: InsightInputs["risk"] = null;
   let events: InsightInputs["events"] = { actions: [], revisedBars: 0 };
   if (first && last) {
     const asset = await resolveBenchmark(db, cfg, row.benchmarkUsed ?? definition.benchmark, {
@@ -74,7 +54,9 @@ export async function insightInputs(
       db,
       allocationRows.map((r) => r.symbol),
     );
-    closes = await closesOf(db, ids, daysBefore(last.date, CLOSES_LOOKBACK_DAYS), last.date);
+    // The same computation as GET /v1/indexes/{id}/risk, so the sentence and the route never disagree.
+    const now = await riskContributionsNow(db, row, version);
+    if (now) risk = { shares: now.contributions, sessions: now.sessions };
     if (row.builtAt) {
       const watched = [...ids.values(), ...(asset ? [asset.id] : [])];
       events = await dataEventsSince(db, watched, row.builtAt, last.date);
@@ -93,7 +75,7 @@ export async function insightInputs(
           weights: Object.fromEntries(allocationRows.map((r) => [r.symbol, r.weight])),
         }
       : null,
-    closes,
+    risk,
     version,
     builtAt: row.builtAt,
     events,

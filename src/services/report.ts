@@ -1,7 +1,7 @@
 // The printable report of an index's ready version: gathers its levels, benchmark, weights, risk shares,
 // metrics, insights and methodology, and lets the domain draw the page.
 import type { Config } from "../config";
-import { riskShares } from "../domain/insight-facts";
+import { readVersion } from "../db/index-versions";
 import { methodologyMarkdown } from "../domain/methodology-text";
 import { reportHtml } from "../domain/report-page";
 import { indexMetrics, loadOwnedIndex, publicIndex, readyVersionOf } from "./index-reads";
@@ -40,13 +40,12 @@ export async function ownedIndexReport(env: Env, cfg: Config, ownerId: string, i
   const row = await loadOwnedIndex(env.DB, ownerId, id);
   const version = readyVersionOf(row);
   const input = await insightInputs(env.DB, cfg, row, version);
-  const [metrics, insights] = await Promise.all([
+  const [metrics, insights, recorded] = await Promise.all([
     indexMetrics(env.DB, cfg, row, version, "all"),
     insightsOf(env, cfg, row, version, input),
+    readVersion(env.DB, row.id, version),
   ]);
   const view = publicIndex(row);
-  const risk = riskShares(input);
-  const pinned = view as { methodology_hash?: string | null; data_as_of?: string | null };
   return reportHtml({
     index: {
       id: view.id,
@@ -59,8 +58,9 @@ export async function ownedIndexReport(env: Env, cfg: Config, ownerId: string, i
       base_value: view.base_value,
       benchmark: view.benchmark,
       built_at: view.built_at,
-      methodology_hash: pinned.methodology_hash ?? null,
-      data_as_of: pinned.data_as_of ?? null,
+      // The version's own record, as GET /v1/indexes/{id}/versions lists it.
+      methodology_hash: recorded?.methodology_hash ?? null,
+      data_as_of: recorded?.data_as_of ?? null,
     },
     levels: input.levels,
     benchmark: input.benchmark,
@@ -68,7 +68,7 @@ export async function ownedIndexReport(env: Env, cfg: Config, ownerId: string, i
       .map(([symbol, weight]) => ({ symbol, weight }))
       .sort((a, b) => b.weight - a.weight || a.symbol.localeCompare(b.symbol)),
     weightsDate: input.allocation?.date ?? null,
-    risk: risk?.shares ?? null,
+    risk: input.risk ? [...input.risk.shares].sort((a, b) => b.contribution_pct - a.contribution_pct) : null,
     metrics: metricRows(metrics as unknown as Record<string, unknown>),
     insights: insights.items,
     methodology: methodologyLines(methodologyMarkdown({ ...view, version })),

@@ -2,7 +2,7 @@
 // sentence quotes found in its figures (checked here by a separate reader of the text).
 import { sampleCorrelation, sampleStandardDeviation } from "simple-statistics";
 import { describe, expect, it } from "vitest";
-import { capBinding, drawdownEpisodes, driftedWeights } from "../../src/domain/insight-facts";
+import { capBinding, drawdownEpisodes } from "../../src/domain/insight-facts";
 import { acceptRewording, type Figures } from "../../src/domain/insight-figures";
 import { type InsightInputs, indexInsights } from "../../src/domain/insights";
 import type { LevelPoint } from "../../src/domain/metrics";
@@ -25,7 +25,7 @@ const BASE: InsightInputs = {
   maxWeight: null,
   minWeight: null,
   allocation: null,
-  closes: {},
+  risk: null,
   version: 1,
   builtAt: null,
   events: { actions: [], revisedBars: 0 },
@@ -77,38 +77,27 @@ describe("cap binding and drift", () => {
     expect(b).toMatchObject({ capped_rebalances: 2, floored_rebalances: 2, rebalances: 3 });
     expect([...b.capped_symbols]).toEqual([["X", 2]]);
   });
-
-  it("carries rebalance weights forward by price", () => {
-    // A doubles, B flat: 0.5·2 : 0.5·1 = 2/3 : 1/3.
-    const w = driftedWeights({ A: 0.5, B: 0.5 }, { A: 10, B: 10 }, { A: 20, B: 10 });
-    expect(w.A).toBeCloseTo(2 / 3, 12);
-    expect(w.B).toBeCloseTo(1 / 3, 12);
-  });
 });
 
 describe("sentences", () => {
-  it("gives risk shares in closed form for two uncorrelated constituents", () => {
-    // A: ±2%, B: ±1% in patterns whose products cancel every 4 days, so the sample covariance is 0 and
-    // A's share of the variance is 0.5²·σA² / (0.5²·σA² + 0.5²·σB²) = 4 / (4 + 1) = 80%.
-    const ra = Array.from({ length: 40 }, (_, t) => (t % 2 === 0 ? 0.02 : -0.02));
-    const rb = Array.from({ length: 40 }, (_, t) => (t % 4 < 2 ? 0.01 : -0.01));
-    const d = weekdays("2024-01-01", 41);
-    const closes = { A: series(d, fromReturns(100, ra)), B: series(d, fromReturns(50, rb)) };
+  it("names the largest risk share from the risk route's contributions, whatever their order", () => {
+    // Two uncorrelated constituents at 50% each, daily volatility 2% and 1%: A's share of the variance is
+    // 0.5²·0.02² / (0.5²·0.02² + 0.5²·0.01²) = 4 / (4 + 1) = 80%.
     const items = indexInsights({
       ...BASE,
-      levels: series(
-        d,
-        fromReturns(
-          1000,
-          ra.map((x, i) => 0.5 * x + 0.5 * rb[i]!),
-        ),
-      ),
-      allocation: { date: d[40]!, weights: { A: 0.5, B: 0.5 } },
-      closes,
+      allocation: { date: "2024-02-26", weights: { A: 0.5, B: 0.5 } },
+      risk: {
+        shares: [
+          { symbol: "B", weight: 0.5, marginal: 0.05, contribution_pct: 0.2 },
+          { symbol: "A", weight: 0.5, marginal: 0.2, contribution_pct: 0.8 },
+        ],
+        sessions: 40,
+      },
     });
     const risk = items.find((i) => i.kind === "risk_concentration")!;
     expect(risk.figures).toMatchObject({ symbol: "A", risk_share_pct: 80, weight_pct: 50, sessions: 40 });
     expect(risk.text).toBe("A carries 80.0% of the index's risk with 50.0% of its weight, over the last 40 sessions.");
+    expect(indexInsights({ ...BASE, risk: null }).some((i) => i.kind === "risk_concentration")).toBe(false);
   });
 
   it("compares with the benchmark: returns, the gap in points, tracking error and correlation", () => {
@@ -203,15 +192,6 @@ describe("every sentence is backed by its figures", () => {
   // Three years of a trending, noisy index with four constituents, caps, rebalances and a benchmark.
   const d = weekdays("2021-01-04", 760);
   const noise = (k: number, t: number) => 0.012 * Math.sin(t * (0.7 + k * 0.31)) + 0.004 * Math.cos(t * 2.3 + k);
-  const closes: Record<string, LevelPoint[]> = {};
-  for (const [k, s] of ["AAA", "BBB", "CCC", "DDD"].entries())
-    closes[s] = series(
-      d,
-      fromReturns(
-        50 + 10 * k,
-        d.slice(1).map((_, t) => 0.0004 * (k + 1) + noise(k, t)),
-      ),
-    );
   const level = series(
     d,
     fromReturns(
@@ -240,7 +220,15 @@ describe("every sentence is backed by its figures", () => {
     maxWeight: 0.3,
     minWeight: 0.15,
     allocation: { date: d[693]!, weights: { AAA: 0.3, BBB: 0.3, CCC: 0.25, DDD: 0.15 } },
-    closes,
+    risk: {
+      shares: [
+        { symbol: "AAA", weight: 0.32, marginal: 0.21, contribution_pct: 0.41 },
+        { symbol: "BBB", weight: 0.29, marginal: 0.16, contribution_pct: 0.27 },
+        { symbol: "CCC", weight: 0.24, marginal: 0.15, contribution_pct: 0.22 },
+        { symbol: "DDD", weight: 0.15, marginal: 0.11, contribution_pct: 0.1 },
+      ],
+      sessions: 252,
+    },
     version: 2,
     builtAt: "2024-01-01T00:00:00Z",
     events: { actions: [{ symbol: "CCC", kind: "split", date: "2024-02-01", ratio: 2, amount: null }], revisedBars: 0 },

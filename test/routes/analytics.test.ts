@@ -1,4 +1,5 @@
 // Indicators, correlation, anomalies and regimes through the real app over hand-made bars.
+import { MACD, RSI } from "technicalindicators";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, weekdays } from "../helpers/market";
@@ -7,6 +8,25 @@ let token: string;
 const DAYS = weekdays("2023-01-02", 300);
 const LAST = DAYS.at(-1)!;
 const SPIKE = 150;
+const wiggle = (i: number) => 100 * (1 + 0.01 * Math.sin(i)) * (i === SPIKE ? 1.2 : 1);
+/** Wilder's RSI over the whole series, written out here (test-only) as the independent reference. */
+function wilderRsi(closes: number[], n: number): (number | null)[] {
+  const out: (number | null)[] = closes.map(() => null);
+  let gain = 0;
+  let loss = 0;
+  for (let i = 1; i < closes.length; i++) {
+    const d = (closes[i] as number) - (closes[i - 1] as number);
+    if (i <= n) {
+      gain += Math.max(d, 0) / n;
+      loss += Math.max(-d, 0) / n;
+    } else {
+      gain = (gain * (n - 1) + Math.max(d, 0)) / n;
+      loss = (loss * (n - 1) + Math.max(-d, 0)) / n;
+    }
+    if (i >= n) out[i] = loss === 0 ? 100 : 100 - 100 / (1 + gain / loss);
+  }
+  return out;
+}
 
 beforeAll(async () => {
   token = (await userToken()).token;
@@ -19,7 +39,7 @@ beforeAll(async () => {
   await insertBars(ids.get("LIN")!, DAYS, (i) => 100 + i);
   await insertBars(ids.get("DBL")!, DAYS, (i) => 2 * (100 + i));
   await insertBars(ids.get("INV")!, DAYS, (i) => 10000 / (100 + i));
-  await insertBars(ids.get("WIG")!, DAYS, (i) => 100 * (1 + 0.01 * Math.sin(i)) * (i === SPIKE ? 1.2 : 1));
+  await insertBars(ids.get("WIG")!, DAYS, wiggle);
 });
 
 describe("GET /v1/assets/{symbol}/indicators", () => {
@@ -53,6 +73,56 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
     expect(atr.body.data[0].value).toBeGreaterThan(0);
   });
 
+  it("computes over the whole history: RSI(7) on a date is the same for any start, and Wilder's by hand", async () => {
+    const day = DAYS[200]!;
+    const reference = wilderRsi(
+      DAYS.map((_, i) => wiggle(i)),
+      7,
+    )[200] as number;
+    const seen: number[] = [];
+    for (const start of [DAYS[0], DAYS[150], DAYS[199], day, undefined]) {
+      const qs = `kind=rsi&window=7&end=${day}${start ? `&start=${start}` : ""}`;
+      const r = await call(`/v1/assets/WIG/indicators?${qs}`, { token });
+      expect(r.status).toBe(200);
+      expect(r.body.data.at(-1).date).toBe(day);
+      seen.push(r.body.data.at(-1).value);
+    }
+    expect(new Set(seen).size).toBe(1);
+    expect(seen[0]).toBeCloseTo(reference, 10);
+    // technicalindicators over the same closes (it rounds to 2 places)
+    const theirs = RSI.calculate({ period: 7, values: DAYS.map((_, i) => wiggle(i)) });
+    expect(seen[0]).toBeCloseTo(theirs[200 - 7] as number, 2);
+    // the first sessions of history are the warm-up: null
+    const head = await call(`/v1/assets/WIG/indicators?kind=rsi&window=7&start=${DAYS[0]}&end=${DAYS[7]}`, { token });
+    expect(head.body.data.map((p: { value: unknown }) => p.value === null)).toEqual([...Array(7).fill(true), false]);
+  });
+
+  it("takes macd fast/slow/signal and bollinger k", async () => {
+    const r = await call(`/v1/assets/WIG/indicators?kind=macd&fast=5&slow=10&signal=4&start=${DAYS[100]}`, { token });
+    expect(r.status).toBe(200);
+    expect(r.body.parameters).toEqual({ fast: 5, slow: 10, signal: 4 });
+    const theirs = MACD.calculate({
+      values: DAYS.map((_, i) => wiggle(i)),
+      fastPeriod: 5,
+      slowPeriod: 10,
+      signalPeriod: 4,
+      SimpleMAOscillator: false,
+      SimpleMASignal: false,
+    });
+    // technicalindicators' first MACD is on bar slow − 1 = 9
+    const t = theirs[100 - 9]!;
+    expect(r.body.data[0].date).toBe(DAYS[100]);
+    expect(r.body.data[0].value.macd).toBeCloseTo(t.MACD as number, 9);
+    expect(r.body.data[0].value.signal).toBeCloseTo(t.signal as number, 9);
+    const boll = await call(
+      `/v1/assets/LIN/indicators?kind=bollinger&window=5&k=1.5&start=${DAYS[10]}&end=${DAYS[10]}`,
+      { token },
+    );
+    expect(boll.body.parameters).toEqual({ window: 5, k: 1.5 });
+    // five consecutive integers: population σ = √2, the band 1.5 σ away
+    expect(boll.body.data[0].value.upper - boll.body.data[0].value.middle).toBeCloseTo(1.5 * Math.SQRT2, 9);
+  });
+
   it.each([
     ["kind=wave", 400],
     ["kind=macd&window=5", 400],
@@ -62,6 +132,10 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
     ["kind=sma&start=2024-02-01&end=2024-01-01", 400],
     ["kind=sma&start=2024-13-01", 400],
     ["kind=sma&colour=red", 400],
+    ["kind=sma&fast=5", 400],
+    ["kind=macd&fast=26&slow=12", 400],
+    ["kind=rsi&k=2", 400],
+    ["kind=bollinger&k=0", 400],
   ])("?%s → %i", async (query, status) => {
     const r = await call(`/v1/assets/LIN/indicators?${query}`, { token });
     expect(r.status).toBe(status);

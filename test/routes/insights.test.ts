@@ -126,6 +126,28 @@ describe("GET /v1/indexes/{id}/insights", () => {
     expect(byKind("turnover").figures.average_turnover_pct).toBe(one(avg));
   });
 
+  it("quotes the risk route's contributions in its risk sentence (one computation)", async () => {
+    const id = await built();
+    const { body } = await call(`/v1/indexes/${id}/insights`, { token: owner.token });
+    const risk = (await call(`/v1/indexes/${id}/risk`, { token: owner.token })).body;
+    const one = (x: number) => Math.round(x * 1000) / 10;
+    const ranked = [...risk.contributions].sort(
+      (a: { contribution_pct: number }, b: { contribution_pct: number }) => b.contribution_pct - a.contribution_pct,
+    );
+    const top = ranked[0];
+    const sentence = body.items.find((i: { kind: string }) => i.kind === "risk_concentration");
+    expect(sentence.figures).toMatchObject({
+      symbol: top.symbol,
+      risk_share_pct: one(top.contribution_pct),
+      weight_pct: one(top.weight),
+      top_symbol_1: ranked[0].symbol,
+      top_symbol_2: ranked[1].symbol,
+      top_symbol_3: ranked[2].symbol,
+      // 320 sessions of history: the whole 252-session lookback of the risk route.
+      sessions: risk.lookback_days,
+    });
+  });
+
   it("names a split recorded after the build until a new version takes it in", async () => {
     const id = await built();
     const before = await call(`/v1/indexes/${id}/insights`, { token: owner.token });
@@ -157,6 +179,6 @@ describe("GET /v1/indexes/{id}/insights", () => {
     expect(other.status).toBe(404);
     const unknown = await call(`/v1/indexes/${created.body.id}/insights?colour=red`, { token: owner.token });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors[0].message).toContain("colour");
+    expect(unknown.body.errors).toEqual([{ path: "colour", message: "not allowed" }]);
   });
 });

@@ -68,6 +68,31 @@ describe("GET /v1/indexes/{id}/report", () => {
     expect(html).toContain("Methodology hash");
   });
 
+  it("states the methodology hash and data_as_of of the version it reports, as the versions route lists them", async () => {
+    const versions = await call(`/v1/indexes/${id}/versions`, { token: owner.token });
+    const v1 = versions.body.data.find((v: { version: number }) => v.version === 1);
+    expect(v1.methodology_hash).toMatch(/^[0-9a-f]{16,}$/);
+    expect(v1.data_as_of).toEqual(expect.any(String));
+    const html = (await call(`/v1/indexes/${id}/report`, { token: owner.token })).text;
+    expect(html).toContain(`<dd>${v1.methodology_hash}</dd>`);
+    expect(html).toContain(`<dd>${escapeXml(v1.data_as_of)}</dd>`);
+    expect(html).not.toContain("not recorded for this version");
+    expect(html).not.toContain("(build time)");
+  });
+
+  it("draws the risk route's contributions as the share-of-risk bars", async () => {
+    const risk = await call(`/v1/indexes/${id}/risk`, { token: owner.token });
+    expect(risk.status).toBe(200);
+    const html = (await call(`/v1/indexes/${id}/report`, { token: owner.token })).text;
+    const riskChart = html.slice(html.indexOf("Share of risk"));
+    const drawn = [...riskChart.matchAll(/<rect [^>]*data-value="([^"]+)"/g)].map((m) => Number(m[1]));
+    const expected = risk.body.contributions
+      .map((c: { contribution_pct: number }) => c.contribution_pct)
+      .sort((a: number, b: number) => b - a);
+    expect(drawn).toHaveLength(expected.length);
+    for (const [k, v] of drawn.entries()) expect(v).toBeCloseTo(expected[k], 6);
+  });
+
   it("carries a CSP that allows exactly its inline stylesheet, and no script or style attribute", async () => {
     const r = await call(`/v1/indexes/${id}/report`, { token: owner.token });
     const csp = r.headers.get("content-security-policy")!;

@@ -760,8 +760,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A technical indicator over adjusted daily bars (warmed up on history before start)
-         * @description A technical indicator over adjusted daily bars (warmed up on history before start)
+         * A technical indicator over adjusted daily bars, computed over the whole stored history
+         * @description A technical indicator over adjusted daily bars, computed over the whole stored history
          */
         get: operations["getAssetIndicators"];
         put?: never;
@@ -2219,6 +2219,15 @@ export interface components {
             /** @enum {string} */
             kind: "sma" | "ema" | "rsi" | "macd" | "bollinger" | "atr";
             window: number | null;
+            /** @description Every parameter the series was computed with, defaults included */
+            parameters: {
+                window?: number;
+                k?: number;
+                fast?: number;
+                slow?: number;
+                signal?: number;
+            };
+            /** @description Computed over the whole stored history: a date's value never depends on start */
             data: {
                 date: string;
                 value: number | null | {
@@ -8413,13 +8422,21 @@ export interface operations {
         parameters: {
             query: {
                 kind: "sma" | "ema" | "rsi" | "macd" | "bollinger" | "atr";
-                /** @description Default 20 (sma, ema, bollinger) or 14 (rsi, atr); macd is fixed at 12/26/9 */
+                /** @description Default 20 (sma, ema, bollinger) or 14 (rsi, atr); macd takes fast/slow/signal */
                 window?: number;
+                /** @description macd: fast EMA sessions (default 12) */
+                fast?: number;
+                /** @description macd: slow EMA sessions (default 26) */
+                slow?: number;
+                /** @description macd: signal EMA sessions of the MACD line (default 9) */
+                signal?: number;
+                /** @description bollinger: band width in standard deviations (default 2) */
+                k?: number;
                 /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
-                /** @description Comma-separated fields to keep, of: data, date, kind, symbol, value, window */
+                /** @description Comma-separated fields to keep, of: data, date, kind, parameters, symbol, value, window */
                 fields?: string;
             };
             header?: {
