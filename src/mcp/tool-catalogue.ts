@@ -94,7 +94,7 @@ export const TOOLS: ToolSpec[] = [
     title: "Run a backtest",
     operation: "POST /v1/simulations",
     description:
-      "Backtest an index definition (`index`) or one of your indexes (`index_id`) from `start` to `end` with `initial_capital`, fees and slippage. Answers `queued`; poll get_simulation.",
+      "Backtest an index definition (`index`) or one of your indexes (`index_id`) from `start` to `end` with `initial_capital`, fees and slippage (`slippage_model` bps or volume_participation), `dividends` (cash, reinvest, ignore) and dated `contributions`. Answers `queued`; poll get_simulation (twr, mwr, cash_flows).",
     idempotent: true,
   },
   {

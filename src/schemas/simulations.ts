@@ -12,12 +12,38 @@ export const SimulationBody = z
     initial_capital: z.number().finite().positive().max(1e12),
     fee_bps: z.number().finite().min(0).max(1000).default(0),
     slippage_bps: z.number().finite().min(0).max(1000).default(0),
+    dividends: z.enum(["cash", "reinvest", "ignore"]).default("cash").openapi({
+      description:
+        "Cash dividends: credited to cash on the ex-date, spent on the same symbol at that close, or dropped (price return only)",
+    }),
+    contributions: z
+      .array(
+        z.strictObject({
+          date: isoDate,
+          amount: z.number().finite().positive().max(1e12).openapi({ description: "Major units paid in" }),
+        }),
+      )
+      .max(1000)
+      .optional()
+      .openapi({
+        description:
+          "Money paid in at the start of the first session on/after each date (within start..end), spent by the weights in force",
+        example: [{ date: "2024-06-03", amount: 1000 }],
+      }),
+    slippage_model: z.enum(["bps", "volume_participation"]).default("bps").openapi({
+      description:
+        "bps: every fill at the close ± slippage_bps. volume_participation: a fill takes at most 2.5% of the day's volume (the rest waits for the next session) at the close ± (slippage_bps + 0.1 × share² of volume)",
+    }),
   })
   .superRefine((b, ctx) => {
     if ((b.index === undefined) === (b.index_id === undefined)) {
       ctx.addIssue({ code: "custom", path: ["index"], message: "give exactly one of index and index_id" });
     }
     if (b.start > b.end) ctx.addIssue({ code: "custom", path: ["end"], message: "end must not be before start" });
+    b.contributions?.forEach((c, i) => {
+      if (c.date < b.start || c.date > b.end)
+        ctx.addIssue({ code: "custom", path: ["contributions", i, "date"], message: "must be within start..end" });
+    });
   })
   .openapi("SimulationRequest");
 export type SimulationBody = z.infer<typeof SimulationBody>;
@@ -36,17 +62,33 @@ export const Simulation = z
     fee_bps: z.number(),
     slippage_bps: z.number(),
     index_id: z.string().nullable(),
+    dividends: z.enum(["cash", "reinvest", "ignore"]),
+    contributions: z.array(z.object({ date: z.string(), amount: z.number() })),
+    slippage_model: z.enum(["bps", "volume_participation"]),
     equity_curve: z.array(z.object({ date: z.string(), value: z.number() })),
     trades: z.array(
       z.object({ date: z.string(), symbol: z.string(), qty: z.number(), price: z.number(), fee: z.number() }),
     ),
+    cash_flows: z
+      .array(
+        z.object({
+          date: z.string(),
+          kind: z.enum(["dividend", "contribution"]),
+          symbol: z.string().nullable(),
+          amount: z.number(),
+        }),
+      )
+      .openapi({
+        description:
+          "Cash that moved without a trade (dividends received, reinvested ones too; contributions on the session they landed), before that day's trades: with the trades it reconciles the curve to the cent",
+      }),
     metrics: Metrics.nullable(),
-    twr: z
-      .number()
-      .nullable()
-      .openapi({ description: "Time-weighted return over the run (chain-linked daily, flows excluded)" }),
+    twr: z.number().nullable().openapi({
+      description: "Time-weighted return over the run (chain-linked daily; contributions are not performance)",
+    }),
     mwr: z.number().nullable().openapi({
-      description: "Money-weighted return: the annual IRR (ACT/365) of the capital invested and the final value",
+      description:
+        "Money-weighted return: the annual IRR (ACT/365) of the initial capital and contributions paid in and the final value",
     }),
     final_cash: z.number().nullable(),
     fees_paid: z.number().nullable(),

@@ -45,6 +45,8 @@ export interface MatrixWindow {
   asOf?: string;
   /** Assets per D1 query (50 unless a test asks for another size: the result must not depend on it). */
   pageSize?: number;
+  /** Reads one page's series (default: adjusted closes, as of `asOf`); must cover the same bars as the calendar. */
+  read?: (page: ReadonlyArray<{ id: number; symbol: string }>) => Promise<PriceHistory>;
 }
 
 /**
@@ -87,7 +89,9 @@ export async function readPriceMatrix(
   const size = window.pageSize ?? PAGE;
   for (let i = 0; i < wanted.length; i += size) {
     const page = wanted.slice(i, i + size);
-    const history = await readHistoryPage(db, page, window.historyStart, window.end, window.asOf);
+    const history = window.read
+      ? await window.read(page)
+      : await readHistoryPage(db, page, window.historyStart, window.end, window.asOf);
     const symbols = page.map((a) => a.symbol);
     const part = buildPriceMatrix({ ...history, [CALENDAR]: calendarSeries }, [...symbols, CALENDAR], {
       start: window.start,

@@ -10,7 +10,15 @@ import {
   type SimulationRow,
   storeSimulationResult,
 } from "../db/simulations";
-import { type BacktestResult, runBacktest, type ScheduledAllocation, scheduledSymbols } from "../domain/backtest";
+import { readTradingPage } from "../db/trading-series";
+import {
+  type BacktestResult,
+  type DividendPolicy,
+  runBacktest,
+  type ScheduledAllocation,
+  type SlippageModel,
+  scheduledSymbols,
+} from "../domain/backtest";
 import { moneyWeightedReturn, timeWeightedReturn } from "../domain/cash-flow-returns";
 import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import { type RiskMetrics, riskMetrics } from "../domain/metrics";
@@ -33,6 +41,10 @@ export interface StoredSimulation {
   slippage_bps: number;
   index_id: string | null;
   definition: StoredDefinition;
+  /** Absent on requests stored before v1.1 added them: the defaults. */
+  dividends?: DividendPolicy;
+  contributions?: Array<{ date: string; amount: number }>;
+  slippage_model?: SlippageModel;
 }
 
 interface StoredResult extends Omit<BacktestResult, "positions"> {
@@ -65,6 +77,9 @@ export async function createSimulation(env: Env, ownerId: string, body: Simulati
     slippage_bps: body.slippage_bps,
     index_id: body.index_id ?? null,
     definition,
+    dividends: body.dividends,
+    contributions: body.contributions ?? [],
+    slippage_model: body.slippage_model,
   };
   const id = newId("sim");
   const row = await insertSimulation(env.DB, { id, ownerId, request });
@@ -92,8 +107,12 @@ export async function publicSimulation(env: Env, row: SimulationRow) {
     fee_bps: req.fee_bps,
     slippage_bps: req.slippage_bps,
     index_id: req.index_id,
+    dividends: req.dividends ?? "cash",
+    contributions: req.contributions ?? [],
+    slippage_model: req.slippage_model ?? "bps",
     equity_curve: result?.equity_curve ?? [],
     trades: result?.trades ?? [],
+    cash_flows: result?.cash_flows ?? [],
     metrics: result?.metrics ?? null,
     twr: result?.twr ?? null,
     mwr: result?.mwr ?? null,
@@ -139,14 +158,46 @@ export async function runSimulation(
     rebalance_date: a.rebalance_date,
     weights: a.weights,
   }));
-  // The backtest trades the same adjusted closes the build read (same assets, same carry-in window), read as
-  // one Float64Array page by page: a 500-name, 20-year history never lives as point objects.
-  const prices = await readPriceMatrix(env.DB, scheduledSymbols(schedule), assets, {
-    start: req.start,
-    historyStart: daysBefore(matrixStart(req.definition), CARRY_IN_DAYS),
-    end: req.end,
-    pageSize: opts.pageSize,
-  });
+  // The backtest trades split-adjusted closes of the same assets over the same carry-in window the build read
+  // (its dividends are paid as cash, so a dividend-adjusted close would count them twice), read into one
+  // Float64Array page by page: a 500-name, 20-year history never lives as point objects.
+  const symbols = scheduledSymbols(schedule);
+  const historyStart = daysBefore(matrixStart(req.definition), CARRY_IN_DAYS);
+  const slippageModel = req.slippage_model ?? "bps";
+  const dividends: Record<string, Array<{ ex_date: string; amount: number }>> = {};
+  let volumes: Float64Array | undefined;
+  const prices = await readPriceMatrix(
+    env.DB,
+    symbols,
+    assets,
+    {
+      start: req.start,
+      historyStart,
+      end: req.end,
+      pageSize: opts.pageSize,
+      read: async (page) => {
+        const part = await readTradingPage(env.DB, page, historyStart, req.end);
+        Object.assign(dividends, part.dividends);
+        return part.history;
+      },
+    },
+    slippageModel !== "volume_participation"
+      ? undefined
+      : async (page, history, m) => {
+          const n = m.symbols.length;
+          volumes ??= new Float64Array(m.closes.length);
+          const column = new Map(m.symbols.map((s, i) => [s, i]));
+          const dayOf = new Map(m.dates.map((d, t) => [d, t]));
+          for (const { symbol } of page) {
+            const s = column.get(symbol) as number;
+            for (const p of (history[symbol] ?? []) as ReadonlyArray<{ date: string; volume?: number }>) {
+              const t = dayOf.get(p.date);
+              if (t !== undefined) volumes[t * n + s] = p.volume ?? 0;
+            }
+          }
+        },
+  );
+  const contributions = req.contributions ?? [];
   const outcome = runBacktest({
     prices,
     schedule,
@@ -156,9 +207,17 @@ export async function runSimulation(
     feeBps: req.fee_bps,
     slippageBps: req.slippage_bps,
     fractional: cfg.FRACTIONAL_SHARES,
+    dividends,
+    dividendPolicy: req.dividends ?? "cash",
+    contributions,
+    slippageModel,
+    volumes: volumes ?? (slippageModel === "volume_participation" ? new Float64Array(prices.closes.length) : undefined),
   });
   if (!outcome.ok) return fail(outcome.detail);
   const curve = outcome.value.equity_curve;
+  const paidIn = outcome.value.cash_flows
+    .filter((f) => f.kind === "contribution")
+    .map((f) => ({ date: f.date, amount: f.amount }));
   const first = curve[0];
   const last = curve[curve.length - 1];
   const benchmark =
@@ -179,9 +238,9 @@ export async function runSimulation(
   const result: StoredResult = {
     ...outcome.value,
     metrics: { ...base, ...extended },
-    // No external flows yet (contributions are not taken): TWR is the total return, MWR its annual IRR.
-    twr: timeWeightedReturn(curve),
-    mwr: first && last ? moneyWeightedReturn(first, last) : null,
+    // Contributions are the external flows (dividends are income), each on the session it landed.
+    twr: timeWeightedReturn(curve, paidIn),
+    mwr: first && last ? moneyWeightedReturn(first, last, paidIn) : null,
   };
   const json = JSON.stringify(result);
   let stored: unknown = result;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type BacktestInput, executionPrice, reconcileBacktest, runBacktest } from "../../src/domain/backtest";
+import { type BacktestInput, executionPrice, runBacktest } from "../../src/domain/backtest";
+import { reconcileBacktest } from "../../src/domain/backtest-reconcile";
 import { buildPriceMatrix, type PricePoint } from "../../src/domain/price-matrix";
 import { randomWalk, seededRandom, series, weekdays } from "./market-fixtures";
 

@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for tokens
-         * @description Wrong email and wrong password answer alike. Failed logins are limited per email (429 with Retry-After).
+         * @description Wrong email and wrong password answer alike. Failed logins are limited per (email, client address) and, more loosely, per email across addresses, except from an address that signed in to the account before (429 with Retry-After).
          */
         post: operations["login"];
         delete?: never;
@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Create an API key (the key and signing secret are shown once)
-         * @description A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).
+         * @description Needs `manage`. A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -1162,6 +1162,13 @@ export interface components {
             status: "ok" | "degraded" | "down";
             version: string;
             checks: {
+                config: {
+                    /** @enum {string} */
+                    status: "ok" | "degraded" | "down";
+                    latency_ms: number;
+                    detail?: string;
+                    capability_gaps?: string[];
+                };
                 d1: {
                     /** @enum {string} */
                     status: "ok" | "degraded" | "down";
@@ -1223,7 +1230,7 @@ export interface components {
              * @description Machine-readable reason; one value per rule
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "upstream_unavailable" | "internal_error";
+            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "quota_exceeded" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "upstream_unavailable" | "internal_error";
             detail: string;
             request_id: string;
             errors?: {
@@ -1262,7 +1269,7 @@ export interface components {
              * @example ei_live_Ab12Cd34
              */
             prefix: string;
-            scopes: ("read" | "trade" | "admin")[];
+            scopes: ("read" | "trade" | "manage" | "admin")[];
             signing: boolean;
             expires_at: string | null;
             last_used_at: string | null;
@@ -1275,7 +1282,7 @@ export interface components {
              *       "read"
              *     ]
              */
-            scopes?: ("read" | "trade" | "admin")[];
+            scopes?: ("read" | "trade" | "manage" | "admin")[];
             /**
              * Format: date-time
              * @description When the key stops working (RFC 3339); must be in the future
@@ -2182,6 +2189,36 @@ export interface components {
             fee_bps?: number;
             /** @default 0 */
             slippage_bps?: number;
+            /**
+             * @description Cash dividends: credited to cash on the ex-date, spent on the same symbol at that close, or dropped (price return only)
+             * @default cash
+             * @enum {string}
+             */
+            dividends?: "cash" | "reinvest" | "ignore";
+            /**
+             * @description Money paid in at the start of the first session on/after each date (within start..end), spent by the weights in force
+             * @example [
+             *       {
+             *         "date": "2024-06-03",
+             *         "amount": 1000
+             *       }
+             *     ]
+             */
+            contributions?: {
+                /**
+                 * Format: date
+                 * @example 2024-01-02
+                 */
+                date: string;
+                /** @description Major units paid in */
+                amount: number;
+            }[];
+            /**
+             * @description bps: every fill at the close ± slippage_bps. volume_participation: a fill takes at most 2.5% of the day's volume (the rest waits for the next session) at the close ± (slippage_bps + 0.1 × share² of volume)
+             * @default bps
+             * @enum {string}
+             */
+            slippage_model?: "bps" | "volume_participation";
         };
         Simulation: {
             id: string;
@@ -2193,6 +2230,14 @@ export interface components {
             fee_bps: number;
             slippage_bps: number;
             index_id: string | null;
+            /** @enum {string} */
+            dividends: "cash" | "reinvest" | "ignore";
+            contributions: {
+                date: string;
+                amount: number;
+            }[];
+            /** @enum {string} */
+            slippage_model: "bps" | "volume_participation";
             equity_curve: {
                 date: string;
                 value: number;
@@ -2204,10 +2249,18 @@ export interface components {
                 price: number;
                 fee: number;
             }[];
+            /** @description Cash that moved without a trade (dividends received, reinvested ones too; contributions on the session they landed), before that day's trades: with the trades it reconciles the curve to the cent */
+            cash_flows: {
+                date: string;
+                /** @enum {string} */
+                kind: "dividend" | "contribution";
+                symbol: string | null;
+                amount: number;
+            }[];
             metrics: components["schemas"]["Metrics"] & (Record<string, never> | null);
-            /** @description Time-weighted return over the run (chain-linked daily, flows excluded) */
+            /** @description Time-weighted return over the run (chain-linked daily; contributions are not performance) */
             twr: number | null;
-            /** @description Money-weighted return: the annual IRR (ACT/365) of the capital invested and the final value */
+            /** @description Money-weighted return: the annual IRR (ACT/365) of the initial capital and contributions paid in and the final value */
             mwr: number | null;
             final_cash: number | null;
             fees_paid: number | null;
@@ -2374,7 +2427,10 @@ export interface components {
             symbol: string;
             /** @enum {string} */
             side: "buy" | "sell";
-            /** @example 10 */
+            /**
+             * @description Shares; at most 9 decimal places
+             * @example 10
+             */
             qty: number;
             /** @enum {string} */
             type: "market" | "limit";
@@ -8292,7 +8348,7 @@ export interface operations {
     getSimulation: {
         parameters: {
             query?: {
-                /** @description Comma-separated fields to keep, of: created_at, end, equity_curve, error, fee_bps, fees_paid, final_cash, id, index_id, initial_capital, metrics, mwr, slippage_bps, start, status, trades, twr */
+                /** @description Comma-separated fields to keep, of: cash_flows, contributions, created_at, dividends, end, equity_curve, error, fee_bps, fees_paid, final_cash, id, index_id, initial_capital, metrics, mwr, slippage_bps, slippage_model, start, status, trades, twr */
                 fields?: string;
                 /** @description `csv` answers text/csv (as `Accept: text/csv` does); JSON by default */
                 format?: "json" | "csv";
