@@ -17,11 +17,14 @@ export default defineConfig(async () => {
                 bindings: {
                   ENVIRONMENT: "test",
                   JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
-                  ADMIN_EMAILS: "admin@edgeindex.dev",
                   CORS_ORIGINS: "https://app.example.com",
                   PASSWORD_ITERATIONS: "100000",
+                  // Small, so the per-email spray limit is reached in a test without hundreds of PBKDF2 checks.
+                  LOGIN_FAILURES_PER_EMAIL_PER_WINDOW: "20",
                   SEED_ON_EMPTY: "false",
                   TEST_MIGRATIONS: migrations,
+                  FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? "",
                 },
               },
             }),

@@ -28,7 +28,8 @@ const MODE_LABEL = {
   wrangler: "local `wrangler dev`",
   external: `the server at ${process.env.BASE_URL}`,
 }[MODE];
-const ADMIN = { email: "bench-admin@edgeindex.dev", password: "bench-password-123456" };
+// The seeded local admin: registration never makes an admin (only `npm run admin -- grant`, which the seed uses).
+const ADMIN = { email: "admin@edgeindex.dev", password: "edgeindex-demo-pass" };
 
 // Node 22 has a global WebSocket; on older Node the project's own Node 22 (devDependency) runs this script instead.
 if (typeof WebSocket === "undefined") {
@@ -48,10 +49,9 @@ async function api(base, path, { token, json, method = json ? "POST" : "GET" } =
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** An admin (named in ADMIN_EMAILS) and the one symbol the ticker will move. */
+/** The seeded admin and the one symbol the ticker will move. */
 async function prepare(base) {
-  let auth = await api(base, "/v1/auth/register", { json: ADMIN });
-  if (auth.status === 409) auth = await api(base, "/v1/auth/login", { json: ADMIN });
+  const auth = await api(base, "/v1/auth/login", { json: ADMIN });
   if (!auth.body?.access_token) throw new Error(`cannot sign in: ${auth.status} ${JSON.stringify(auth.body)}`);
   const token = auth.body.access_token;
   const asset = await api(base, "/v1/assets", {
@@ -157,7 +157,6 @@ if (limit < Math.max(...SIZES) * PER_SOCKET)
   );
 
 const vars = {
-  ADMIN_EMAILS: ADMIN.email,
   RATE_LIMIT_ANON_PER_MINUTE: "1000000",
   RATE_LIMIT_USER_PER_MINUTE: "1000000",
   RATE_LIMIT_ADMIN_PER_MINUTE: "1000000",
@@ -182,8 +181,8 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal] ?? 0));
   });
 }
-if (MODE === "miniflare") server = await startMiniflare({ port: PORT, vars });
-else if (MODE === "wrangler") server = await startDev({ port: PORT, vars });
+if (MODE === "miniflare") server = await startMiniflare({ port: PORT, vars, seed: true });
+else if (MODE === "wrangler") server = await startDev({ port: PORT, vars, seed: true });
 console.log(`fan-out against ${MODE_LABEL} at ${server.base}`);
 // The baseline in the same run: a bare Durable Object sending one pre-built string to every hibernated socket.
 if (!process.env.FANOUT_NO_BARE) {

@@ -97,12 +97,14 @@ if (step(`3. KV namespace "${KV_TITLE}"`, ["kv namespace list", `kv namespace cr
   console.log(`  id = ${ns.id}`);
 }
 
-if (admin) setVar("ADMIN_EMAILS", admin.toLowerCase());
+// No configuration makes an admin (a listed address could be registered by anyone first): the operator
+// grants the role after the owner registered, with `npm run admin -- grant <email> --remote`.
 if (plan) setVar("TWELVEDATA_PLAN", plan);
 if (!dryRun) writeFileSync("wrangler.toml", toml);
-else if (admin || plan)
+else if (plan) console.log(`\n[deploy:setup] would set TWELVEDATA_PLAN=${plan}`);
+if (admin)
   console.log(
-    `\n[deploy:setup] would set ADMIN_EMAILS=${admin ?? "(unchanged)"} TWELVEDATA_PLAN=${plan ?? "(unchanged)"}`,
+    `\n[deploy:setup] after ${admin} has registered, make it an admin: npm run admin -- grant ${admin.toLowerCase()} --remote`,
   );
 
 if (

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
-import { getConfig, isLocal } from "./config";
+import { getConfig, isLocal, jwtSecretProblem } from "./config";
 import { REPORT_CSS } from "./domain/report-page";
 import { ApiError, renderProblem } from "./errors";
 import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
@@ -17,6 +17,7 @@ import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
+import { RouteCosts } from "./http/route-costs";
 import { serverTiming, timed } from "./http/server-timing";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
 import { registerAlertRoutes } from "./routes/alerts";
@@ -90,6 +91,13 @@ export function buildApp(): App {
     await next();
   });
   app.use(requestContext());
+  // Fail closed: with a weak or published JWT secret anyone could mint tokens, so nothing serves but the
+  // readiness probe, which names the setting.
+  app.use(async (c, next) => {
+    if (c.req.path !== "/health/ready" && jwtSecretProblem(c.get("config")))
+      throw new ApiError("upstream_unavailable", "The server is not configured to serve safely; see /health/ready");
+    await next();
+  });
   app.use(serverTiming());
   app.use("/docs", secureHeaders({ xFrameOptions: "DENY", contentSecurityPolicy: DOCS_CSP }));
   // Built once, not per request: both middlewares precompute their headers from these options (the CSP report
@@ -140,8 +148,14 @@ export function buildApp(): App {
     }),
   );
   // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
-  app.use("/v1/*", identify(), rateLimit());
-  app.use("/mcp", identify(), rateLimit());
+  // The routes are registered below; their declared costs are read on first use.
+  let routeCosts: RouteCosts | undefined;
+  const costs = () => {
+    routeCosts ??= new RouteCosts(app.openAPIRegistry);
+    return routeCosts;
+  };
+  app.use("/v1/*", identify(), rateLimit(costs));
+  app.use("/mcp", identify(), rateLimit(costs));
   app.use(conditionalGet());
   app.use(defaultCacheControl());
   // The routes are registered below; the map of their declared fields is built on first use.

@@ -23,18 +23,22 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   CORS_ORIGINS: csv,
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1048576),
-  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+  // Checked by `jwtSecretProblem` rather than refused here: a weak secret must fail closed with a 503, not a 500.
+  JWT_SECRET: z.string().default(""),
   JWT_ISSUER: z.string().min(1),
   JWT_AUDIENCE: z.string().min(1),
   ACCESS_TOKEN_TTL_SECONDS: int(30, 86400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: int(60, 365 * 86400).default(2592000),
   // workerd caps PBKDF2 at 100k iterations; OWASP asks at least that for SHA-256 with a pepper-free store.
   PASSWORD_ITERATIONS: int(100000, 100000).default(100000),
-  ADMIN_EMAILS: csv.transform((list) => list.map((e) => e.toLowerCase())),
   RATE_LIMIT_ANON_PER_MINUTE: int(1, 1e6).default(60),
   RATE_LIMIT_USER_PER_MINUTE: int(1, 1e6).default(600),
   RATE_LIMIT_KEY_PER_MINUTE: int(1, 1e6).default(1200),
   RATE_LIMIT_ADMIN_PER_MINUTE: int(1, 1e6).default(3000),
+  // One bucket per user over all their keys and sessions, besides each credential's own (API.md v1.1).
+  RATE_LIMIT_ACCOUNT_PER_MINUTE: int(1, 1e6).default(2400),
+  // Uncached analytics work per request: symbols × years of history (a 50-symbol, 3-year correlation is 150).
+  ANALYTICS_MAX_SYMBOL_YEARS: int(1, 100000).default(150),
   // Off only to measure the limiter's own cost (bench/rate-limit.mjs); production keeps it on.
   RATE_LIMIT_ENABLED: bool.default(true),
   // How long an isolate may reuse a user lookup (existence, role) for later requests; capped well inside the
@@ -44,6 +48,16 @@ export const configSchema = z.object({
   SERVER_TIMING: bool.default(false),
   LOGIN_FAILURES_PER_WINDOW: int(1, 1000).default(10),
   LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86400).default(900),
+  // Across all client addresses, for one email: looser than the per-address budget above (API.md v1.1).
+  LOGIN_FAILURES_PER_EMAIL_PER_WINDOW: int(1, 100000).default(100),
+  // How long an address that signed in successfully stays exempt from the per-email budget for that account.
+  LOGIN_KNOWN_ADDRESS_DAYS: int(1, 365).default(30),
+  // Per-user quotas (API.md v1.1); past one: 409 quota_exceeded.
+  QUOTA_API_KEYS: int(1, 100000).default(50),
+  QUOTA_WEBHOOKS: int(1, 100000).default(20),
+  QUOTA_ALERTS: int(1, 100000).default(200),
+  QUOTA_INDEXES: int(1, 100000).default(100),
+  QUOTA_STREAM_CONNECTIONS: int(1, 100000).default(20),
   CACHE_TTL_SECONDS: int(60, 86400 * 30).default(300),
   HTTP_CACHE_MAX_AGE_SECONDS: int(0, 86400).default(30),
   IDEMPOTENCY_TTL_SECONDS: int(60, 86400 * 7).default(86400),
@@ -55,6 +69,8 @@ export const configSchema = z.object({
   SEED_ON_EMPTY: bool.default(false),
   SYNTHETIC_SEED: int(0, 2 ** 31 - 1).default(42),
   SYNTHETIC_TICK_MS: int(100, 60000).default(1000),
+  // Local soak only: the share of synthetic provider calls that fail as a provider 503 would (never in production).
+  SYNTHETIC_FAULT_RATE: num.min(0).max(1).default(0),
   STREAM_SHARDS: int(1, 64).default(4),
   STREAM_MAX_SUBSCRIPTIONS: int(1, 10000).default(100),
   PROVIDER_TIMEOUT_MS: int(100, 60000).default(8000),
@@ -96,3 +112,22 @@ export function getConfig(env: Env): Config {
 }
 
 export const isLocal = (cfg: Config) => cfg.ENVIRONMENT === "development" || cfg.ENVIRONMENT === "test";
+
+/** Secrets published in this repository (the example dev vars, the test config): never acceptable outside local. */
+export const EXAMPLE_JWT_SECRETS: readonly string[] = [
+  "local-development-secret-change-me-0123456789abcdef",
+  "test-secret-0123456789abcdef0123456789abcdef",
+];
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Why the JWT secret must not be used, or undefined when it may. Anything shorter than 32 bytes is refused
+ * everywhere; outside local development the published example values are refused too.
+ */
+export function jwtSecretProblem(cfg: Config): string | undefined {
+  if (new TextEncoder().encode(cfg.JWT_SECRET).length < MIN_SECRET_BYTES)
+    return `JWT_SECRET is missing or shorter than ${MIN_SECRET_BYTES} bytes`;
+  if (!isLocal(cfg) && EXAMPLE_JWT_SECRETS.includes(cfg.JWT_SECRET))
+    return "JWT_SECRET is a published example value; set a random secret (wrangler secret put JWT_SECRET)";
+  return undefined;
+}

@@ -5,6 +5,9 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** Fuzz run size and seed, passed from the shell (FUZZ_RUNS, FUZZ_SEED) by vitest.config.ts. */
+      FUZZ_RUNS: string;
+      FUZZ_SEED: string;
     }
   }
 }

@@ -33,6 +33,7 @@ export interface FiredAlert {
 const COLUMNS =
   "id, owner_id, kind, index_id, symbol, condition, price, status, triggered_at, triggered_price, triggered_value, message, created_at";
 
+/** Inserts the alert only while its owner holds fewer than `quota` live ones (one statement: races cannot pass it). */
 export function insertAlert(
   db: D1Database,
   row: {
@@ -45,14 +46,16 @@ export function insertAlert(
     price: number;
     now: string;
   },
-): Promise<AlertRow> {
+  quota: number,
+): Promise<AlertRow | null> {
   return db
     .prepare(
       `INSERT INTO alerts (id, owner_id, kind, index_id, symbol, condition, price, status, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?8) RETURNING ${COLUMNS}`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?8
+       WHERE (SELECT COUNT(*) FROM alerts WHERE owner_id = ?2 AND deleted_at IS NULL) < ?9 RETURNING ${COLUMNS}`,
     )
-    .bind(row.id, row.ownerId, row.kind, row.indexId, row.symbol, row.condition, row.price, row.now)
-    .first<AlertRow>() as Promise<AlertRow>;
+    .bind(row.id, row.ownerId, row.kind, row.indexId, row.symbol, row.condition, row.price, row.now, quota)
+    .first<AlertRow>();
 }
 
 /** Newest first; keyset on (created_at, id); limit + 1 rows. */

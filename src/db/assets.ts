@@ -55,17 +55,15 @@ export interface AssetFilter {
   limit: number;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-
 /** One page ordered by symbol; `after` is the last symbol of the previous page. */
 export async function listAssets(db: D1Database, f: AssetFilter) {
   const conditions = [isNull(assets.deletedAt)];
   if (f.search) {
-    const term = escapeLike(f.search);
+    // instr, not LIKE: no metacharacters to escape and no pattern-length limit (D1 refuses LIKE patterns over 50 bytes).
     conditions.push(
       or(
-        sql`${assets.symbol} LIKE ${`${term.toUpperCase()}%`} ESCAPE '\\'`,
-        sql`${assets.name} LIKE ${`%${term}%`} ESCAPE '\\'`,
+        sql`instr(${assets.symbol}, ${f.search.toUpperCase()}) = 1`,
+        sql`instr(lower(${assets.name}), ${f.search.toLowerCase()}) > 0`,
       )!,
     );
   }

@@ -35,7 +35,10 @@ export async function expireDayOrders(db: D1Database, ownerId: string | null, no
 }
 
 // Reservations are recomputed inside the guard, so a limit placed concurrently is seen by the fill that races it.
-const RESERVED_CASH = `(SELECT COALESCE(SUM(CAST(ROUND(qty * limit_price * ?9) AS INTEGER)), 0) FROM orders
+// Open limit buys hold their notional rounded up (a buy's charge); rounded to 6 places first, as the domain's
+// 15-significant-digit cleanup does, so 0.1 × 3 × 100 holds 30, not 31.
+const RESERVED_CASH = `(SELECT COALESCE(SUM(CAST(ROUND(qty * limit_price * ?9, 6) AS INTEGER)
+    + (ROUND(qty * limit_price * ?9, 6) > CAST(ROUND(qty * limit_price * ?9, 6) AS INTEGER))), 0) FROM orders
   WHERE owner_id = ?1 AND status = 'open' AND side = 'buy' AND type = 'limit' AND id <> ?3)`;
 const RESERVED_QTY = `(SELECT COALESCE(SUM(qty), 0) FROM orders
   WHERE owner_id = ?1 AND symbol = ?2 AND status = 'open' AND side = 'sell' AND id <> ?3)`;
@@ -102,7 +105,7 @@ export async function writeFill(db: D1Database, w: FillWrite): Promise<boolean> 
   const covered = `COALESCE((SELECT qty FROM positions WHERE owner_id = ?1 AND symbol = ?2), 0) = ?4
     AND COALESCE((SELECT cost_minor FROM positions WHERE owner_id = ?1 AND symbol = ?2), 0) = ?5
     AND COALESCE((SELECT realized_pnl_minor FROM positions WHERE owner_id = ?1 AND symbol = ?2), 0) = ?6
-    AND ${order.side === "buy" ? `${CASH} - ${RESERVED_CASH} + ?7 >= 0` : `?4 - ${RESERVED_QTY} >= ?8`}`;
+    AND ${order.side === "buy" ? `${CASH} - ${RESERVED_CASH} + ?7 >= 0` : `ROUND((?4 - ${RESERVED_QTY}) * 1e9) >= ROUND(?8 * 1e9)`}`;
   const guard = `EXISTS (SELECT 1 FROM orders WHERE id = ?3 AND status = 'open') AND ${covered}`;
   // ?1 owner ?2 symbol ?3 order ?4-?6 position snapshot ?7 cash delta ?8 qty ?9 minor scale ?10 fill id ?11 price ?12 now
   const guardArgs = [

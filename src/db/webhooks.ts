@@ -23,17 +23,34 @@ export interface DeliveryRow {
 
 const COLUMNS = "id, owner_id, url, events, secret, created_at";
 
-export async function insertWebhook(
+/**
+ * Inserts the webhook unless its owner already has one for this URL or holds `quota` live ones (one statement, so
+ * concurrent creates cannot pass either rule); null when refused.
+ */
+export function insertWebhook(
   db: D1Database,
   row: { id: string; ownerId: string; url: string; events: string; sealedSecret: string; now: string },
-): Promise<WebhookRow> {
-  return (await db
+  quota: number,
+): Promise<WebhookRow | null> {
+  return db
     .prepare(
-      `INSERT INTO webhooks (id, owner_id, url, events, secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+      `INSERT INTO webhooks (id, owner_id, url, events, secret, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6
+       WHERE NOT EXISTS (SELECT 1 FROM webhooks WHERE owner_id = ?2 AND url = ?3 AND deleted_at IS NULL)
+         AND (SELECT COUNT(*) FROM webhooks WHERE owner_id = ?2 AND deleted_at IS NULL) < ?7
        RETURNING ${COLUMNS}`,
     )
-    .bind(row.id, row.ownerId, row.url, row.events, row.sealedSecret, row.now)
-    .first<WebhookRow>())!;
+    .bind(row.id, row.ownerId, row.url, row.events, row.sealedSecret, row.now, quota)
+    .first<WebhookRow>();
+}
+
+/** Whether the owner has a live webhook for this URL (tells a duplicate from a quota refusal). */
+export async function hasWebhookFor(db: D1Database, ownerId: string, url: string): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS x FROM webhooks WHERE owner_id = ?1 AND url = ?2 AND deleted_at IS NULL")
+    .bind(ownerId, url)
+    .first();
+  return row !== null;
 }
 
 /** Newest first; keyset on (created_at, id); limit + 1 rows. */

@@ -38,6 +38,18 @@ export function notionalMinor(qty: number, price: number, scale = MINOR_PER_MAJO
   return toMinor(qty * price, scale);
 }
 
+/** What a buyer pays for `qty` at `price`: the notional rounded up to the minor unit, so no buy is ever free. */
+export function chargeMinor(qty: number, price: number, scale = MINOR_PER_MAJOR): number {
+  if (!Number.isFinite(qty) || !Number.isFinite(price)) throw new RangeError(`bad qty ${qty} or price ${price}`);
+  return Math.ceil(clean(qty * price * scale)) || 0;
+}
+
+/** What a seller is credited for `qty` at `price`: the proceeds rounded down, so rounding never creates money. */
+export function proceedsMinor(qty: number, price: number, scale = MINOR_PER_MAJOR): number {
+  if (!Number.isFinite(qty) || !Number.isFinite(price)) throw new RangeError(`bad qty ${qty} or price ${price}`);
+  return Math.floor(clean(qty * price * scale)) || 0;
+}
+
 /** A basis-point charge on a minor amount (fees), rounded half to even to a whole minor unit. */
 export function bpsOfMinor(minor: number, bps: number): number {
   if (!Number.isFinite(bps) || bps < 0) throw new RangeError(`bps must be a non-negative number, got ${bps}`);

@@ -1,5 +1,5 @@
 // Paper-trading order matching and position accounting, in integer minor units.
-import { bpsOfMinor, fromMinor, notionalMinor, roundHalfEven } from "./money";
+import { bpsOfMinor, chargeMinor, fromMinor, notionalMinor, proceedsMinor, roundHalfEven } from "./money";
 
 export type OrderSide = "buy" | "sell";
 export type OrderType = "market" | "limit";
@@ -33,6 +33,13 @@ export interface Fill {
 export type OrderRejection = "invalid_order" | "insufficient_cash" | "insufficient_shares";
 
 export const emptyPosition = (): Position => ({ qty: 0, costBasisMinor: 0, realizedPnlMinor: 0 });
+
+/** Quantities are compared in whole 10⁻⁹ share steps, the precision positions are kept in (see addQty). */
+const nano = (qty: number) => Math.round(qty * 1e9);
+const covers = (held: number, wanted: number) => nano(wanted) <= nano(held);
+
+/** A fill worth less than half a minor unit would be free (buy) or pure rounding (sell): refused. */
+const ZERO_NOTIONAL = "the order's notional rounds to zero; trade a larger quantity";
 
 /** Why the order's terms are malformed, or null (a limit order needs a positive limit price; a market one none). */
 export function orderTermsProblem(order: OrderTerms, wholeSharesOnly = false): string | null {
@@ -71,14 +78,17 @@ export function affordability(
 ): { ok: true } | { ok: false; reason: OrderRejection; detail: string } {
   const problem = orderTermsProblem(order);
   if (problem) return { ok: false, reason: "invalid_order", detail: problem };
-  if (order.side === "sell") {
-    return order.qty <= position.qty + 1e-12
-      ? { ok: true }
-      : { ok: false, reason: "insufficient_shares", detail: `holding ${position.qty}, selling ${order.qty}` };
-  }
   const price = order.type === "limit" ? (order.limit_price as number) : quote?.price;
   if (price === undefined) return { ok: false, reason: "invalid_order", detail: "no quote to price a market order" };
-  const notional = notionalMinor(order.qty, price);
+  if (order.side === "sell") {
+    if (!covers(position.qty, order.qty))
+      return { ok: false, reason: "insufficient_shares", detail: `holding ${position.qty}, selling ${order.qty}` };
+    return notionalMinor(order.qty, price) === 0
+      ? { ok: false, reason: "invalid_order", detail: ZERO_NOTIONAL }
+      : { ok: true };
+  }
+  if (notionalMinor(order.qty, price) === 0) return { ok: false, reason: "invalid_order", detail: ZERO_NOTIONAL };
+  const notional = chargeMinor(order.qty, price);
   const cost = notional + bpsOfMinor(notional, feeBps);
   return cost <= cashMinor
     ? { ok: true }
@@ -100,9 +110,10 @@ export function applyFill(
   }
   if (!(Number.isSafeInteger(fee) && fee >= 0))
     return { ok: false, reason: "invalid_order", detail: "fee must be whole minor units ≥ 0" };
-  const notional = notionalMinor(fill.qty, fill.price);
+  if (notionalMinor(fill.qty, fill.price) === 0) return { ok: false, reason: "invalid_order", detail: ZERO_NOTIONAL };
   if (fill.side === "buy") {
-    const cost = notional + fee;
+    // Rounded up: a buy never costs less than it is worth.
+    const cost = chargeMinor(fill.qty, fill.price) + fee;
     if (cost > cashMinor) {
       return {
         ok: false,
@@ -120,14 +131,15 @@ export function applyFill(
       },
     };
   }
-  if (fill.qty > position.qty + 1e-12) {
+  if (!covers(position.qty, fill.qty)) {
     return { ok: false, reason: "insufficient_shares", detail: `holding ${position.qty}, selling ${fill.qty}` };
   }
   const remaining = addQty(position.qty, -fill.qty);
   // selling everything releases the whole basis, so no rounding remainder is ever stranded
   const released =
     remaining === 0 ? position.costBasisMinor : roundHalfEven((position.costBasisMinor * fill.qty) / position.qty);
-  const proceeds = notional - fee;
+  // Rounded down: a sell never credits more than it is worth.
+  const proceeds = proceedsMinor(fill.qty, fill.price) - fee;
   return {
     ok: true,
     cashMinor: cashMinor + proceeds,

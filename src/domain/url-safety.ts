@@ -19,9 +19,28 @@ const METADATA_HOSTS = new Set([
   "169.254.169.254",
   "fd00:ec2::254",
 ]);
-const BLOCKED_SUFFIXES = [".internal", ".local", ".localdomain", ".home.arpa", ".lan", ".intranet", ".corp"];
+/** Special-use and private-use name suffixes (RFC 6761, 6762, 8375, 7686, 9476 and common internal zones). */
+const BLOCKED_SUFFIXES = [
+  ".internal",
+  ".local",
+  ".localdomain",
+  ".home.arpa",
+  ".arpa",
+  ".lan",
+  ".intranet",
+  ".corp",
+  ".home",
+  ".test",
+  ".example",
+  ".invalid",
+  ".onion",
+  ".alt",
+];
 
-/** [network, prefix length, what it is]; loopback is listed separately because local development allows it. */
+/**
+ * The IANA IPv4 Special-Purpose Address Registry (plus multicast): [network, prefix length, what it is].
+ * Loopback is listed separately because local development allows it.
+ */
 const BLOCKED_V4: Array<[string, number, string]> = [
   ["0.0.0.0", 8, "the unspecified network"],
   ["10.0.0.0", 8, "a private network"],
@@ -30,13 +49,31 @@ const BLOCKED_V4: Array<[string, number, string]> = [
   ["172.16.0.0", 12, "a private network"],
   ["192.0.0.0", 24, "IETF protocol assignments"],
   ["192.0.2.0", 24, "documentation"],
+  ["192.31.196.0", 24, "AS112"],
+  ["192.52.193.0", 24, "AMT"],
+  ["192.88.99.0", 24, "the 6to4 relay anycast"],
   ["192.168.0.0", 16, "a private network"],
+  ["192.175.48.0", 24, "AS112 direct delegation"],
   ["198.18.0.0", 15, "benchmarking"],
   ["198.51.100.0", 24, "documentation"],
   ["203.0.113.0", 24, "documentation"],
   ["224.0.0.0", 4, "multicast"],
   ["240.0.0.0", 4, "reserved"],
 ];
+
+/**
+ * Inside global unicast (2000::/3, the only IPv6 space allowed), the IANA IPv6 Special-Purpose Address Registry
+ * entries: [first group, mask of the first group, second group, mask of the second group, what it is].
+ */
+const BLOCKED_V6: Array<[number, number, number, number, string]> = [
+  [0x2001, 0xffff, 0x0000, 0xfe00, "IETF protocol assignments, Teredo included (2001::/23)"],
+  [0x2001, 0xffff, 0x0db8, 0xffff, "documentation (2001:db8::/32)"],
+  [0x2002, 0xffff, 0, 0, "6to4, which embeds an IPv4 address (2002::/16)"],
+  [0x3fff, 0xffff, 0x0000, 0xf000, "documentation (3fff::/20)"],
+];
+
+/** Ports other than the https default are refused in production (6379 Redis, 0, admin consoles...). */
+const PRODUCTION_PORT = "";
 
 export function checkTargetUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   let url: URL;
@@ -49,8 +86,13 @@ export function checkTargetUrl(raw: string, policy: UrlPolicy): UrlVerdict {
     return { ok: false, reason: policy.allowLocal ? "must be an http or https URL" : "must be an https URL" };
   }
   if (url.username || url.password) return { ok: false, reason: "must not carry credentials" };
-  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  // WHATWG parsing drops the default port (":443" for https), so anything left is another port.
+  if (!policy.allowLocal && url.port !== PRODUCTION_PORT) return { ok: false, reason: "must use port 443" };
+  // Every trailing dot goes ("localhost.." is localhost); an empty label inside is no host at all.
+  const host = url.hostname.toLowerCase().replace(/\.+$/, "");
   if (!host) return { ok: false, reason: "has no host" };
+  if (!host.startsWith("[") && host.split(".").some((label) => label === ""))
+    return { ok: false, reason: "has an empty label in its host name" };
   const verdict = host.startsWith("[") ? checkV6(host.slice(1, -1), policy) : checkHostname(host, policy);
   return verdict ? { ok: false, reason: verdict } : { ok: true, url };
 }
@@ -125,20 +167,21 @@ function checkV6(text: string, policy: UrlPolicy): string | null {
   const zeroPrefix = (n: number) => g.slice(0, n).every((x) => x === 0);
   if (zeroPrefix(7) && g[7] === 1) return policy.allowLocal ? null : "is the IPv6 loopback address";
   if (zeroPrefix(8)) return "is the unspecified address";
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) smuggle an IPv4 target.
-  if (
-    (zeroPrefix(5) && g[5] === 0xffff) ||
-    zeroPrefix(6) ||
-    (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))
-  ) {
-    return "embeds an IPv4 address (IPv4-mapped or translated IPv6 is not allowed)";
-  }
   const first = g[0]!;
-  if ((first & 0xfe00) === 0xfc00) return "is a unique-local address (fc00::/7)";
-  if ((first & 0xffc0) === 0xfe80) return "is a link-local address (fe80::/10)";
-  if ((first & 0xffc0) === 0xfec0) return "is a site-local address (fec0::/10)";
-  if ((first & 0xff00) === 0xff00) return "is a multicast address";
-  if (first === 0x2001 && g[1] === 0x0db8) return "is a documentation address";
-  if (first === 0x2002) return "is a 6to4 address (embeds an IPv4 address)";
+  // Only global unicast: this refuses, among others, every form that embeds an IPv4 target outside it (mapped
+  // ::ffff:0:0/96, translated ::ffff:0:0:0/96, compatible ::/96, NAT64 64:ff9b::/96 and 64:ff9b:1::/48), the
+  // discard prefix 100::/64, segment-routing 5f00::/16, unique-local fc00::/7, link-local, site-local, multicast.
+  if ((first & 0xe000) !== 0x2000) {
+    if (first === 0 || first === 0x64)
+      return "embeds an IPv4 address (mapped, compatible or translated IPv6 is not allowed)";
+    if ((first & 0xfe00) === 0xfc00) return "is a unique-local address (fc00::/7)";
+    if ((first & 0xffc0) === 0xfe80) return "is a link-local address (fe80::/10)";
+    if ((first & 0xff00) === 0xff00) return "is a multicast address";
+    return "is not a global unicast address (2000::/3)";
+  }
+  for (const [a, maskA, b, maskB, what] of BLOCKED_V6)
+    if ((first & maskA) === a && (g[1]! & maskB) === b) return `is in ${what}`;
+  if (first === 0x2620 && g[1] === 0x004f && g[2] === 0x8000)
+    return "is in AS112 direct delegation (2620:4f:8000::/48)";
   return null;
 }

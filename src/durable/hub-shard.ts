@@ -10,9 +10,19 @@ import { activeProvider } from "../providers";
 import { PUBLISHER } from "../services/live";
 import { resolveStreamCredential } from "../services/live-auth";
 import {
+  CLOSE_QUOTA,
+  closeRevoked,
+  closeUnauthorized,
+  MessageRate,
+  rateLimitedFrame,
+  renewLeases,
+  STREAM_LEASE_MS,
+  SWEEP_EVERY_MS,
+  sweepRevoked,
+} from "./stream-guard";
+import {
   AUTH_DEADLINE_MS,
   alertFrame,
-  CLOSE_UNAUTHORIZED,
   errorFrame,
   indexFrame,
   parseClientMessage,
@@ -37,6 +47,7 @@ export class HubShard {
   private indexed = false;
   private assets: { at: number; ids: Map<string, number> } | null = null;
   private lastWake = 0;
+  private rate = new MessageRate();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -67,6 +78,7 @@ export class HubShard {
   async message(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     const state = ws.deserializeAttachment() as SocketState | null;
     if (!state) return;
+    if (!this.rate.admit(ws)) return void ws.send(rateLimitedFrame());
     const parsed = parseClientMessage(raw);
     if (!state.userId) return this.handshake(ws, state, parsed);
     if (!parsed.ok) return void ws.send(errorFrame("bad_message", parsed.message));
@@ -84,21 +96,39 @@ export class HubShard {
     if (Date.now() > state.deadline) return this.refuse(ws, "authentication timed out");
     if (!parsed.ok || parsed.msg.action !== "auth")
       return this.refuse(ws, 'the first message must be {"action":"auth","token":...}');
-    const userId = await resolveStreamCredential(this.env, parsed.msg.token);
-    if (!userId) return this.refuse(ws, "the token is invalid or expired");
-    ws.serializeAttachment({ ...state, userId } satisfies SocketState);
+    const who = await resolveStreamCredential(this.env, parsed.msg.token);
+    if (!who) return this.refuse(ws, "the token is invalid or expired");
+    const userId = who.userId;
+    const quota = getConfig(this.env).QUOTA_STREAM_CONNECTIONS;
+    if (!(await this.env.RATE_LIMITER.getByName(`streams:${userId}`).leaseStream(state.sid, quota, STREAM_LEASE_MS))) {
+      try {
+        ws.send(errorFrame("quota_exceeded", `at most ${quota} open stream connections per account`));
+        ws.close(CLOSE_QUOTA, "quota_exceeded");
+      } catch {
+        // already gone
+      }
+      return;
+    }
+    ws.serializeAttachment({ ...state, userId, credential: who.credential } satisfies SocketState);
+    await this.armSweep();
     if (this.indexed) add(this.byUser, userId, ws);
     ws.send(statusFrame("authenticated"));
     this.wakeTicker();
   }
 
   private refuse(ws: WebSocket, message: string) {
-    try {
-      ws.send(errorFrame("unauthorized", message));
-      ws.close(CLOSE_UNAUTHORIZED, "unauthorized");
-    } catch {
-      // already gone
-    }
+    closeUnauthorized(ws, message);
+  }
+
+  /** Closes the sockets living by a revoked session or key (the revoking request tells every shard). */
+  closeRevoked(subjects: string[]): number {
+    return closeRevoked(this.ctx.getWebSockets(), subjects);
+  }
+
+  /** While authenticated sockets are open, an alarm re-checks their credentials every SWEEP_EVERY_MS. */
+  private async armSweep(now = Date.now()) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > now + SWEEP_EVERY_MS) await this.ctx.storage.setAlarm(now + SWEEP_EVERY_MS);
   }
 
   private async subscribe(ws: WebSocket, state: SocketState, symbols: string[], indexes: string[]) {
@@ -153,18 +183,38 @@ export class HubShard {
       .exec<{ kind: Kind; key: string }>("SELECT kind, key FROM subscription WHERE sid = ?", state.sid)
       .toArray();
     for (const r of rows) this.remove(ws, state.sid, r.kind, r.key);
-    if (state.userId) drop(this.byUser, state.userId, ws);
+    if (state.userId) {
+      drop(this.byUser, state.userId, ws);
+      await this.env.RATE_LIMITER.getByName(`streams:${state.userId}`)
+        .releaseStream(state.sid)
+        .catch(() => undefined); // the lease expires on its own
+    }
     if (rows.some((r) => r.kind === "i")) await this.reportWatched();
   }
 
-  /** Closes sockets that missed their auth deadline and re-arms for the next one. */
+  /**
+   * Closes sockets that missed their auth deadline or whose credential was revoked, and re-arms for the next
+   * deadline or sweep.
+   */
   async deadlines(now = Date.now()): Promise<void> {
     let next = Number.POSITIVE_INFINITY;
+    let authenticated = false;
     for (const ws of this.ctx.getWebSockets()) {
       const state = ws.deserializeAttachment() as SocketState | null;
-      if (!state || state.userId) continue;
+      if (!state) continue;
+      if (state.userId) {
+        authenticated = true;
+        continue;
+      }
       if (state.deadline <= now) this.refuse(ws, "authentication timed out");
       else next = Math.min(next, state.deadline);
+    }
+    if (authenticated) {
+      await renewLeases(this.env, this.ctx.getWebSockets());
+      await sweepRevoked(this.env.DB, this.ctx.getWebSockets()).catch((err) =>
+        console.error(JSON.stringify({ level: "error", msg: "stream sweep failed", error: String(err) })),
+      );
+      next = Math.min(next, now + SWEEP_EVERY_MS);
     }
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }

@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { LiveQuote, TickReport } from "../services/live";
 import { HubPublisher } from "./hub-publisher";
 import { HubShard } from "./hub-shard";
-import { PING_MESSAGE, PONG_MESSAGE, type Tick } from "./stream-protocol";
+import type { Tick } from "./stream-protocol";
 
 /** The Worker names the shard it forwards an upgrade to, so the shard can report itself to the publisher. */
 export const SHARD_HEADER = "x-price-hub-shard";
@@ -13,11 +13,8 @@ export class PriceHub extends DurableObject<Env> {
   private shardRole?: HubShard;
   private publisherRole?: HubPublisher;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    // Answered by the runtime without waking the object, so idle keep-alives cost nothing.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_MESSAGE, PONG_MESSAGE));
-  }
+  // No WebSocket auto-response for ping: the runtime would answer it unmetered (3,000 pongs a second were seen);
+  // the shard answers pings itself, within the per-connection message rate.
 
   private get shard(): HubShard {
     this.shardRole ??= new HubShard(this.ctx, this.env);
@@ -66,6 +63,10 @@ export class PriceHub extends DurableObject<Env> {
   // Shard RPC
   publish(tick: Tick): { sockets: number; sent: number } {
     return this.shard.publish(tick);
+  }
+
+  closeRevoked(subjects: string[]): number {
+    return this.shard.closeRevoked(subjects);
   }
 
   // Publisher RPC

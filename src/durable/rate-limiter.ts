@@ -144,6 +144,27 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
+   * One login attempt for the email this object is named after: takes a failure token from the client address's
+   * bucket and, unless that address has signed in to this account before (`known`), from the email's looser
+   * bucket too; both or neither. The caller gives the tokens back when the password turns out right.
+   */
+  loginAttempt(
+    address: NamedBucket,
+    email: NamedBucket,
+    known: string,
+    now = Date.now(),
+  ): LimitDecision & { known: boolean } {
+    const isKnown = (this.ctx.storage.kv.get<number>(`known:${known}`) ?? 0) > now;
+    return { ...this.consume(isKnown ? [address] : [address, email], now), known: isKnown };
+  }
+
+  /** A correct password: refunds what the attempt took and remembers the address for `rememberSeconds`. */
+  loginSucceeded(taken: NamedBucket[], known: string, rememberSeconds: number, now = Date.now()): void {
+    for (const bucket of taken) this.refund(bucket, 1, now);
+    this.ctx.storage.kv.put(`known:${known}`, now + rememberSeconds * 1000);
+  }
+
+  /**
    * A provider capability the vendor refused as outside the key's plan (its 403), with the vendor's words. Kept
    * until the plan changes (the key names the plan), so the refused endpoint is never asked or paid for again.
    */
@@ -156,6 +177,33 @@ export class RateLimiter extends DurableObject<Env> {
     for (const [k, v] of this.ctx.storage.kv.list<{ detail: string; at: string }>({ prefix: "gap:" }))
       out[k.slice(4)] = v;
     return out;
+  }
+
+  /**
+   * A stream connection of the user this object is named after (`streams:<user>`): true when it fits within
+   * `limit` live leases. Leases expire after `ttlMs` unless renewed, so a shard that vanished frees its places.
+   */
+  leaseStream(id: string, limit: number, ttlMs: number, now = Date.now()): boolean {
+    const kv = this.ctx.storage.kv;
+    let live = 0;
+    for (const [k, until] of kv.list<number>({ prefix: "stream:" })) {
+      if (until <= now) kv.delete(k);
+      else if (k !== `stream:${id}`) live++;
+    }
+    if (live >= limit) return false;
+    kv.put(`stream:${id}`, now + ttlMs);
+    return true;
+  }
+
+  /** Keeps the leases of connections still open (a shard's sweep calls this). */
+  renewStreams(ids: string[], ttlMs: number, now = Date.now()): void {
+    for (const id of ids)
+      if (this.ctx.storage.kv.get<number>(`stream:${id}`) !== undefined)
+        this.ctx.storage.kv.put(`stream:${id}`, now + ttlMs);
+  }
+
+  releaseStream(id: string): void {
+    this.ctx.storage.kv.delete(`stream:${id}`);
   }
 
   /** Health probe: proves the object answers and its storage works. */

@@ -31,7 +31,13 @@ export const ClientMessage = z.discriminatedUnion("action", [
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
-export type ErrorCode = "bad_message" | "unknown_symbol" | "too_many_subscriptions" | "unauthorized";
+export type ErrorCode =
+  | "bad_message"
+  | "unknown_symbol"
+  | "too_many_subscriptions"
+  | "unauthorized"
+  | "rate_limited"
+  | "quota_exceeded";
 
 /** What a shard keeps on each socket (kept small: attachments are capped at 2 KiB). */
 export interface SocketState {
@@ -40,6 +46,8 @@ export interface SocketState {
   userId: string | null;
   /** Epoch ms by which an anonymous socket must authenticate. */
   deadline: number;
+  /** What the socket authenticated with (session `fam_…` or key `key_…`): revoking it closes the socket. */
+  credential?: string;
 }
 
 export function quoteFrame(q: SequencedQuote): string {

@@ -1,5 +1,6 @@
 // Who is calling (Bearer JWT or X-API-Key, signed when the key demands it), the /v1 gate, and the guards routes declare.
 import type { Context, MiddlewareHandler } from "hono";
+
 import { ApiError } from "../errors";
 import {
   checkSignature,
@@ -8,8 +9,8 @@ import {
   SIGNATURE_REPLAY_WINDOW_SECONDS,
   touchKey,
 } from "../services/api-keys";
-import { IsolateMemory } from "../services/isolate-memory";
-import { gateUser } from "../services/sessions";
+import { isRevoked } from "../services/revocation";
+import { sessionHolder } from "../services/sessions";
 import { verifyAccessToken } from "../services/tokens";
 import type { AppEnv, Identity, Principal } from "./context";
 import { delegationOf } from "./delegation";
@@ -54,7 +55,7 @@ async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | u
   if (!match) return unauthorized("The Authorization header must be `Bearer <token>`");
   const claims = await verifyAccessToken(c.get("config"), match[1]!);
   if (!claims) return unauthorized("The access token is invalid or expired");
-  return { userId: claims.sub, role: claims.role };
+  return { userId: claims.sub, role: claims.role, sessionId: claims.sid };
 }
 
 /**
@@ -96,32 +97,9 @@ async function verifySignedRequest(c: Context<AppEnv>, identity: Identity): Prom
   if (!fresh) throw unauthorized("This signed request was already used");
 }
 
-type UserRow = Awaited<ReturnType<typeof gateUser>>;
-
-/**
- * User lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (≤ 4 s, inside the 5 s revocation rule). The
- * promise itself is held, so a burst of requests from one user costs one query; a failed query is not kept.
- */
-const heldUsers = new IsolateMemory<Promise<UserRow>>(10_000);
-
-/** Drops this isolate's copy of a user at once (deletion, role change, logout); other isolates age out. */
-export function forgetPrincipal(userId: string): void {
-  heldUsers.delete(userId);
-}
-
-function findUser(c: Context<AppEnv>, id: string): Promise<UserRow> {
-  const ttl = c.get("config").PRINCIPAL_CACHE_MS;
-  const held = ttl > 0 ? heldUsers.get(id) : undefined;
-  if (held) return held;
-  const lookup: Promise<UserRow> = gateUser(c.env.DB, id);
-  if (ttl > 0) {
-    heldUsers.set(id, lookup, ttl);
-    lookup.catch(() => {
-      if (heldUsers.get(id) === lookup) heldUsers.delete(id);
-    });
-  }
-  return lookup;
-}
+/** The JWT's user and whether its session was revoked, in one round trip, held briefly (services/sessions). */
+const findUser = (c: Context<AppEnv>, identity: Identity) =>
+  sessionHolder(c.env.DB, identity.userId, identity.sessionId!, c.get("config").PRINCIPAL_CACHE_MS);
 
 /**
  * Starts the JWT user's D1 lookup now, so it overlaps the rate limiter's round trip instead of following it.
@@ -130,7 +108,7 @@ function findUser(c: Context<AppEnv>, id: string): Promise<UserRow> {
 export function lookUpUserEarly(c: Context<AppEnv>): void {
   const identity = c.get("identity");
   if (!identity || identity.keyId || c.get("userLookup") || PUBLIC_PATHS.has(c.req.path)) return;
-  const lookup = findUser(c, identity.userId);
+  const lookup = findUser(c, identity);
   lookup.catch(() => undefined); // awaited (and its failure surfaced) by the gate
   c.set("userLookup", lookup);
 }
@@ -143,6 +121,8 @@ async function admit(c: Context<AppEnv>): Promise<void> {
   const identity = c.get("identity");
   if (!identity) throw unauthorized();
   if (identity.keyId) {
+    // The key row was read live, but a principal cache may sit in front of it: the revocation record decides.
+    if (await isRevoked(c.env, identity.keyId)) throw unauthorized("The API key is invalid, revoked or expired");
     if (identity.signingSecretEnc) await verifySignedRequest(c, identity);
     c.set("principal", {
       userId: identity.userId,
@@ -152,10 +132,17 @@ async function admit(c: Context<AppEnv>): Promise<void> {
     });
     return;
   }
-  // The JWT is genuine, but its user may have been deleted or changed role since it was issued.
-  const user = await timed(c, "user", c.get("userLookup") ?? findUser(c, identity.userId));
+  // The JWT is genuine, but its user may have been deleted or changed role, or its session ended, since it was issued.
+  const user = await timed(c, "user", c.get("userLookup") ?? findUser(c, identity));
   if (!user) throw unauthorized("The access token's user no longer exists");
-  c.set("principal", { userId: user.id, role: user.role, scopes: ROLE_SCOPES[user.role], email: user.email });
+  if (user.revoked) throw unauthorized("The access token's session has ended");
+  c.set("principal", {
+    userId: user.id,
+    role: user.role,
+    scopes: ROLE_SCOPES[user.role],
+    email: user.email,
+    sessionId: identity.sessionId,
+  });
 }
 
 /** The /v1 gate: everything needs a valid credential except the public auth routes. Runs after `identify()`. */

@@ -11,7 +11,12 @@ export function requireJson(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (BODY_METHODS.has(c.req.method)) {
       const length = c.req.header("content-length");
-      const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+      // A stream body with neither header (in-process callers, some proxies) is a body all the same (the fuzz found
+      // a form-encoded login reaching its handler unvalidated that way).
+      const hasBody =
+        (length !== undefined && length !== "0") ||
+        c.req.header("transfer-encoding") !== undefined ||
+        (length === undefined && c.req.raw.body !== null);
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (hasBody && !(type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type))) {
         throw new ApiError("unsupported_media_type", "Request bodies must be application/json");

@@ -2,14 +2,17 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { TimingVariables } from "hono/timing";
 import type { Config } from "../config";
+import type { SessionHolder } from "../services/sessions";
 
 export interface Principal {
   userId: string;
   role: "admin" | "user";
   /** Scopes granted: JWTs carry every scope of the role; API keys carry their own. */
-  scopes: Array<"read" | "trade" | "admin">;
+  scopes: Array<"read" | "trade" | "manage" | "admin">;
   /** Set when the caller authenticated with an API key. */
   keyId?: string;
+  /** Set when the caller authenticated with an access JWT. */
+  sessionId?: string;
   email?: string;
 }
 
@@ -19,6 +22,8 @@ export interface Identity {
   role: "admin" | "user";
   /** Present for API keys; JWTs get their role's scopes at the gate. */
   keyId?: string;
+  /** Present for access JWTs: the session (refresh family) that a logout or reuse detection revokes. */
+  sessionId?: string;
   scopes?: Principal["scopes"];
   /** Encrypted signing secret of a key that must sign its requests. */
   signingSecretEnc?: string | null;
@@ -36,7 +41,7 @@ export interface AppVariables extends Partial<TimingVariables> {
   /** Set by `identify()` when a credential was sent but is not valid; the gate turns it into a 401. */
   credentialError?: Error;
   /** The JWT user's row, fetched while the rate limiter is asked (see `lookUpUserEarly`). */
-  userLookup?: Promise<{ id: string; role: "admin" | "user"; email: string } | undefined>;
+  userLookup?: Promise<SessionHolder | null>;
   /** Set when the request is an in-process call on the caller's behalf (an MCP tool); audited with it. */
   channel?: Channel;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */

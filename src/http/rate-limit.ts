@@ -6,22 +6,40 @@ import type { LimitDecision } from "../durable/rate-limiter";
 import { ApiError } from "../errors";
 import { lookUpUserEarly } from "./auth";
 import type { AppEnv } from "./context";
+import type { RouteCosts } from "./route-costs";
 import { timed } from "./server-timing";
 import { LeaseBook } from "./token-leases";
 
 export type Tier = "anon" | "user" | "key" | "admin";
 
 interface ClientKey {
+  /** The RateLimiter object: one per user (all their keys and sessions), else one per client IP. */
   name: string;
+  /** The credential's own bucket inside it: `key:<id>` for a key, `requests` for the user's sessions or an IP. */
+  bucket: string;
   tier: Tier;
+  /** Set for authenticated callers: the user's aggregate bucket spans every key and session of theirs. */
+  account?: boolean;
 }
 
-/** Whose bucket a request draws from: the API key, else the user, else the client IP. */
+/** Whose buckets a request draws from: the API key's and its user's, else the user's, else the client IP's. */
 export function clientKeyOf(c: Context<AppEnv>): ClientKey {
   const identity = c.get("identity");
-  if (identity?.keyId) return { name: `key:${identity.keyId}`, tier: "key" };
-  if (identity) return { name: `user:${identity.userId}`, tier: identity.role === "admin" ? "admin" : "user" };
-  return { name: `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`, tier: "anon" };
+  if (identity?.keyId)
+    return { name: `user:${identity.userId}`, bucket: `key:${identity.keyId}`, tier: "key", account: true };
+  if (identity)
+    return {
+      name: `user:${identity.userId}`,
+      bucket: "requests",
+      tier: identity.role === "admin" ? "admin" : "user",
+      account: true,
+    };
+  return { name: `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`, bucket: "requests", tier: "anon" };
+}
+
+/** The aggregate per user: never below the caller's own tier (an admin's one session keeps the admin limit). */
+function accountLimit(cfg: Config, tier: Tier): number {
+  return Math.max(cfg.RATE_LIMIT_ACCOUNT_PER_MINUTE, limitFor(cfg, tier));
 }
 
 export function limitFor(cfg: Config, tier: Tier): number {
@@ -76,13 +94,20 @@ function limited(headers: Record<string, string>, retryAfter: number): ApiError 
   });
 }
 
-/** Runs after `identify()` and before the 401 gate, so even refused requests are counted and carry headers. */
-export function rateLimit(): MiddlewareHandler<AppEnv> {
+/**
+ * Runs after `identify()` and before the 401 gate, so even refused requests are counted and carry headers. Each
+ * request takes its route's declared cost (`x-rate-limit-cost`) from the credential's bucket and, for a signed-in
+ * caller, from the user's aggregate bucket too (both or neither, in one Durable Object call).
+ */
+export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const cfg = c.get("config");
     if (!cfg.RATE_LIMIT_ENABLED) return next();
-    const { name, tier } = clientKeyOf(c);
+    const client = clientKeyOf(c);
+    const { tier } = client;
+    const name = `${client.name}|${client.bucket}`;
     const limit = limitFor(cfg, tier);
+    const cost = costs().of(c.req.method, new URL(c.req.url));
     const now = Date.now();
 
     const local = deniedUntil.get(name);
@@ -98,10 +123,12 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     lookUpUserEarly(c);
     let decision: LimitDecision;
     try {
+      const buckets = [{ name: client.bucket, ...perPeriod(limit, 60), cost }];
+      if (client.account) buckets.push({ name: "account", ...perPeriod(accountLimit(cfg, tier), 60), cost });
       decision = await timed(
         c,
         "limit",
-        leases.admit(() => c.env.RATE_LIMITER.getByName(name), name, [{ name: "requests", ...perPeriod(limit, 60) }]),
+        leases.admit(() => c.env.RATE_LIMITER.getByName(client.name), name, buckets, now),
       );
     } catch (err) {
       // The limiter being unreachable must not take the API down with it: admit, say so in the log, send no headers.

@@ -30,7 +30,13 @@ export class LeaseBook {
   /** Admits or refuses one request, from a held lease when there is one. */
   async admit(limiter: () => Limiter, name: string, buckets: NamedBucket[], now = Date.now()): Promise<LimitDecision> {
     const want = Math.min(...buckets.map(leaseSizeFor));
-    if (want <= 1) return limiter().consume(buckets, now);
+    if (want <= 1) {
+      // Too dear to lease (e.g. a 151-token correlation): taken from the object at once, and the leases this
+      // isolate holds for the same caller learn the bucket's new level, so their RateLimit-Remaining shows it.
+      const decision = await limiter().consume(buckets, now);
+      this.learn(name, decision);
+      return { ...decision, remaining: decision.remaining + this.heldFor(name) };
+    }
     const key = `${name}|${buckets.map((b) => `${b.name}:${b.capacity}:${b.refillPerSecond}:${b.cost ?? 1}`).join(",")}`;
     for (;;) {
       const held = this.leases.get(key);
@@ -51,6 +57,7 @@ export class LeaseBook {
       this.asking.set(key, ask);
       try {
         const { granted, ...view } = await ask;
+        this.learn(name, view);
         if (!view.allowed) return view;
         if (granted > 1) this.leases.set(key, { left: granted - 1, expiresAt: Date.now() + LEASE_MS, decision: view });
         return { ...view, remaining: view.remaining + Math.max(0, granted - 1) };
@@ -60,7 +67,14 @@ export class LeaseBook {
     }
   }
 
-  /** For tests: what this isolate holds for a key (all bucket sets). */
+  /** The object's latest word on a caller's buckets replaces the older view its held leases report from. */
+  private learn(name: string, fresh: LimitDecision): void {
+    for (const [k, l] of this.leases)
+      if (k.startsWith(`${name}|`))
+        l.decision = { ...l.decision, remaining: fresh.remaining, resetSeconds: fresh.resetSeconds };
+  }
+
+  /** What this isolate holds for a key (all bucket sets): tokens its caller may still spend. */
   heldFor(name: string): number {
     let n = 0;
     for (const [k, l] of this.leases) if (k.startsWith(`${name}|`)) n += l.left;

@@ -1,5 +1,5 @@
 // Chooses the market-data provider for this deployment: Twelve Data behind the resilience layer, else synthetic.
-import type { Config } from "../config";
+import { type Config, isLocal } from "../config";
 import { type Capability, planGaps, TWELVEDATA_ENDPOINTS } from "./plans";
 import {
   type ProviderGate,
@@ -51,7 +51,13 @@ export function createProvider(env: Env, cfg: Config, deps: ProviderDeps = {}): 
   const active = activeProvider(cfg);
   if (active.kind === "refused") throw new Error(active.reason);
   if (active.kind === "synthetic" || !cfg.TWELVEDATA_API_KEY) {
-    return new SyntheticProvider({ seed: cfg.SYNTHETIC_SEED, tickMs: cfg.SYNTHETIC_TICK_MS, now: deps.now });
+    return new SyntheticProvider({
+      seed: cfg.SYNTHETIC_SEED,
+      tickMs: cfg.SYNTHETIC_TICK_MS,
+      now: deps.now,
+      // Fault injection exists for the local soak only.
+      faultRate: isLocal(cfg) ? cfg.SYNTHETIC_FAULT_RATE : 0,
+    });
   }
   const { fetch, ...clock } = deps;
   const vendor = new TwelveDataProvider({

@@ -1,7 +1,16 @@
 // Synthetic market data: a seeded, deterministic universe of realistic assets for local runs without a vendor key.
 import { tradingDays } from "../domain/calendar";
 import { SYNTHETIC_UNIVERSE, type SyntheticAsset } from "./synthetic-universe";
-import type { Bar, Dividend, MarketCap, MarketDataProvider, Quote, Split, SymbolResult } from "./types";
+import {
+  type Bar,
+  type Dividend,
+  type MarketCap,
+  type MarketDataProvider,
+  ProviderError,
+  type Quote,
+  type Split,
+  type SymbolResult,
+} from "./types";
 
 /** Bars start here (or at listing): every series is generated forward from a fixed origin, never from a request. */
 export const SYNTHETIC_ORIGIN = "2019-01-02";
@@ -232,6 +241,8 @@ export interface SyntheticOptions {
   tickMs?: number;
   /** Epoch ms; injectable so tests can move time. */
   now?: () => number;
+  /** Share of calls that fail as a provider outage would (local soak); 0 by default. */
+  faultRate?: number;
 }
 
 export class SyntheticProvider implements MarketDataProvider {
@@ -241,7 +252,10 @@ export class SyntheticProvider implements MarketDataProvider {
   private readonly tickMs: number;
   private readonly now: () => number;
 
+  private readonly faultRate: number;
+
   constructor(opts: SyntheticOptions) {
+    this.faultRate = opts.faultRate ?? 0;
     this.seed = opts.seed;
     this.tickMs = opts.tickMs ?? 1000;
     this.now = opts.now ?? Date.now;
@@ -259,7 +273,14 @@ export class SyntheticProvider implements MarketDataProvider {
     return asset ? seriesOf(this.seed, asset) : undefined;
   }
 
+  /** Fails a call now and then when asked to (soak fault injection), as an upstream 503 would. */
+  private maybeFault(): void {
+    if (this.faultRate > 0 && Math.random() < this.faultRate)
+      throw new ProviderError("injected synthetic provider fault", "server", 503);
+  }
+
   async dailyBars(symbols: string[], start: string, end: string): Promise<Map<string, SymbolResult<Bar[]>>> {
+    this.maybeFault();
     const out = new Map<string, SymbolResult<Bar[]>>();
     const published = this.lastPublished();
     const until = end < published ? end : published;

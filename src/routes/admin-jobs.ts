@@ -14,6 +14,7 @@ import { enqueueJob, findJob, type JobRow, listJobs, publicJob } from "../servic
 const refresh = createRoute({
   method: "post",
   path: "/v1/admin/refresh",
+  "x-rate-limit-cost": 10,
   tags: ["admin"],
   summary: "Fetch and store prices now (every active asset by default); accepts Idempotency-Key",
   security,
@@ -28,6 +29,7 @@ const refresh = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/admin/jobs",
+  "x-rate-limit-cost": 1,
   tags: ["admin"],
   summary: "Refresh and build jobs, newest first",
   security,
@@ -39,6 +41,7 @@ const list = createRoute({
 const read = createRoute({
   method: "get",
   path: "/v1/admin/jobs/{id}",
+  "x-rate-limit-cost": 1,
   tags: ["admin"],
   summary: "One job: status, attempts, error and stats",
   security,

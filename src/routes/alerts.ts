@@ -14,11 +14,12 @@ type AlertView = z.infer<typeof Alert>;
 const create = createRoute({
   method: "post",
   path: "/v1/alerts",
+  "x-rate-limit-cost": 2,
   tags,
   summary:
     "Alert when a quote crosses a price, an index level crosses a level, an index falls a fraction below its peak, or a constituent drifts from its target weight (fires once)",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("trade")] as const,
   request: jsonBody(AlertBody),
   responses: { 201: jsonContent(Alert, "The alert"), ...bodyErrorResponses },
 });
@@ -26,6 +27,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/alerts",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Your alerts, newest first",
   security,
@@ -37,10 +39,11 @@ const list = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/alerts/{id}",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Delete an alert",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("trade")] as const,
   request: { params: IdPath },
   responses: { 204: { description: "Deleted" }, ...errorResponses },
 });

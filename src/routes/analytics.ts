@@ -23,6 +23,7 @@ const SymbolPath = z.object({ symbol: symbolParam });
 const indicators = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/indicators",
+  "x-rate-limit-cost": 3,
   tags,
   summary: "A technical indicator over adjusted daily bars, computed over the whole stored history",
   security,
@@ -34,6 +35,7 @@ const indicators = createRoute({
 const correlationRoute = createRoute({
   method: "get",
   path: "/v1/analytics/correlation",
+  "x-rate-limit-cost": { base: 1, per_symbol_year: 1 },
   tags,
   summary: "Correlation matrix of daily returns (2 to 50 symbols; each pair over the days both traded)",
   security,
@@ -45,6 +47,7 @@ const correlationRoute = createRoute({
 const anomaliesRoute = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/anomalies",
+  "x-rate-limit-cost": 3,
   tags,
   summary: "Days whose return or volume is anomalous (robust z-score over the range), with score and reason",
   security,
@@ -56,6 +59,7 @@ const anomaliesRoute = createRoute({
 const regimeRoute = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/regime",
+  "x-rate-limit-cost": 3,
   tags,
   summary: "Market regime per day (bull, bear, sideways, high_volatility) with the inputs that decided it",
   security,

@@ -1,7 +1,7 @@
 // API keys: mint (shown once), list (never the key), revoke (stops working at once); owner-scoped, 404 for others' ids.
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
-import { ownerScope, principalOf } from "../http/auth";
+import { ownerScope, principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
 import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
@@ -14,10 +14,12 @@ const IdPath = z.object({ id: z.string().min(1).max(64).openapi({ example: "key_
 const create = createRoute({
   method: "post",
   path: "/v1/api-keys",
+  "x-rate-limit-cost": 2,
   tags: ["auth"],
   summary: "Create an API key (the key and signing secret are shown once)",
-  description: "A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).",
+  description: "Needs `manage`. A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).",
   security,
+  middleware: [requireScope("manage")] as const,
   request: jsonBody(CreateApiKeyBody),
   responses: { 201: jsonContent(CreatedApiKey, "Created"), ...bodyErrorResponses },
 });
@@ -25,9 +27,11 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/api-keys",
+  "x-rate-limit-cost": 1,
   tags: ["auth"],
   summary: "List your API keys (never the key itself)",
   security,
+  middleware: [requireScope("manage")] as const,
   request: { query: ApiKeyListQuery },
   responses: { 200: jsonContent(ApiKeyList, "A page of keys"), ...errorResponses },
 });
@@ -35,9 +39,11 @@ const list = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/api-keys/{id}",
+  "x-rate-limit-cost": 2,
   tags: ["auth"],
   summary: "Revoke an API key; it stops working at once",
   security,
+  middleware: [requireScope("manage")] as const,
   request: { params: IdPath },
   responses: { 204: { description: "Revoked" }, ...errorResponses },
 });
@@ -94,7 +100,7 @@ export function registerApiKeyRoutes(app: App) {
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    const revoked = await revokeApiKey(c.env.DB, ownerScope(c), id);
+    const revoked = await revokeApiKey(c.env, ownerScope(c), id);
     await audit(c, { action: "api_key.revoked", target: id, outcome: revoked ? "success" : "failure" });
     if (!revoked) throw ApiError.notFound(`API key ${id}`);
     return c.body(null, 204);

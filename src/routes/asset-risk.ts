@@ -16,6 +16,7 @@ const SymbolPath = z.object({ symbol: symbolParam });
 const patterns = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/patterns",
+  "x-rate-limit-cost": 3,
   tags,
   summary: "Days with candlestick patterns (TA-Lib definitions) on adjusted bars",
   security,
@@ -27,6 +28,7 @@ const patterns = createRoute({
 const volatility = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/volatility-forecast",
+  "x-rate-limit-cost": 5,
   tags,
   summary:
     "Annualised volatility forecast (EWMA λ 0.94 or GARCH(1,1) by maximum likelihood) with the fitted parameters",

@@ -33,6 +33,7 @@ const SymbolPath = z.object({ symbol: symbolParam });
 const list = createRoute({
   method: "get",
   path: "/v1/assets",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Search assets",
   security,
@@ -44,6 +45,7 @@ const list = createRoute({
 const read = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "One asset",
   security,
@@ -55,6 +57,7 @@ const read = createRoute({
 const create = createRoute({
   method: "post",
   path: "/v1/assets",
+  "x-rate-limit-cost": 2,
   tags: ["admin"],
   summary: "Add an asset (admin); its history is backfilled in the background",
   security,
@@ -66,6 +69,7 @@ const create = createRoute({
 const patch = createRoute({
   method: "patch",
   path: "/v1/assets/{symbol}",
+  "x-rate-limit-cost": 2,
   tags: ["admin"],
   summary: "Change an asset (admin)",
   security,
@@ -77,6 +81,7 @@ const patch = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/assets/{symbol}",
+  "x-rate-limit-cost": 2,
   tags: ["admin"],
   summary: "Soft-delete an asset (admin); its price history stays",
   security,

@@ -11,6 +11,7 @@ import { type AuditRow, listAudit } from "../services/audit";
 const list = createRoute({
   method: "get",
   path: "/v1/admin/audit",
+  "x-rate-limit-cost": 1,
   tags: ["admin"],
   summary: "Audit rows (admin): who did what, when, with what outcome",
   security,

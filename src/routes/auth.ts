@@ -15,6 +15,7 @@ import {
   security,
 } from "../schemas/common";
 import { audit } from "../services/audit";
+import { passwordWeakness } from "../services/passwords";
 import {
   accountOf,
   endSession,
@@ -28,6 +29,8 @@ import {
 const register = createRoute({
   method: "post",
   path: "/v1/auth/register",
+  // A PBKDF2 hash each: 20 a minute from one anonymous address.
+  "x-rate-limit-cost": 3,
   tags: ["auth"],
   summary: "Create an account and sign in",
   request: jsonBody(RegisterBody),
@@ -41,10 +44,11 @@ const register = createRoute({
 const login = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  "x-rate-limit-cost": 3,
   tags: ["auth"],
   summary: "Exchange email and password for tokens",
   description:
-    "Wrong email and wrong password answer alike. Failed logins are limited per email (429 with Retry-After).",
+    "Wrong email and wrong password answer alike. Failed logins are limited per (email, client address) and, more loosely, per email across addresses, except from an address that signed in to the account before (429 with Retry-After).",
   request: jsonBody(LoginBody),
   responses: { 200: jsonContent(Session, "Signed in"), ...bodyErrorResponses },
 });
@@ -52,6 +56,7 @@ const login = createRoute({
 const refresh = createRoute({
   method: "post",
   path: "/v1/auth/refresh",
+  "x-rate-limit-cost": 2,
   tags: ["auth"],
   summary: "Trade a refresh token for a new pair (the old one is spent)",
   description: "Presenting a spent refresh token revokes its whole family: every token of it answers 401 from then on.",
@@ -62,6 +67,7 @@ const refresh = createRoute({
 const logout = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  "x-rate-limit-cost": 2,
   tags: ["auth"],
   summary: "Revoke the refresh token's whole family",
   description:
@@ -74,6 +80,7 @@ const logout = createRoute({
 const me = createRoute({
   method: "get",
   path: "/v1/me",
+  "x-rate-limit-cost": 1,
   tags: ["auth"],
   summary: "The authenticated caller",
   security,
@@ -84,31 +91,48 @@ const invalidCredentials = () => new ApiError("unauthorized", "Email or password
 const invalidRefresh = () => new ApiError("unauthorized", "The refresh token is invalid, expired or revoked");
 
 /**
- * Takes one attempt from the email's failure budget before checking the password and gives it back on success,
- * so only failures count, and concurrent guesses cannot overshoot the budget while their checks are in flight.
+ * Takes one failure token for this login before the password is checked (per email and client address, and per
+ * email across addresses unless this address has signed in to the account before) and gives it back on success,
+ * so only failures count and concurrent guesses cannot overshoot. Someone else's failures from other addresses
+ * can empty the email's budget but never the owner's own address's.
  */
 async function reserveLoginAttempt(c: Context<AppEnv>, email: string) {
   const cfg = c.get("config");
-  const bucket = {
-    name: "login-failures",
+  const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+  const addressHash = await sha256Hex(`${email}\n${ip}`);
+  const address = {
+    name: `login-address:${addressHash}`,
     ...perPeriod(cfg.LOGIN_FAILURES_PER_WINDOW, cfg.LOGIN_FAILURE_WINDOW_SECONDS),
   };
-  // Hashed so the limiter's object names do not hold email addresses.
+  const anywhere = {
+    name: "login-failures",
+    ...perPeriod(cfg.LOGIN_FAILURES_PER_EMAIL_PER_WINDOW, cfg.LOGIN_FAILURE_WINDOW_SECONDS),
+  };
+  // Hashed so the limiter's object names and keys hold neither email addresses nor client IPs.
   const limiter = c.env.RATE_LIMITER.getByName(`login:${await sha256Hex(email)}`);
-  const decision = await limiter.consume([bucket]);
+  const decision = await limiter.loginAttempt(address, anywhere, addressHash);
   if (!decision.allowed) {
-    await audit(c, { action: "auth.login_locked", actor: email, target: email, outcome: "failure" });
-    throw new ApiError("rate_limited", "Too many failed logins for this account; try again later", {
+    await audit(c, {
+      action: "auth.login_locked",
+      actor: email,
+      target: email,
+      outcome: "failure",
+      detail: { limit: decision.deniedBy === anywhere.name ? "email" : "address" },
+    });
+    throw new ApiError("rate_limited", "Too many failed logins; try again later", {
       headers: { "Retry-After": String(decision.retryAfterSeconds) },
     });
   }
-  return () => limiter.refund(bucket);
+  const taken = decision.known ? [address] : [address, anywhere];
+  return () => limiter.loginSucceeded(taken, addressHash, cfg.LOGIN_KNOWN_ADDRESS_DAYS * 86_400);
 }
 
 export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {
     const cfg = c.get("config");
     const body = c.req.valid("json");
+    const weakness = await passwordWeakness(body.password);
+    if (weakness) throw ApiError.validation(`password ${weakness}`, [{ path: "password", message: weakness }]);
     const registered = await registerAccount(c.env.DB, cfg, body);
     if (!registered) {
       await audit(c, {
@@ -122,6 +146,7 @@ export function registerAuthRoutes(app: App) {
     }
     const { user, tokens } = registered;
     await audit(c, { action: "auth.register", actor: user.id, target: user.id, outcome: "success" });
+    c.header("Cache-Control", "no-store");
     return c.json({ user: publicUser(user), ...tokens }, 201);
   });
 
@@ -138,6 +163,7 @@ export function registerAuthRoutes(app: App) {
     await refund();
     const { user, tokens } = session;
     await audit(c, { action: "auth.login", actor: user.id, target: user.id, outcome: "success" });
+    c.header("Cache-Control", "no-store");
     return c.json({ user: publicUser(user), ...tokens }, 200);
   });
 
@@ -159,6 +185,7 @@ export function registerAuthRoutes(app: App) {
       throw invalidRefresh();
     }
     await audit(c, { action: "auth.refresh", actor: outcome.user.id, target: outcome.familyId, outcome: "success" });
+    c.header("Cache-Control", "no-store");
     return c.json({ user: publicUser(outcome.user), ...outcome.tokens }, 200);
   });
 

@@ -10,6 +10,7 @@ import { corporateActionsOf } from "../services/prices";
 const read = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/corporate-actions",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Splits and cash dividends (the inputs of adj_close)",
   security,

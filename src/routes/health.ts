@@ -1,6 +1,6 @@
 // Liveness and readiness: readiness really touches D1, KV, both Durable Objects and the provider's breaker.
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Config } from "../config";
+import { type Config, jwtSecretProblem } from "../config";
 import type { App } from "../http/context";
 import { activeProvider, learntGaps } from "../providers";
 import { planGaps } from "../providers/plans";
@@ -19,13 +19,14 @@ const Readiness = z
   .object({
     status: z.enum(["ok", "degraded", "down"]),
     version: z.string(),
-    checks: z.object({ d1: Check, kv: Check, rate_limiter: Check, price_hub: Check, provider: Check }),
+    checks: z.object({ config: Check, d1: Check, kv: Check, rate_limiter: Check, price_hub: Check, provider: Check }),
   })
   .openapi("Readiness");
 
 const live = createRoute({
   method: "get",
   path: "/health",
+  "x-rate-limit-cost": 1,
   tags: ["meta"],
   summary: "Liveness",
   responses: { 200: jsonContent(Liveness, "The Worker is up") },
@@ -34,6 +35,7 @@ const live = createRoute({
 const ready = createRoute({
   method: "get",
   path: "/health/ready",
+  "x-rate-limit-cost": 1,
   tags: ["meta"],
   summary: "Readiness of every dependency",
   responses: {
@@ -112,9 +114,14 @@ export function registerHealthRoutes(app: App) {
       }),
       providerCheck(env, cfg),
     ]);
-    const checks = { d1, kv, rate_limiter, price_hub, provider };
-    // Serving needs D1, KV and the rate limiter; the hub and the provider only degrade.
-    const down = d1.status === "down" || kv.status === "down" || rate_limiter.status === "down";
+    const secret = jwtSecretProblem(cfg);
+    const config: CheckResult = secret
+      ? { status: "down", latency_ms: 0, detail: secret }
+      : { status: "ok", latency_ms: 0 };
+    const checks = { config, d1, kv, rate_limiter, price_hub, provider };
+    // Serving needs a safe config, D1, KV and the rate limiter; the hub and the provider only degrade.
+    const down =
+      config.status === "down" || d1.status === "down" || kv.status === "down" || rate_limiter.status === "down";
     const degraded = Object.values(checks).some((x) => x.status !== "ok");
     c.header("Cache-Control", "no-store");
     const body = {

@@ -43,6 +43,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const values = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/values",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Daily levels of the ready version",
   security,
@@ -54,6 +55,7 @@ const values = createRoute({
 const allocations = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/allocations",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Weights in force on a date (default: the latest), with the rebalance they come from",
   security,
@@ -69,6 +71,7 @@ const allocations = createRoute({
 const rebalances = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/rebalances",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Each rebalance: weights before and after capping, and turnover",
   security,
@@ -80,6 +83,7 @@ const rebalances = createRoute({
 const metrics = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/metrics",
+  "x-rate-limit-cost": 5,
   tags,
   summary: "Risk and return metrics over a window, relative ones against the index's benchmark",
   security,
@@ -91,6 +95,7 @@ const metrics = createRoute({
 const benchmark = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/benchmark",
+  "x-rate-limit-cost": 5,
   tags,
   summary:
     "The index and a benchmark rebased to 100 on the same start; fallbacks are tried when the symbol has no data",

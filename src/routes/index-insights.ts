@@ -12,6 +12,7 @@ import { ownedIndexReport } from "../services/report";
 const insights = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/insights",
+  "x-rate-limit-cost": 5,
   tags: ["indexes"],
   summary: "Plain sentences computed from the index's numbers, most important first, each with its figures",
   security,
@@ -27,6 +28,7 @@ const insights = createRoute({
 const report = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/report",
+  "x-rate-limit-cost": 10,
   tags: ["indexes"],
   summary:
     "A printable one-page HTML report: level against benchmark, drawdown, weights, risk contributions (inline SVG), metrics, insights, methodology",

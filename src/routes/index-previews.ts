@@ -12,6 +12,8 @@ const tags = ["indexes"];
 const preview = createRoute({
   method: "post",
   path: "/v1/indexes/preview",
+  // Weights computed now through the build path (optimizers over the lookback window): priced like other uncached index work.
+  "x-rate-limit-cost": 5,
   tags,
   summary: "The weights a definition (the POST /v1/indexes body plus date) sets on a session; stores nothing",
   security,
@@ -23,6 +25,8 @@ const preview = createRoute({
 const rebalancePreview = createRoute({
   method: "post",
   path: "/v1/indexes/{id}/rebalance-preview",
+  // Weights computed now through the build path (optimizers over the lookback window): priced like other uncached index work.
+  "x-rate-limit-cost": 5,
   tags,
   summary: "The weights the next rebalance would set on today's data, the trade from the weights in force and its fee",
   security,

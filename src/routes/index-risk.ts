@@ -26,6 +26,7 @@ const readErrors = {
 const rolling = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/metrics/rolling",
+  "x-rate-limit-cost": 5,
   tags,
   summary: "A rolling metric (volatility, sharpe, beta, drawdown) over 63, 126 or 252 trailing sessions",
   security,
@@ -37,6 +38,7 @@ const rolling = createRoute({
 const risk = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/risk",
+  "x-rate-limit-cost": 10,
   tags,
   summary: "Risk on today's weights: volatility forecasts, risk contributions, factor view, r² and specific risk",
   security,
@@ -48,6 +50,7 @@ const risk = createRoute({
 const stress = createRoute({
   method: "post",
   path: "/v1/indexes/{id}/stress",
+  "x-rate-limit-cost": 5,
   tags,
   summary:
     "Estimated index return under hypothetical shocks, or the worst historical windows replayed on today's weights",

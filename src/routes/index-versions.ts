@@ -14,6 +14,7 @@ const tags = ["indexes"];
 const versions = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/versions",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Every build of the index, newest first: reason, status, methodology hash, data_as_of",
   security,
@@ -25,6 +26,8 @@ const versions = createRoute({
 const diff = createRoute({
   method: "get",
   path: "/v1/indexes/{id}/diff",
+  // Reads two versions' values and allocations in full: priced like the other whole-history index reads.
+  "x-rate-limit-cost": 5,
   tags,
   summary: "Constituents added and removed, weight changes per rebalance date and the level difference of two versions",
   security,

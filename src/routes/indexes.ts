@@ -32,6 +32,7 @@ type IndexView = z.infer<typeof IndexResource>;
 const create = createRoute({
   method: "post",
   path: "/v1/indexes",
+  "x-rate-limit-cost": 10,
   tags,
   summary: "Create a custom index; it is built in the background (status building → ready | failed)",
   security,
@@ -43,6 +44,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/indexes",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "The caller's indexes, newest first",
   security,
@@ -54,6 +56,7 @@ const list = createRoute({
 const read = createRoute({
   method: "get",
   path: "/v1/indexes/{id}",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "One index with its build status",
   security,
@@ -65,6 +68,7 @@ const read = createRoute({
 const patch = createRoute({
   method: "patch",
   path: "/v1/indexes/{id}",
+  "x-rate-limit-cost": 10,
   tags,
   summary: "Change the name or definition: a new version is built (202); reads keep the ready one meanwhile",
   security,
@@ -79,6 +83,7 @@ const patch = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/indexes/{id}",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Soft-delete an index (its stored versions stay)",
   security,
@@ -90,6 +95,7 @@ const remove = createRoute({
 const rebuild = createRoute({
   method: "post",
   path: "/v1/indexes/{id}/rebuild",
+  "x-rate-limit-cost": 10,
   tags,
   summary: "Build a new version from current market data (or as it was known at ?data_as_of=)",
   security,

@@ -12,6 +12,7 @@ import { marketCapHistory } from "../services/market-caps";
 const list = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/market-caps",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Dated market-cap history (shares outstanding × raw close), oldest first",
   security,

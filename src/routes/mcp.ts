@@ -16,6 +16,7 @@ const JsonRpcMessage = z
 const post = createRoute({
   method: "post",
   path: "/mcp",
+  "x-rate-limit-cost": 1,
   tags: ["agents"],
   summary:
     "Model Context Protocol (Streamable HTTP): tools over the REST routes (same scopes, limits and audit), index resources",

@@ -31,6 +31,7 @@ type OrderView = z.infer<typeof Order>;
 const create = createRoute({
   method: "post",
   path: "/v1/orders",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Place a paper order (market fills at once at the latest quote; limit fills when a quote crosses)",
   security,
@@ -46,6 +47,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/orders",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Your orders, newest first",
   security,
@@ -57,6 +59,7 @@ const list = createRoute({
 const read = createRoute({
   method: "get",
   path: "/v1/orders/{id}",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "One order",
   security,
@@ -68,6 +71,7 @@ const read = createRoute({
 const cancel = createRoute({
   method: "delete",
   path: "/v1/orders/{id}",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Cancel an open order",
   security,

@@ -9,6 +9,7 @@ import { portfolioOf } from "../services/portfolio";
 const read = createRoute({
   method: "get",
   path: "/v1/portfolio",
+  "x-rate-limit-cost": 1,
   tags: ["paper trading"],
   summary: "Your paper account: cash, equity, positions and realized P&L",
   security,

@@ -10,6 +10,7 @@ import { barRevisions } from "../services/prices";
 const read = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/prices/revisions",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Every version of one day's bar, oldest first",
   security,

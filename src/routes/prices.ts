@@ -13,6 +13,7 @@ import { barPage, barPageKey } from "../services/prices";
 const list = createRoute({
   method: "get",
   path: "/v1/assets/{symbol}/prices",
+  "x-rate-limit-cost": 1,
   tags: ["market data"],
   summary: "Daily bars (raw OHLCV and split/dividend-adjusted close)",
   security,

@@ -11,6 +11,7 @@ import { latestQuotes, quotesEntryKey } from "../services/quotes";
 const list = createRoute({
   method: "get",
   path: "/v1/quotes",
+  "x-rate-limit-cost": 2,
   tags: ["market data"],
   summary: "Latest quote per symbol",
   security,

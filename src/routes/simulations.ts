@@ -21,6 +21,7 @@ const tags = ["simulations"];
 const create = createRoute({
   method: "post",
   path: "/v1/simulations",
+  "x-rate-limit-cost": 20,
   tags,
   summary: "Backtest an index definition or one of your indexes (accepts Idempotency-Key)",
   security,
@@ -35,6 +36,7 @@ const create = createRoute({
 const read = createRoute({
   method: "get",
   path: "/v1/simulations/{id}",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "A simulation: status, equity curve, trades and metrics",
   security,

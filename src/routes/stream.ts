@@ -10,6 +10,7 @@ import { pickShard } from "../services/live";
 const stream = createRoute({
   method: "get",
   path: "/v1/stream",
+  "x-rate-limit-cost": 1,
   tags: ["live"],
   summary: "Live quotes, index levels and alerts over a WebSocket",
   description:

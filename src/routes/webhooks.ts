@@ -29,10 +29,11 @@ const tags = ["alerts and webhooks"];
 const create = createRoute({
   method: "post",
   path: "/v1/webhooks",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Subscribe a URL to events; the signing secret is shown only in this response",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: jsonBody(WebhookBody),
   responses: { 201: jsonContent(WebhookCreated, "The subscription and its secret"), ...bodyErrorResponses },
 });
@@ -40,10 +41,11 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/webhooks",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Your webhook subscriptions (never the secret)",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: { query: PageQuery },
   responses: { 200: jsonContent(WebhookList, "A page of subscriptions"), ...errorResponses },
 });
@@ -51,10 +53,11 @@ const list = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/webhooks/{id}",
+  "x-rate-limit-cost": 2,
   tags,
   summary: "Delete a subscription (pending retries stop)",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: { params: IdPath },
   responses: { 204: { description: "Deleted" }, ...errorResponses },
 });
@@ -62,10 +65,11 @@ const remove = createRoute({
 const deliveries = createRoute({
   method: "get",
   path: "/v1/webhooks/{id}/deliveries",
+  "x-rate-limit-cost": 1,
   tags,
   summary: "Every delivery attempt: event, status code, attempt number, next retry",
   security,
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("manage")] as const,
   request: { params: IdPath, query: PageQuery },
   responses: { 200: jsonContent(DeliveryList, "A page of attempts, newest first"), ...errorResponses },
 });

@@ -1,12 +1,23 @@
 // Auth request/response shapes.
 import { z } from "@hono/zod-openapi";
 
+/**
+ * An address as mail systems accept it (RFC 5322 dot-atom local part, so `a+b/c&d@example.dev` is fine, with
+ * UTF-8 letters as RFC 6531 allows; a domain of dot-separated labels), at most 64 octets before the `@` and 254
+ * in all. Trimmed and lower-cased, so registration and login compare alike.
+ */
+const ATEXT = "[\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~-]";
+const LABEL = "[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?";
+const MAILBOX = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*@${LABEL}(?:\\.${LABEL})+$`, "u");
 export const email = z
   .string()
+  .trim()
   .max(254)
-  .email()
+  .refine((e) => MAILBOX.test(e) && new TextEncoder().encode(e.slice(0, e.lastIndexOf("@"))).length <= 64, {
+    message: "must be an email address",
+  })
   .transform((e) => e.toLowerCase())
-  .openapi({ example: "demo@edgeindex.dev" });
+  .openapi({ example: "demo@edgeindex.dev", format: "email" });
 
 export const RegisterBody = z
   .strictObject({

@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   "not_found",
   "method_not_allowed",
   "conflict",
+  "quota_exceeded",
   "idempotency_conflict",
   "payload_too_large",
   "unsupported_media_type",

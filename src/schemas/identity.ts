@@ -2,7 +2,10 @@
 import { z } from "@hono/zod-openapi";
 import { cursorParam, fieldsParam, instant, limitParam, listOf } from "./common";
 
-export const ScopeName = z.enum(["read", "trade", "admin"]);
+export const ScopeName = z.enum(["read", "trade", "manage", "admin"]).openapi({
+  description:
+    "read: every GET; trade: indexes, simulations, orders, alerts; manage: API keys and webhooks; admin: /v1/admin/* and asset writes",
+});
 
 export const CreateApiKeyBody = z
   .strictObject({
@@ -10,7 +13,7 @@ export const CreateApiKeyBody = z
     scopes: z
       .array(ScopeName)
       .min(1)
-      .max(3)
+      .max(4)
       .refine((s) => new Set(s).size === s.length, "must not repeat a scope")
       .default(["read"]),
     expires_at: instant

@@ -231,8 +231,27 @@ export const MetricsQuery = z.strictObject({
   fields: fieldsParam,
 });
 const n = z.number().nullable();
+const coverageFields = {
+  coverage_start: z.string().nullable().openapi({ description: "First date the benchmark has a price in the range" }),
+  coverage_end: z.string().nullable().openapi({ description: "Last date the benchmark has a price in the range" }),
+  partial_coverage: z.boolean().openapi({
+    description:
+      "The benchmark starts after the range's first date or ends before its last: relative metrics use the common dates only",
+  }),
+};
 export const Metrics = z
   .object({
+    start: z
+      .string()
+      .nullable()
+      .openapi({ description: "First date of the window (returns are measured from its close)" }),
+    end: z.string().nullable().openapi({ description: "Last date of the window" }),
+    observations: z.number().int().openapi({ description: "Daily returns in the window" }),
+    window_truncated: z.boolean().openapi({
+      description: "The window asked for reaches before the index's first value: it starts there instead",
+    }),
+    benchmark_used: z.string().nullable(),
+    ...coverageFields,
     total_return: n,
     cagr: n,
     volatility: n,
@@ -275,6 +294,14 @@ export const Metrics = z
   })
   .openapi("Metrics", {
     example: {
+      start: "2023-12-01",
+      end: "2026-12-01",
+      observations: 754,
+      window_truncated: false,
+      benchmark_used: "SPY",
+      coverage_start: "2023-12-01",
+      coverage_end: "2026-12-01",
+      partial_coverage: false,
       total_return: 0.41,
       cagr: 0.122,
       volatility: 0.21,
@@ -317,6 +344,7 @@ export const BenchmarkComparison = z
   .object({
     requested: z.string(),
     benchmark_used: z.string(),
+    ...coverageFields,
     start: z.string(),
     end: z.string(),
     rebased_to: z.number(),

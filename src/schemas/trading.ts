@@ -13,7 +13,22 @@ export const OrderBody = z
   .strictObject({
     symbol: symbolParam,
     side: z.enum(["buy", "sell"]),
-    qty: z.number().positive().max(MAX_ORDER_QTY).finite().openapi({ example: 10 }),
+    qty: z
+      .number()
+      .positive()
+      .max(MAX_ORDER_QTY)
+      .finite()
+      // Positions are kept in 10⁻⁹ share steps; a finer quantity could not be held exactly.
+      // (Only judged for positive finite values: the checks above already name the others.)
+      .refine(
+        (q) =>
+          !(q > 0 && Number.isFinite(q)) ||
+          (Math.round(q * 1e9) >= 1 && Math.abs(Math.round(q * 1e9) / 1e9 - q) <= q * 1e-12),
+        {
+          message: "must have at most 9 decimal places",
+        },
+      )
+      .openapi({ example: 10, description: "Shares; at most 9 decimal places" }),
     type: z.enum(["market", "limit"]),
     limit_price: price.optional(),
     time_in_force: z.enum(["day", "gtc"]).default("day"),

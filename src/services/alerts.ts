@@ -1,6 +1,7 @@
 // Alerts: create (on a price, or on one of the caller's indexes), list, delete, and firing each exactly once
 // when a tick crosses it.
 
+import { getConfig } from "../config";
 import {
   type AlertRow,
   fireCrossedAlerts,
@@ -86,7 +87,10 @@ async function ruleOf(env: Env, userId: string, input: AlertRequest) {
 
 export async function createAlert(env: Env, userId: string, input: AlertRequest) {
   const rule = await ruleOf(env, userId, input);
-  return insertAlert(env.DB, { id: newId("alr"), ownerId: userId, ...rule, now: nowIso() });
+  const quota = getConfig(env).QUOTA_ALERTS;
+  const row = await insertAlert(env.DB, { id: newId("alr"), ownerId: userId, ...rule, now: nowIso() }, quota);
+  if (!row) throw new ApiError("quota_exceeded", `At most ${quota} alerts per account`);
+  return row;
 }
 
 /** Newest first; keyset on (created_at, id). */

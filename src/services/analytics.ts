@@ -89,7 +89,13 @@ export async function indicatorSeries(db: D1Database, assetId: number, kind: Ind
 }
 
 /** Pairwise correlation of daily returns; unknown symbols are a 422 listing them. */
-export async function correlation(db: D1Database, symbols: string[], start?: string, end?: string) {
+export async function correlation(
+  db: D1Database,
+  symbols: string[],
+  start: string | undefined,
+  end: string | undefined,
+  maxSymbolYears: number,
+) {
   const assets = await resolveSymbols(db, symbols, "symbols");
   const range = await resolveRange(
     db,
@@ -97,6 +103,12 @@ export async function correlation(db: D1Database, symbols: string[], start?: str
     start,
     end,
   );
+  // Uncached work grows with symbols × years read: past the limit, ask for fewer symbols or a shorter range.
+  const symbolYears = symbols.length * ((Date.parse(range.end) - Date.parse(range.start)) / (365.25 * 86_400_000));
+  if (symbolYears > maxSymbolYears) {
+    const message = `symbols × years must be at most ${maxSymbolYears} (asked ${symbolYears.toFixed(1)}); use fewer symbols or a shorter range`;
+    throw ApiError.validation(message, [{ path: "symbols", message }], 422);
+  }
   const prices = await readPriceHistory(db, assets, range.start, range.end);
   const m = correlationMatrix(prices, symbols);
   return { symbols: m.symbols, ...range, matrix: m.matrix, observations: m.observations };
@@ -156,7 +168,7 @@ export async function indicatorAnswer(
 /** The correlation matrix of several symbols, cached until any refresh lands. */
 export function correlationAnswer(env: Env, cfg: Config, symbols: string[], q: RangeInput) {
   return cached(env, cfg, "analytics", `correlation:${JSON.stringify([symbols, q.start, q.end])}`, () =>
-    correlation(env.DB, symbols, q.start, q.end),
+    correlation(env.DB, symbols, q.start, q.end, cfg.ANALYTICS_MAX_SYMBOL_YEARS),
   );
 }
 

@@ -1,17 +1,14 @@
 // API keys: minting (shown once, stored as a SHA-256 hash), lookup on every request, revocation, signed requests.
 import type { Config } from "../config";
 import { constantTimeEqual, hmacSha256Hex, type SealKeyName, seal, sha256HexOf, unseal } from "../crypto";
-import {
-  type ApiKeyRow,
-  findLiveKeyByHash,
-  insertApiKey,
-  listOwnedKeys,
-  recordKeyUse,
-  revokeOwnedKey,
-} from "../db/identity";
+import { type ApiKeyRow, findLiveKeyByHash, insertApiKey, listOwnedKeys, recordKeyUse } from "../db/identity";
 import { newId, randomToken } from "../db/ids";
 import type { NewestFirst } from "../db/keyset";
+import { keepWithinQuota, liveCount } from "../db/quotas";
+import { keyRevocationStatements } from "../db/revocations";
+import { ApiError } from "../errors";
 import type { Identity, Principal } from "../http/context";
+import { announceRevocation } from "./revocation";
 
 export type Scope = Principal["scopes"][number];
 
@@ -25,8 +22,8 @@ const SEAL_PURPOSE: SealKeyName = { salt: "edgeindex/seal/v1", info: "api-key-si
 
 /** What each role may ever hold; a key's scopes are cut down to this at every request. */
 export const ROLE_SCOPES: Record<Principal["role"], Scope[]> = {
-  admin: ["read", "trade", "admin"],
-  user: ["read", "trade"],
+  admin: ["read", "trade", "manage", "admin"],
+  user: ["read", "trade", "manage"],
 };
 
 export type { ApiKeyRow };
@@ -48,6 +45,8 @@ export async function mintApiKey(
   userId: string,
   input: { name: string; scopes: Scope[]; expiresAt: string | null; signing: boolean },
 ): Promise<{ row: ApiKeyRow; key: string; signingSecret?: string }> {
+  const over = () => new ApiError("quota_exceeded", `At most ${cfg.QUOTA_API_KEYS} API keys per account`);
+  if ((await liveCount(db, "api_keys", userId)) >= cfg.QUOTA_API_KEYS) throw over();
   const key = `${KEY_PREFIX}${randomToken(KEY_BODY_LENGTH)}`;
   const id = newId("key");
   const signingSecret = input.signing ? `ss_${randomToken(43)}` : undefined;
@@ -61,6 +60,7 @@ export async function mintApiKey(
     expiresAt: input.expiresAt,
     signingSecretEnc: signingSecret ? await seal(cfg.JWT_SECRET, SEAL_PURPOSE, signingSecret, id) : null,
   });
+  if (!(await keepWithinQuota(db, "api_keys", userId, id, cfg.QUOTA_API_KEYS))) throw over();
   return { row, key, signingSecret };
 }
 
@@ -100,9 +100,16 @@ export async function touchKey(
   await recordKeyUse(db, keyId, now.toISOString());
 }
 
-/** Revokes one of the owner's keys; false when it is not theirs or already gone (the route answers 404). */
-export function revokeApiKey(db: D1Database, ownerId: string, id: string): Promise<boolean> {
-  return revokeOwnedKey(db, ownerId, id, new Date().toISOString());
+/**
+ * Revokes one of the owner's keys and records the revocation (its open stream sockets close too); false when it
+ * is not theirs or already gone (the route answers 404).
+ */
+export async function revokeApiKey(env: Env, ownerId: string, id: string): Promise<boolean> {
+  const now = new Date().toISOString();
+  const [done] = await env.DB.batch(keyRevocationStatements(env.DB, id, ownerId, now));
+  if ((done?.meta.changes ?? 0) !== 1) return false;
+  await announceRevocation(env, [id]);
+  return true;
 }
 
 /** Newest first, keyset on (created_at, id). */

@@ -2,10 +2,12 @@
 // Every accepted change queues a build job (services/index-builds.ts) and readers keep the ready version meanwhile.
 
 import type { z } from "@hono/zod-openapi";
+import { getConfig } from "../config";
 import { activeAssetsAmong, type ResolvedAsset, sectorsOf } from "../db/assets";
 import { newId, nowIso } from "../db/ids";
 import { insertVersionStatement, type VersionReason } from "../db/index-versions";
 import { type IndexRow, insertIndex, softDeleteIndex, takeNextVersion } from "../db/indexes";
+import { keepWithinQuota, liveCount } from "../db/quotas";
 import { type IndexRules, indexRulesProblem } from "../domain/index-levels";
 import { TRADING_DAYS_PER_YEAR } from "../domain/metrics";
 import { constraintsProblem } from "../domain/portfolio-constraints";
@@ -141,7 +143,11 @@ export async function createIndex(
   name: string,
   definition: StoredDefinition,
 ): Promise<{ row: IndexRow; jobId: string }> {
+  const quota = getConfig(env).QUOTA_INDEXES;
+  const over = () => new ApiError("quota_exceeded", `At most ${quota} indexes per account`);
+  if ((await liveCount(env.DB, "indexes", ownerId)) >= quota) throw over();
   const row = await insertIndex(env.DB, { id: newId("idx"), ownerId, name, definition });
+  if (!(await keepWithinQuota(env.DB, "indexes", ownerId, row.id, quota))) throw over();
   await insertVersionStatement(env.DB, { indexId: row.id, version: 1, reason: "created", definition }).run();
   const jobId = await enqueueJob(env, { kind: "build", index_id: row.id, version: 1 });
   return { row, jobId };

@@ -31,3 +31,23 @@ export function dummyPasswordHash(iterations: number): Promise<string> {
   dummy ??= hashPassword(crypto.randomUUID(), iterations);
   return dummy;
 }
+
+let common: Promise<Set<string>> | undefined;
+/**
+ * The shipped common-password list: zxcvbn-ts's `passwords-common` dictionary (@zxcvbn-ts/language-common, MIT;
+ * 49,233 entries drawn from the leaked-password corpora zxcvbn ranks). Loaded on first use so no other request
+ * pays for decompressing it.
+ */
+export function commonPasswords(): Promise<Set<string>> {
+  common ??= import("@zxcvbn-ts/language-common").then(
+    ({ dictionary }) => new Set(dictionary["passwords-common"].map((p) => p.toLowerCase())),
+  );
+  return common;
+}
+
+/** Why a new password is refused (beyond its length, which the schema checks), or undefined when it is fine. */
+export async function passwordWeakness(password: string): Promise<string | undefined> {
+  if (new Set(password).size <= 1) return "must not be one character repeated";
+  if ((await commonPasswords()).has(password.toLowerCase())) return "is on the list of commonly used passwords";
+  return undefined;
+}

@@ -3,6 +3,7 @@
 import type { Config } from "../config";
 import { countAssets, insertAssetsIfAbsent } from "../db/assets";
 import { findUserByEmail, insertUsersIfAbsent } from "../db/identity";
+import { changeRole } from "../db/role-grants";
 import { SYNTHETIC_UNIVERSE, SyntheticProvider } from "../providers/synthetic";
 import { createDemoIndex } from "./index-builds";
 import { hashPassword } from "./passwords";
@@ -72,8 +73,10 @@ export async function seedIfEmpty(env: Env, cfg: Config, now = new Date()): Prom
   const passwordHash = await hashPassword(DEMO_PASSWORD, cfg.PASSWORD_ITERATIONS);
   await insertUsersIfAbsent(
     env.DB,
-    DEMO_USERS.map((u) => ({ email: u.email, name: u.name, role: u.role, passwordHash })),
+    DEMO_USERS.map((u) => ({ email: u.email, name: u.name, role: "user" as const, passwordHash })),
   );
+  // The admin is made the way an operator makes one (`npm run admin -- grant`): same statements, same audit row.
+  for (const u of DEMO_USERS) if (u.role === "admin") await changeRole(env.DB, u.email, "admin", "seed");
   const demo = await findUserByEmail(env.DB, "demo@edgeindex.dev");
   if (demo) await createDemoIndex(env, demo.id);
 

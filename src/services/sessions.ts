@@ -16,7 +16,10 @@ import {
   type UserRow,
 } from "../db/identity";
 import { newId, randomToken } from "../db/ids";
+import { findSessionHolder, revocationStatement, type SessionHolder } from "../db/revocations";
+import { IsolateMemory } from "./isolate-memory";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
+import { announceRevocation, knownRevoked } from "./revocation";
 import { signAccessToken } from "./tokens";
 
 export type { UserRow };
@@ -45,13 +48,14 @@ export async function issueSession(
   user: UserRow,
   lineage: { familyId?: string; parentId?: string } = {},
 ): Promise<SessionTokens & { refreshTokenId: string }> {
-  const { token, expiresIn } = await signAccessToken(cfg, user);
+  const familyId = lineage.familyId ?? newId("fam");
+  const { token, expiresIn } = await signAccessToken(cfg, user, familyId);
   const refresh = `rt_${randomToken(43)}`;
   const id = newId("rtk");
   await insertRefreshToken(db, {
     id,
     userId: user.id,
-    familyId: lineage.familyId ?? newId("fam"),
+    familyId,
     parentId: lineage.parentId ?? null,
     tokenHash: await sha256Hex(refresh),
     expiresAt: new Date(Date.now() + cfg.REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
@@ -65,15 +69,39 @@ export async function issueSession(
   };
 }
 
+/**
+ * The principal cache: session-holder lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (at most 4 s, inside
+ * the 5 s revocation rule, docs/SECURITY.md). The promise itself is held, so a burst from one session costs one
+ * query; a failed query is not kept. A session this isolate revoked is never served from it, so
+ * logout and refresh-token reuse take effect here at once; elsewhere (another isolate, an operator's grant or a
+ * deletion through wrangler) the hold ages out within PRINCIPAL_CACHE_MS.
+ */
+const heldHolders = new IsolateMemory<Promise<SessionHolder | null>>(10_000);
+const holderKey = (userId: string, sessionId: string) => `${userId}|${sessionId}`;
+
 export type RotationOutcome =
   | { kind: "rotated"; user: UserRow; tokens: SessionTokens; familyId: string }
   /** A spent token came back: someone holds a copy. The whole family is now revoked. */
   | { kind: "reused"; userId: string; familyId: string }
   | { kind: "invalid"; userId?: string };
 
-/** Revokes every token of a family, the newest included; returns how many were still live. */
-export async function revokeFamily(env: Env, familyId: string): Promise<number> {
-  return revokeRefreshFamily(env.DB, familyId, new Date().toISOString());
+/**
+ * Revokes every token of a family, the newest included, and records the session as revoked so its access
+ * tokens fail too (and its stream sockets close); returns how many refresh tokens were still live.
+ */
+export async function revokeFamily(
+  env: Env,
+  familyId: string,
+  userId: string,
+  reason: "logout" | "refresh_reuse",
+): Promise<number> {
+  const [changed] = await Promise.all([
+    revokeRefreshFamily(env.DB, familyId, new Date().toISOString()),
+    revocationStatement(env.DB, familyId, userId, reason).run(),
+  ]);
+  await announceRevocation(env, [familyId]);
+  heldHolders.delete(holderKey(userId, familyId));
+  return changed;
 }
 
 /**
@@ -86,7 +114,7 @@ export async function rotateSession(env: Env, cfg: Config, presented: string): P
   if (!row) return { kind: "invalid" };
   if (row.revokedAt) return { kind: "invalid", userId: row.userId };
   if (row.spentAt) {
-    await revokeFamily(env, row.familyId);
+    await revokeFamily(env, row.familyId, row.userId, "refresh_reuse");
     return { kind: "reused", userId: row.userId, familyId: row.familyId };
   }
   const user = await findLiveUser(env.DB, row.userId);
@@ -106,10 +134,10 @@ export async function rotateSession(env: Env, cfg: Config, presented: string): P
     nowIso,
   );
   if (!won) {
-    await revokeFamily(env, row.familyId);
+    await revokeFamily(env, row.familyId, row.userId, "refresh_reuse");
     return { kind: "reused", userId: row.userId, familyId: row.familyId };
   }
-  const { token, expiresIn } = await signAccessToken(cfg, user);
+  const { token, expiresIn } = await signAccessToken(cfg, user, row.familyId);
   return {
     kind: "rotated",
     user,
@@ -127,17 +155,18 @@ export async function endSession(
   // Only the caller's own sessions: someone else's refresh token is treated as unknown.
   const row = await findOwnedRefreshToken(env.DB, await sha256Hex(presented), ownerId);
   if (!row) return null;
-  await revokeFamily(env, row.familyId);
+  await revokeFamily(env, row.familyId, row.userId, "logout");
   return row;
 }
 
-/** A new account signed in at once; null when the email is taken. Emails in ADMIN_EMAILS become admins. */
+/** A new account signed in at once; null when the email is taken. Registration never makes an admin. */
 export async function registerAccount(
   db: D1Database,
   cfg: Config,
   input: { email: string; name?: string | null; password: string },
 ): Promise<{ user: UserRow; tokens: SessionTokens } | null> {
-  const role = cfg.ADMIN_EMAILS.includes(input.email) ? "admin" : "user";
+  // Only an operator makes an admin (`npm run admin -- grant <email>`).
+  const role = "user";
   const passwordHash = await hashPassword(input.password, cfg.PASSWORD_ITERATIONS);
   const user = await insertUser(db, { email: input.email, name: input.name ?? null, passwordHash, role });
   if (!user) return null;
@@ -167,3 +196,26 @@ export const accountOf = (db: D1Database, userId: string) => findUserById(db, us
 
 /** What the /v1 gate needs about a JWT's user (id, role, email); undefined once the account is deleted. */
 export const gateUser = (db: D1Database, userId: string) => findGateUser(db, userId);
+
+export type { SessionHolder };
+
+/** The live user behind an access token and whether its session is revoked (the /v1 gate's one query). */
+export function sessionHolder(
+  db: D1Database,
+  userId: string,
+  sessionId: string,
+  holdMs = 0,
+): Promise<SessionHolder | null> {
+  const key = holderKey(userId, sessionId);
+  if (knownRevoked(sessionId)) heldHolders.delete(key);
+  const held = holdMs > 0 ? heldHolders.get(key) : undefined;
+  if (held) return held;
+  const lookup = findSessionHolder(db, userId, sessionId);
+  if (holdMs > 0) {
+    heldHolders.set(key, lookup, holdMs);
+    lookup.catch(() => {
+      if (heldHolders.get(key) === lookup) heldHolders.delete(key);
+    });
+  }
+  return lookup;
+}

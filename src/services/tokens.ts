@@ -1,4 +1,4 @@
-// Access tokens: short-lived HS256 JWTs (jose) with iss/aud/sub/exp/iat/jti, verified with the algorithm pinned.
+// Access tokens: short-lived HS256 JWTs (jose) with iss/aud/sub/exp/iat/jti and their session (sid), algorithm pinned.
 import { jwtVerify, SignJWT } from "jose";
 import type { Config } from "../config";
 import { newId } from "../db/ids";
@@ -8,13 +8,22 @@ export interface AccessClaims {
   sub: string;
   role: "admin" | "user";
   jti: string;
+  /** The session (refresh-token family) the token belongs to: revoking it ends the token. */
+  sid: string;
 }
+
+const SESSION_ID = /^fam_[0-9A-Za-z]{1,64}$/;
 
 const secretKey = (cfg: Config) => new TextEncoder().encode(cfg.JWT_SECRET);
 
-export async function signAccessToken(cfg: Config, user: { id: string; role: "admin" | "user" }, now = Date.now()) {
+export async function signAccessToken(
+  cfg: Config,
+  user: { id: string; role: "admin" | "user" },
+  sessionId: string,
+  now = Date.now(),
+) {
   const iat = Math.floor(now / 1000);
-  const token = await new SignJWT({ role: user.role })
+  const token = await new SignJWT({ role: user.role, sid: sessionId })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(cfg.JWT_ISSUER)
     .setAudience(cfg.JWT_AUDIENCE)
@@ -62,13 +71,15 @@ async function verifyFresh(cfg: Config, token: string): Promise<{ claims: Access
       requiredClaims: ["sub", "exp", "iat", "jti", "iss", "aud"],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
-    const role = payload.role;
+    const { role, sid } = payload;
     if ((role !== "admin" && role !== "user") || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
       return null;
     }
+    // A token without a session could not be revoked, so it is not accepted.
+    if (typeof sid !== "string" || !SESSION_ID.test(sid)) return null;
     // Held until jose would refuse it: exp plus the same tolerance.
     const expiresAtMs = ((payload.exp as number) + CLOCK_TOLERANCE_SECONDS) * 1000;
-    return { claims: { sub: payload.sub, role, jti: payload.jti }, expiresAtMs };
+    return { claims: { sub: payload.sub, role, jti: payload.jti, sid }, expiresAtMs };
   } catch {
     return null;
   }

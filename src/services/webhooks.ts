@@ -4,6 +4,7 @@ import { newId, nowIso, randomToken } from "../db/ids";
 import {
   type DeliveryRow,
   findOwnedWebhook,
+  hasWebhookFor,
   insertWebhook,
   listDeliveries as listDeliveryRows,
   listOwnedWebhooks,
@@ -54,14 +55,25 @@ export async function createWebhook(env: Env, userId: string, input: { url: stri
   const id = newId("whk");
   const secret = `whsec_${randomToken(40)}`;
   const now = nowIso();
-  const row = await insertWebhook(env.DB, {
-    id,
-    ownerId: userId,
-    url: new URL(input.url).toString(),
-    events: JSON.stringify([...new Set(input.events)]),
-    sealedSecret: await sealSecret(getConfig(env), id, secret),
-    now,
-  });
+  const url = new URL(input.url).toString();
+  const quota = getConfig(env).QUOTA_WEBHOOKS;
+  const row = await insertWebhook(
+    env.DB,
+    {
+      id,
+      ownerId: userId,
+      url,
+      events: JSON.stringify([...new Set(input.events)]),
+      sealedSecret: await sealSecret(getConfig(env), id, secret),
+      now,
+    },
+    quota,
+  );
+  if (!row) {
+    if (await hasWebhookFor(env.DB, userId, url))
+      throw new ApiError("conflict", "You already have a webhook for this URL; one registration per target");
+    throw new ApiError("quota_exceeded", `At most ${quota} webhooks per account`);
+  }
   return { ...publicWebhook(row), secret };
 }
 

@@ -61,7 +61,8 @@ const REFUSED = [
 
 const ALLOWED = [
   "https://example.com/hook",
-  "https://hooks.example.co.uk:8443/path?x=1",
+  "https://hooks.example.co.uk/path?x=1",
+  "https://hooks.example.co.uk:443/path", // the https default, spelled out
   "https://8.8.8.8/hook",
   "https://[2606:4700:4700::1111]/hook",
   "https://172.32.0.1/hook", // just past 172.16/12

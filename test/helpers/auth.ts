@@ -1,5 +1,6 @@
 // Auth helpers for tests: real registration/login through the Worker, and fetch wrappers for a token, a key or a signed key.
 import { env } from "cloudflare:test";
+import { changeRole } from "../../src/db/role-grants";
 import { type CallResult, call } from "./http";
 
 export const PASSWORD = "correct-horse-battery-staple";
@@ -22,7 +23,7 @@ export const freshIp = () => `198.51.100.${(++counter % 250) + 1}`;
 
 type Init = RequestInit & { json?: unknown };
 
-/** Registers through POST /v1/auth/register (one PBKDF2 hash, ~50-100 ms). `ADMIN_EMAIL` gives an admin. */
+/** Registers through POST /v1/auth/register (one PBKDF2 hash, ~50-100 ms). Registration never makes an admin. */
 export async function registerUser(
   email = freshEmail(),
   password = PASSWORD,
@@ -36,7 +37,18 @@ export async function registerUser(
   return { ...r.body, email, password };
 }
 
-export const registerAdmin = () => registerUser(ADMIN_EMAIL);
+/**
+ * An admin made the only way there is: registered as a user, then granted the role with the statements
+ * `npm run admin -- grant` runs (which revoke the user's sessions), then signed in again.
+ */
+export async function registerAdmin(
+  email = freshEmail("admin"),
+): Promise<Session & { email: string; password: string }> {
+  await registerUser(email);
+  if (!(await changeRole(env.DB, email, "admin"))) throw new Error(`grant ${email} changed nothing`);
+  const session = await loginAs(email);
+  return { ...session, email, password: PASSWORD };
+}
 
 export function login(
   email: string,

@@ -43,7 +43,8 @@ export async function userToken(role: "user" | "admin" = "user", email = `${newI
   await env.DB.prepare("INSERT INTO users (id, email, password_hash, role) VALUES (?, ?, 'x', ?)")
     .bind(id, email.toLowerCase(), role)
     .run();
-  const { token } = await signAccessToken(getConfig(env), { id, role });
+  // A session of its own (no refresh token behind it, as none is needed to call the API).
+  const { token } = await signAccessToken(getConfig(env), { id, role }, newId("fam"));
   return { id, token, email };
 }
 

@@ -38,7 +38,7 @@ describe("principal cache", () => {
     const user = await userToken();
     // Issued so that exp + 5 s tolerance falls 3 s from now (seconds: exp is a whole second).
     const issuedAt = Date.now() - cfg.ACCESS_TOKEN_TTL_SECONDS * 1000 - 2000;
-    const { token } = await signAccessToken(cfg, { id: user.id, role: "user" }, issuedAt);
+    const { token } = await signAccessToken(cfg, { id: user.id, role: "user" }, "fam_principalcachetest", issuedAt);
     const refusedFrom = (Math.floor(issuedAt / 1000) + cfg.ACCESS_TOKEN_TTL_SECONDS + 5) * 1000;
     expect((await call("/v1/me", { token })).status).toBe(200);
     await sleep(Math.max(0, refusedFrom - Date.now()) + 1100);

@@ -58,6 +58,20 @@ describe("token leases", () => {
     expect(book.heldFor(name)).toBe(11);
   });
 
+  it("a request too dear to lease is taken from the object, and the held lease then reports the lower level", async () => {
+    const cheap = [{ name: "requests", ...perPeriod(600, 60) }];
+    const dear = [{ name: "requests", ...perPeriod(600, 60), cost: 151 }];
+    const book = new LeaseBook();
+    const name = `user:lease-dear-${Date.now()}`;
+    const t0 = Date.now(); // one clock for the object, so refill adds nothing
+    expect((await book.admit(limiter(name), name, cheap, t0)).remaining).toBe(599); // 600 − 12 leased + 11 held
+    // 588 − 151 = 437 taken straight from the object, plus the 11 this isolate still holds.
+    expect((await book.admit(limiter(name), name, dear, t0)).remaining).toBe(448);
+    expect(book.heldFor(name)).toBe(11); // the lease was not spent on it
+    // Served from the lease: the object's 437 plus the 10 this isolate still holds.
+    expect((await book.admit(limiter(name), name, cheap, t0)).remaining).toBe(447);
+  });
+
   it("never leases a small budget: each request asks the object (exact, as before)", async () => {
     const buckets = [{ name: "requests", ...perPeriod(10, 60) }];
     const book = new LeaseBook();

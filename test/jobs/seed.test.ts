@@ -4,6 +4,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
+import { newId } from "../../src/db/ids";
 import { seedIfEmpty } from "../../src/services/seed";
 import { signAccessToken } from "../../src/services/tokens";
 import { call } from "../helpers/http";
@@ -35,7 +36,7 @@ async function tokenOf(email: string) {
   const u = await env.DB.prepare("SELECT id, role FROM users WHERE email = ?")
     .bind(email)
     .first<{ id: string; role: "user" | "admin" }>();
-  return (await signAccessToken(getConfig(env), { id: u!.id, role: u!.role })).token;
+  return (await signAccessToken(getConfig(env), { id: u!.id, role: u!.role }, newId("fam"))).token;
 }
 
 /** Every page of a list route. */

@@ -8,7 +8,7 @@ let signer: CreatedKey;
 
 beforeAll(async () => {
   const user = await registerUser();
-  signer = await createKey(user.access_token, { name: "bot", scopes: ["read", "trade"], signing: true });
+  signer = await createKey(user.access_token, { name: "bot", scopes: ["read", "trade", "manage"], signing: true });
 });
 
 const now = () => Math.floor(Date.now() / 1000);

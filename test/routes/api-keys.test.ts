@@ -62,15 +62,19 @@ describe("POST /v1/api-keys", () => {
     expect((await withKey(k.key)("/v1/admin/audit?limit=1")).status).toBe(200);
   });
 
-  it("lets a key grant only scopes it holds itself", async () => {
-    const reader = await createKey(user.access_token, { name: "reader" });
-    const r = await withKey(reader.key)("/v1/api-keys", {
+  it("lets a key grant only scopes it holds itself, and only with `manage`", async () => {
+    const manager = await createKey(user.access_token, { name: "manager", scopes: ["read", "manage"] });
+    const r = await withKey(manager.key)("/v1/api-keys", {
       method: "POST",
       json: { name: "escalate", scopes: ["trade"] },
     });
     expect(r.status).toBe(403);
-    const same = await withKey(reader.key)("/v1/api-keys", { method: "POST", json: { name: "sibling" } });
+    const same = await withKey(manager.key)("/v1/api-keys", { method: "POST", json: { name: "sibling" } });
     expect(same.status).toBe(201);
+    const reader = await createKey(user.access_token, { name: "reader" });
+    const denied = await withKey(reader.key)("/v1/api-keys", { method: "POST", json: { name: "sibling" } });
+    expect(denied.status).toBe(403);
+    expect(denied.body.code).toBe("forbidden");
   });
 
   it("validates the body: unknown scope, repeated scope, empty name, past expiry, unknown field", async () => {
@@ -164,7 +168,7 @@ describe("DELETE /v1/api-keys/{id}", () => {
 describe("stream credential resolver", () => {
   it("resolves a live unsigned key to its user and refuses junk", async () => {
     const k = await createKey(user.access_token, { name: "stream" });
-    expect(await resolveApiKey(env, k.key)).toEqual({ userId: user.user.id });
+    expect(await resolveApiKey(env, k.key)).toEqual({ userId: user.user.id, keyId: k.id });
     expect(await resolveApiKey(env, "ei_live_nope")).toBeNull();
     expect((await call("/v1/me", { headers: { "x-api-key": "ei_live_nope" } })).status).toBe(401);
   });

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
-import { authed, freshEmail, freshIp, login, PASSWORD, registerUser } from "../helpers/auth";
+import { authed, freshEmail, freshIp, login, PASSWORD, registerAdmin, registerUser } from "../helpers/auth";
 import { call } from "../helpers/http";
 
 let alice: Awaited<ReturnType<typeof registerUser>>;
@@ -103,9 +103,9 @@ describe("login", () => {
     expect(ratio).toBeLessThan(2);
   });
 
-  it("limits failed logins per email across IPs, with Retry-After, and then refuses even the right password", async () => {
+  it("limits failed logins per email across IPs, with Retry-After; a new address is refused even the right password", async () => {
     const victim = await registerUser();
-    const limit = getConfig(env).LOGIN_FAILURES_PER_WINDOW;
+    const limit = getConfig(env).LOGIN_FAILURES_PER_EMAIL_PER_WINDOW;
     for (let i = 0; i < limit; i++) {
       const r = await login(victim.email, `guess-number-${i}`, freshIp());
       expect(r.status).toBe(401);
@@ -131,7 +131,7 @@ describe("login", () => {
 
   it("admits exactly the failure budget when guesses arrive at once", async () => {
     const email = freshEmail("burst");
-    const limit = getConfig(env).LOGIN_FAILURES_PER_WINDOW;
+    const limit = getConfig(env).LOGIN_FAILURES_PER_EMAIL_PER_WINDOW;
     const results = await Promise.all(
       Array.from({ length: limit + 5 }, (_, i) => login(email, `burst-guess-${i}`, freshIp())),
     );
@@ -157,8 +157,8 @@ describe("/v1/me", () => {
     expect(r.headers.get("www-authenticate")).toContain("Bearer");
   });
 
-  it("reports an admin named in ADMIN_EMAILS as admin", async () => {
-    const admin = await registerUser("admin@edgeindex.dev");
+  it("reports an admin granted by the operator as admin", async () => {
+    const admin = await registerAdmin();
     expect(admin.user.role).toBe("admin");
     const me = await authed(admin.access_token)("/v1/me");
     expect(me.body.role).toBe("admin");

@@ -163,6 +163,14 @@ describe("create and build", () => {
         "var_95_parametric",
         "var_95_cornish_fisher",
         "annual_turnover",
+        "start",
+        "end",
+        "observations",
+        "window_truncated",
+        "benchmark_used",
+        "coverage_start",
+        "coverage_end",
+        "partial_coverage",
       ].sort(),
     );
     expect(metrics.body.total_return).toBeCloseTo(0.125, 12);

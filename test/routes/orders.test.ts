@@ -80,8 +80,9 @@ describe("market orders and the portfolio", () => {
     await order(token, { symbol: "TSLA", side: "buy", qty: 0.1, type: "market" });
     await order(token, { symbol: "TSLA", side: "buy", qty: 0.2, type: "market" });
     const p = await call("/v1/portfolio", { token });
-    // 0.1 × 33.33 = 3.333 → 3.33; 0.2 × 33.33 = 6.666 → 6.67; cash 100,000 − 10.00 = 99,990.
-    expect(p.body.cash).toBe(99990);
+    // Buys are charged rounded up: 0.1 × 33.33 = 3.333 → 3.34; 0.2 × 33.33 = 6.666 → 6.67;
+    // cash 100,000 − 10.01 = 99,989.99 (the position is still worth 0.3 × 33.33 = 9.999 → 10.00).
+    expect(p.body.cash).toBe(99989.99);
     expect(p.body.positions[0]).toMatchObject({ symbol: "TSLA", qty: 0.3, market_value: 10 });
   });
 

@@ -125,7 +125,7 @@ describe("attacks that must not get in", () => {
     return bearer(gone.access_token);
   });
   attack("genuine token whose admin role claim is stale (user was demoted)", 403, async () => {
-    const { token } = await signAccessToken(cfg, { id: victim.user.id, role: "admin" });
+    const { token } = await signAccessToken(cfg, { id: victim.user.id, role: "admin" }, "fam_stale0role0claim");
     return bearer(token, "/v1/admin/audit");
   });
   attack("refresh token presented as an access token", 401, () => bearer(victim.refresh_token));

@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for tokens
-         * @description Wrong email and wrong password answer alike. Failed logins are limited per email (429 with Retry-After).
+         * @description Wrong email and wrong password answer alike. Failed logins are limited per (email, client address) and, more loosely, per email across addresses, except from an address that signed in to the account before (429 with Retry-After).
          */
         post: operations["login"];
         delete?: never;
@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Create an API key (the key and signing secret are shown once)
-         * @description A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).
+         * @description Needs `manage`. A key can hold only scopes its creator holds; `admin` only for admins (403 otherwise).
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -1162,6 +1162,13 @@ export interface components {
             status: "ok" | "degraded" | "down";
             version: string;
             checks: {
+                config: {
+                    /** @enum {string} */
+                    status: "ok" | "degraded" | "down";
+                    latency_ms: number;
+                    detail?: string;
+                    capability_gaps?: string[];
+                };
                 d1: {
                     /** @enum {string} */
                     status: "ok" | "degraded" | "down";
@@ -1223,7 +1230,7 @@ export interface components {
              * @description Machine-readable reason; one value per rule
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "upstream_unavailable" | "internal_error";
+            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "quota_exceeded" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "upstream_unavailable" | "internal_error";
             detail: string;
             request_id: string;
             errors?: {
@@ -1262,7 +1269,7 @@ export interface components {
              * @example ei_live_Ab12Cd34
              */
             prefix: string;
-            scopes: ("read" | "trade" | "admin")[];
+            scopes: ("read" | "trade" | "manage" | "admin")[];
             signing: boolean;
             expires_at: string | null;
             last_used_at: string | null;
@@ -1275,7 +1282,7 @@ export interface components {
              *       "read"
              *     ]
              */
-            scopes?: ("read" | "trade" | "admin")[];
+            scopes?: ("read" | "trade" | "manage" | "admin")[];
             /**
              * Format: date-time
              * @description When the key stops working (RFC 3339); must be in the future
@@ -1771,6 +1778,14 @@ export interface components {
         };
         /**
          * @example {
+         *       "start": "2023-12-01",
+         *       "end": "2026-12-01",
+         *       "observations": 754,
+         *       "window_truncated": false,
+         *       "benchmark_used": "SPY",
+         *       "coverage_start": "2023-12-01",
+         *       "coverage_end": "2026-12-01",
+         *       "partial_coverage": false,
          *       "total_return": 0.41,
          *       "cagr": 0.122,
          *       "volatility": 0.21,
@@ -1808,6 +1823,21 @@ export interface components {
          *     }
          */
         Metrics: {
+            /** @description First date of the window (returns are measured from its close) */
+            start: string | null;
+            /** @description Last date of the window */
+            end: string | null;
+            /** @description Daily returns in the window */
+            observations: number;
+            /** @description The window asked for reaches before the index's first value: it starts there instead */
+            window_truncated: boolean;
+            benchmark_used: string | null;
+            /** @description First date the benchmark has a price in the range */
+            coverage_start: string | null;
+            /** @description Last date the benchmark has a price in the range */
+            coverage_end: string | null;
+            /** @description The benchmark starts after the range's first date or ends before its last: relative metrics use the common dates only */
+            partial_coverage: boolean;
             total_return: number | null;
             cagr: number | null;
             volatility: number | null;
@@ -1849,6 +1879,12 @@ export interface components {
         BenchmarkComparison: {
             requested: string;
             benchmark_used: string;
+            /** @description First date the benchmark has a price in the range */
+            coverage_start: string | null;
+            /** @description Last date the benchmark has a price in the range */
+            coverage_end: string | null;
+            /** @description The benchmark starts after the range's first date or ends before its last: relative metrics use the common dates only */
+            partial_coverage: boolean;
             start: string;
             end: string;
             rebased_to: number;
@@ -2420,7 +2456,10 @@ export interface components {
             symbol: string;
             /** @enum {string} */
             side: "buy" | "sell";
-            /** @example 10 */
+            /**
+             * @description Shares; at most 9 decimal places
+             * @example 10
+             */
             qty: number;
             /** @enum {string} */
             type: "market" | "limit";
@@ -6880,7 +6919,7 @@ export interface operations {
                 window?: "1y" | "3y" | "5y" | "ytd" | "all";
                 /** @description Read this built version instead of the ready one (see /versions) */
                 version?: number;
-                /** @description Comma-separated fields to keep, of: alpha, annual_turnover, best_day, beta, cagr, calmar, correlation, cvar_95, cvar_99, down_capture, downside_beta, hit_rate, information_ratio, kurtosis, max_drawdown, max_drawdown_duration_days, max_drawdown_end, max_drawdown_start, omega, r_squared, recovery_date, sharpe, skew, sortino, total_return, tracking_error, treynor, up_capture, var_95, var_95_cornish_fisher, var_95_parametric, var_99, volatility, worst_day */
+                /** @description Comma-separated fields to keep, of: alpha, annual_turnover, benchmark_used, best_day, beta, cagr, calmar, correlation, coverage_end, coverage_start, cvar_95, cvar_99, down_capture, downside_beta, end, hit_rate, information_ratio, kurtosis, max_drawdown, max_drawdown_duration_days, max_drawdown_end, max_drawdown_start, observations, omega, partial_coverage, r_squared, recovery_date, sharpe, skew, sortino, start, total_return, tracking_error, treynor, up_capture, var_95, var_95_cornish_fisher, var_95_parametric, var_99, volatility, window_truncated, worst_day */
                 fields?: string;
             };
             header?: {
@@ -7020,7 +7059,7 @@ export interface operations {
         parameters: {
             query?: {
                 symbol?: string;
-                /** @description Comma-separated fields to keep, of: benchmark_used, end, metrics, rebased_to, requested, series, start */
+                /** @description Comma-separated fields to keep, of: benchmark_used, coverage_end, coverage_start, end, metrics, partial_coverage, rebased_to, requested, series, start */
                 fields?: string;
             };
             header?: {

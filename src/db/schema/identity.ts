@@ -52,3 +52,20 @@ export const apiKeys = sqliteTable(
   },
   (t) => [index("api_keys_user_idx").on(t.userId)],
 );
+
+/**
+ * Revocation records: one row per revoked session (refresh family `fam_…`) or API key (`key_…`). Access tokens
+ * name their session, so checking one is a primary-key lookup; see docs/SECURITY.md.
+ */
+export const revocations = sqliteTable(
+  "revocations",
+  {
+    subject: text("subject").primaryKey(),
+    userId: text("user_id").notNull(),
+    reason: text("reason", {
+      enum: ["logout", "refresh_reuse", "role_change", "user_deleted", "key_revoked"],
+    }).notNull(),
+    ...audit,
+  },
+  (t) => [index("revocations_user_idx").on(t.userId, t.createdAt)],
+);
