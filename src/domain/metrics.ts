@@ -247,3 +247,30 @@ export function sliceWindow<T extends { date: string }>(levels: readonly T[], wi
   );
   return start === null ? [] : levels.filter((l) => l.date >= start);
 }
+
+/** Which days a metrics window used: `observations` daily returns from `start`'s close to `end`'s. */
+export interface WindowCoverage {
+  start: string | null;
+  end: string | null;
+  observations: number;
+  /** The window asked for reaches before the first date: the history is shorter, so it starts there instead. */
+  window_truncated: boolean;
+}
+
+/** The coverage of `window` over ascending `dates` (see `windowStart`). */
+export function windowCoverage(dates: readonly string[], window: MetricsWindow): WindowCoverage {
+  const start = windowStart(dates, window);
+  const first = dates[0];
+  const last = dates[dates.length - 1];
+  if (start === null || first === undefined || last === undefined)
+    return { start: null, end: null, observations: 0, window_truncated: window !== "all" };
+  const anchor =
+    window === "all"
+      ? first
+      : window === "ytd"
+        ? `${Number(last.slice(0, 4)) - 1}-12-31`
+        : yearsBefore(last, Number(window[0]));
+  let used = 0;
+  for (const d of dates) if (d >= start) used++;
+  return { start, end: last, observations: Math.max(0, used - 1), window_truncated: anchor < first };
+}

@@ -44,7 +44,12 @@ const covariance = z
 const groupCaps = z
   .record(z.string().min(1).max(64), z.number().finite().gt(0).max(1))
   .refine((r) => Object.keys(r).length > 0 && Object.keys(r).length <= 50, "between 1 and 50 sectors")
-  .openapi({ description: "Most total weight per sector (asset `sector`)", example: { Technology: 0.4 } });
+  .openapi({
+    description: "Most total weight per sector (asset `sector`)",
+    minProperties: 1,
+    maxProperties: 50,
+    example: { Technology: 0.4 },
+  });
 const maxTurnover = z
   .number()
   .finite()
@@ -58,7 +63,12 @@ export const definitionFields = {
     .min(1)
     .max(MAX_CONSTITUENTS)
     .refine((list) => new Set(list).size === list.length, "constituents must be unique")
-    .openapi({ example: ["AAPL", "MSFT", "NVDA"] }),
+    // Upper case in the document: the server upper-cases before judging uniqueness, so "aapl" and "AAPL" clash.
+    .openapi({
+      uniqueItems: true,
+      items: { type: "string", pattern: "^[A-Z0-9.^=-]{1,20}$" },
+      example: ["AAPL", "MSFT", "NVDA"],
+    }),
   weighting: z.enum(WEIGHTINGS),
   weights: z
     .record(z.string(), z.number().finite().min(0))
@@ -131,7 +141,7 @@ export const PatchIndexBody = z
     max_turnover: maxTurnover.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "at least one field is required")
-  .openapi("PatchIndex");
+  .openapi("PatchIndex", { minProperties: 1 });
 
 export const IndexResource = z
   .object({
@@ -231,8 +241,27 @@ export const MetricsQuery = z.strictObject({
   fields: fieldsParam,
 });
 const n = z.number().nullable();
+const coverageFields = {
+  coverage_start: z.string().nullable().openapi({ description: "First date the benchmark has a price in the range" }),
+  coverage_end: z.string().nullable().openapi({ description: "Last date the benchmark has a price in the range" }),
+  partial_coverage: z.boolean().openapi({
+    description:
+      "The benchmark starts after the range's first date or ends before its last: relative metrics use the common dates only",
+  }),
+};
 export const Metrics = z
   .object({
+    start: z
+      .string()
+      .nullable()
+      .openapi({ description: "First date of the window (returns are measured from its close)" }),
+    end: z.string().nullable().openapi({ description: "Last date of the window" }),
+    observations: z.number().int().openapi({ description: "Daily returns in the window" }),
+    window_truncated: z.boolean().openapi({
+      description: "The window asked for reaches before the index's first value: it starts there instead",
+    }),
+    benchmark_used: z.string().nullable(),
+    ...coverageFields,
     total_return: n,
     cagr: n,
     volatility: n,
@@ -275,6 +304,14 @@ export const Metrics = z
   })
   .openapi("Metrics", {
     example: {
+      start: "2023-12-01",
+      end: "2026-12-01",
+      observations: 754,
+      window_truncated: false,
+      benchmark_used: "SPY",
+      coverage_start: "2023-12-01",
+      coverage_end: "2026-12-01",
+      partial_coverage: false,
       total_return: 0.41,
       cagr: 0.122,
       volatility: 0.21,
@@ -317,6 +354,7 @@ export const BenchmarkComparison = z
   .object({
     requested: z.string(),
     benchmark_used: z.string(),
+    ...coverageFields,
     start: z.string(),
     end: z.string(),
     rebased_to: z.number(),

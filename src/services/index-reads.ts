@@ -22,11 +22,21 @@ import {
   relativeMetrics,
   riskMetrics,
   sliceWindow,
+  type WindowCoverage,
+  windowCoverage,
 } from "../domain/metrics";
 import { DEFAULT_LOOKBACK_DAYS } from "../domain/rebalance-targets";
 import { ApiError } from "../errors";
 import { RISK_BASED_WEIGHTINGS, type StoredDefinition } from "../schemas/indexes";
 import { atCurrentVersion, type Cached, entryKey, readEntry, readThrough } from "./cache";
+
+/** Where a benchmark series covers the index's dates: `partial_coverage` when it starts later or ends earlier. */
+export interface BenchmarkCoverage {
+  benchmark_used: string | null;
+  coverage_start: string | null;
+  coverage_end: string | null;
+  partial_coverage: boolean;
+}
 
 export type { IndexRow };
 
@@ -140,24 +150,76 @@ export function rebalancePage(
   );
 }
 
-/** Risk metrics of the ready version over `window`, cached. */
+/**
+ * The data version of every benchmark an answer may use (the requested one and the configured fallbacks): each
+ * symbol's `prices:<symbol>` version, bumped by a refresh, corporate action or deletion of it. Null when a
+ * version is unreadable (the answer is then computed and not cached).
+ */
+async function benchmarkDataVersion(
+  env: Env,
+  cfg: Config,
+  requested: string | null | undefined,
+): Promise<string | null> {
+  const candidates = [...new Set([requested, ...cfg.BENCHMARK_FALLBACKS].filter((s): s is string => !!s))];
+  const versions = await Promise.all(candidates.map((s) => atCurrentVersion(env.CACHE, `prices:${s}`)));
+  if (versions.some((v) => v.version === null)) return null;
+  return versions.map((v) => `${v.ns}@${v.version}`).join(",");
+}
+
+/** One answer that reads a benchmark: cached under the index version and the benchmarks' data versions. */
+async function benchmarkRead<T>(
+  env: Env,
+  cfg: Config,
+  row: IndexRow,
+  version: number,
+  key: string,
+  requested: string | null | undefined,
+  load: () => Promise<T>,
+): Promise<Cached<T>> {
+  const data = await benchmarkDataVersion(env, cfg, requested);
+  if (data === null) return { value: await load(), hit: false };
+  return cachedRead(env, cfg, row, version, `${key}:${data}`, load);
+}
+
+export type IndexMetrics = RiskMetrics & ExtendedMetrics & WindowCoverage & BenchmarkCoverage;
+
+/** Risk metrics of the ready version over `window`, cached until a build or a benchmark's data changes. */
 export function metricsAnswer(
   env: Env,
   cfg: Config,
   row: IndexRow,
   version: number,
   window: MetricsWindow,
-): Promise<Cached<RiskMetrics & ExtendedMetrics>> {
-  return cachedRead(env, cfg, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, () =>
+): Promise<Cached<IndexMetrics>> {
+  const requested = row.benchmarkUsed ?? (row.definition as StoredDefinition).benchmark;
+  return benchmarkRead(env, cfg, row, version, `metrics:${window}:${cfg.RISK_FREE_RATE}`, requested, () =>
     indexMetrics(env.DB, cfg, row, version, window),
   );
 }
 
-/** The benchmark comparison, cached. */
+/** The benchmark comparison, cached until a build or a benchmark's data changes. */
 export function benchmarkAnswer(env: Env, cfg: Config, row: IndexRow, version: number, symbol: string | undefined) {
-  return cachedRead(env, cfg, row, version, `benchmark:${symbol ?? ""}`, () =>
+  const requested = symbol ?? (row.definition as StoredDefinition).benchmark;
+  return benchmarkRead(env, cfg, row, version, `benchmark:${symbol ?? ""}`, requested, () =>
     benchmarkComparison(env.DB, cfg, row, version, symbol),
   );
+}
+
+/** How `bench` covers the index's dates from `start` to `end`. */
+function coverageOf(
+  symbol: string | null,
+  bench: readonly LevelPoint[] | null,
+  start: string,
+  end: string,
+): BenchmarkCoverage {
+  const first = bench?.[0]?.date ?? null;
+  const last = bench?.[bench.length - 1]?.date ?? null;
+  return {
+    benchmark_used: symbol,
+    coverage_start: first,
+    coverage_end: last,
+    partial_coverage: first !== null && last !== null && (first > start || last < end),
+  };
 }
 
 /** Adjusted closes of one asset as a level series. */
@@ -173,15 +235,24 @@ export async function indexMetrics(
   row: IndexRow,
   version: number,
   window: MetricsWindow,
-): Promise<RiskMetrics & ExtendedMetrics> {
-  const levels = sliceWindow(await readLevels(db, row.id, version), window);
+): Promise<IndexMetrics> {
+  const all = await readLevels(db, row.id, version);
+  const coverage = windowCoverage(
+    all.map((l) => l.date),
+    window,
+  );
+  const levels = sliceWindow(all, window);
   let benchmark: LevelPoint[] | null = null;
+  let benchmarkUsed: string | null = null;
   const first = levels[0];
   const last = levels[levels.length - 1];
   if (first && last) {
     const symbol = row.benchmarkUsed ?? (row.definition as StoredDefinition).benchmark;
     const asset = await resolveBenchmark(db, cfg, symbol, { start: first.date, end: last.date });
-    if (asset) benchmark = await assetLevels(db, asset.id, first.date, last.date);
+    if (asset) {
+      benchmark = await assetLevels(db, asset.id, first.date, last.date);
+      benchmarkUsed = asset.symbol;
+    }
   }
   const base = riskMetrics(levels, benchmark, { riskFreeRate: cfg.RISK_FREE_RATE });
   const start = levels[0]?.date ?? "";
@@ -197,7 +268,12 @@ export async function indexMetrics(
     maxDrawdown: base.max_drawdown,
     beta: base.beta,
   });
-  return { ...base, ...extended };
+  return {
+    ...base,
+    ...extended,
+    ...coverage,
+    ...coverageOf(benchmarkUsed, benchmark, first?.date ?? "", last?.date ?? ""),
+  };
 }
 
 /** Both series rebased to this value on their first common date. */
@@ -240,6 +316,7 @@ export async function benchmarkComparison(
   const benchmarkReturn = end ? end.benchmark / REBASE_TO - 1 : null;
   return {
     requested: label,
+    ...coverageOf(asset.symbol, bench, first.date, last.date),
     benchmark_used: asset.symbol,
     start: series[0]?.date ?? first.date,
     end: end?.date ?? last.date,

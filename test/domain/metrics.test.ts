@@ -8,6 +8,7 @@ import {
   maxDrawdown,
   riskMetrics,
   sliceWindow,
+  windowCoverage,
   windowStart,
 } from "../../src/domain/metrics";
 import { randomWalk, seededRandom, weekdays } from "./market-fixtures";
@@ -246,5 +247,33 @@ describe("metrics windows", () => {
   it("slices levels to the window", () => {
     const levels = dates.map((date, i) => ({ date, value: i + 1 }));
     expect(sliceWindow(levels, "ytd").map((l) => l.date)).toEqual(dates.slice(4));
+  });
+});
+
+describe("windowCoverage", () => {
+  const dates = ["2025-03-03", "2025-03-04", "2025-06-02", "2026-03-02", "2026-03-03"];
+  it("counts daily returns from the window's start and says when history is shorter than the window", () => {
+    expect(windowCoverage(dates, "1y")).toEqual({
+      start: "2025-03-03", // the last date on or before 2025-03-03
+      end: "2026-03-03",
+      observations: 4,
+      window_truncated: false,
+    });
+    expect(windowCoverage(dates, "3y")).toEqual({
+      start: "2025-03-03",
+      end: "2026-03-03",
+      observations: 4,
+      window_truncated: true,
+    });
+    // ytd from the last session of 2025: 2025-06-02 → two returns
+    expect(windowCoverage(dates, "ytd")).toEqual({
+      start: "2025-06-02",
+      end: "2026-03-03",
+      observations: 2,
+      window_truncated: false,
+    });
+    expect(windowCoverage(dates.slice(3), "ytd").window_truncated).toBe(true);
+    expect(windowCoverage(dates, "all").window_truncated).toBe(false);
+    expect(windowCoverage([], "1y")).toEqual({ start: null, end: null, observations: 0, window_truncated: true });
   });
 });

@@ -1778,6 +1778,14 @@ export interface components {
         };
         /**
          * @example {
+         *       "start": "2023-12-01",
+         *       "end": "2026-12-01",
+         *       "observations": 754,
+         *       "window_truncated": false,
+         *       "benchmark_used": "SPY",
+         *       "coverage_start": "2023-12-01",
+         *       "coverage_end": "2026-12-01",
+         *       "partial_coverage": false,
          *       "total_return": 0.41,
          *       "cagr": 0.122,
          *       "volatility": 0.21,
@@ -1815,6 +1823,21 @@ export interface components {
          *     }
          */
         Metrics: {
+            /** @description First date of the window (returns are measured from its close) */
+            start: string | null;
+            /** @description Last date of the window */
+            end: string | null;
+            /** @description Daily returns in the window */
+            observations: number;
+            /** @description The window asked for reaches before the index's first value: it starts there instead */
+            window_truncated: boolean;
+            benchmark_used: string | null;
+            /** @description First date the benchmark has a price in the range */
+            coverage_start: string | null;
+            /** @description Last date the benchmark has a price in the range */
+            coverage_end: string | null;
+            /** @description The benchmark starts after the range's first date or ends before its last: relative metrics use the common dates only */
+            partial_coverage: boolean;
             total_return: number | null;
             cagr: number | null;
             volatility: number | null;
@@ -1856,6 +1879,12 @@ export interface components {
         BenchmarkComparison: {
             requested: string;
             benchmark_used: string;
+            /** @description First date the benchmark has a price in the range */
+            coverage_start: string | null;
+            /** @description Last date the benchmark has a price in the range */
+            coverage_end: string | null;
+            /** @description The benchmark starts after the range's first date or ends before its last: relative metrics use the common dates only */
+            partial_coverage: boolean;
             start: string;
             end: string;
             rebased_to: number;
@@ -3542,7 +3571,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, expires_at, id, last_used_at, name, next_cursor, prefix, scopes, signing */
                 fields?: string;
@@ -3924,7 +3953,7 @@ export interface operations {
                 since?: string;
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: action, actor, created_at, data, detail, id, ip, next_cursor, outcome, request_id, target */
                 fields?: string;
@@ -4059,7 +4088,7 @@ export interface operations {
                 sector?: string;
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: asset_class, currency, data, delisted_at, exchange, listed_at, market_cap, name, next_cursor, sector, symbol */
                 fields?: string;
@@ -4732,7 +4761,7 @@ export interface operations {
                 adjustment?: "raw" | "split" | "all";
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: adj_close, close, data, date, high, low, next_cursor, open, volume */
                 fields?: string;
@@ -5123,7 +5152,7 @@ export interface operations {
                 end?: string;
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: data, date, market_cap, next_cursor, shares_outstanding */
                 fields?: string;
@@ -5252,6 +5281,7 @@ export interface operations {
     getQuotes: {
         parameters: {
             query: {
+                /** @description 1 to 100 comma-separated ticker symbols (repeats are answered once) */
                 symbols: string;
                 /** @description Comma-separated fields to keep, of: change, change_pct, data, missing, price, source, symbol, ts */
                 fields?: string;
@@ -5673,7 +5703,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: base_date, base_value, benchmark, benchmark_used, built_at, constituents, covariance, created_at, data, failure_reason, group_caps, id, lookback_days, max_turnover, max_weight, min_weight, name, next_cursor, ready_version, rebalance, status, updated_at, version, weighting, weights */
                 fields?: string;
@@ -6438,7 +6468,7 @@ export interface operations {
                 version?: number;
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: daily_return, data, date, next_cursor, value */
                 fields?: string;
@@ -6743,7 +6773,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Read this built version instead of the ready one (see /versions) */
                 version?: number;
@@ -6890,7 +6920,7 @@ export interface operations {
                 window?: "1y" | "3y" | "5y" | "ytd" | "all";
                 /** @description Read this built version instead of the ready one (see /versions) */
                 version?: number;
-                /** @description Comma-separated fields to keep, of: alpha, annual_turnover, best_day, beta, cagr, calmar, correlation, cvar_95, cvar_99, down_capture, downside_beta, hit_rate, information_ratio, kurtosis, max_drawdown, max_drawdown_duration_days, max_drawdown_end, max_drawdown_start, omega, r_squared, recovery_date, sharpe, skew, sortino, total_return, tracking_error, treynor, up_capture, var_95, var_95_cornish_fisher, var_95_parametric, var_99, volatility, worst_day */
+                /** @description Comma-separated fields to keep, of: alpha, annual_turnover, benchmark_used, best_day, beta, cagr, calmar, correlation, coverage_end, coverage_start, cvar_95, cvar_99, down_capture, downside_beta, end, hit_rate, information_ratio, kurtosis, max_drawdown, max_drawdown_duration_days, max_drawdown_end, max_drawdown_start, observations, omega, partial_coverage, r_squared, recovery_date, sharpe, skew, sortino, start, total_return, tracking_error, treynor, up_capture, var_95, var_95_cornish_fisher, var_95_parametric, var_99, volatility, window_truncated, worst_day */
                 fields?: string;
             };
             header?: {
@@ -7030,7 +7060,7 @@ export interface operations {
         parameters: {
             query?: {
                 symbol?: string;
-                /** @description Comma-separated fields to keep, of: benchmark_used, end, metrics, rebased_to, requested, series, start */
+                /** @description Comma-separated fields to keep, of: benchmark_used, coverage_end, coverage_start, end, metrics, partial_coverage, rebased_to, requested, series, start */
                 fields?: string;
             };
             header?: {
@@ -7184,7 +7214,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, data_as_of, failure_reason, metadata, methodology_hash, next_cursor, reason, status, version */
                 fields?: string;
@@ -7592,9 +7622,7 @@ export interface operations {
     };
     getIndexReport: {
         parameters: {
-            query?: {
-                fields?: string;
-            };
+            query?: never;
             header?: {
                 /** @description An ETag from an earlier answer; the same tag gives 304 with no body */
                 "If-None-Match"?: string;
@@ -8489,7 +8517,7 @@ export interface operations {
                 signal?: number;
                 /** @description bollinger: band width in standard deviations (default 2) */
                 k?: number;
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8619,8 +8647,9 @@ export interface operations {
     getAnalyticsCorrelation: {
         parameters: {
             query: {
+                /** @description 2 to 50 distinct comma-separated ticker symbols */
                 symbols: string;
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8787,7 +8816,7 @@ export interface operations {
     getAssetAnomalies: {
         parameters: {
             query?: {
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8917,7 +8946,7 @@ export interface operations {
     getAssetRegime: {
         parameters: {
             query?: {
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -9357,7 +9386,7 @@ export interface operations {
                 status?: "open" | "filled" | "canceled" | "expired" | "rejected";
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: avg_fill_price, canceled_at, created_at, data, expires_at, filled_at, filled_qty, id, limit_price, next_cursor, qty, side, status, symbol, time_in_force, type, updated_at */
                 fields?: string;
@@ -10017,7 +10046,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: condition, created_at, data, id, index_id, kind, level, message, next_cursor, price, status, symbol, threshold, triggered_at, triggered_price, triggered_value */
                 fields?: string;
@@ -10396,7 +10425,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, events, id, next_cursor, url */
                 fields?: string;
@@ -10775,7 +10804,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: attempt, created_at, data, delivered_at, error, event, event_id, id, next_cursor, next_retry_at, status_code */
                 fields?: string;
@@ -11057,7 +11086,7 @@ export interface operations {
                 kind?: "refresh" | "backfill" | "build" | "simulation";
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: attempts, created_at, data, error, finished_at, id, kind, next_cursor, started_at, stats, status */
                 fields?: string;
