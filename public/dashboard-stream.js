@@ -33,7 +33,9 @@ export function setSymbols(symbols) {
   const removed = live.symbols.filter((s) => !next.includes(s));
   const added = next.filter((s) => !live.symbols.includes(s));
   live.symbols = next;
-  const rows = next.map((symbol) => document.querySelector(`tr[data-symbol="${CSS.escape(symbol)}"]`) ?? emptyRow(symbol));
+  const rows = next.map(
+    (symbol) => document.querySelector(`tr[data-symbol="${CSS.escape(symbol)}"]`) ?? emptyRow(symbol),
+  );
   $("quotes").replaceChildren(...rows);
   if (removed.length) send({ action: "unsubscribe", symbols: removed });
   if (added.length) send({ action: "subscribe", symbols: added });

@@ -203,8 +203,12 @@ export function applyConventions(doc: OpenApiDocument, options: ConventionOption
       if (method === "get" && !isStream) {
         const query = params.filter((p) => p.in === "query");
         let fields = query.find((p) => p.name === "fields");
-        // Without a query schema of its own, a GET still takes ?fields= (the caching middleware applies it).
-        if (!fields && query.length === 0) {
+        // Without a query schema of its own, a GET with a JSON answer still takes ?fields= (the caching middleware
+        // applies it); an HTML or CSV-only answer has no fields to keep.
+        const answersJson = Boolean(
+          (op.responses["200"] as { content?: Json } | undefined)?.content?.["application/json"],
+        );
+        if (!fields && query.length === 0 && answersJson) {
           fields = { in: "query", name: "fields", required: false, schema: { type: "string", maxLength: 512 } };
           params.push(fields);
         }

@@ -1,9 +1,11 @@
 // Analytics shapes: indicator series, correlation matrix, anomalies and regimes of daily bars.
 import { z } from "@hono/zod-openapi";
-import { fieldsParam, isoDate } from "./common";
+import { commaListPattern, fieldsParam, isoDate } from "./common";
 
 const range = {
-  start: isoDate.optional().openapi({ description: "Default: one year before end" }),
+  start: isoDate
+    .optional()
+    .openapi({ description: "Default: one year before end; must not be after end (or the latest bar), else 400" }),
   end: isoDate.optional().openapi({ description: "Default: the latest bar" }),
   fields: fieldsParam,
 };
@@ -102,7 +104,14 @@ export const CorrelationQuery = z.strictObject({
         .max(50, "give 2 to 50 symbols")
         .refine((l) => new Set(l).size === l.length, "symbols must be unique"),
     )
-    .openapi({ type: "string", example: "AAPL,MSFT,NVDA" }),
+    .openapi({
+      type: "string",
+      // Upper case, so that "unique" means the same to the document as to the server (which upper-cases first);
+      // the lookahead refuses a symbol that appears twice.
+      pattern: `^(?!(?:[^,]*,)*([^,]+),(?:[^,]*,)*\\1(?:,|$))${commaListPattern("[A-Z0-9.^=-]{1,20}", 2, 50).slice(1)}`,
+      description: "2 to 50 distinct comma-separated ticker symbols",
+      example: "AAPL,MSFT,NVDA",
+    }),
   ...range,
 });
 

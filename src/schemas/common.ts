@@ -70,7 +70,22 @@ export const formatParam = z
   .optional()
   .openapi({ description: "`csv` answers text/csv (as `Accept: text/csv` does); JSON by default" });
 
-export const cursorParam = z.string().max(1024).optional().openapi({ description: "Opaque cursor from next_cursor" });
+// The shape is stated (signed payload . 16-byte MAC, base64url); the server checks it as part of the signature, so a
+// malformed cursor answers 400 invalid_cursor like a tampered one, not validation_failed.
+export const cursorParam = z.string().max(1024).optional().openapi({
+  description: "Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor)",
+  pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{22}$",
+});
+
+/**
+ * The document states the same rules the server checks: a date's shape and its 1900–2100 range as a pattern (with
+ * `format: date` for the calendar), and comma-separated ticker lists as patterns with their sizes.
+ */
+export const DATE_PATTERN = "^(?:19\\d{2}|20\\d{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])$";
+export const TICKER_PATTERN = "[A-Za-z0-9.^=-]{1,20}";
+/** `item` repeated `min`..`max` times, comma-separated, nothing else. */
+export const commaListPattern = (item: string, min: number, max: number) =>
+  `^${item}(?:,${item}){${min - 1},${max - 1}}$`;
 
 export const isoDate = z
   .string()
@@ -79,7 +94,7 @@ export const isoDate = z
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s) && s >= "1900-01-01" && s <= "2100-12-31";
   }, "must be a real calendar date between 1900-01-01 and 2100-12-31")
-  .openapi({ example: "2024-01-02", format: "date" });
+  .openapi({ example: "2024-01-02", format: "date", pattern: DATE_PATTERN });
 
 export const instant = z.iso.datetime({ offset: true }).openapi({ example: "2024-01-02T21:00:00Z" });
 

@@ -15,7 +15,8 @@ export const CreateApiKeyBody = z
       .min(1)
       .max(4)
       .refine((s) => new Set(s).size === s.length, "must not repeat a scope")
-      .default(["read"]),
+      .default(["read"])
+      .openapi({ uniqueItems: true }),
     expires_at: instant
       .optional()
       .openapi({ description: "When the key stops working (RFC 3339); must be in the future" }),

@@ -44,7 +44,12 @@ const covariance = z
 const groupCaps = z
   .record(z.string().min(1).max(64), z.number().finite().gt(0).max(1))
   .refine((r) => Object.keys(r).length > 0 && Object.keys(r).length <= 50, "between 1 and 50 sectors")
-  .openapi({ description: "Most total weight per sector (asset `sector`)", example: { Technology: 0.4 } });
+  .openapi({
+    description: "Most total weight per sector (asset `sector`)",
+    minProperties: 1,
+    maxProperties: 50,
+    example: { Technology: 0.4 },
+  });
 const maxTurnover = z
   .number()
   .finite()
@@ -58,7 +63,12 @@ export const definitionFields = {
     .min(1)
     .max(MAX_CONSTITUENTS)
     .refine((list) => new Set(list).size === list.length, "constituents must be unique")
-    .openapi({ example: ["AAPL", "MSFT", "NVDA"] }),
+    // Upper case in the document: the server upper-cases before judging uniqueness, so "aapl" and "AAPL" clash.
+    .openapi({
+      uniqueItems: true,
+      items: { type: "string", pattern: "^[A-Z0-9.^=-]{1,20}$" },
+      example: ["AAPL", "MSFT", "NVDA"],
+    }),
   weighting: z.enum(WEIGHTINGS),
   weights: z
     .record(z.string(), z.number().finite().min(0))
@@ -131,7 +141,7 @@ export const PatchIndexBody = z
     max_turnover: maxTurnover.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "at least one field is required")
-  .openapi("PatchIndex");
+  .openapi("PatchIndex", { minProperties: 1 });
 
 export const IndexResource = z
   .object({

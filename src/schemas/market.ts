@@ -1,6 +1,16 @@
 // Market-data shapes: assets, bars, quotes.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, formatParam, instant, isoDate, limitParam, listOf } from "./common";
+import {
+  commaListPattern,
+  cursorParam,
+  fieldsParam,
+  formatParam,
+  instant,
+  isoDate,
+  limitParam,
+  listOf,
+  TICKER_PATTERN,
+} from "./common";
 
 export const ASSET_CLASSES = ["equity", "etf", "index", "crypto", "fx"] as const;
 
@@ -90,7 +100,7 @@ export const PatchAssetBody = z
     delisted_at: isoDate.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "at least one field is required")
-  .openapi("PatchAsset");
+  .openapi("PatchAsset", { minProperties: 1 });
 
 export const Bar = z
   .object({
@@ -153,7 +163,12 @@ export const QuoteQuery = z.strictObject({
         .min(1, "at least one symbol is required")
         .max(100, "at most 100 symbols"),
     )
-    .openapi({ type: "string", example: "AAPL,MSFT" }),
+    .openapi({
+      type: "string",
+      pattern: commaListPattern(TICKER_PATTERN, 1, 100),
+      description: "1 to 100 comma-separated ticker symbols (repeats are answered once)",
+      example: "AAPL,MSFT",
+    }),
   fields: fieldsParam,
 });
 

@@ -1,6 +1,7 @@
 // Shapes of the risk reads: rolling metrics, an index's risk model, stress tests, patterns and volatility forecasts.
 import { z } from "@hono/zod-openapi";
-import { fieldsParam, isoDate } from "./common";
+import { PATTERN_KINDS } from "../domain/candlestick-patterns";
+import { commaListPattern, fieldsParam, isoDate } from "./common";
 
 export const RollingQuery = z.strictObject({
   metric: z.enum(["volatility", "sharpe", "beta", "drawdown"]).openapi({ example: "volatility" }),
@@ -91,7 +92,8 @@ export const StressBody = z
               sectors: z.record(z.string().min(1).max(64), shock).optional(),
               symbols: z.record(z.string().min(1).max(20), shock).optional(),
             })
-            .refine((s) => Object.keys(s).length > 0, "at least one shock"),
+            .refine((s) => Object.keys(s).length > 0, "at least one shock")
+            .openapi({ minProperties: 1 }),
         }),
       )
       .min(1)
@@ -149,7 +151,11 @@ export const PatternsQuery = z.strictObject({
     .string()
     .max(300)
     .optional()
-    .openapi({ description: "Comma-separated pattern kinds (default all)", example: "doji,hammer" }),
+    .openapi({
+      description: "Comma-separated pattern kinds (default all)",
+      pattern: commaListPattern(`(?:${PATTERN_KINDS.join("|")})`, 1, PATTERN_KINDS.length),
+      example: "doji,hammer",
+    }),
   fields: fieldsParam,
 });
 export const PatternList = z

@@ -1,7 +1,4 @@
-// The refresh pipeline: provider → screened bars, quotes, market caps and corporate actions in D1, then cache bumps.
-import type { Config } from "../config";
 import { activeAssetIds } from "../db/assets";
-import { nowIso } from "../db/ids";
 import {
   type ActionRow,
   type MarketCapRow,
@@ -14,126 +11,25 @@ import { type QuoteRow, upsertQuotes } from "../db/quotes";
 import { screenBars } from "../domain/bar-quality";
 import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
 import { type MarketCap, type MarketDataProvider, ProviderError } from "../providers/types";
-import type { RefreshMessage, RefreshPart } from "../schemas/messages";
-import { bumpVersion, type CacheNamespace } from "./cache";
+import type { RefreshMessage } from "../schemas/messages";
+import { bumpVersion } from "./cache";
 import { versionIndexesAfterRefresh } from "./index-refresh-versions";
 import { type LiveQuote, publishQuotes } from "./live";
-import { decide, type RefreshOutcome, type RefreshStats, STATS_LIST_CAP } from "./refresh-stats";
+import { type Asset, errorText, type RefreshDeps, Run } from "./refresh-run";
+import type { RefreshOutcome } from "./refresh-stats";
 import { applyDueSplits } from "./split-adjustments";
 
+export type { RefreshDeps } from "./refresh-run";
 export { decide, mergeStats, type RefreshOutcome, type RefreshStats } from "./refresh-stats";
-
-export interface RefreshDeps {
-  provider: MarketDataProvider;
-  cfg: Config;
-  now?: () => Date;
-  /** Hands fresh quotes to the live stream; failures there never fail a refresh. */
-  publishQuotes?: (env: Env, quotes: LiveQuote[]) => Promise<void>;
-}
-
-interface Asset {
-  id: number;
-  symbol: string;
-  listedAt: string | null;
-  assetClass: string;
-}
 
 const DAY_MS = 86_400_000;
 const dateOf = (d: Date) => d.toISOString().slice(0, 10);
 const minusDays = (date: string, days: number) => dateOf(new Date(Date.parse(`${date}T00:00:00Z`) - days * DAY_MS));
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 300);
-
-/** Outages are worth a retry; a vendor refusing the request itself (4xx) is not. */
-const isTransient = (err: unknown) =>
-  !(err instanceof ProviderError && (err.kind === "client" || err.kind === "unavailable"));
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
   return out;
-}
-
-class Run {
-  readonly stats: RefreshStats;
-  readonly recordedAt = nowIso();
-  readonly today: string;
-  readonly touched = new Set<CacheNamespace>();
-  private retryAfter: number | undefined;
-  private readonly failed = new Set<string>();
-
-  constructor(
-    readonly env: Env,
-    readonly msg: RefreshMessage,
-    readonly deps: RefreshDeps,
-  ) {
-    this.today = dateOf(deps.now?.() ?? new Date());
-    this.stats = {
-      mode: msg.mode,
-      symbols: 0,
-      rows_inserted: 0,
-      rows_revised: 0,
-      rows_unchanged: 0,
-      rows_rejected: 0,
-      symbols_failed: [],
-      failures: [],
-      retry_symbols: [],
-      rejections: [],
-      quotes_updated: 0,
-      market_caps_updated: 0,
-      corporate_actions_changed: 0,
-      adjustment_factors_rebuilt: 0,
-      positions_split_adjusted: 0,
-      capability_gaps: [],
-      ms: 0,
-    };
-  }
-
-  get provider() {
-    return this.deps.provider;
-  }
-
-  fail(symbol: string, err: unknown, retryable = isTransient(err)): void {
-    if (!this.failed.has(symbol)) {
-      this.failed.add(symbol);
-      this.stats.symbols_failed.push(symbol);
-    }
-    if (this.stats.failures.length < STATS_LIST_CAP)
-      this.stats.failures.push({ symbol, error: errorText(err), retryable });
-    if (retryable && !this.stats.retry_symbols.includes(symbol)) this.stats.retry_symbols.push(symbol);
-    if (retryable && err instanceof ProviderError && err.retryAfterSeconds !== undefined) {
-      this.retryAfter = Math.max(this.retryAfter ?? 0, err.retryAfterSeconds);
-    }
-  }
-
-  reject(symbol: string, date: string, reason: string): void {
-    this.stats.rows_rejected++;
-    if (this.stats.rejections.length < STATS_LIST_CAP) this.stats.rejections.push({ symbol, date, reason });
-  }
-
-  /** A call outside the plan is a capability gap, not a failed symbol: recorded once, never retried. */
-  async optional<T>(capability: string, empty: T, fn: () => Promise<T>): Promise<T> {
-    if (this.stats.capability_gaps.includes(capability)) return empty;
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof ProviderError && err.kind === "unavailable")) throw err;
-      this.stats.capability_gaps.push(capability);
-      return empty;
-    }
-  }
-
-  wants(part: RefreshPart): boolean {
-    return !this.msg.parts || this.msg.parts.includes(part);
-  }
-
-  isFailed(symbol: string) {
-    return this.failed.has(symbol);
-  }
-
-  outcome(started: number): RefreshOutcome {
-    this.stats.ms = Date.now() - started;
-    return decide(this.stats, this.retryAfter);
-  }
 }
 
 /** Runs one refresh message end to end. Never throws for provider trouble; D1/KV errors propagate (retry). */

@@ -86,7 +86,9 @@ test("signed in, the demo index shows level against benchmark, drawdown, metrics
     assert.ok(plot.n > 2000, `${selector} drew lines (${plot.n} pixels)`);
   }
 
-  const metrics = await page.$$eval("#metrics dd", (dds) => Object.fromEntries(dds.map((d) => [d.dataset.metric, d.textContent])));
+  const metrics = await page.$$eval("#metrics dd", (dds) =>
+    Object.fromEntries(dds.map((d) => [d.dataset.metric, d.textContent])),
+  );
   const expected = await api(`/v1/indexes/${demo.id}/metrics?window=all`);
   assert.equal(metrics.total_return, `${(expected.body.total_return * 100).toFixed(2)}%`);
   assert.equal(metrics.sharpe, expected.body.sharpe.toFixed(2));
@@ -118,7 +120,11 @@ test("a live quote changes, and its colour follows its change against the previo
     { timeout: 15_000 },
   );
   const rows = await page.$$eval("#quotes tr[data-direction]", (trs) =>
-    trs.map((tr) => ({ change: tr.children[2].textContent, price: tr.children[1].className, dir: tr.dataset.direction })),
+    trs.map((tr) => ({
+      change: tr.children[2].textContent,
+      price: tr.children[1].className,
+      dir: tr.dataset.direction,
+    })),
   );
   assert.ok(rows.length > 0);
   for (const r of rows) {
@@ -129,7 +135,9 @@ test("a live quote changes, and its colour follows its change against the previo
     assert.equal(r.price, r.dir);
   }
   // The index's live level is compared with its previous session's level, and coloured by that change.
-  await page.waitForFunction(() => /^live [\d.]+ \([-+][\d.]+%\)$/.test(document.querySelector("#index-live").textContent));
+  await page.waitForFunction(() =>
+    /^live [\d.]+ \([-+][\d.]+%\)$/.test(document.querySelector("#index-live").textContent),
+  );
   const level = await page.$eval("#index-live", (el) => ({ text: el.textContent, className: el.className }));
   const change = Number.parseFloat(level.text.match(/\(([-+][\d.]+)%\)/)[1]);
   if (Math.abs(change) >= 0.01) assert.ok(level.className.includes(change > 0 ? "up" : "down"), JSON.stringify(level));
@@ -177,9 +185,12 @@ test("create an index through the form: validation beside the fields, then built
   await page.fill("#index-form [name=constituents]", "AAPL, MSFT, NVDA");
   await page.click("#index-save");
   await page.waitForFunction((n) => document.querySelector("#index-title").textContent === n, `${name} v2`);
-  await page.waitForFunction(() => /version 2\b.*status ready/.test(document.querySelector("#index-meta").textContent), {
-    timeout: 120_000,
-  });
+  await page.waitForFunction(
+    () => /version 2\b.*status ready/.test(document.querySelector("#index-meta").textContent),
+    {
+      timeout: 120_000,
+    },
+  );
   const edited = await api(`/v1/indexes/${mine.id}`);
   assert.equal(edited.body.version, 2);
   assert.deepEqual(edited.body.constituents, ["AAPL", "MSFT", "NVDA"]);
@@ -189,7 +200,10 @@ test("create an index through the form: validation beside the fields, then built
   const refused = problems.filter((p) => /status of 422/.test(p));
   assert.equal(refused.length, 2);
   problems.splice(0, problems.length, ...problems.filter((p) => !refused.includes(p)));
-  await page.waitForFunction((id) => ![...document.querySelectorAll("#index-picker option")].some((o) => o.value === id), mine.id);
+  await page.waitForFunction(
+    (id) => ![...document.querySelectorAll("#index-picker option")].some((o) => o.value === id),
+    mine.id,
+  );
   assert.equal((await api(`/v1/indexes/${mine.id}`)).status, 404);
   assert.deepEqual(problems, []);
   assert.deepEqual(escaped, []);
@@ -197,7 +211,11 @@ test("create an index through the form: validation beside the fields, then built
 });
 
 test("at 390 px wide nothing scrolls sideways, with the charts drawn and the editor open", async () => {
-  const { context, page, problems } = await signedIn({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const { context, page, problems } = await signedIn({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
   await page.waitForSelector("#level-chart .uplot");
   await page.waitForFunction(() => document.querySelectorAll("#rebalances tr").length > 0);
   let o = await horizontalOverflow(page);

@@ -11,7 +11,8 @@ export const DEMO = { email: "demo@edgeindex.dev", password: "edgeindex-demo-pas
 
 /** Starts the dev server in its own process group (stopped as a whole), unless BROWSER_BASE_URL names one. */
 export async function startServer() {
-  if (process.env.BROWSER_BASE_URL) return { base: process.env.BROWSER_BASE_URL.replace(/\/$/, ""), stop: async () => {} };
+  if (process.env.BROWSER_BASE_URL)
+    return { base: process.env.BROWSER_BASE_URL.replace(/\/$/, ""), stop: async () => {} };
   const port = process.env.BROWSER_PORT ?? "8807";
   const base = `http://127.0.0.1:${port}`;
   const child = spawn("npm", ["run", "dev"], {
@@ -43,7 +44,8 @@ export async function startServer() {
 
 /** Chromium with every request off the loopback refused, so a page that reaches outside fails its test. */
 export async function launchBrowser() {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
 }
 
@@ -53,7 +55,8 @@ export async function offlineContext(browser, options = {}) {
   const escaped = [];
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
-    if (url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.protocol === "data:") return route.continue();
+    if (url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.protocol === "data:")
+      return route.continue();
     escaped.push(url.href);
     return route.abort();
   });

@@ -18,11 +18,15 @@ after(async () => {
 
 test("the demo index's report draws its charts and prints to PDF", async () => {
   const token = await demoToken(server.base);
-  const list = await (await fetch(`${server.base}/v1/indexes`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const list = await (
+    await fetch(`${server.base}/v1/indexes`, { headers: { authorization: `Bearer ${token}` } })
+  ).json();
   const demo = list.data.find((i) => i.status === "ready");
   assert.ok(demo, "the seeded demo index is ready");
 
-  const { context, escaped } = await offlineContext(browser, { extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+  const { context, escaped } = await offlineContext(browser, {
+    extraHTTPHeaders: { authorization: `Bearer ${token}` },
+  });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
@@ -33,7 +37,9 @@ test("the demo index's report draws its charts and prints to PDF", async () => {
   const charts = await page.$$eval("svg[data-chart]", (svgs) =>
     svgs.map((svg) => {
       const box = svg.getBoundingClientRect();
-      const drawn = [...svg.querySelectorAll("path, rect")].map((el) => el.getBBox()).filter((b) => b.width > 0 || b.height > 0);
+      const drawn = [...svg.querySelectorAll("path, rect")]
+        .map((el) => el.getBBox())
+        .filter((b) => b.width > 0 || b.height > 0);
       return { kind: svg.dataset.chart, width: box.width, height: box.height, drawn: drawn.length };
     }),
   );

@@ -3601,7 +3601,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, expires_at, id, last_used_at, name, next_cursor, prefix, scopes, signing */
                 fields?: string;
@@ -3983,7 +3983,7 @@ export interface operations {
                 since?: string;
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: action, actor, created_at, data, detail, id, ip, next_cursor, outcome, request_id, target */
                 fields?: string;
@@ -4118,7 +4118,7 @@ export interface operations {
                 sector?: string;
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: asset_class, currency, data, delisted_at, exchange, listed_at, market_cap, name, next_cursor, sector, symbol */
                 fields?: string;
@@ -4909,7 +4909,7 @@ export interface operations {
                 adjustment?: "raw" | "split" | "all";
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: adj_close, close, data, date, high, low, next_cursor, open, volume */
                 fields?: string;
@@ -5300,7 +5300,7 @@ export interface operations {
                 end?: string;
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: data, date, market_cap, next_cursor, shares_outstanding */
                 fields?: string;
@@ -5429,6 +5429,7 @@ export interface operations {
     getQuotes: {
         parameters: {
             query: {
+                /** @description 1 to 100 comma-separated ticker symbols (repeats are answered once) */
                 symbols: string;
                 /** @description Comma-separated fields to keep, of: change, change_pct, data, missing, price, source, symbol, ts */
                 fields?: string;
@@ -5850,7 +5851,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: base_date, base_value, benchmark, benchmark_used, built_at, constituents, covariance, created_at, data, failure_reason, group_caps, id, lookback_days, max_turnover, max_weight, min_weight, name, next_cursor, ready_version, rebalance, status, updated_at, version, weighting, weights */
                 fields?: string;
@@ -6615,7 +6616,7 @@ export interface operations {
                 version?: number;
                 /** @description Page size (1-1000, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: daily_return, data, date, next_cursor, value */
                 fields?: string;
@@ -6920,7 +6921,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Read this built version instead of the ready one (see /versions) */
                 version?: number;
@@ -7361,7 +7362,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, data_as_of, failure_reason, metadata, methodology_hash, next_cursor, reason, status, version */
                 fields?: string;
@@ -7769,9 +7770,7 @@ export interface operations {
     };
     getIndexReport: {
         parameters: {
-            query?: {
-                fields?: string;
-            };
+            query?: never;
             header?: {
                 /** @description An ETag from an earlier answer; the same tag gives 304 with no body */
                 "If-None-Match"?: string;
@@ -8666,7 +8665,7 @@ export interface operations {
                 signal?: number;
                 /** @description bollinger: band width in standard deviations (default 2) */
                 k?: number;
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8796,8 +8795,9 @@ export interface operations {
     getAnalyticsCorrelation: {
         parameters: {
             query: {
+                /** @description 2 to 50 distinct comma-separated ticker symbols */
                 symbols: string;
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -8964,7 +8964,7 @@ export interface operations {
     getAssetAnomalies: {
         parameters: {
             query?: {
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -9094,7 +9094,7 @@ export interface operations {
     getAssetRegime: {
         parameters: {
             query?: {
-                /** @description Default: one year before end */
+                /** @description Default: one year before end; must not be after end (or the latest bar), else 400 */
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
@@ -9534,7 +9534,7 @@ export interface operations {
                 status?: "open" | "filled" | "canceled" | "expired" | "rejected";
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: avg_fill_price, canceled_at, created_at, data, expires_at, filled_at, filled_qty, id, limit_price, next_cursor, qty, side, status, symbol, time_in_force, type, updated_at */
                 fields?: string;
@@ -10194,7 +10194,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: condition, created_at, data, id, index_id, kind, level, message, next_cursor, price, status, symbol, threshold, triggered_at, triggered_price, triggered_value */
                 fields?: string;
@@ -10573,7 +10573,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: created_at, data, events, id, next_cursor, url */
                 fields?: string;
@@ -10952,7 +10952,7 @@ export interface operations {
             query?: {
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: attempt, created_at, data, delivered_at, error, event, event_id, id, next_cursor, next_retry_at, status_code */
                 fields?: string;
@@ -11234,7 +11234,7 @@ export interface operations {
                 kind?: "refresh" | "backfill" | "build" | "simulation";
                 /** @description Page size (1-100, default 100) */
                 limit?: number;
-                /** @description Opaque cursor from next_cursor */
+                /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
                 /** @description Comma-separated fields to keep, of: attempts, created_at, data, error, finished_at, id, kind, next_cursor, started_at, stats, status */
                 fields?: string;

@@ -1,0 +1,189 @@
+// The OpenAPI document is as strict as the server: for each rule beyond a field's type (ticker lists, the
+// 1900–2100 date range, uniqueItems, minProperties, format uri), a value the server refuses with 400 is refused by
+// the document's schema too, and a value the document accepts is not refused by the server as malformed. The
+// schemas are judged by @cfworker/json-schema (draft 2020-12, formats on), not by the server's own zod checks.
+import { Validator } from "@cfworker/json-schema";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, userToken } from "../helpers/http";
+import { insertAssets, insertBars, TWO_EQUAL, weekdays } from "../helpers/market";
+
+type Json = Record<string, any>;
+let doc: Json;
+let user: { id: string; token: string };
+let admin: { id: string; token: string };
+let indexId: string;
+
+function validator(schema: Json): Validator {
+  // The root carries the components, so "#/components/schemas/…" references resolve as in the document.
+  return new Validator({ ...schema, components: doc.components } as never, "2020-12", false);
+}
+
+function queryParam(path: string, name: string): Validator {
+  const p = (doc.paths[path].get.parameters as Json[]).find((x) => x.in === "query" && x.name === name);
+  expect(p, `${path} ?${name}`).toBeTruthy();
+  return validator(p!.schema);
+}
+
+function bodySchema(path: string, method: string): Validator {
+  return validator(doc.paths[path][method].requestBody.content["application/json"].schema);
+}
+
+const accepts = (v: Validator, value: unknown) => v.validate(value).valid;
+
+beforeAll(async () => {
+  doc = (await call("/openapi.json")).body;
+  user = await userToken();
+  admin = await userToken("admin");
+  const ids = await insertAssets([
+    { symbol: "AAA", name: "Alpha" },
+    { symbol: "BBB", name: "Beta" },
+  ]);
+  const days = weekdays("2024-01-02", 60);
+  await insertBars(ids.get("AAA")!, days, (i) => 10 + (i % 7));
+  await insertBars(ids.get("BBB")!, days, (i) => 20 + (i % 5));
+  const created = await call("/v1/indexes", { method: "POST", token: user.token, json: TWO_EQUAL });
+  expect(created.status).toBe(202);
+  indexId = created.body.id;
+});
+
+describe("query parameters", () => {
+  const cases: Array<{ path: string; url: (v: string) => string; name: string; bad: string[]; good: string[] }> = [
+    {
+      path: "/v1/quotes",
+      url: (v) => `/v1/quotes?symbols=${encodeURIComponent(v)}`,
+      name: "symbols",
+      bad: [
+        "",
+        "AAPL MSFT",
+        "A$PL",
+        "TOOLONGTOOLONGTOOLONGX",
+        Array.from({ length: 101 }, (_, i) => `S${i}`).join(","),
+      ],
+      good: ["AAA", "AAA,BBB", "aaa,BBB", Array.from({ length: 100 }, (_, i) => `S${i}`).join(",")],
+    },
+    {
+      path: "/v1/analytics/correlation",
+      url: (v) => `/v1/analytics/correlation?symbols=${encodeURIComponent(v)}`,
+      name: "symbols",
+      bad: ["AAA", "AAA,AAA", "AAA,BBB,AAA", Array.from({ length: 51 }, (_, i) => `S${i}`).join(",")],
+      good: ["AAA,BBB"],
+    },
+    {
+      path: "/v1/assets/{symbol}/prices",
+      url: (v) => `/v1/assets/AAA/prices?start=${encodeURIComponent(v)}`,
+      name: "start",
+      bad: ["1899-12-31", "2101-01-01", "2024-02-30", "2024-13-01", "2024-1-02", "20240102"],
+      good: ["1900-01-01", "2024-02-29", "2100-12-31"],
+    },
+    {
+      path: "/v1/assets",
+      url: (v) => `/v1/assets?search=${encodeURIComponent(v)}`,
+      name: "search",
+      bad: ["x".repeat(65)],
+      // Up to 64 characters of anything, multi-byte and LIKE metacharacters included, never a 5xx.
+      good: ["x".repeat(64), "é".repeat(64), "%_\\", "al"],
+    },
+    {
+      path: "/v1/assets/{symbol}/patterns",
+      url: (v) => `/v1/assets/AAA/patterns?kinds=${encodeURIComponent(v)}`,
+      name: "kinds",
+      bad: ["doji,nope", "Doji", "doji;hammer"],
+      good: ["doji", "doji,hammer,three_black_crows"],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.path} ?${c.name}: what the server refuses the document refuses`, async () => {
+      const schema = queryParam(c.path, c.name);
+      for (const v of c.bad) {
+        const r = await call(c.url(v), { token: user.token });
+        expect(r.status, `server on ${JSON.stringify(v)}`).toBe(400);
+        expect(String(r.body.errors?.[0]?.path), JSON.stringify(v)).toMatch(new RegExp(`^${c.name}`));
+        expect(accepts(schema, v), `document on ${JSON.stringify(v)}`).toBe(false);
+      }
+      for (const v of c.good) {
+        expect(accepts(schema, v), `document on ${JSON.stringify(v)}`).toBe(true);
+        const r = await call(c.url(v), { token: user.token });
+        expect(r.status, `server on ${JSON.stringify(v)}: ${JSON.stringify(r.body)}`).not.toBe(400);
+      }
+    });
+  }
+});
+
+it("states the cursor's shape; one the server cannot have issued is 400 invalid_cursor", async () => {
+  const schema = queryParam("/v1/assets", "cursor");
+  for (const v of ["", "a", "abc.def", "x".repeat(30)]) {
+    expect(accepts(schema, v), v).toBe(false);
+    const r = await call(`/v1/assets?cursor=${encodeURIComponent(v)}`, { token: user.token });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe("invalid_cursor");
+  }
+  const page = await call("/v1/assets?limit=1", { token: user.token });
+  expect(page.body.next_cursor).toEqual(expect.any(String));
+  expect(accepts(schema, page.body.next_cursor)).toBe(true);
+  expect((await call(`/v1/assets?limit=1&cursor=${page.body.next_cursor}`, { token: user.token })).status).toBe(200);
+});
+
+it("offers ?fields= only where the answer is JSON (not on the HTML report)", () => {
+  const params = doc.paths["/v1/indexes/{id}/report"].get.parameters as Json[];
+  expect(params.some((p) => p.in === "query" && p.name === "fields")).toBe(false);
+});
+
+describe("request bodies", () => {
+  it("constituents are unique (uniqueItems) and upper-case, as the server judges them", async () => {
+    const schema = bodySchema("/v1/indexes", "post");
+    for (const constituents of [
+      ["AAA", "AAA"],
+      ["aaa", "AAA"],
+    ]) {
+      const body = { ...TWO_EQUAL, constituents };
+      expect(accepts(schema, body), JSON.stringify(constituents)).toBe(false);
+      const r = await call("/v1/indexes", { method: "POST", token: user.token, json: body });
+      expect(r.status).toBe(400);
+      expect(r.body.errors[0].path).toMatch(/^constituents/);
+    }
+    expect(accepts(schema, TWO_EQUAL)).toBe(true);
+  });
+
+  it("group_caps and stress shocks need at least one entry (minProperties)", async () => {
+    const create = bodySchema("/v1/indexes", "post");
+    const capped = { ...TWO_EQUAL, group_caps: {} };
+    expect(accepts(create, capped)).toBe(false);
+    expect((await call("/v1/indexes", { method: "POST", token: user.token, json: capped })).status).toBe(400);
+    const stress = bodySchema("/v1/indexes/{id}/stress", "post");
+    const empty = { scenarios: [{ name: "nothing", shocks: {} }] };
+    expect(accepts(stress, empty)).toBe(false);
+    const r = await call(`/v1/indexes/${indexId}/stress`, { method: "POST", token: user.token, json: empty });
+    expect(r.status).toBe(400);
+    expect(accepts(stress, { scenarios: [{ name: "crash", shocks: { market: -0.2 } }] })).toBe(true);
+  });
+
+  it("a PATCH names at least one field (minProperties)", async () => {
+    const patchIndex = bodySchema("/v1/indexes/{id}", "patch");
+    expect(accepts(patchIndex, {})).toBe(false);
+    expect(accepts(patchIndex, { name: "Renamed" })).toBe(true);
+    expect((await call(`/v1/indexes/${indexId}`, { method: "PATCH", token: user.token, json: {} })).status).toBe(400);
+    const patchAsset = bodySchema("/v1/assets/{symbol}", "patch");
+    expect(accepts(patchAsset, {})).toBe(false);
+    expect((await call("/v1/assets/AAA", { method: "PATCH", token: admin.token, json: {} })).status).toBe(400);
+  });
+
+  it("API key scopes do not repeat (uniqueItems)", async () => {
+    const schema = bodySchema("/v1/api-keys", "post");
+    const body = { name: "twice", scopes: ["read", "read"] };
+    expect(accepts(schema, body)).toBe(false);
+    expect((await call("/v1/api-keys", { method: "POST", token: user.token, json: body })).status).toBe(400);
+    expect(accepts(schema, { name: "once", scopes: ["read", "trade"] })).toBe(true);
+  });
+
+  it("a webhook url is an absolute http(s) URI (format uri)", async () => {
+    const schema = bodySchema("/v1/webhooks", "post");
+    for (const url of ["nope", "/relative/path", "ftp://example.com/h", "https://"]) {
+      const body = { url, events: ["index.ready"] };
+      expect(accepts(schema, body), url).toBe(false);
+      const r = await call("/v1/webhooks", { method: "POST", token: user.token, json: body });
+      expect(r.status, url).toBe(400);
+      expect(r.body.errors[0].path).toBe("url");
+    }
+    expect(accepts(schema, { url: "https://example.com/hooks", events: ["index.ready"] })).toBe(true);
+  });
+});
