@@ -71,12 +71,13 @@ export async function issueSession(
 
 /**
  * The principal cache: session-holder lookups this isolate reuses for `PRINCIPAL_CACHE_MS` (at most 4 s, inside
- * the 5 s revocation rule, docs/SECURITY.md). The promise itself is held, so a burst from one session costs one
- * query; a failed query is not kept. A session this isolate revoked is never served from it, so
- * logout and refresh-token reuse take effect here at once; elsewhere (another isolate, an operator's grant or a
- * deletion through wrangler) the hold ages out within PRINCIPAL_CACHE_MS.
+ * the 5 s revocation rule, docs/SECURITY.md). Only settled answers are held, never a pending lookup: a promise
+ * of one request's D1 call awaited by another runs in the wrong request's context and can hang it (workerd).
+ * A session this isolate revoked is never served from it, so logout and refresh-token reuse take effect here at
+ * once; elsewhere (another isolate, an operator's grant or a deletion through wrangler) the hold ages out within
+ * PRINCIPAL_CACHE_MS.
  */
-const heldHolders = new IsolateMemory<Promise<SessionHolder | null>>(10_000);
+const heldHolders = new IsolateMemory<SessionHolder | null>(10_000);
 const holderKey = (userId: string, sessionId: string) => `${userId}|${sessionId}`;
 
 export type RotationOutcome =
@@ -209,13 +210,15 @@ export function sessionHolder(
   const key = holderKey(userId, sessionId);
   if (knownRevoked(sessionId)) heldHolders.delete(key);
   const held = holdMs > 0 ? heldHolders.get(key) : undefined;
-  if (held) return held;
+  if (held !== undefined) return Promise.resolve(held);
   const lookup = findSessionHolder(db, userId, sessionId);
-  if (holdMs > 0) {
-    heldHolders.set(key, lookup, holdMs);
-    lookup.catch(() => {
-      if (heldHolders.get(key) === lookup) heldHolders.delete(key);
-    });
-  }
+  if (holdMs > 0)
+    lookup.then(
+      (found) => {
+        // A revocation that landed while this lookup was in flight wins over its answer.
+        if (!knownRevoked(sessionId)) heldHolders.set(key, found, holdMs);
+      },
+      () => undefined, // a failed lookup is not kept; the caller sees the failure
+    );
   return lookup;
 }
