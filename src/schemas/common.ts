@@ -87,6 +87,15 @@ export const TICKER_PATTERN = "[A-Za-z0-9.^=-]{1,20}";
 export const commaListPattern = (item: string, min: number, max: number) =>
   `^${item}(?:,${item}){${min - 1},${max - 1}}$`;
 
+/**
+ * A JSON Schema that says these properties are present (for if/then rules across fields); each is also listed
+ * under `properties`, as linters expect of a `required`.
+ */
+export const present = (...names: string[]) => ({
+  required: names,
+  properties: Object.fromEntries(names.map((n) => [n, {}])),
+});
+
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a YYYY-MM-DD date")
