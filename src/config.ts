@@ -125,6 +125,13 @@ const MIN_SECRET_BYTES = 32;
  * everywhere; outside local development the published example values are refused too.
  */
 export function jwtSecretProblem(cfg: Config): string | undefined {
+  // Asked on every request: a parsed config never changes, so its answer is kept with it.
+  if (!secretProblems.has(cfg)) secretProblems.set(cfg, findSecretProblem(cfg));
+  return secretProblems.get(cfg);
+}
+const secretProblems = new WeakMap<Config, string | undefined>();
+
+function findSecretProblem(cfg: Config): string | undefined {
   if (new TextEncoder().encode(cfg.JWT_SECRET).length < MIN_SECRET_BYTES)
     return `JWT_SECRET is missing or shorter than ${MIN_SECRET_BYTES} bytes`;
   if (!isLocal(cfg) && EXAMPLE_JWT_SECRETS.includes(cfg.JWT_SECRET))

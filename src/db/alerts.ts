@@ -1,4 +1,6 @@
 // Alerts (price and index): create, newest-first pages, soft delete, and the conditional UPDATEs that fire them once.
+import type { NewestFirst } from "./keyset";
+import { ownedNewestFirst, softDeleteOwned } from "./owned-rows";
 
 export type AlertKind = "price" | "index_level" | "drawdown" | "weight_drift";
 
@@ -59,33 +61,12 @@ export function insertAlert(
 }
 
 /** Newest first; keyset on (created_at, id); limit + 1 rows. */
-export async function listOwnedAlerts(
-  db: D1Database,
-  ownerId: string,
-  limit: number,
-  after?: { c: string; i: string },
-) {
-  const { results } = await db
-    .prepare(
-      `SELECT ${COLUMNS} FROM alerts
-       WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
-       ORDER BY created_at DESC, id DESC LIMIT ?4`,
-    )
-    .bind(ownerId, after?.c ?? null, after?.i ?? "", limit + 1)
-    .all<AlertRow>();
-  return results;
-}
+export const listOwnedAlerts = (db: D1Database, ownerId: string, limit: number, after?: NewestFirst) =>
+  ownedNewestFirst<AlertRow>(db, "alerts", COLUMNS, ownerId, limit, after);
 
 /** Soft-deletes one of the owner's alerts; false when there is none. */
-export async function softDeleteAlert(db: D1Database, ownerId: string, id: string, now: string): Promise<boolean> {
-  const res = await db
-    .prepare(
-      "UPDATE alerts SET deleted_at = ?3, updated_at = ?3 WHERE id = ?1 AND owner_id = ?2 AND deleted_at IS NULL",
-    )
-    .bind(id, ownerId, now)
-    .run();
-  return res.meta.changes > 0;
-}
+export const softDeleteAlert = (db: D1Database, ownerId: string, id: string, now: string) =>
+  softDeleteOwned(db, "alerts", ownerId, id, now);
 
 /**
  * Flips every active alert the ticks cross to triggered and returns only the rows it flipped, so concurrent

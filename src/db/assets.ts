@@ -174,6 +174,64 @@ export function insertAsset(db: D1Database, asset: NewAsset): Promise<AssetRow |
   return orm(db).insert(assets).values(asset).onConflictDoNothing().returning().get();
 }
 
+/** A first market-cap observation given with a new asset. */
+export interface FirstMarketCap {
+  date: string;
+  marketCap: number;
+  sharesOutstanding: number | null;
+}
+
+/**
+ * Adds an asset and its first market-cap observation in one atomic batch; false when the symbol exists (a
+ * deleted one included), in which case nothing is written: the cap row is inserted only when the asset
+ * insert itself changed a row.
+ */
+export async function insertAssetWithMarketCap(db: D1Database, asset: NewAsset, cap: FirstMarketCap): Promise<boolean> {
+  const [inserted] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO assets (symbol, name, exchange, asset_class, currency, sector, listed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING`,
+      )
+      .bind(
+        asset.symbol,
+        asset.name,
+        asset.exchange,
+        asset.assetClass,
+        asset.currency ?? "USD",
+        asset.sector ?? null,
+        asset.listedAt ?? null,
+      ),
+    db
+      .prepare(
+        `INSERT INTO market_caps (asset_id, date, market_cap, shares_outstanding, source)
+         SELECT id, ?2, ?3, ?4, 'admin' FROM assets WHERE symbol = ?1 AND changes() = 1`,
+      )
+      .bind(asset.symbol, cap.date, cap.marketCap, cap.sharesOutstanding),
+  ]);
+  return (inserted?.meta.changes ?? 0) === 1;
+}
+
+/** True when a soft-deleted asset has this symbol. */
+export async function isDeletedAsset(db: D1Database, symbol: string): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS x FROM assets WHERE symbol = ?1 AND deleted_at IS NOT NULL")
+    .bind(symbol)
+    .first();
+  return row !== null;
+}
+
+/** Clears an asset's soft delete; false when there is no deleted asset by that symbol. */
+export async function restoreAsset(db: D1Database, symbol: string): Promise<boolean> {
+  const restored = await orm(db)
+    .update(assets)
+    .set({ deletedAt: null, updatedAt: new Date().toISOString() })
+    .where(and(eq(assets.symbol, symbol), sql`${assets.deletedAt} IS NOT NULL`))
+    .returning({ id: assets.id })
+    .get();
+  return restored !== undefined;
+}
+
 /** Seeds the universe; existing symbols are left alone. 7 bound parameters a row: 12 rows per statement. */
 export async function insertAssetsIfAbsent(
   db: D1Database,

@@ -1,4 +1,6 @@
 // Webhook subscriptions (secret stored sealed) and every delivery attempt.
+import type { NewestFirst } from "./keyset";
+import { ownedNewestFirst, softDeleteOwned } from "./owned-rows";
 
 export interface WebhookRow {
   id: string;
@@ -54,22 +56,8 @@ export async function hasWebhookFor(db: D1Database, ownerId: string, url: string
 }
 
 /** Newest first; keyset on (created_at, id); limit + 1 rows. */
-export async function listOwnedWebhooks(
-  db: D1Database,
-  ownerId: string,
-  limit: number,
-  after?: { c: string; i: string },
-) {
-  const { results } = await db
-    .prepare(
-      `SELECT ${COLUMNS} FROM webhooks
-       WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
-       ORDER BY created_at DESC, id DESC LIMIT ?4`,
-    )
-    .bind(ownerId, after?.c ?? null, after?.i ?? "", limit + 1)
-    .all<WebhookRow>();
-  return results;
-}
+export const listOwnedWebhooks = (db: D1Database, ownerId: string, limit: number, after?: NewestFirst) =>
+  ownedNewestFirst<WebhookRow>(db, "webhooks", COLUMNS, ownerId, limit, after);
 
 export function findOwnedWebhook(db: D1Database, ownerId: string, id: string): Promise<WebhookRow | null> {
   return db
@@ -79,15 +67,8 @@ export function findOwnedWebhook(db: D1Database, ownerId: string, id: string): P
 }
 
 /** Soft-deletes one of the owner's webhooks; false when there is none. */
-export async function softDeleteWebhook(db: D1Database, ownerId: string, id: string, now: string): Promise<boolean> {
-  const res = await db
-    .prepare(
-      "UPDATE webhooks SET deleted_at = ?3, updated_at = ?3 WHERE id = ?1 AND owner_id = ?2 AND deleted_at IS NULL",
-    )
-    .bind(id, ownerId, now)
-    .run();
-  return res.meta.changes > 0;
-}
+export const softDeleteWebhook = (db: D1Database, ownerId: string, id: string, now: string) =>
+  softDeleteOwned(db, "webhooks", ownerId, id, now);
 
 /** Newest attempt first; keyset on the row id; limit + 1 rows. */
 export async function listDeliveries(db: D1Database, webhookId: string, limit: number, afterId?: number) {

@@ -29,20 +29,49 @@ function demeaned(r: ReturnsMatrix): Float64Array {
   return x;
 }
 
-/** X'X / divisor for row-major X (t × n), filling both triangles; columns are copied out first so each dot product reads contiguous memory. */
+/**
+ * X'X / divisor for row-major X (t × n), filling both triangles. Columns are copied out first so each dot
+ * product reads contiguous memory, and four columns j are taken against column i at once (one load of
+ * column i feeds four sums); each sum still runs over k in order, so every entry is the plain dot product.
+ */
 function crossProduct(x: Float64Array, t: number, n: number, divisor: number): Float64Array {
   const columns = new Float64Array(n * t);
   for (let k = 0; k < t; k++) for (let i = 0; i < n; i++) columns[i * t + k] = x[k * n + i] as number;
   const out = new Float64Array(n * n);
+  const put = (i: number, j: number, s: number) => {
+    const v = s / divisor;
+    out[i * n + j] = v;
+    out[j * n + i] = v;
+  };
   for (let i = 0; i < n; i++) {
     const ci = i * t;
-    for (let j = i; j < n; j++) {
+    let j = i;
+    for (; j + 3 < n; j += 4) {
+      const c0 = j * t;
+      const c1 = c0 + t;
+      const c2 = c1 + t;
+      const c3 = c2 + t;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < t; k++) {
+        const a = columns[ci + k] as number;
+        s0 += a * (columns[c0 + k] as number);
+        s1 += a * (columns[c1 + k] as number);
+        s2 += a * (columns[c2 + k] as number);
+        s3 += a * (columns[c3 + k] as number);
+      }
+      put(i, j, s0);
+      put(i, j + 1, s1);
+      put(i, j + 2, s2);
+      put(i, j + 3, s3);
+    }
+    for (; j < n; j++) {
       const cj = j * t;
       let s = 0;
       for (let k = 0; k < t; k++) s += (columns[ci + k] as number) * (columns[cj + k] as number);
-      const v = s / divisor;
-      out[i * n + j] = v;
-      out[j * n + i] = v;
+      put(i, j, s);
     }
   }
   return out;
@@ -96,11 +125,33 @@ export function estimateCovariance(r: ReturnsMatrix, method: CovarianceMethod): 
   return method === "sample" ? sampleCovariance(r) : ledoitWolfCovariance(r);
 }
 
-/** Σw for a symmetric row-major matrix, into `out`. */
+/** Σw for a symmetric row-major matrix, into `out`; four rows at a time (one load of w feeds four sums, each in j order). */
 export function multiply(cov: CovarianceMatrix, w: ArrayLike<number>, out = new Float64Array(cov.size)): Float64Array {
   const n = cov.size;
   const v = cov.values;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < n; j++) {
+      const x = w[j] as number;
+      s0 += (v[r0 + j] as number) * x;
+      s1 += (v[r1 + j] as number) * x;
+      s2 += (v[r2 + j] as number) * x;
+      s3 += (v[r3 + j] as number) * x;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < n; i++) {
     let s = 0;
     const row = i * n;
     for (let j = 0; j < n; j++) s += (v[row + j] as number) * (w[j] as number);

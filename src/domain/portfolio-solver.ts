@@ -19,8 +19,22 @@ export interface SolverOptions {
   maxIterations?: number;
 }
 
+/**
+ * The step bound of each covariance, kept while the covariance lives: a rebalance solves twice on one matrix
+ * (unconstrained, then capped) and max_sharpe may solve three times. Covariances are never changed in place.
+ */
+const boundOf = new WeakMap<Float64Array, number>();
+
 /** λ_max of a symmetric matrix: power iteration, kept under the Gershgorin bound (always ≥ λ_max). */
 export function largestEigenvalue(cov: CovarianceMatrix, iterations = 40): number {
+  const known = iterations === 40 ? boundOf.get(cov.values) : undefined;
+  if (known !== undefined) return known;
+  const bound = powerIteration(cov, iterations);
+  if (iterations === 40) boundOf.set(cov.values, bound);
+  return bound;
+}
+
+function powerIteration(cov: CovarianceMatrix, iterations: number): number {
   const n = cov.size;
   let gershgorin = 0;
   for (let i = 0; i < n; i++) {
@@ -79,11 +93,16 @@ function choleskySolve(l: Float64Array, k: number, b: Float64Array): Float64Arra
   return b;
 }
 
+/** Rounds of set corrections one polish may try before handing back to the iterations. */
+const POLISH_ROUNDS = 12;
+
 /**
- * Guess-and-verify active set: take the bounds that `x` sits on as binding, solve the equality-constrained
- * problem on the free assets exactly (Q_FF w_F = ν1 − Q_FB w_B − c_F with Σw = 1), and accept the answer
- * only if it satisfies every KKT condition (bounds, group caps, multiplier signs). Accepted, it is the exact
- * optimum; otherwise null and the iterations go on. Skipped while a group cap binds.
+ * Guess-and-correct active set: take the bounds that `x` sits on as binding, solve the equality-constrained
+ * problem on the free assets exactly (Q_FF w_F = ν1 − Q_FB w_B − c_F with Σw = 1); a free weight past its bound
+ * is fixed there, a bound weight whose multiplier has the wrong sign is freed, and the solve is repeated (at
+ * most POLISH_ROUNDS times). An answer is accepted only once it satisfies every KKT condition (bounds, group
+ * caps, multiplier signs): then it is the exact optimum (the problem is strictly convex); otherwise null and
+ * the iterations go on. Skipped while a group cap binds.
  */
 function polishedOptimum(
   q: CovarianceMatrix,
@@ -93,25 +112,14 @@ function polishedOptimum(
 ): Float64Array | null {
   const n = q.size;
   const tol = 1e-9;
-  const w = new Float64Array(n);
-  const free: number[] = [];
-  const isFree = new Uint8Array(n);
-  let fixedSum = 0;
+  const FREE = 0;
+  const LOWER = 1;
+  const UPPER = 2;
+  const state = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const lo = c.lower[i] as number;
-    const hi = c.upper[i] as number;
     const xi = x[i] as number;
-    if (xi <= lo + tol) w[i] = lo;
-    else if (xi >= hi - tol) w[i] = hi;
-    else {
-      free.push(i);
-      isFree[i] = 1;
-      continue;
-    }
-    fixedSum += w[i] as number;
+    state[i] = xi <= (c.lower[i] as number) + tol ? LOWER : xi >= (c.upper[i] as number) - tol ? UPPER : FREE;
   }
-  const k = free.length;
-  if (k === 0) return null;
   if (c.groupCaps && c.groupCaps.length > 0) {
     const sums = new Float64Array(c.groupCaps.length);
     for (let i = 0; i < n; i++) {
@@ -120,54 +128,78 @@ function polishedOptimum(
     }
     for (let g = 0; g < sums.length; g++) if ((sums[g] as number) >= (c.groupCaps[g] as number) - 1e-7) return null;
   }
-  const l = choleskyOf(q, free);
-  if (!l) return null;
-  const ones = choleskySolve(l, k, new Float64Array(k).fill(1));
-  const rhs = new Float64Array(k);
-  for (let a = 0; a < k; a++) {
-    const i = free[a] as number;
-    let s = linear ? (linear[i] as number) : 0;
-    for (let j = 0; j < n; j++) if (w[j] !== 0) s += (q.values[i * n + j] as number) * (w[j] as number);
-    rhs[a] = s;
-  }
-  const shift = choleskySolve(l, k, rhs);
-  let sa = 0;
-  let sb = 0;
-  for (let a = 0; a < k; a++) {
-    sa += ones[a] as number;
-    sb += shift[a] as number;
-  }
-  const nu = (1 - fixedSum + sb) / sa;
-  for (let a = 0; a < k; a++) {
-    const i = free[a] as number;
-    const v = nu * (ones[a] as number) - (shift[a] as number);
-    if (v < (c.lower[i] as number) - 1e-12 || v > (c.upper[i] as number) + 1e-12) return null;
-    w[i] = v;
-  }
-  const g = multiply(q, w);
-  let scale = Math.abs(nu);
-  for (let i = 0; i < n; i++) {
-    g[i] = (g[i] as number) + (linear ? (linear[i] as number) : 0);
-    scale = Math.max(scale, Math.abs(g[i] as number));
-  }
-  for (let i = 0; i < n; i++) {
-    const wi = w[i] as number;
-    const gi = g[i] as number;
-    const atLower = !isFree[i] && wi === c.lower[i];
-    const atUpper = !isFree[i] && wi === c.upper[i];
-    if (atLower && gi < nu - 1e-9 * scale) return null; // raising it would lower the objective
-    if (atUpper && gi > nu + 1e-9 * scale) return null;
-  }
-  if (c.groupCaps && c.groupCaps.length > 0) {
-    const sums = new Float64Array(c.groupCaps.length);
+  for (let round = 0; round < POLISH_ROUNDS; round++) {
+    const w = new Float64Array(n);
+    const free: number[] = [];
+    let fixedSum = 0;
     for (let i = 0; i < n; i++) {
-      const gr = c.group?.[i] ?? -1;
-      if (gr >= 0) sums[gr] = (sums[gr] as number) + (w[i] as number);
+      if (state[i] === FREE) free.push(i);
+      else {
+        w[i] = state[i] === LOWER ? (c.lower[i] as number) : (c.upper[i] as number);
+        fixedSum += w[i] as number;
+      }
     }
-    for (let gr = 0; gr < sums.length; gr++)
-      if ((sums[gr] as number) > (c.groupCaps[gr] as number) + 1e-12) return null;
+    const k = free.length;
+    if (k === 0) return null;
+    const l = choleskyOf(q, free);
+    if (!l) return null;
+    const ones = choleskySolve(l, k, new Float64Array(k).fill(1));
+    const rhs = new Float64Array(k);
+    for (let a = 0; a < k; a++) {
+      const i = free[a] as number;
+      let s = linear ? (linear[i] as number) : 0;
+      for (let j = 0; j < n; j++) if (w[j] !== 0) s += (q.values[i * n + j] as number) * (w[j] as number);
+      rhs[a] = s;
+    }
+    const shift = choleskySolve(l, k, rhs);
+    let sa = 0;
+    let sb = 0;
+    for (let a = 0; a < k; a++) {
+      sa += ones[a] as number;
+      sb += shift[a] as number;
+    }
+    const nu = (1 - fixedSum + sb) / sa;
+    let changed = false;
+    for (let a = 0; a < k; a++) {
+      const i = free[a] as number;
+      const v = nu * (ones[a] as number) - (shift[a] as number);
+      if (v < (c.lower[i] as number) - 1e-12) {
+        state[i] = LOWER;
+        changed = true;
+      } else if (v > (c.upper[i] as number) + 1e-12) {
+        state[i] = UPPER;
+        changed = true;
+      }
+      w[i] = v;
+    }
+    if (changed) continue;
+    const g = multiply(q, w);
+    let scale = Math.abs(nu);
+    for (let i = 0; i < n; i++) {
+      g[i] = (g[i] as number) + (linear ? (linear[i] as number) : 0);
+      scale = Math.max(scale, Math.abs(g[i] as number));
+    }
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] as number;
+      // raising a weight at its floor (or lowering one at its ceiling) would lower the objective: free it
+      if ((state[i] === LOWER && gi < nu - 1e-9 * scale) || (state[i] === UPPER && gi > nu + 1e-9 * scale)) {
+        state[i] = FREE;
+        changed = true;
+      }
+    }
+    if (changed) continue;
+    if (c.groupCaps && c.groupCaps.length > 0) {
+      const sums = new Float64Array(c.groupCaps.length);
+      for (let i = 0; i < n; i++) {
+        const gr = c.group?.[i] ?? -1;
+        if (gr >= 0) sums[gr] = (sums[gr] as number) + (w[i] as number);
+      }
+      for (let gr = 0; gr < sums.length; gr++)
+        if ((sums[gr] as number) > (c.groupCaps[gr] as number) + 1e-12) return null;
+    }
+    return w;
   }
-  return w;
+  return null;
 }
 
 /**

@@ -21,9 +21,11 @@ import {
   assetDetail,
   assetPage,
   assetPageKey,
+  assetState,
   changeAsset,
   createAsset,
   deleteAsset,
+  restoreAsset,
   toPublicAsset,
 } from "../services/assets";
 import { audit } from "../services/audit";
@@ -90,6 +92,22 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...errorResponses },
 });
 
+const restore = createRoute({
+  method: "post",
+  path: "/v1/assets/{symbol}/restore",
+  "x-rate-limit-cost": 2,
+  tags: ["admin"],
+  summary: "Restore a soft-deleted asset (admin): it is served again with its kept history, and backfilled",
+  security,
+  middleware: [requireAdmin()] as const,
+  request: { params: SymbolPath },
+  responses: {
+    200: jsonContent(Asset, "Restored"),
+    409: problemResponse("The asset is not deleted"),
+    ...errorResponses,
+  },
+});
+
 export function registerAssetRoutes(app: App) {
   app.openapi(list, async (c) => {
     const q = c.req.valid("query");
@@ -128,7 +146,15 @@ export function registerAssetRoutes(app: App) {
 
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const view = await createAsset(c.env, {
+    const cap =
+      body.market_cap === undefined
+        ? null
+        : {
+            date: body.market_cap_date ?? new Date().toISOString().slice(0, 10),
+            marketCap: body.market_cap,
+            sharesOutstanding: body.shares_outstanding ?? null,
+          };
+    const asset = {
       symbol: body.symbol,
       name: body.name,
       exchange: body.exchange.toUpperCase(),
@@ -136,15 +162,22 @@ export function registerAssetRoutes(app: App) {
       currency: body.currency,
       sector: body.sector ?? null,
       listedAt: body.listed_at ?? null,
-    });
+    };
+    const view = await createAsset(c.env, asset, cap);
     if (!view) {
+      const deleted = (await assetState(c.env.DB, body.symbol)) === "deleted";
       await audit(c, {
         action: "asset.created",
         target: body.symbol,
         outcome: "failure",
-        detail: { reason: "exists" },
+        detail: { reason: deleted ? "deleted" : "exists" },
       });
-      throw new ApiError("conflict", `Asset ${body.symbol} already exists`);
+      throw new ApiError(
+        "conflict",
+        deleted
+          ? `Asset ${body.symbol} exists but is deleted: restore it with POST /v1/assets/${body.symbol}/restore`
+          : `Asset ${body.symbol} already exists`,
+      );
     }
     await audit(c, { action: "asset.created", target: body.symbol, outcome: "success" });
     c.header("Location", `/v1/assets/${encodeURIComponent(body.symbol)}`);
@@ -179,5 +212,18 @@ export function registerAssetRoutes(app: App) {
     await audit(c, { action: "asset.deleted", target: symbol, outcome: deleted ? "success" : "failure" });
     if (!deleted) throw ApiError.notFound(`Asset ${symbol}`);
     return c.body(null, 204);
+  });
+
+  app.openapi(restore, async (c) => {
+    const { symbol } = c.req.valid("param");
+    const view = await restoreAsset(c.env, symbol);
+    if (!view) {
+      const state = await assetState(c.env.DB, symbol);
+      await audit(c, { action: "asset.restored", target: symbol, outcome: "failure", detail: { reason: state } });
+      if (state === "active") throw new ApiError("conflict", `Asset ${symbol} is not deleted`);
+      throw ApiError.notFound(`Asset ${symbol}`);
+    }
+    await audit(c, { action: "asset.restored", target: symbol, outcome: "success" });
+    return c.json(toPublicAsset(view) as z.infer<typeof Asset>, 200);
   });
 }

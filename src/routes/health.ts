@@ -1,5 +1,6 @@
 // Liveness and readiness: readiness really touches D1, KV, both Durable Objects and the provider's breaker.
 import { createRoute, z } from "@hono/zod-openapi";
+import type { TypedResponse } from "hono";
 import { type Config, jwtSecretProblem } from "../config";
 import type { App } from "../http/context";
 import { activeProvider, learntGaps } from "../providers";
@@ -86,10 +87,29 @@ async function providerCheck(env: Env, cfg: Config): Promise<CheckResult> {
   }
 }
 
+/** The liveness body only changes with the code's version: serialized and hashed once per isolate. */
+const livenessAnswers = new Map<string, Promise<{ body: string; etag: string }>>();
+function livenessAnswer(version: string): Promise<{ body: string; etag: string }> {
+  let answer = livenessAnswers.get(version);
+  if (!answer) {
+    const body = JSON.stringify({ status: "ok", version });
+    answer = crypto.subtle.digest("SHA-1", new TextEncoder().encode(body)).then((d) => ({
+      body,
+      etag: `"${[...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`,
+    }));
+    livenessAnswers.set(version, answer);
+  }
+  return answer;
+}
+
 export function registerHealthRoutes(app: App) {
-  app.openapi(live, (c) => {
+  app.openapi(live, async (c) => {
     c.header("Cache-Control", "no-store");
-    return c.json({ status: "ok" as const, version: c.get("config").APP_VERSION }, 200);
+    const { body, etag } = await livenessAnswer(c.get("config").APP_VERSION);
+    // The same tag the etag middleware would hash from this body, set here so it is hashed once per isolate.
+    c.header("ETag", etag);
+    c.header("Content-Type", "application/json");
+    return c.body(body, 200) as unknown as TypedResponse<z.infer<typeof Liveness>, 200, "json">;
   });
 
   app.openapi(ready, async (c) => {

@@ -60,6 +60,29 @@ export const CreateAssetBody = z
       .default("USD"),
     sector: z.string().trim().min(1).max(100).nullable().optional(),
     listed_at: isoDate.nullable().optional(),
+    market_cap: z.number().finite().positive().max(1e16).optional().openapi({
+      description: "A first market-cap observation (currency units), stored in the dated history as of market_cap_date",
+    }),
+    shares_outstanding: z
+      .number()
+      .finite()
+      .positive()
+      .max(1e13)
+      .optional()
+      .openapi({ description: "Shares outstanding behind market_cap (needs market_cap)" }),
+    market_cap_date: isoDate
+      .optional()
+      .openapi({ description: "The day market_cap is of (default: today, UTC); not in the future" }),
+  })
+  .superRefine((b, ctx) => {
+    if (b.market_cap === undefined) {
+      if (b.shares_outstanding !== undefined)
+        ctx.addIssue({ code: "custom", path: ["market_cap"], message: "required with shares_outstanding" });
+      if (b.market_cap_date !== undefined)
+        ctx.addIssue({ code: "custom", path: ["market_cap_date"], message: "applies only with market_cap" });
+    }
+    if (b.market_cap_date !== undefined && b.market_cap_date > new Date().toISOString().slice(0, 10))
+      ctx.addIssue({ code: "custom", path: ["market_cap_date"], message: "must not be in the future" });
   })
   .openapi("CreateAsset");
 

@@ -6,9 +6,13 @@ import {
   type AssetFilter,
   type AssetRow,
   activeAssetIds,
+  restoreAsset as clearDeletion,
+  type FirstMarketCap,
   findAsset,
   findAssetView,
   insertAsset,
+  insertAssetWithMarketCap,
+  isDeletedAsset,
   listAssets,
   type NewAsset,
   probeAssets,
@@ -64,13 +68,33 @@ export async function unknownSymbols(db: D1Database, symbols: readonly string[])
   return wanted.filter((s) => !known.has(s));
 }
 
-/** Adds an asset and queues its backfill; null when the symbol exists. */
-export async function createAsset(env: Env, asset: NewAsset) {
-  const inserted = await insertAsset(env.DB, asset);
+/**
+ * Adds an asset (with its first market-cap observation, when given, in the same atomic write) and queues its
+ * backfill; null when the symbol exists, a deleted one included (restore that one instead).
+ */
+export async function createAsset(env: Env, asset: NewAsset, cap: FirstMarketCap | null = null) {
+  const inserted = cap ? await insertAssetWithMarketCap(env.DB, asset, cap) : !!(await insertAsset(env.DB, asset));
   if (!inserted) return null;
-  await bumpVersion(env.CACHE, "assets");
-  await enqueueJob(env, { kind: "refresh", mode: "backfill", symbols: [inserted.symbol] });
+  await bumpVersion(env.CACHE, "assets", `prices:${asset.symbol}`);
+  await enqueueJob(env, { kind: "refresh", mode: "backfill", symbols: [asset.symbol] });
   return findAssetView(env.DB, asset.symbol);
+}
+
+/** Whether a symbol names an active asset, a soft-deleted one, or none. */
+export async function assetState(db: D1Database, symbol: string): Promise<"active" | "deleted" | "none"> {
+  if (await findAsset(db, symbol)) return "active";
+  return (await isDeletedAsset(db, symbol)) ? "deleted" : "none";
+}
+
+/**
+ * Undoes a soft delete: the asset and its kept history are served again and a backfill refresh fills the days
+ * it missed meanwhile. Null when there is no deleted asset by that symbol.
+ */
+export async function restoreAsset(env: Env, symbol: string) {
+  if (!(await clearDeletion(env.DB, symbol))) return null;
+  await bumpVersion(env.CACHE, "assets", `prices:${symbol}`);
+  await enqueueJob(env, { kind: "refresh", mode: "backfill", symbols: [symbol] });
+  return findAssetView(env.DB, symbol);
 }
 
 /** Changes an active asset; null when there is none by that symbol. */

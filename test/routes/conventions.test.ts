@@ -9,6 +9,20 @@ describe("conventions", () => {
     expect(r.body).toEqual({ status: "ok", version: expect.any(String) });
   });
 
+  it("tags /health with the SHA-1 of its body and answers a matching If-None-Match with 304", async () => {
+    const r = await call("/health");
+    expect(r.headers.get("content-type")).toBe("application/json");
+    expect(r.headers.get("cache-control")).toBe("no-store");
+    // The tag hono's etag middleware derives from a body: the hex SHA-1 of its bytes, quoted.
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(r.text)));
+    const expected = `"${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}"`;
+    expect(r.headers.get("etag")).toBe(expected);
+    const again = await call("/health", { headers: { "if-none-match": expected } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get("etag")).toBe(expected);
+    expect(again.headers.get("x-request-id")).toBeTruthy();
+  });
+
   it("reports every dependency in /health/ready", async () => {
     const r = await call("/health/ready");
     expect(r.status).toBe(200);

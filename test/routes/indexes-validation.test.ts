@@ -1,49 +1,16 @@
 // Custom indexes through the real app and D1: definition validation (422s naming the field) and the paged build.
-import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildJob } from "../../src/services/index-builds";
 import { call, rowCount, userToken } from "../helpers/http";
-import { insertAssets, insertBars, insertMarketCap, TWO_EQUAL, weekdays } from "../helpers/market";
+import { createAndBuild as buildIndex, definition, insertIndexMarket } from "../helpers/index-market";
+import { insertAssets, insertBars, insertMarketCap, weekdays } from "../helpers/market";
 
 let owner: { id: string; token: string };
-let _other: { id: string; token: string };
-let ids: Map<string, number>;
 
-// Jan 30 – Feb 2 2024: a monthly index rebalances on Jan 30 (base) and Feb 1 (first session of February).
-const DAYS = ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"];
-const AAA = [10, 20, 20, 10];
-const BBB = [10, 10, 10, 10];
-const SPY = [100, 110, 99, 110];
-
-const definition = { ...TWO_EQUAL, benchmark: "SPY" };
-
-async function createAndBuild(body: Record<string, unknown> = definition, token = owner.token) {
-  const created = await call("/v1/indexes", { method: "POST", token, json: body });
-  expect(created.status).toBe(202);
-  const stats = await buildJob(env, { index_id: created.body.id, version: created.body.version });
-  return { id: created.body.id as string, created, stats };
-}
+const createAndBuild = (body: Record<string, unknown> = definition, token = owner.token) => buildIndex(body, token);
 
 beforeAll(async () => {
   owner = await userToken();
-  _other = await userToken();
-  ids = await insertAssets([
-    { symbol: "AAA", name: "Alpha" },
-    { symbol: "BBB", name: "Beta" },
-    { symbol: "CCC", name: "Gamma" },
-    { symbol: "DDD", name: "Delta" },
-    { symbol: "SPY", name: "S&P 500 ETF", asset_class: "etf" },
-    { symbol: "NODATA", name: "No bars" },
-  ]);
-  await insertBars(ids.get("AAA")!, DAYS, (i) => AAA[i]!);
-  await insertBars(ids.get("BBB")!, DAYS, (i) => BBB[i]!);
-  await insertBars(ids.get("SPY")!, DAYS, (i) => SPY[i]!);
-  // a longer history for metrics and market-cap weighting
-  const long = weekdays("2023-01-02", 300);
-  await insertBars(ids.get("CCC")!, long, (i) => 50 * (1 + 0.3 * Math.sin(i / 9)) + i * 0.05);
-  await insertBars(ids.get("DDD")!, long, (i) => 80 * (1 + 0.2 * Math.cos(i / 13)) + i * 0.02);
-  await insertMarketCap(ids.get("CCC")!, "2023-01-02", 3e9);
-  await insertMarketCap(ids.get("DDD")!, "2023-01-02", 1e9);
+  await insertIndexMarket();
 });
 
 describe("validation", () => {
