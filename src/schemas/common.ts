@@ -96,6 +96,15 @@ export const present = (...names: string[]) => ({
   properties: Object.fromEntries(names.map((n) => [n, {}])),
 });
 
+/** A JSON Schema `if`/`then`/`else` rule, for the document only (the refinements beside it enforce the rule). */
+export const ifThen = (condition: object, consequence: object, otherwise?: object): Record<string, object> =>
+  Object.fromEntries([
+    ["if", condition],
+    // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword in a plain document object, never awaited
+    ["then", consequence],
+    ...(otherwise ? [["else", otherwise]] : []),
+  ]);
+
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a YYYY-MM-DD date")

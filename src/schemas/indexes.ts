@@ -1,6 +1,16 @@
 // Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, formatParam, isoDate, limitParam, listOf, present, symbolParam } from "./common";
+import {
+  cursorParam,
+  fieldsParam,
+  formatParam,
+  ifThen,
+  isoDate,
+  limitParam,
+  listOf,
+  present,
+  symbolParam,
+} from "./common";
 import { versionParam } from "./index-versions";
 
 /** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
@@ -121,15 +131,16 @@ export function checkWeights(
  */
 export const definitionRules = {
   allOf: [
-    {
-      if: { properties: { weighting: { const: "custom" } }, required: ["weighting"] },
-      then: present("weights"),
-      else: { not: present("weights") },
-    },
-    {
-      if: { properties: { weighting: { enum: [...RISK_BASED_WEIGHTINGS] } }, required: ["weighting"] },
-      else: { not: { anyOf: [present("lookback_days"), present("covariance")] } },
-    },
+    ifThen({ properties: { weighting: { const: "custom" } }, required: ["weighting"] }, present("weights"), {
+      not: present("weights"),
+    }),
+    ifThen(
+      { properties: { weighting: { enum: [...RISK_BASED_WEIGHTINGS] } }, required: ["weighting"] },
+      {},
+      {
+        not: { anyOf: [present("lookback_days"), present("covariance")] },
+      },
+    ),
   ],
 };
 

@@ -1,10 +1,10 @@
 // Backtest shapes: the request (an inline index definition or an index id) and the result.
 import { z } from "@hono/zod-openapi";
-import { isoDate, present } from "./common";
+import { ifThen, isoDate, present } from "./common";
 import { IndexDefinitionBody, Metrics } from "./indexes";
 
 /** Exactly one of index and index_id, as the refinement below says, for the document (JSON Schema if/then). */
-const oneSource = { if: present("index"), then: { not: present("index_id") }, else: present("index_id") };
+const oneSource = ifThen(present("index"), { not: present("index_id") }, present("index_id"));
 
 export const SimulationBody = z
   .strictObject({

@@ -1,6 +1,6 @@
 // Paper trading, alerts and webhook request/response schemas, shared by validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, instant, limitParam, listOf, present, symbolParam } from "./common";
+import { cursorParam, fieldsParam, ifThen, instant, limitParam, listOf, present, symbolParam } from "./common";
 import { EVENT_TYPES } from "./messages";
 
 /** No sane paper order is larger; keeps notional arithmetic far inside exact integer range. */
@@ -10,11 +10,11 @@ const MAX_PRICE = 10_000_000;
 const price = z.number().positive().max(MAX_PRICE).finite();
 
 /** The same rule for the document (JSON Schema if/then): limit_price exactly when the order is a limit order. */
-const limitPriceRule = {
-  if: { properties: { type: { const: "limit" } }, required: ["type"] },
-  then: present("limit_price"),
-  else: { not: present("limit_price") },
-};
+const limitPriceRule = ifThen(
+  { properties: { type: { const: "limit" } }, required: ["type"] },
+  present("limit_price"),
+  { not: present("limit_price") },
+);
 
 export const OrderBody = z
   .strictObject({
