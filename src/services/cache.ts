@@ -3,8 +3,7 @@
 // dependency of a read: a failed get is a miss and a failed fill is dropped. KV refuses a second write to one key
 // within a second (429), so concurrent misses on one key in an isolate share one load and one write. An entry
 // under a versioned key never changes, so this isolate also keeps the hottest ones in memory (no KV get, no JSON
-// parse on a hit); the version itself is read from KV for every request (concurrent ones share a read that began
-// after they arrived), which keeps a bump visible at once.
+// parse on a hit); the version itself is read from KV on every request, which keeps a bump visible at once.
 
 /** Namespaces and who bumps them: see docs/STORAGE.md. */
 export type CacheNamespace = "assets" | "quotes" | `prices:${string}` | `index:${string}` | "analytics";
@@ -34,43 +33,14 @@ function frozen<T>(value: T): T {
   return value;
 }
 
-/** Per KV binding and version key: the read in flight, and the one queued behind it for requests arriving meanwhile. */
-const versionReads = new WeakMap<KVNamespace, Map<string, { running: Promise<string>; next?: Promise<string> }>>();
-
 /**
- * The namespace's current version. Concurrent requests of the isolate share reads, but never one that started
- * before they arrived (it could predate a bump they must see): a request that finds a read in flight waits for
- * the next one, which starts when that read ends and serves everyone who queued meanwhile. So every answer comes
- * from a KV read that began after its request did, and a burst of N requests costs about two reads, not N.
+ * Read from KV for every request, by that request. Sharing one read between concurrent requests was tried (a
+ * request that found a read in flight waited for the next one, started when that read ended, so no answer came
+ * from a read older than its request): workerd runs that start in the context of the request whose read just
+ * ended, and when that request finishes first the queued read is cancelled and its waiters are killed as hung.
  */
-export function cacheVersion(kv: KVNamespace, ns: CacheNamespace): Promise<string> {
-  const key = versionKey(ns);
-  let reads = versionReads.get(kv);
-  if (!reads) {
-    reads = new Map();
-    versionReads.set(kv, reads);
-  }
-  const flight = reads.get(key);
-  if (!flight) return startVersionRead(kv, reads, key);
-  const start = () => startVersionRead(kv, reads, key);
-  flight.next ??= flight.running.then(start, start);
-  return flight.next;
-}
-
-function startVersionRead(
-  kv: KVNamespace,
-  reads: Map<string, { running: Promise<string>; next?: Promise<string> }>,
-  key: string,
-): Promise<string> {
-  const running = kv.get(key).then((v) => v ?? "0");
-  const flight = { running };
-  reads.set(key, flight);
-  const settled = () => {
-    // The queued read takes the slot when it starts; a read clears the slot only while it still holds it.
-    if (reads.get(key) === flight) reads.delete(key);
-  };
-  running.then(settled, settled);
-  return running;
+export async function cacheVersion(kv: KVNamespace, ns: CacheNamespace): Promise<string> {
+  return (await kv.get(versionKey(ns))) ?? "0";
 }
 
 /** KV's limit on writes to one key (one a second), plus a margin. */
