@@ -4,7 +4,7 @@
 // changed outside a revision, the ledger balanced to the cent, no job left running, no socket leaked, and
 // workerd's memory flat within 20%. Prints one JSON summary; record it in bench/RESULTS.md.
 import { readFileSync } from "node:fs";
-import { countFds, descendants, killSpawned, startDev } from "../bench/lib.mjs";
+import { countFds, descendants, killSpawned, percentile, startDev } from "../bench/lib.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -27,6 +27,9 @@ const server = await startDev({
     RATE_LIMIT_ACCOUNT_PER_MINUTE: "1000000",
     RATE_LIMIT_ANON_PER_MINUTE: "1000000",
     SYNTHETIC_FAULT_RATE: process.env.SYNTHETIC_FAULT_RATE ?? "0.3",
+    // Retries come back within seconds, so every faulted refresh has ended (succeeded, failed or dead) by the drain.
+    JOB_RETRY_BASE_SECONDS: "2",
+    JOB_RETRY_MAX_SECONDS: "10",
     LOG_LEVEL: "silent",
   },
 });
@@ -198,12 +201,14 @@ await sleep(5_000);
 // ---- checks
 // Jobs: let the queue drain, then nothing may be left running or queued.
 let running = -1;
+let leftJobs = [];
 for (let i = 0; i < 60; i++) {
   const [a, b] = await Promise.all([
     api("/v1/admin/jobs?status=running&limit=100", { token: admin.access_token }),
     api("/v1/admin/jobs?status=queued&limit=100", { token: admin.access_token }),
   ]);
-  running = (a.body?.data?.length ?? 0) + (b.body?.data?.length ?? 0);
+  leftJobs = [...(a.body?.data ?? []), ...(b.body?.data ?? [])];
+  running = leftJobs.length;
   if (running === 0) break;
   await sleep(2_000);
 }
@@ -250,15 +255,14 @@ const avg = (xs) => xs.reduce((a, m) => a + m.mib, 0) / (xs.length || 1);
 const memoryGrowth = avg(lastMinute) / avg(firstMinute) - 1;
 
 const sorted = latencies.toSorted((a, b) => a - b);
-const percentile = (q) =>
-  sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)) : null;
+const at = (p) => (sorted.length ? Number(percentile(sorted, p).toFixed(1)) : null);
 // A leaked socket keeps its descriptor; allow a little slack for wrangler's own files and keep-alive connections.
 const FD_SLACK = 20;
 const summary = {
   seconds: Math.round((Date.now() - startedAt) / 1000),
   traffic_seconds: Math.round(trafficSeconds),
   rps: Number((counts.requests / trafficSeconds).toFixed(1)),
-  latency_ms: { p50: percentile(0.5), p90: percentile(0.9), p99: percentile(0.99), max: percentile(1) },
+  latency_ms: { p50: at(50), p90: at(90), p99: at(99), max: at(100) },
   ...counts,
   checks: {
     bars_checked: [...before.values()].reduce((a, m) => a + m.size, 0),
@@ -268,6 +272,14 @@ const summary = {
     ledger_diff_cents: ledgerDiffCents,
     jobs_left_running_or_queued: running,
     open_sockets_after: sockets.size,
+    open_socket_states_after: [...sockets].map((ws) => ws.readyState),
+    jobs_left: leftJobs.map((j) => ({
+      id: j.id,
+      kind: j.kind,
+      status: j.status,
+      attempts: j.attempts,
+      error: j.error,
+    })),
     server_fds_before: fdsBefore,
     server_fds_after: fds,
     workerd_rss_mib_first_minute: Number(avg(firstMinute).toFixed(1)),

@@ -109,6 +109,14 @@ export class HubShard {
       }
       return;
     }
+    if (ws.readyState !== WebSocket.OPEN) {
+      // The client left while its credential was checked: `closed()` already ran without a user, so the place
+      // just leased is given back here and the socket joins no index (nor gets a frame it cannot take).
+      await this.env.RATE_LIMITER.getByName(`streams:${userId}`)
+        .releaseStream(state.sid)
+        .catch(() => undefined); // the lease expires on its own
+      return;
+    }
     ws.serializeAttachment({ ...state, userId, credential: who.credential } satisfies SocketState);
     await this.armSweep();
     if (this.indexed) add(this.byUser, userId, ws);

@@ -222,3 +222,26 @@ describe("the demo index on the seed", () => {
     for (const [i, x] of served.entries()) expect(Math.abs(x.value - levels[i]!) / levels[i]!).toBeLessThan(1e-9);
   });
 });
+
+describe("indicators on the seed", () => {
+  it("RSI(7) of XOM on 2024-03-01 is the same for any start, and Wilder's over the whole adjusted history", async () => {
+    const day = "2024-03-01";
+    const seen: number[] = [];
+    for (const start of ["2024-02-29", "2024-02-01", "2023-12-01", "2020-01-01"]) {
+      const r = await call(`/v1/assets/XOM/indicators?kind=rsi&window=7&start=${start}&end=${day}`, { token: demo });
+      expect(r.status).toBe(200);
+      expect(r.body.data.at(-1).date).toBe(day);
+      seen.push(r.body.data.at(-1).value);
+    }
+    expect(new Set(seen).size).toBe(1);
+    const closes = (await all<RawBar>("/v1/assets/XOM/prices?adjustment=all&end=2024-03-01")).map((b) => b.close);
+    let gain = 0;
+    let loss = 0;
+    for (let i = 1; i < closes.length; i++) {
+      const d = closes[i]! - closes[i - 1]!;
+      gain = i <= 7 ? gain + Math.max(d, 0) / 7 : (gain * 6 + Math.max(d, 0)) / 7;
+      loss = i <= 7 ? loss + Math.max(-d, 0) / 7 : (loss * 6 + Math.max(-d, 0)) / 7;
+    }
+    expect(seen[0]).toBeCloseTo(100 - 100 / (1 + gain / loss), 9);
+  });
+});

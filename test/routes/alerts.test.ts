@@ -1,10 +1,14 @@
 // Price alerts (API.md "Alerts and webhooks"): CRUD, ownership, firing exactly once, the alert.triggered event.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { Alert } from "../../src/schemas/trading";
 import { triggerAlerts } from "../../src/services/alerts";
 import { type LiveQuote, publishQuotes } from "../../src/services/live";
 import { call, userToken } from "../helpers/http";
 import { insertAssets } from "../helpers/market";
+
+type AlertView = z.infer<typeof Alert>;
 
 const tick = (symbol: string, price: number): LiveQuote => ({
   symbol,
@@ -34,7 +38,7 @@ describe("alerts", () => {
       status: "active",
       triggered_at: null,
     });
-    expect((await call("/v1/alerts", { token })).body.data.map((a: any) => a.id)).toEqual([r.body.id]);
+    expect((await call("/v1/alerts", { token })).body.data.map((a: AlertView) => a.id)).toEqual([r.body.id]);
     expect((await call(`/v1/alerts/${r.body.id}`, { method: "DELETE", token })).status).toBe(204);
     expect((await call("/v1/alerts", { token })).body.data).toEqual([]);
     expect((await call(`/v1/alerts/${r.body.id}`, { method: "DELETE", token })).status).toBe(404);
@@ -70,12 +74,12 @@ describe("alerts", () => {
     // Later crossings change nothing: it stays triggered at its first price.
     await publishQuotes(env, [tick("MSFT", 450)]);
     const list = (await call("/v1/alerts", { token })).body.data;
-    expect(list.find((a: any) => a.id === above.body.id)).toMatchObject({
+    expect(list.find((a: AlertView) => a.id === above.body.id)).toMatchObject({
       status: "triggered",
       triggered_price: 401.5,
       triggered_at: expect.any(String),
     });
-    expect(list.find((a: any) => a.id === below.body.id)).toMatchObject({ status: "active" });
+    expect(list.find((a: AlertView) => a.id === below.body.id)).toMatchObject({ status: "active" });
   });
 
   it("queues an alert.triggered event naming the alert", async () => {

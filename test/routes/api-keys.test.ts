@@ -1,8 +1,11 @@
 // API keys: create (shown once, hashed, prefixed), scopes and who may grant them, list pages, revoke at once, 404 for others' ids.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { ApiKeyList } from "../../src/schemas/identity";
 import { resolveApiKey } from "../../src/services/live-auth";
 import { authed, createKey, registerAdmin, registerUser, withKey } from "../helpers/auth";
+import type { CallResult } from "../helpers/http";
 import { call } from "../helpers/http";
 
 let user: Awaited<ReturnType<typeof registerUser>>;
@@ -110,11 +113,13 @@ describe("GET /v1/api-keys", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: any = await authed(lister.access_token)(`/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const r: CallResult<z.infer<typeof ApiKeyList>> = await authed(lister.access_token)(
+        `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       expect(r.status).toBe(200);
       for (const item of r.body.data) {
-        expect(item.key).toBeUndefined();
-        expect(item.key_hash).toBeUndefined();
+        expect((item as Record<string, unknown>).key).toBeUndefined();
+        expect((item as Record<string, unknown>).key_hash).toBeUndefined();
         expect(item.prefix).toMatch(/^ei_live_/);
       }
       seen.push(...r.body.data.map((k: { id: string }) => k.id));

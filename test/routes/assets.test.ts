@@ -1,8 +1,13 @@
 // /v1/assets: search, filters, cursor pages, admin create/patch/soft-delete, and hostile input.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { AssetList } from "../../src/schemas/market";
+import type { CallResult } from "../helpers/http";
 import { call, rowCount, userToken } from "../helpers/http";
 import { insertAssets, insertBars, insertMarketCap, weekdays } from "../helpers/market";
+
+type AssetPage = z.infer<typeof AssetList>;
 
 let user: string;
 let admin: string;
@@ -26,7 +31,9 @@ describe("GET /v1/assets", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: any = await call(`/v1/assets?limit=10${cursor ? `&cursor=${cursor}` : ""}`, { token: user });
+      const r: CallResult<AssetPage> = await call(`/v1/assets?limit=10${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: user,
+      });
       expect(r.status).toBe(200);
       seen.push(...r.body.data.map((a: { symbol: string }) => a.symbol));
       cursor = r.body.next_cursor;
@@ -68,9 +75,12 @@ describe("GET /v1/assets", () => {
     const tech: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: any = await call(`/v1/assets?sector=technology&limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
-        token: user,
-      });
+      const r: CallResult<AssetPage> = await call(
+        `/v1/assets?sector=technology&limit=100${cursor ? `&cursor=${cursor}` : ""}`,
+        {
+          token: user,
+        },
+      );
       expect(r.status).toBe(200);
       tech.push(...r.body.data.map((a: { symbol: string }) => a.symbol));
       cursor = r.body.next_cursor;

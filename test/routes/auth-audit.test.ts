@@ -1,7 +1,10 @@
 // GET /v1/admin/audit: admin only, newest first, filters (actor, action, since), signed keyset cursors.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { AuditList } from "../../src/schemas/identity";
 import { authed, freshEmail, login, registerAdmin, registerUser } from "../helpers/auth";
+import type { CallResult } from "../helpers/http";
 
 let admin: Awaited<ReturnType<typeof registerAdmin>>;
 let user: Awaited<ReturnType<typeof registerUser>>;
@@ -27,7 +30,9 @@ describe("GET /v1/admin/audit", () => {
     const ids: number[] = [];
     let cursor: string | null = null;
     do {
-      const r: any = await authed(admin.access_token)(`/v1/admin/audit?limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      const r: CallResult<z.infer<typeof AuditList>> = await authed(admin.access_token)(
+        `/v1/admin/audit?limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       expect(r.status).toBe(200);
       ids.push(...r.body.data.map((row: { id: number }) => row.id));
       cursor = r.body.next_cursor;

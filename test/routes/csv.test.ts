@@ -85,7 +85,9 @@ describe("CSV on time series", () => {
   it("declares text/csv on exactly the time-series GETs in the OpenAPI document", async () => {
     const doc = (await call("/openapi.json")).body;
     const withCsv: string[] = [];
-    for (const [path, item] of Object.entries(doc.paths as Record<string, any>)) {
+    for (const [path, item] of Object.entries(
+      doc.paths as Record<string, { get?: { responses?: Record<string, { content?: Record<string, unknown> }> } }>,
+    )) {
       if (item.get?.responses?.["200"]?.content?.["text/csv"]) withCsv.push(path);
     }
     expect(withCsv.sort()).toEqual(

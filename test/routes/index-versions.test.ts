@@ -2,8 +2,10 @@
 // and refresh-triggered versions that a redelivered refresh does not repeat.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { getConfig } from "../../src/config";
 import { upsertBars } from "../../src/db/prices";
+import type { IndexVersionList } from "../../src/schemas/index-versions";
 import { buildJob } from "../../src/services/index-builds";
 import { runRefresh } from "../../src/services/refresh";
 import { call, userToken } from "../helpers/http";
@@ -36,7 +38,9 @@ async function buildPending(id: string) {
 }
 
 const versions = async (id: string) =>
-  (await call(`/v1/indexes/${id}/versions`, { token: owner.token })).body.data as Array<Record<string, any>>;
+  (await call(`/v1/indexes/${id}/versions`, { token: owner.token })).body.data as z.infer<
+    typeof IndexVersionList
+  >["data"];
 const values = async (id: string, version?: number) =>
   (await call(`/v1/indexes/${id}/values?limit=1000${version ? `&version=${version}` : ""}`, { token: owner.token }))
     .body.data as Array<{ date: string; value: number }>;
@@ -82,7 +86,7 @@ describe("index versions", () => {
     const [v1] = await versions(id);
     expect(v1).toMatchObject({ version: 1, status: "ready", reason: "created" });
     expect(v1!.methodology_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(Date.parse(v1!.data_as_of)).toBeGreaterThan(0);
+    expect(Date.parse(String(v1!.data_as_of))).toBeGreaterThan(0);
   });
 
   it("a change is a new version; ?version= still reads the old one and /diff says what moved", async () => {
@@ -128,10 +132,13 @@ describe("index versions", () => {
     expect(list.length).toBe(3);
     expect(list[0]).toMatchObject({ version: 3, reason: "data_revised", status: "ready" });
     // Rebuilding version 2's definition as of its data_as_of reproduces it exactly, whatever arrived since.
-    const rebuilt = await call(`/v1/indexes/${id}/rebuild?data_as_of=${encodeURIComponent(before.data_as_of)}`, {
-      method: "POST",
-      token: owner.token,
-    });
+    const rebuilt = await call(
+      `/v1/indexes/${id}/rebuild?data_as_of=${encodeURIComponent(String(before.data_as_of))}`,
+      {
+        method: "POST",
+        token: owner.token,
+      },
+    );
     expect(rebuilt.status).toBe(202);
     await buildPending(id);
     const v4 = (await versions(id))[0]!;

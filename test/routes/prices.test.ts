@@ -1,7 +1,10 @@
 // /v1/assets/{symbol}/prices and /v1/quotes through the real app and real D1.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { upsertBars } from "../../src/db/prices";
+import type { BarList } from "../../src/schemas/market";
+import type { CallResult } from "../helpers/http";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, insertQuote, weekdays } from "../helpers/market";
 
@@ -24,7 +27,10 @@ describe("GET /v1/assets/{symbol}/prices", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: any = await call(`/v1/assets/AAA/prices?limit=7${cursor ? `&cursor=${cursor}` : ""}`, { token });
+      const r: CallResult<z.infer<typeof BarList>> = await call(
+        `/v1/assets/AAA/prices?limit=7${cursor ? `&cursor=${cursor}` : ""}`,
+        { token },
+      );
       expect(r.status).toBe(200);
       seen.push(...r.body.data.map((b: { date: string }) => b.date));
       cursor = r.body.next_cursor;

@@ -1,6 +1,8 @@
 // Webhooks (API.md "Alerts and webhooks"): subscriptions, signed deliveries, retries recorded, owner scoping, SSRF rules.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { DeliveryList } from "../../src/schemas/trading";
 import { backoffSeconds, type DeliveryMessage, handleWebhookBatch } from "../../src/services/webhook-delivery";
 import type { EventMessage } from "../../src/services/webhooks";
 import { hmacHex } from "../helpers/auth";
@@ -168,16 +170,18 @@ describe("deliveries", () => {
     expect(second.result.retryMessages).toHaveLength(1);
     const third = await consume([{ body: message, attempts: 3 }]);
     expect(third.result.explicitAcks).toHaveLength(1);
-    const rows = (await call(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body.data;
+    const rows = (await call<z.infer<typeof DeliveryList>>(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body
+      .data;
     expect(
-      rows.map((r: any) => [r.attempt, r.status_code, r.error, r.next_retry_at !== null, r.delivered_at !== null]),
+      rows.map((r) => [r.attempt, r.status_code, r.error, r.next_retry_at !== null, r.delivered_at !== null]),
     ).toEqual([
       [3, 200, null, false, true],
       [2, null, "network error", true, false],
       [1, 503, "receiver answered 503", true, false],
     ]);
     // Backoff: 30 s then 60 s (±20 % jitter), as next_retry_at records.
-    const delay = (r: any) => (Date.parse(r.next_retry_at) - Date.parse(r.created_at)) / 1000;
+    const delay = (r: (typeof rows)[number] | undefined) =>
+      (Date.parse(r?.next_retry_at ?? "") - Date.parse(r?.created_at ?? "")) / 1000;
     expect(delay(rows[2])).toBeGreaterThanOrEqual(23);
     expect(delay(rows[2])).toBeLessThanOrEqual(37);
     expect(delay(rows[1])).toBeGreaterThanOrEqual(47);
@@ -199,7 +203,8 @@ describe("deliveries", () => {
       fetch: async () => new Response("", { status: 500 }),
     });
     expect(last.result.explicitAcks).toHaveLength(1);
-    const rows = (await call(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body.data;
+    const rows = (await call<z.infer<typeof DeliveryList>>(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body
+      .data;
     expect(rows[0]).toMatchObject({
       attempt: 8,
       status_code: 500,

@@ -1,7 +1,13 @@
 // Finding 5: production webhook targets: https on 443 to a public host; every special-purpose range and local
 // name refused, at creation (422 naming url) and again at delivery.
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { buildApp } from "../../src/app";
+import { getConfig } from "../../src/config";
 import { checkTargetUrl } from "../../src/domain/url-safety";
+import { signAccessToken } from "../../src/services/tokens";
+import { registerUser } from "../helpers/auth";
+import { BASE } from "../helpers/http";
 
 const production = { allowLocal: false };
 
@@ -66,5 +72,36 @@ describe("SSRF: production webhook targets", () => {
       reason: expect.stringContaining("embeds an IPv4 address"),
     });
     expect(checkTargetUrl("https://localhost../", production)).toMatchObject({ reason: "is a loopback host" });
+  });
+});
+
+describe("SSRF: POST /v1/webhooks in production", () => {
+  it("answers 422 naming url for every target found, and stores no webhook", async () => {
+    const app = buildApp();
+    // A production Worker: its own strong secret (the test one is published, so production would refuse it).
+    const prod = { ...env, ENVIRONMENT: "production", JWT_SECRET: "ssrf-test-only-secret-9fK2mQ7xL4vB8nR1" } as Env;
+    const user = await registerUser();
+    const { token } = await signAccessToken(getConfig(prod), { id: user.user.id, role: "user" }, "fam_ssrfprod");
+    for (const url of FOUND) {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request(`${BASE}/v1/webhooks`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ url, events: ["order.filled"] }),
+        }),
+        prod,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      const body = (await res.json()) as { code: string; errors: Array<{ path: string }> };
+      expect(res.status, url).toBe(422);
+      expect(body.code).toBe("validation_failed");
+      expect(body.errors[0]!.path).toBe("url");
+    }
+    const stored = await env.DB.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE owner_id = ?")
+      .bind(user.user.id)
+      .first<{ n: number }>();
+    expect(stored!.n).toBe(0);
   });
 });

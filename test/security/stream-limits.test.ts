@@ -1,6 +1,6 @@
 // Finding 10 (stream): one connection cannot get 3,000 pongs a second (20 messages a second, then rate_limited
 // frames), and one user cannot hold more than QUOTA_STREAM_CONNECTIONS sockets (quota_exceeded, closed).
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
 import { userToken } from "../helpers/http";
@@ -39,5 +39,20 @@ describe("stream limits", () => {
     await new Promise((r) => setTimeout(r, 200));
     const again = await authedStream(token, "shard:3");
     expect(again.closed).toBeNull();
+  });
+
+  it("a client that leaves during its auth keeps no place: the user's stream leases come back to none", async () => {
+    const { id, token } = await userToken();
+    for (let i = 0; i < 5; i++) {
+      const socket = await connectShard(`shard:${i % 4}`);
+      socket.send({ action: "auth", token });
+      socket.ws.close(1000, "gone at once"); // while the shard is still checking the token
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const leases = await runInDurableObject(
+      env.RATE_LIMITER.getByName(`streams:${id}`),
+      (_, state) => [...state.storage.kv.list({ prefix: "stream:" })].length,
+    );
+    expect(leases).toBe(0);
   });
 });
