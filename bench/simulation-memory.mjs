@@ -12,6 +12,9 @@ import { bundleModule, fmt, localPlatform } from "./lib.mjs";
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 500);
 const YEARS = Number(process.env.BENCH_YEARS ?? 20);
 const DAYS = Math.round(YEARS * 252);
+/** `BENCH_SLIPPAGE_MODEL=volume_participation` adds the volume matrix; `BENCH_DIVIDENDS` = cash | reinvest | ignore. */
+const SLIPPAGE_MODEL = process.env.BENCH_SLIPPAGE_MODEL ?? "bps";
+const DIVIDENDS = process.env.BENCH_DIVIDENDS ?? "cash";
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc");
 const heap = () => process.memoryUsage().heapUsed;
@@ -128,6 +131,9 @@ try {
       slippage_bps: 5,
       index_id: null,
       definition,
+      dividends: DIVIDENDS,
+      contributions: [{ date: dates[Math.floor(DAYS / 2)], amount: 100_000 }],
+      slippage_model: SLIPPAGE_MODEL,
     },
   });
 
@@ -153,7 +159,9 @@ try {
     throw new Error(`simulation ${status}: ${JSON.stringify(row)}`);
   }
   const loadNote = loadMs ? `${fmt(loadMs / 1000, 1)} s to load ${SYMBOLS * DAYS} bars first` : "bars already loaded";
-  console.log(`simulation — ${SYMBOLS} names × ${DAYS} sessions (${YEARS} years), equal weight, monthly (${loadNote})`);
+  console.log(
+    `simulation — ${SYMBOLS} names × ${DAYS} sessions (${YEARS} years), equal weight, monthly, slippage_model ${SLIPPAGE_MODEL}, dividends ${DIVIDENDS}, one contribution (${loadNote})`,
+  );
   console.log(`    job: ${fmt(ms / 1000, 1)} s`);
   console.log(
     `    Node heap above idle (${mb(idle)}): live peak ${mb(live - idle)} (forced GC every 20 ms); heapUsed peak incl. garbage ${mb(peak - idle)} (goal ≤ 64 MB)`,

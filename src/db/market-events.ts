@@ -1,6 +1,6 @@
 // Market data events per asset and date: market caps, splits and cash dividends, and the adjustment-factor
 // segments derived from them.
-import { adjustmentSegments, type FactorSegment, sameSegments } from "../domain/adjustment-factors";
+import { type FactorSegment, sameSegments, segmentsOfActions } from "../domain/adjustment-factors";
 import { chunk, ROWS_PER_STATEMENT as ROWS_PER_CAP_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
 
 export interface ActionRow {
@@ -84,14 +84,7 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
   const writes: D1PreparedStatement[] = [];
   for (const assetId of assetIds) {
     const list = actionsOf.get(assetId) ?? [];
-    const segments = adjustmentSegments(
-      list
-        .filter((a) => a.kind === "split" && a.ratio !== null)
-        .map((a) => ({ date: a.date, ratio: a.ratio as number })),
-      list
-        .filter((a) => a.kind === "dividend" && a.amount !== null)
-        .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
-    );
+    const segments = segmentsOfActions(list);
     const current = (storedOf.get(assetId) ?? []).map(({ from_date, to_date, factor, split_factor }) => ({
       from_date,
       to_date,

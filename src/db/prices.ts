@@ -2,7 +2,7 @@
 // every revision of a day, the adjusted history the index engine reads, and the idempotent bulk write.
 // Write shape: one bound parameter holding a JSON array of rows, expanded by json_each, so a statement carries
 // thousands of rows while staying far inside D1's 100-bound-parameter limit; chunks go in atomic batch() calls.
-import { adjustmentSegments, applySegments } from "../domain/adjustment-factors";
+import { applySegments, segmentsOfActions } from "../domain/adjustment-factors";
 import type { Bar } from "../domain/bar";
 import type { PriceHistory, PricePoint } from "../domain/price-matrix";
 import { chunk, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
@@ -176,14 +176,7 @@ export async function readAdjustedSeriesAsOf(
   return ((bars?.results ?? []) as unknown as Array<{ asset_id: number; dates: string; closes: string }>).map((r) => {
     const dates = JSON.parse(r.dates) as string[];
     const list = actionsOf.get(r.asset_id) ?? [];
-    const segments = adjustmentSegments(
-      list
-        .filter((a) => a.kind === "split" && a.ratio !== null)
-        .map((a) => ({ date: a.date, ratio: a.ratio as number })),
-      list
-        .filter((a) => a.kind === "dividend" && a.amount !== null)
-        .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
-    );
+    const segments = segmentsOfActions(list);
     return { asset_id: r.asset_id, dates, closes: applySegments(dates, JSON.parse(r.closes) as number[], segments) };
   });
 }

@@ -28,6 +28,27 @@ export interface FactorSegment {
 export const FIRST_DATE = "0001-01-01";
 export const LAST_DATE = "9999-12-31";
 
+/** A stored corporate action as the D1 rows carry it, with the close before its date (dividends need it). */
+export interface StoredAction {
+  kind: "split" | "dividend";
+  date: string;
+  ratio: number | null;
+  amount: number | null;
+  previous_close: number | null;
+}
+
+/** The segments of one asset's stored actions: its splits and dividends sorted out, then adjustmentSegments. */
+export function segmentsOfActions(actions: readonly StoredAction[]): FactorSegment[] {
+  return adjustmentSegments(
+    actions
+      .filter((a) => a.kind === "split" && a.ratio !== null)
+      .map((a) => ({ date: a.date, ratio: a.ratio as number })),
+    actions
+      .filter((a) => a.kind === "dividend" && a.amount !== null)
+      .map((a) => ({ ex_date: a.date, amount: a.amount as number, previous_close: a.previous_close })),
+  );
+}
+
 /**
  * Each action multiplies the factor of every bar before its date: a split of ratio r by 1/r, a dividend D
  * with previous close P by (1 − D/P). Actions on one date combine. A dividend on a split's date is quoted in

@@ -65,3 +65,23 @@ export function moneyWeightedReturn(
   }
   return 0.5 * (lo + hi);
 }
+
+/**
+ * The curve an investor's return is read from when money is paid in: a unit value starting at V_0 that moves
+ * by V_t/(V_{t−1} + F_t) each day, so contributions never show as gains. Its total return is the TWR.
+ */
+export function flowAdjustedCurve(values: readonly ValuePoint[], flows: readonly CashFlow[]): ValuePoint[] {
+  if (values.length === 0) return [];
+  const byDate = new Map<string, number>();
+  for (const f of flows) byDate.set(f.date, (byDate.get(f.date) ?? 0) + f.amount);
+  const first = values[0] as ValuePoint;
+  const out: ValuePoint[] = [{ date: first.date, value: first.value }];
+  let level = first.value;
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i] as ValuePoint;
+    const base = (values[i - 1] as ValuePoint).value + (byDate.get(v.date) ?? 0);
+    level = base > 0 ? (level * v.value) / base : level;
+    out.push({ date: v.date, value: level });
+  }
+  return out;
+}

@@ -87,6 +87,24 @@ export const TICKER_PATTERN = "[A-Za-z0-9.^=-]{1,20}";
 export const commaListPattern = (item: string, min: number, max: number) =>
   `^${item}(?:,${item}){${min - 1},${max - 1}}$`;
 
+/**
+ * A JSON Schema that says these properties are present (for if/then rules across fields); each is also listed
+ * under `properties`, as linters expect of a `required`.
+ */
+export const present = (...names: string[]) => ({
+  required: names,
+  properties: Object.fromEntries(names.map((n) => [n, {}])),
+});
+
+/** A JSON Schema `if`/`then`/`else` rule, for the document only (the refinements beside it enforce the rule). */
+export const ifThen = (condition: object, consequence: object, otherwise?: object): Record<string, object> =>
+  Object.fromEntries([
+    ["if", condition],
+    // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword in a plain document object, never awaited
+    ["then", consequence],
+    ...(otherwise ? [["else", otherwise]] : []),
+  ]);
+
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a YYYY-MM-DD date")

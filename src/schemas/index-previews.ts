@@ -1,7 +1,7 @@
 // Preview shapes: the weights a definition would set on a date, and an index's next rebalance with its trade.
 import { z } from "@hono/zod-openapi";
 import { isoDate } from "./common";
-import { checkWeights, definitionFields } from "./indexes";
+import { checkWeights, definitionFields, definitionRules } from "./indexes";
 
 const previewDate = isoDate.optional().openapi({
   description: "The session to preview (the last one on or before this date; default the latest with prices)",
@@ -10,7 +10,7 @@ const previewDate = isoDate.optional().openapi({
 export const IndexPreviewBody = z
   .strictObject({ name: z.string().trim().min(1).max(200).optional(), ...definitionFields, date: previewDate })
   .superRefine(checkWeights)
-  .openapi("IndexPreviewRequest");
+  .openapi("IndexPreviewRequest", definitionRules);
 
 export const RebalancePreviewBody = z
   .strictObject({

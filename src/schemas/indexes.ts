@@ -1,6 +1,16 @@
 // Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, formatParam, isoDate, limitParam, listOf, symbolParam } from "./common";
+import {
+  cursorParam,
+  fieldsParam,
+  formatParam,
+  ifThen,
+  isoDate,
+  limitParam,
+  listOf,
+  present,
+  symbolParam,
+} from "./common";
 import { versionParam } from "./index-versions";
 
 /** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
@@ -73,7 +83,7 @@ export const definitionFields = {
   weights: z
     .record(z.string(), z.number().finite().min(0))
     .optional()
-    .openapi({ description: "Required for custom weighting" }),
+    .openapi({ description: "Required for custom weighting, and only there: one weight per constituent, by symbol" }),
   max_weight: z.number().finite().gt(0).max(1).optional(),
   min_weight: z.number().finite().min(0).lt(1).optional(),
   rebalance: z.enum(["monthly", "quarterly", "annually", "none"]),
@@ -114,10 +124,30 @@ export function checkWeights(
   }
 }
 
+/**
+ * checkWeights' field rules as the document states them (JSON Schema if/then): weights exactly with custom
+ * weighting; lookback_days and covariance only with a risk-based one. (That custom weights name exactly the
+ * constituents needs the two lists compared, which a schema cannot say; the description does.)
+ */
+export const definitionRules = {
+  allOf: [
+    ifThen({ properties: { weighting: { const: "custom" } }, required: ["weighting"] }, present("weights"), {
+      not: present("weights"),
+    }),
+    ifThen(
+      { properties: { weighting: { enum: [...RISK_BASED_WEIGHTINGS] } }, required: ["weighting"] },
+      {},
+      {
+        not: { anyOf: [present("lookback_days"), present("covariance")] },
+      },
+    ),
+  ],
+};
+
 export const IndexDefinitionBody = z
   .strictObject({ name: z.string().trim().min(1).max(200), ...definitionFields })
   .superRefine(checkWeights)
-  .openapi("IndexDefinition");
+  .openapi("IndexDefinition", definitionRules);
 export type IndexDefinitionBody = z.infer<typeof IndexDefinitionBody>;
 
 /** What `indexes.definition` stores: the body without the name (names change without a rebuild). */

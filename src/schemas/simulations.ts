@@ -1,7 +1,10 @@
 // Backtest shapes: the request (an inline index definition or an index id) and the result.
 import { z } from "@hono/zod-openapi";
-import { isoDate } from "./common";
+import { ifThen, isoDate, present } from "./common";
 import { IndexDefinitionBody, Metrics } from "./indexes";
+
+/** Exactly one of index and index_id, as the refinement below says, for the document (JSON Schema if/then). */
+const oneSource = ifThen(present("index"), { not: present("index_id") }, present("index_id"));
 
 export const SimulationBody = z
   .strictObject({
@@ -45,7 +48,7 @@ export const SimulationBody = z
         ctx.addIssue({ code: "custom", path: ["contributions", i, "date"], message: "must be within start..end" });
     });
   })
-  .openapi("SimulationRequest");
+  .openapi("SimulationRequest", oneSource);
 export type SimulationBody = z.infer<typeof SimulationBody>;
 
 export const SimulationAccepted = z

@@ -1,6 +1,6 @@
 // Paper trading, alerts and webhook request/response schemas, shared by validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, instant, limitParam, listOf, symbolParam } from "./common";
+import { cursorParam, fieldsParam, ifThen, instant, limitParam, listOf, present, symbolParam } from "./common";
 import { EVENT_TYPES } from "./messages";
 
 /** No sane paper order is larger; keeps notional arithmetic far inside exact integer range. */
@@ -8,6 +8,13 @@ export const MAX_ORDER_QTY = 1_000_000;
 const MAX_PRICE = 10_000_000;
 
 const price = z.number().positive().max(MAX_PRICE).finite();
+
+/** The same rule for the document (JSON Schema if/then): limit_price exactly when the order is a limit order. */
+const limitPriceRule = ifThen(
+  { properties: { type: { const: "limit" } }, required: ["type"] },
+  present("limit_price"),
+  { not: present("limit_price") },
+);
 
 export const OrderBody = z
   .strictObject({
@@ -41,7 +48,7 @@ export const OrderBody = z
       ctx.addIssue({ code: "custom", path: ["limit_price"], message: "a market order takes no limit_price" });
     }
   })
-  .openapi("OrderRequest");
+  .openapi("OrderRequest", limitPriceRule);
 
 export const OrderStatus = z.enum(["open", "filled", "canceled", "expired", "rejected"]);
 

@@ -36,8 +36,8 @@ function frozen<T>(value: T): T {
 /**
  * Read from KV for every request, by that request. Sharing one read between concurrent requests was tried (a
  * request that found a read in flight waited for the next one, started when that read ended, so no answer came
- * from a read older than its request): workerd runs that start in the context of the request whose read just
- * ended, and when that request finishes first the queued read is cancelled and its waiters are killed as hung.
+ * from a read older than its request): under load workerd cancelled such waiters as hung, most likely because
+ * the queued read ran in the context of the request whose read had just ended and died when that request finished.
  */
 export async function cacheVersion(kv: KVNamespace, ns: CacheNamespace): Promise<string> {
   return (await kv.get(versionKey(ns))) ?? "0";

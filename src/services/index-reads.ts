@@ -167,7 +167,7 @@ async function benchmarkDataVersion(
 }
 
 /** One answer that reads a benchmark: cached under the index version and the benchmarks' data versions. */
-async function benchmarkRead<T>(
+export async function benchmarkRead<T>(
   env: Env,
   cfg: Config,
   row: IndexRow,

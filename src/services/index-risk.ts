@@ -15,8 +15,8 @@ import { applyShocks, type Holding, replayWindow, type StressShocks, worstWindow
 import { ewmaForecast, garchForecast } from "../domain/volatility-forecast";
 import { ApiError } from "../errors";
 import type { StoredDefinition } from "../schemas/indexes";
-import { type Cached, readThrough } from "./cache";
-import { assetLevels, loadOwnedIndex, readyVersionOf, resolveBenchmark } from "./index-reads";
+import type { Cached } from "./cache";
+import { assetLevels, benchmarkRead, loadOwnedIndex, readyVersionOf, resolveBenchmark } from "./index-reads";
 
 /** Sector factor returns average at most this many names per sector. */
 const SECTOR_PEERS = 50;
@@ -366,7 +366,7 @@ export async function indexStress(
 
 /**
  * A risk answer about the caller's index (404 for anyone else's, 409 before its first build), cached under
- * `index:<id>` with the ready version and the risk-free rate in the key.
+ * `index:<id>` with the ready version, the risk-free rate and the benchmarks' data versions in the key.
  */
 export async function cachedIndexAnswer<T>(
   env: Env,
@@ -378,11 +378,7 @@ export async function cachedIndexAnswer<T>(
 ): Promise<Cached<T>> {
   const row = await loadOwnedIndex(env.DB, ownerId, id);
   const version = readyVersionOf(row);
-  return readThrough(
-    env.CACHE,
-    `index:${row.id}`,
-    `v${version}:${key}:${cfg.RISK_FREE_RATE}`,
-    cfg.CACHE_TTL_SECONDS,
-    () => load(row, version),
-  );
+  // Risk answers read the benchmark (market beta, stress replays): its data version is in the key as well.
+  const benchmark = row.benchmarkUsed ?? (row.definition as StoredDefinition).benchmark;
+  return benchmarkRead(env, cfg, row, version, `${key}:${cfg.RISK_FREE_RATE}`, benchmark, () => load(row, version));
 }

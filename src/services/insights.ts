@@ -7,8 +7,8 @@ import { dataEventsSince } from "../db/market-events";
 import { acceptRewording } from "../domain/insight-figures";
 import { type Insight, type InsightInputs, indexInsights } from "../domain/insights";
 import type { StoredDefinition } from "../schemas/indexes";
-import { type Cached, readThrough } from "./cache";
-import { assetLevels, loadOwnedIndex, readyVersionOf, resolveBenchmark } from "./index-reads";
+import type { Cached } from "./cache";
+import { assetLevels, benchmarkRead, loadOwnedIndex, readyVersionOf, resolveBenchmark } from "./index-reads";
 import { riskContributionsNow } from "./index-risk";
 
 export interface InsightItem extends Insight {
@@ -136,7 +136,7 @@ export async function ownedIndexInsights(
 ): Promise<Cached<IndexInsights>> {
   const row = await loadOwnedIndex(env.DB, ownerId, id);
   const version = readyVersionOf(row);
-  return readThrough(env.CACHE, `index:${id}`, `v${version}:insights`, cfg.CACHE_TTL_SECONDS, () =>
-    insightsOf(env, cfg, row, version),
-  );
+  // Insights quote the benchmark: the key carries its data version too (a refresh or deletion of it is seen at once).
+  const benchmark = row.benchmarkUsed ?? (row.definition as StoredDefinition).benchmark;
+  return benchmarkRead(env, cfg, row, version, "insights", benchmark, () => insightsOf(env, cfg, row, version));
 }

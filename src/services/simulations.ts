@@ -19,7 +19,7 @@ import {
   type SlippageModel,
   scheduledSymbols,
 } from "../domain/backtest";
-import { moneyWeightedReturn, timeWeightedReturn } from "../domain/cash-flow-returns";
+import { flowAdjustedCurve, moneyWeightedReturn, timeWeightedReturn } from "../domain/cash-flow-returns";
 import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import { type RiskMetrics, riskMetrics } from "../domain/metrics";
 import { ApiError } from "../errors";
@@ -226,9 +226,11 @@ export async function runSimulation(
       : null;
   const benchLevels =
     benchmark && first && last ? await assetLevels(env.DB, benchmark.id, first.date, last.date) : null;
-  const base = riskMetrics(curve, benchLevels, { riskFreeRate: cfg.RISK_FREE_RATE });
+  // Contributions are not performance: the metrics read the flow-adjusted unit curve (the curve itself without them).
+  const performance = paidIn.length > 0 ? flowAdjustedCurve(curve, paidIn) : curve;
+  const base = riskMetrics(performance, benchLevels, { riskFreeRate: cfg.RISK_FREE_RATE });
   const extended = extendedMetrics({
-    levels: curve,
+    levels: performance,
     benchmark: benchLevels,
     riskFreeRate: cfg.RISK_FREE_RATE,
     cagr: base.cagr,

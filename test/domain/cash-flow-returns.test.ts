@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { moneyWeightedReturn, timeWeightedReturn } from "../../src/domain/cash-flow-returns";
+import { flowAdjustedCurve, moneyWeightedReturn, timeWeightedReturn } from "../../src/domain/cash-flow-returns";
 
 describe("time-weighted return", () => {
   it("is the plain total return without flows", () => {
@@ -42,5 +42,19 @@ describe("money-weighted return (IRR)", () => {
 
   it("is null when there is no span", () => {
     expect(moneyWeightedReturn({ date: "2024-01-01", value: 1 }, { date: "2024-01-01", value: 2 })).toBeNull();
+  });
+});
+
+describe("flow-adjusted curve", () => {
+  it("moves by V_t/(V_{t−1} + F_t): 100 → 110, +50 paid in, → 176 reads as 100 → 110 → 121", () => {
+    const curve = flowAdjustedCurve(
+      [
+        { date: "2024-01-02", value: 100 },
+        { date: "2024-01-03", value: 110 },
+        { date: "2024-01-04", value: 176 }, // (110 + 50) × 1.1
+      ],
+      [{ date: "2024-01-04", amount: 50 }],
+    );
+    expect(curve.map((p) => p.value)).toEqual([100, 110, expect.closeTo(121, 12)]);
   });
 });

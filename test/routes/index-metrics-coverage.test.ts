@@ -86,11 +86,16 @@ describe("benchmark coverage and data version", () => {
     expect(year.body.partial_coverage).toBe(false);
   });
 
-  it("stops answering with a benchmark once it is deleted (no stale cached series)", async () => {
+  it("stops answering with a benchmark once it is deleted: metrics, /benchmark, risk, insights (no stale cache)", async () => {
     const before = await call(`/v1/indexes/${id}/benchmark`, { token: owner.token });
     expect(before.status).toBe(200);
     const warm = await call(`/v1/indexes/${id}/metrics?window=all`, { token: owner.token });
     expect(warm.body.beta).not.toBeNull();
+    const risk = await call(`/v1/indexes/${id}/risk`, { token: owner.token });
+    expect(risk.status).toBe(200);
+    expect(risk.body.factors.market_beta).not.toBeNull();
+    const insights = await call(`/v1/indexes/${id}/insights`, { token: owner.token });
+    expect(insights.body.items.map((i: { kind: string }) => i.kind)).toContain("tracking");
     expect((await call("/v1/assets/BMK", { method: "DELETE", token: admin })).status).toBe(204);
     const after = await call(`/v1/indexes/${id}/benchmark`, { token: owner.token });
     expect(after.status).toBe(422); // no benchmark candidate (BMK, SPY, IVV, VOO, ^GSPC) has data
@@ -101,5 +106,9 @@ describe("benchmark coverage and data version", () => {
       coverage_start: null,
       partial_coverage: false,
     });
+    const riskAfter = await call(`/v1/indexes/${id}/risk`, { token: owner.token });
+    expect(riskAfter.body.factors.market_beta).toBeNull();
+    const insightsAfter = await call(`/v1/indexes/${id}/insights`, { token: owner.token });
+    expect(insightsAfter.body.items.map((i: { kind: string }) => i.kind)).not.toContain("tracking");
   });
 });

@@ -175,6 +175,51 @@ describe("request bodies", () => {
     expect(accepts(schema, { name: "once", scopes: ["read", "trade"] })).toBe(true);
   });
 
+  it("rules across fields: weights exactly with custom weighting, lookback only for risk-based ones", async () => {
+    const schema = bodySchema("/v1/indexes", "post");
+    const refused = [
+      { ...TWO_EQUAL, weights: { AAA: 0.5, BBB: 0.5 } },
+      { ...TWO_EQUAL, weighting: "custom" },
+      { ...TWO_EQUAL, lookback_days: 60 },
+      { ...TWO_EQUAL, covariance: "sample" },
+    ];
+    for (const body of refused) {
+      expect(accepts(schema, body), JSON.stringify(body)).toBe(false);
+      const r = await call("/v1/indexes", { method: "POST", token: user.token, json: body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+    }
+    for (const body of [
+      { ...TWO_EQUAL, weighting: "custom", weights: { AAA: 0.5, BBB: 0.5 } },
+      { ...TWO_EQUAL, weighting: "inverse_volatility", lookback_days: 20, covariance: "sample" },
+    ]) {
+      expect(accepts(schema, body), JSON.stringify(body)).toBe(true);
+      const r = await call("/v1/indexes", { method: "POST", token: user.token, json: body });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+    }
+  });
+
+  it("an order has limit_price exactly when it is a limit order; a simulation names exactly one index", async () => {
+    const order = bodySchema("/v1/orders", "post");
+    for (const body of [
+      { symbol: "AAA", side: "buy", qty: 1, type: "limit" },
+      { symbol: "AAA", side: "buy", qty: 1, type: "market", limit_price: 10 },
+    ]) {
+      expect(accepts(order, body), JSON.stringify(body)).toBe(false);
+      expect((await call("/v1/orders", { method: "POST", token: user.token, json: body })).status).toBe(400);
+    }
+    expect(accepts(order, { symbol: "AAA", side: "buy", qty: 1, type: "limit", limit_price: 10 })).toBe(true);
+    expect(accepts(order, { symbol: "AAA", side: "buy", qty: 1, type: "market" })).toBe(true);
+
+    const simulation = bodySchema("/v1/simulations", "post");
+    const run = { start: "2024-01-02", end: "2024-03-01", initial_capital: 10_000 };
+    for (const body of [run, { ...run, index_id: indexId, index: TWO_EQUAL }]) {
+      expect(accepts(simulation, body), JSON.stringify(body)).toBe(false);
+      expect((await call("/v1/simulations", { method: "POST", token: user.token, json: body })).status).toBe(400);
+    }
+    expect(accepts(simulation, { ...run, index_id: indexId })).toBe(true);
+    expect(accepts(simulation, { ...run, index: TWO_EQUAL })).toBe(true);
+  });
+
   it("a webhook url is an absolute http(s) URI (format uri)", async () => {
     const schema = bodySchema("/v1/webhooks", "post");
     for (const url of ["nope", "/relative/path", "ftp://example.com/h", "https://"]) {

@@ -1502,7 +1502,7 @@ export interface components {
             constituents: string[];
             /** @enum {string} */
             weighting: "market_cap" | "equal" | "price" | "custom" | "inverse_volatility" | "min_variance" | "max_sharpe" | "risk_parity" | "hrp";
-            /** @description Required for custom weighting */
+            /** @description Required for custom weighting, and only there: one weight per constituent, by symbol */
             weights?: {
                 [key: string]: number;
             };
@@ -1549,7 +1549,7 @@ export interface components {
              * @example 2024-01-02
              */
             date?: string;
-        };
+        } & (unknown & unknown);
         RebalancePreview: {
             /** @description The session the weights are computed on */
             date: string;
@@ -1659,7 +1659,7 @@ export interface components {
             constituents: string[];
             /** @enum {string} */
             weighting: "market_cap" | "equal" | "price" | "custom" | "inverse_volatility" | "min_variance" | "max_sharpe" | "risk_parity" | "hrp";
-            /** @description Required for custom weighting */
+            /** @description Required for custom weighting, and only there: one weight per constituent, by symbol */
             weights?: {
                 [key: string]: number;
             };
@@ -1700,7 +1700,7 @@ export interface components {
              * @example 0.2
              */
             max_turnover?: number;
-        };
+        } & (unknown & unknown);
         IndexList: {
             data: components["schemas"]["Index"][];
             next_cursor: string | null;

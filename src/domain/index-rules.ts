@@ -1,0 +1,147 @@
+// What the index engine takes and answers (rules, inputs, levels, allocations, rebalances, exclusions,
+// problems), and the checks that need no prices: rule validation and the implied-shares schedule of market caps.
+import type { OptimisedMethod } from "./optimised-weighting";
+import { closeOnOrBefore, firstOnOrAfter, type PriceHistory, type PriceMatrix } from "./price-matrix";
+import type { PortfolioRules } from "./rebalance-targets";
+import type { RebalanceFrequency } from "./rebalancing";
+import { capsProblem, rawWeights, type WeightingMethod, type Weights } from "./weighting";
+
+export interface IndexRules {
+  weighting: WeightingMethod | OptimisedMethod;
+  /** Lookback, covariance, group caps and turnover limit (risk-based weightings; group caps and turnover for any). */
+  portfolio?: PortfolioRules;
+  /** Required for `custom`: non-negative, normalised over the constituents eligible at each rebalance. */
+  customWeights?: Readonly<Record<string, number>>;
+  maxWeight?: number;
+  minWeight?: number;
+  rebalance: RebalanceFrequency;
+  baseDate: string;
+  baseValue: number;
+  /** A preview: also rebalance on the matrix's last session, recording the drifted weights it trades from. */
+  rebalanceOnLastDay?: boolean;
+}
+
+export interface MarketCapPoint {
+  date: string;
+  value: number;
+}
+
+export interface IndexInput extends IndexRules {
+  constituents: readonly string[];
+  /** Adjusted daily closes per constituent, ascending; history before `baseDate` lets a price carry in. */
+  prices: PriceHistory;
+  /** Market-cap observations per constituent, ascending; needed for `market_cap` weighting. */
+  marketCaps?: Readonly<Record<string, readonly MarketCapPoint[]>>;
+}
+
+/** Shares outstanding implied by a market-cap observation, in force from `date` until the next one. */
+export interface ImpliedShares {
+  date: string;
+  shares: number;
+}
+
+export interface IndexKernelInput extends IndexRules {
+  matrix: PriceMatrix;
+  /** Per symbol of `matrix.symbols` (same order), for `market_cap`; null when a symbol has no market cap. */
+  impliedShares?: readonly (readonly ImpliedShares[] | null)[];
+}
+
+export interface IndexLevel {
+  date: string;
+  value: number;
+  daily_return: number | null;
+}
+
+export interface Allocation {
+  rebalance_date: string;
+  weights: Weights;
+  /** Index units held per symbol: value = Σ shares × close until the next rebalance. */
+  shares: Record<string, number>;
+}
+
+export interface Rebalance {
+  date: string;
+  /** Raw weights of the method, before capping. */
+  weights_before: Weights;
+  weights_after: Weights;
+  /** 0.5 × Σ|w_new − w_drifted|; 1 at the first rebalance (the whole index is bought from cash). */
+  turnover: number;
+  joined: string[];
+  left: string[];
+  /** True when too few constituents were eligible for the caps to hold, so caps were widened to 1/n (or group caps dropped, or the turnover limit could not hold). */
+  caps_relaxed: boolean;
+  /** Solver notes (e.g. `max_sharpe_no_positive_excess_return`); absent when there are none. */
+  warnings?: string[];
+  /** The drifted weights in force just before it (only on a preview's last-day rebalance). */
+  weights_in_force?: Weights;
+}
+
+export type ExclusionReason =
+  | "no_prices"
+  | "delisted_before_base"
+  | "no_market_cap"
+  | "not_listed_on_a_rebalance_date"
+  | "insufficient_history";
+
+export interface Exclusion {
+  symbol: string;
+  reason: ExclusionReason;
+}
+
+export interface IndexBuild {
+  levels: IndexLevel[];
+  allocations: Allocation[];
+  rebalances: Rebalance[];
+  /** Constituents that were never in the index, and why. */
+  excluded: Exclusion[];
+}
+
+export type IndexProblem =
+  | "no_constituents"
+  | "invalid_base_value"
+  | "invalid_custom_weights"
+  | "infeasible_caps"
+  | "no_prices"
+  | "no_eligible_constituents"
+  | "insufficient_history"
+  | "infeasible_constraints"
+  | "zero_variance";
+
+/** The implied-shares schedule of one symbol: cap ÷ close on the cap's date, so caps move with the price between observations. */
+export function impliedSharesSchedule(
+  caps: readonly MarketCapPoint[] | undefined,
+  prices: PriceHistory[string] | undefined,
+): ImpliedShares[] | null {
+  if (!caps || !prices || prices.length === 0) return null;
+  const out: ImpliedShares[] = [];
+  for (const c of caps) {
+    if (!(Number.isFinite(c.value) && c.value > 0)) continue;
+    const onOrBefore = closeOnOrBefore(prices, c.date);
+    const close = onOrBefore ?? prices[Math.min(firstOnOrAfter(prices, c.date), prices.length - 1)]?.close;
+    if (close !== undefined && close > 0) out.push({ date: c.date, shares: c.value / close });
+  }
+  return out.length > 0 ? out : null;
+}
+
+/** Validates the rules that do not depend on prices (a 422 before any build is queued). */
+export function indexRulesProblem(
+  constituents: readonly string[],
+  rules: IndexRules,
+): { reason: IndexProblem; detail: string; field: string } | null {
+  if (constituents.length === 0) {
+    return { reason: "no_constituents", detail: "an index needs a constituent", field: "constituents" };
+  }
+  if (!(Number.isFinite(rules.baseValue) && rules.baseValue > 0)) {
+    return { reason: "invalid_base_value", detail: "base_value must be a positive number", field: "base_value" };
+  }
+  if (rules.weighting === "custom") {
+    const check = rawWeights("custom", { symbols: constituents, customWeights: rules.customWeights ?? {} });
+    if (!check.ok) return { reason: "invalid_custom_weights", detail: check.detail, field: "weights" };
+  }
+  const caps = capsProblem(constituents.length, rules);
+  if (!caps) return null;
+  // The field to blame: min_weight when it alone makes the caps impossible, else max_weight.
+  const field =
+    caps.reason === "min_weight_infeasible" || caps.detail.startsWith("min_weight") ? "min_weight" : "max_weight";
+  return { reason: "infeasible_caps", detail: caps.detail, field };
+}
