@@ -2,6 +2,7 @@
 // spends them locally, so a busy key costs one round trip per lease instead of one per request. The object
 // never grants more than the bucket holds, hands the last tokens out one at a time, and unused ones come back.
 import type { LimitDecision, NamedBucket, RateLimiter } from "../durable/rate-limiter";
+import { waitWhileBusy } from "../services/shared-work";
 
 /** A lease is spent within this long or what is left goes back with the key's next lease request. */
 export const LEASE_MS = 1_000;
@@ -25,18 +26,13 @@ type Limiter = DurableObjectStub<RateLimiter>;
 /** One isolate's leases, by key and bucket set. The module keeps one; tests make several to play isolates. */
 export class LeaseBook {
   private readonly leases = new Map<string, Lease>();
-  private readonly asking = new Map<string, Promise<unknown>>();
+  private readonly asking = new Set<string>();
 
   /** Admits or refuses one request, from a held lease when there is one. */
   async admit(limiter: () => Limiter, name: string, buckets: NamedBucket[], now = Date.now()): Promise<LimitDecision> {
     const want = Math.min(...buckets.map(leaseSizeFor));
-    if (want <= 1) {
-      // Too dear to lease (e.g. a 151-token correlation): taken from the object at once, and the leases this
-      // isolate holds for the same caller learn the bucket's new level, so their RateLimit-Remaining shows it.
-      const decision = await limiter().consume(buckets, now);
-      this.learn(name, decision);
-      return { ...decision, remaining: decision.remaining + this.heldFor(name) };
-    }
+    // Too dear to lease (e.g. a 151-token correlation): taken from the object at once.
+    if (want <= 1) return this.consumeNow(limiter, name, buckets, now);
     const key = `${name}|${buckets.map((b) => `${b.name}:${b.capacity}:${b.refillPerSecond}:${b.cost ?? 1}`).join(",")}`;
     for (;;) {
       const held = this.leases.get(key);
@@ -46,15 +42,17 @@ export class LeaseBook {
         // What the caller may still do: the bucket's view at the grant, plus what this lease still holds.
         return { ...held.decision, remaining: held.decision.remaining + held.left };
       }
-      const pending = this.asking.get(key);
-      if (pending) {
-        await pending.catch(() => undefined);
+      if (this.asking.has(key)) {
+        // Another request is asking the object for this lease: wait on our own timers, never on its promise
+        // (services/shared-work.ts), then look again.
+        await waitWhileBusy(() => this.asking.has(key));
+        if (this.asking.has(key)) return this.consumeNow(limiter, name, buckets, now);
         continue;
       }
       const returning = held && held.left > 0 ? held.left : 0;
       this.leases.delete(key);
       const ask = limiter().lease(buckets, want, returning, now);
-      this.asking.set(key, ask);
+      this.asking.add(key);
       try {
         const { granted, ...view } = await ask;
         this.learn(name, view);
@@ -65,6 +63,16 @@ export class LeaseBook {
         this.asking.delete(key);
       }
     }
+  }
+
+  /**
+   * One request taken from the object directly; the leases this isolate holds for the same caller learn the
+   * bucket's new level, so their RateLimit-Remaining shows it.
+   */
+  private async consumeNow(limiter: () => Limiter, name: string, buckets: NamedBucket[], now: number) {
+    const decision = await limiter().consume(buckets, now);
+    this.learn(name, decision);
+    return { ...decision, remaining: decision.remaining + this.heldFor(name) };
   }
 
   /** The object's latest word on a caller's buckets replaces the older view its held leases report from. */

@@ -10,6 +10,7 @@ export type CacheNamespace = "assets" | "quotes" | `prices:${string}` | `index:$
 
 import { sha256Hex } from "../crypto";
 import { IsolateMemory } from "./isolate-memory";
+import { waitWhileBusy } from "./shared-work";
 
 const versionKey = (ns: CacheNamespace) => `ver:${ns}`;
 
@@ -63,8 +64,8 @@ export async function bumpVersion(kv: KVNamespace, ...namespaces: CacheNamespace
   await Promise.all(
     namespaces.map((ns) => {
       const key = versionKey(ns);
-      const pending = bumping.get(key);
-      if (pending) return pending;
+      // A bump already in flight in this isolate covers this one; it is waited for, never awaited (shared-work.ts).
+      if (bumping.has(key)) return waitWhileBusy(() => bumping.has(key));
       const write = writeVersion(kv, key).finally(() => bumping.delete(key));
       bumping.set(key, write);
       return write;
@@ -84,8 +85,8 @@ async function writeVersion(kv: KVNamespace, key: string): Promise<void> {
   }
 }
 
-/** Loads in flight per entry key in this isolate: concurrent misses share one load and one KV write. */
-const filling = new Map<string, Promise<unknown>>();
+/** Entry keys being loaded in this isolate: concurrent misses wait for that one load and one KV write. */
+const filling = new Set<string>();
 
 export interface Cached<T> {
   value: T;
@@ -140,8 +141,13 @@ export async function readEntry<T>(
     hotEntries.set(fullKey, value, ttlMs, stored.length);
     return { value, hit: true };
   }
-  const pending = filling.get(fullKey) as Promise<T> | undefined;
-  if (pending) return { value: await pending, hit: false };
+  if (filling.has(fullKey)) {
+    // Another request is loading this entry: wait for it on our own timers (never await its promise, see
+    // shared-work.ts), then take what it stored; if it stored nothing, load it here.
+    await waitWhileBusy(() => filling.has(fullKey));
+    const loaded = hotEntries.get(fullKey) as T | undefined;
+    if (loaded !== undefined) return { value: loaded, hit: false };
+  }
   const fill = (async () => {
     const value = await load();
     const serialized = await storeQuietly(kv, fullKey, value, ttlSeconds);
@@ -149,7 +155,7 @@ export async function readEntry<T>(
     if (serialized !== null) hotEntries.set(fullKey, frozen(JSON.parse(serialized)), ttlMs, serialized.length);
     return value;
   })().finally(() => filling.delete(fullKey));
-  filling.set(fullKey, fill);
+  filling.add(fullKey);
   return { value: await fill, hit: false };
 }
 
