@@ -9,6 +9,7 @@ import { storedQuotes } from "../db/quotes";
 import { activeProvider } from "../providers";
 import { PUBLISHER } from "../services/live";
 import { resolveStreamCredential } from "../services/live-auth";
+import { addSocket, broadcast, dropSocket, unique } from "./socket-sets";
 import {
   CLOSE_QUOTA,
   closeRevoked,
@@ -119,7 +120,7 @@ export class HubShard {
     }
     ws.serializeAttachment({ ...state, userId, credential: who.credential } satisfies SocketState);
     await this.armSweep();
-    if (this.indexed) add(this.byUser, userId, ws);
+    if (this.indexed) addSocket(this.byUser, userId, ws);
     ws.send(statusFrame("authenticated"));
     this.wakeTicker();
   }
@@ -192,7 +193,7 @@ export class HubShard {
       .toArray();
     for (const r of rows) this.remove(ws, state.sid, r.kind, r.key);
     if (state.userId) {
-      drop(this.byUser, state.userId, ws);
+      dropSocket(this.byUser, state.userId, ws);
       await this.env.RATE_LIMITER.getByName(`streams:${state.userId}`)
         .releaseStream(state.sid)
         .catch(() => undefined); // the lease expires on its own
@@ -256,14 +257,14 @@ export class HubShard {
       const state = ws.deserializeAttachment() as SocketState | null;
       if (!state) continue;
       live.set(state.sid, ws);
-      if (state.userId) add(this.byUser, state.userId, ws);
+      if (state.userId) addSocket(this.byUser, state.userId, ws);
     }
     const sql = this.ctx.storage.sql;
     for (const r of sql
       .exec<{ sid: string; kind: Kind; key: string }>("SELECT sid, kind, key FROM subscription")
       .toArray()) {
       const ws = live.get(r.sid);
-      if (ws) add(r.kind === "s" ? this.bySymbol : this.byIndex, r.key, ws);
+      if (ws) addSocket(r.kind === "s" ? this.bySymbol : this.byIndex, r.key, ws);
       else sql.exec("DELETE FROM subscription WHERE sid = ?", r.sid);
     }
     this.indexed = true;
@@ -284,13 +285,13 @@ export class HubShard {
 
   private insert(ws: WebSocket, sid: string, kind: Kind, key: string) {
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO subscription (sid, kind, key) VALUES (?, ?, ?)", sid, kind, key);
-    add(kind === "s" ? this.bySymbol : this.byIndex, key, ws);
+    addSocket(kind === "s" ? this.bySymbol : this.byIndex, key, ws);
   }
 
   /** Returns true when the shard no longer has any subscriber of this key. */
   private remove(ws: WebSocket, sid: string, kind: Kind, key: string): boolean {
     this.ctx.storage.sql.exec("DELETE FROM subscription WHERE sid = ? AND kind = ? AND key = ?", sid, kind, key);
-    return drop(kind === "s" ? this.bySymbol : this.byIndex, key, ws);
+    return dropSocket(kind === "s" ? this.bySymbol : this.byIndex, key, ws);
   }
 
   private subscribedOf(sid: string): string {
@@ -372,36 +373,4 @@ export class HubShard {
     this.lastWake = Date.now();
     this.ctx.waitUntil(this.env.PRICE_HUB.getByName(PUBLISHER).wake());
   }
-}
-
-function unique(list: string[]): string[] {
-  return [...new Set(list)];
-}
-
-function add(map: Map<string, Set<WebSocket>>, key: string, ws: WebSocket) {
-  const set = map.get(key);
-  if (set) set.add(ws);
-  else map.set(key, new Set([ws]));
-}
-
-function drop(map: Map<string, Set<WebSocket>>, key: string, ws: WebSocket): boolean {
-  const set = map.get(key);
-  if (!set) return false;
-  set.delete(ws);
-  if (set.size === 0) map.delete(key);
-  return set.size === 0;
-}
-
-function broadcast(set: Set<WebSocket> | undefined, frame: string): number {
-  if (!set) return 0;
-  let n = 0;
-  for (const ws of set) {
-    try {
-      ws.send(frame);
-      n++;
-    } catch {
-      // a socket closing mid-tick; its close handler removes it
-    }
-  }
-  return n;
 }

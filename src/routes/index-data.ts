@@ -8,15 +8,12 @@ import type { App, AppEnv } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { versionedJson } from "../http/versioned-answer";
 import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
+import { BenchmarkComparison, BenchmarkQuery, Metrics, MetricsQuery } from "../schemas/index-metrics";
 import {
   Allocation,
   AllocationsQuery,
-  BenchmarkComparison,
-  BenchmarkQuery,
   IndexIdPath,
   IndexValueList,
-  Metrics,
-  MetricsQuery,
   RebalanceList,
   RebalancesQuery,
   ValuesQuery,
