@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { bundleModule, fmt, localPlatform, summarize } from "./lib.mjs";
+import { bundleModule, fmt, localPlatform, summarize, weekdays } from "./lib.mjs";
 
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 500);
 const DAYS = Number(process.env.BENCH_DAYS ?? 2520);
@@ -17,18 +17,6 @@ v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc");
 const heap = () => process.memoryUsage().heapUsed;
 const mb = (bytes) => `${fmt(bytes / 2 ** 20, 1)} MB`;
-
-/** Weekday calendar of `n` days ending near today. */
-function calendar(n) {
-  const out = [];
-  const d = new Date(Date.now() - Math.ceil((n * 7) / 5 + 10) * 86_400_000);
-  while (out.length < n) {
-    const wd = d.getUTCDay();
-    if (wd !== 0 && wd !== 6) out.push(d.toISOString().slice(0, 10));
-    d.setUTCDate(d.getUTCDate() + 1);
-  }
-  return out;
-}
 
 /** A seeded random walk per symbol (deterministic, so part (b) can regenerate any slice without keeping it). */
 function series(index, dates) {
@@ -61,7 +49,7 @@ function synthetic(symbols, dates) {
 const tmp = mkdtempSync(path.join(tmpdir(), "edgeindex-bench-"));
 try {
   const symbols = Array.from({ length: SYMBOLS }, (_, i) => `S${String(i).padStart(3, "0")}`);
-  const dates = calendar(DAYS);
+  const dates = weekdays(DAYS);
   const engine = await bundleModule("src/domain/index-levels.ts", tmp, "index-levels");
   const alignment = await bundleModule("src/domain/price-matrix.ts", tmp, "price-matrix");
   gc();

@@ -108,6 +108,18 @@ export async function localPlatform(persist) {
   return getPlatformProxy({ configPath: join(ROOT, "wrangler.toml"), persist: { path: join(persist, "v3") } });
 }
 
+/** Weekdays: `n` of them ending about a week ago (the synthetic universes of the build and simulation benches). */
+export function weekdays(n) {
+  const out = [];
+  const d = new Date(Date.now() - Math.ceil((n * 7) / 5 + 10) * 86_400_000);
+  while (out.length < n) {
+    const wd = d.getUTCDay();
+    if (wd !== 0 && wd !== 6) out.push(d.toISOString().slice(0, 10));
+    d.setUTCDate(d.getUTCDate() + 1);
+  }
+  return out;
+}
+
 export const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 
 /**

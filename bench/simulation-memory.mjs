@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { bundleModule, fmt, localPlatform } from "./lib.mjs";
+import { bundleModule, fmt, localPlatform, weekdays } from "./lib.mjs";
 
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 500);
 const YEARS = Number(process.env.BENCH_YEARS ?? 20);
@@ -19,18 +19,6 @@ v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc");
 const heap = () => process.memoryUsage().heapUsed;
 const mb = (bytes) => `${fmt(bytes / 2 ** 20, 1)} MB`;
-
-/** Weekdays: `n` of them ending about a week ago. */
-function calendar(n) {
-  const out = [];
-  const d = new Date(Date.now() - Math.ceil((n * 7) / 5 + 10) * 86_400_000);
-  while (out.length < n) {
-    const wd = d.getUTCDay();
-    if (wd !== 0 && wd !== 6) out.push(d.toISOString().slice(0, 10));
-    d.setUTCDate(d.getUTCDate() + 1);
-  }
-  return out;
-}
 
 /** A seeded random walk per symbol, regenerated on demand so the loader never holds the whole universe. */
 function walk(index, dates) {
@@ -52,7 +40,7 @@ const persist = process.env.BENCH_STATE ?? path.join(tmp, "state");
 const proxy = await localPlatform(persist);
 try {
   const symbols = Array.from({ length: SYMBOLS }, (_, i) => `S${String(i).padStart(3, "0")}`);
-  const dates = calendar(DAYS);
+  const dates = weekdays(DAYS);
   const prices = await bundleModule("src/db/prices.ts", tmp, "prices");
   const sims = await bundleModule("src/db/simulations.ts", tmp, "simulations-db");
   const job = await bundleModule("src/services/simulations.ts", tmp, "simulations");
