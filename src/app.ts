@@ -9,7 +9,13 @@ import { REPORT_CSS } from "./domain/report-page";
 import { ApiError, renderProblem } from "./errors";
 import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
 import { limitBody, requireJson } from "./http/body-rules";
-import { conditionalGet, declaredFieldsFrom, defaultCacheControl, fieldSelection } from "./http/caching";
+import {
+  conditionalGet,
+  declaredFieldsFrom,
+  defaultCacheControl,
+  fieldSelection,
+  wantsFreshAnswer,
+} from "./http/caching";
 import type { App, AppEnv } from "./http/context";
 import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
@@ -46,6 +52,7 @@ import { registerSimulationRoutes } from "./routes/simulations";
 import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
 import { security as apiSecurity } from "./schemas/common";
+import { withVersionHold } from "./services/cache";
 
 // /docs loads only from this Worker (the reference UI is a vendored static asset); the UI injects its styles inline.
 const DOCS_CSP = {
@@ -86,9 +93,12 @@ function reportPolicy() {
 export function buildApp(): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // The request's freshness: cache versions may come from isolate memory for CACHE_VERSION_HOLD_MS, unless the
+  // client asks for a fresh answer (`Cache-Control: no-cache` or `max-age=0`), which reads each version from KV.
   app.use(async (c, next) => {
-    c.set("config", getConfig(c.env));
-    await next();
+    const cfg = getConfig(c.env);
+    c.set("config", cfg);
+    await withVersionHold(wantsFreshAnswer(c.req.header("cache-control")) ? 0 : cfg.CACHE_VERSION_HOLD_MS, next);
   });
   app.use(requestContext());
   // Fail closed: with a weak or published JWT secret anyone could mint tokens, so nothing serves but the
@@ -130,6 +140,7 @@ export function buildApp(): App {
         "X-Timestamp",
         "X-Signature",
         "If-None-Match",
+        "Cache-Control",
         "Mcp-Protocol-Version",
       ],
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],

@@ -59,6 +59,9 @@ export const configSchema = z.object({
   QUOTA_INDEXES: int(1, 100000).default(100),
   QUOTA_STREAM_CONNECTIONS: int(1, 100000).default(20),
   CACHE_TTL_SECONDS: int(60, 86400 * 30).default(300),
+  // How long an isolate may answer from a cache namespace version it read before (no KV read of `ver:<ns>`); a
+  // bump made elsewhere is seen within it, one made in the isolate at once. 0 reads the version every request.
+  CACHE_VERSION_HOLD_MS: int(0, 5000).default(1000),
   HTTP_CACHE_MAX_AGE_SECONDS: int(0, 86400).default(30),
   IDEMPOTENCY_TTL_SECONDS: int(60, 86400 * 7).default(86400),
   PAPER_CASH: num.positive().default(100000),

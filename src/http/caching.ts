@@ -29,6 +29,21 @@ export function cacheControl(policy: CachePolicy, maxAge: number): string {
   return "no-store";
 }
 
+/**
+ * Whether a request's Cache-Control asks for an answer checked against the origin (RFC 9111: `no-cache`, or
+ * `max-age=0` as a browser's reload sends): such a request reads every cache version fresh from KV.
+ */
+export function wantsFreshAnswer(cacheControl: string | undefined): boolean {
+  if (!cacheControl) return false;
+  return cacheControl
+    .toLowerCase()
+    .split(",")
+    .some((d) => {
+      const directive = d.trim();
+      return directive === "no-cache" || /^max-age\s*=\s*"?0+"?$/.test(directive);
+    });
+}
+
 /** Default Cache-Control on successful GETs that did not choose one. */
 export function defaultCacheControl(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

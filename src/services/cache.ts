@@ -3,11 +3,14 @@
 // dependency of a read: a failed get is a miss and a failed fill is dropped. KV refuses a second write to one key
 // within a second (429), so concurrent misses on one key in an isolate share one load and one write. An entry
 // under a versioned key never changes, so this isolate also keeps the hottest ones in memory (no KV get, no JSON
-// parse on a hit); the version itself is read from KV on every request, which keeps a bump visible at once.
+// parse on a hit). The version itself is read from KV, or taken from isolate memory when the request allows a
+// short hold (`CACHE_VERSION_HOLD_MS`): a bump made in this isolate is written through at once, one made elsewhere
+// is seen within the hold (KV itself lets other locations lag up to ~60 s).
 
 /** Namespaces and who bumps them: see docs/STORAGE.md. */
 export type CacheNamespace = "assets" | "quotes" | `prices:${string}` | `index:${string}` | "analytics";
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { sha256Hex } from "../crypto";
 import { IsolateMemory } from "./isolate-memory";
 import { waitWhileBusy } from "./shared-work";
@@ -35,13 +38,62 @@ function frozen<T>(value: T): T {
 }
 
 /**
- * Read from KV for every request, by that request. Sharing one read between concurrent requests was tried (a
- * request that found a read in flight waited for the next one, started when that read ended, so no answer came
- * from a read older than its request): under load workerd cancelled such waiters as hung, most likely because
- * the queued read ran in the context of the request whose read had just ended and died when that request finished.
+ * How old a namespace version the running request accepts from this isolate's memory, in ms. Set per request by
+ * the app (`withVersionHold`); outside one (jobs, cron, Durable Objects) it is 0: every read goes to KV.
+ */
+const versionHold = new AsyncLocalStorage<number>();
+
+/** Runs one request's work accepting namespace versions read up to `holdMs` ago (0: read each from KV). */
+export function withVersionHold<T>(holdMs: number, work: () => T): T {
+  return versionHold.run(holdMs, work);
+}
+
+/**
+ * The last version known per key, per KV binding. `seq` orders what was learnt: a read that started before a bump
+ * in this isolate (a lower seq) never replaces the bump's version when it ends after it.
+ */
+interface HeldVersion {
+  version: string;
+  /** When it was known: the start of the read that returned it, or the end of the bump that wrote it. */
+  at: number;
+  seq: number;
+}
+const heldVersions = new WeakMap<KVNamespace, Map<string, HeldVersion>>();
+let learnt = 0;
+
+function versionsOf(kv: KVNamespace): Map<string, HeldVersion> {
+  let held = heldVersions.get(kv);
+  if (!held) {
+    held = new Map();
+    heldVersions.set(kv, held);
+  }
+  return held;
+}
+
+function remember(kv: KVNamespace, key: string, version: string, seq: number, at: number): void {
+  const held = versionsOf(kv);
+  const current = held.get(key);
+  if (!current || current.seq < seq) held.set(key, { version, at, seq });
+}
+
+/**
+ * The namespace's current version: from memory when this isolate learnt it less than the request's hold ago,
+ * else read from KV by this request. Concurrent requests never share a read (a waiter on another request's read
+ * was cancelled as hung by workerd, see shared-work.ts): after a hold expires each request that finds it expired
+ * reads for itself, so a burst costs at most one read per request, and one per hold once it is learnt.
  */
 export async function cacheVersion(kv: KVNamespace, ns: CacheNamespace): Promise<string> {
-  return (await kv.get(versionKey(ns))) ?? "0";
+  const key = versionKey(ns);
+  const holdMs = versionHold.getStore() ?? 0;
+  const started = Date.now();
+  if (holdMs > 0) {
+    const held = heldVersions.get(kv)?.get(key);
+    if (held && started - held.at < holdMs) return held.version;
+  }
+  const seq = ++learnt;
+  const version = (await kv.get(key)) ?? "0";
+  remember(kv, key, version, seq, started);
+  return version;
 }
 
 /** KV's limit on writes to one key (one a second), plus a margin. */
@@ -77,7 +129,10 @@ async function writeVersion(kv: KVNamespace, key: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const version = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     try {
-      return await kv.put(key, version);
+      await kv.put(key, version);
+      // Written through: every later request of this isolate sees the bump at once, whatever its hold.
+      remember(kv, key, version, ++learnt, Date.now());
+      return;
     } catch (err) {
       if (!isTooManyWrites(err) || attempt >= BUMP_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, SAME_KEY_WRITE_GAP_MS));
