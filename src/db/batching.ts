@@ -31,3 +31,36 @@ export function chunkByBytes(encoded: string[]): string[] {
   if (part.length > 0) out.push(`[${part.join(",")}]`);
   return out;
 }
+
+/** Where `upsertJsonRows` writes: the table, the columns a row's tuple fills in order, and the conflict rule. */
+export interface JsonUpsert {
+  table: string;
+  columns: readonly string[];
+  /** What follows ON CONFLICT: the key, and what a repeated key updates (and when). */
+  onConflict: string;
+}
+
+/**
+ * Upserts `rows` into `into.table`: their `tuple`s as one JSON array per ROWS_PER_STATEMENT rows (expanded by
+ * json_each, so one bound parameter carries them all) plus a `source` column, STATEMENTS_PER_BATCH statements to
+ * an atomic batch; returns the rows changed.
+ */
+export async function upsertJsonRows<T>(
+  db: D1Database,
+  into: JsonUpsert,
+  rows: readonly T[],
+  tuple: (row: T) => unknown[],
+  source: string,
+): Promise<number> {
+  const sql = `INSERT INTO ${into.table} (${into.columns.join(", ")}, source)
+    SELECT ${into.columns.map((_, i) => `json_extract(value,'$[${i}]')`).join(", ")}, ?2 FROM json_each(?1) WHERE true
+    ON CONFLICT ${into.onConflict}`;
+  let changes = 0;
+  const statements = chunk(rows, ROWS_PER_STATEMENT).map((part) =>
+    db.prepare(sql).bind(JSON.stringify(part.map(tuple)), source),
+  );
+  for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
+    for (const r of await db.batch(group)) changes += r.meta.changes;
+  }
+  return changes;
+}

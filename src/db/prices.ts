@@ -6,6 +6,7 @@ import { applySegments, segmentsOfActions } from "../domain/adjustment-factors";
 import type { Bar } from "../domain/bar";
 import type { PriceHistory, PricePoint } from "../domain/price-matrix";
 import { chunk, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
+import { type AssetAction, byAsset } from "./market-events";
 
 export interface BarView {
   date: string;
@@ -167,27 +168,13 @@ export async function readAdjustedSeriesAsOf(
       )
       .bind(ids, start, end, asOf),
   ]);
-  const actionsOf = new Map<number, ActionAsOf[]>();
-  for (const a of (actions?.results ?? []) as unknown as ActionAsOf[]) {
-    const list = actionsOf.get(a.asset_id) ?? [];
-    list.push(a);
-    actionsOf.set(a.asset_id, list);
-  }
+  const actionsOf = byAsset((actions?.results ?? []) as unknown as AssetAction[]);
   return ((bars?.results ?? []) as unknown as Array<{ asset_id: number; dates: string; closes: string }>).map((r) => {
     const dates = JSON.parse(r.dates) as string[];
     const list = actionsOf.get(r.asset_id) ?? [];
     const segments = segmentsOfActions(list);
     return { asset_id: r.asset_id, dates, closes: applySegments(dates, JSON.parse(r.closes) as number[], segments) };
   });
-}
-
-interface ActionAsOf {
-  asset_id: number;
-  kind: "split" | "dividend";
-  date: string;
-  ratio: number | null;
-  amount: number | null;
-  previous_close: number | null;
 }
 
 export interface RevisionView extends Bar {

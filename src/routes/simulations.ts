@@ -8,6 +8,7 @@ import {
   errorResponses,
   fieldsParam,
   formatParam,
+  idempotencyKeyHeader,
   jsonBody,
   jsonContent,
   security,
@@ -27,7 +28,7 @@ const create = createRoute({
   security,
   middleware: [requireScope("trade"), idempotent()] as const,
   request: {
-    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
+    headers: idempotencyKeyHeader,
     ...jsonBody(SimulationBody),
   },
   responses: { 202: jsonContent(SimulationAccepted, "Accepted; the simulation is queued"), ...bodyErrorResponses },

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import {
   cursorParam,
+  dateRange,
   fieldsParam,
   formatParam,
   ifThen,
@@ -213,8 +214,7 @@ export const IndexIdPath = z.object({
 export const IndexListQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
 
 export const ValuesQuery = z.strictObject({
-  start: isoDate.optional(),
-  end: isoDate.optional(),
+  ...dateRange,
   version: versionParam,
   limit: limitParam(1000),
   cursor: cursorParam,
