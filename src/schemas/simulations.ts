@@ -86,7 +86,9 @@ export const Simulation = z
         description:
           "Cash that moved without a trade (dividends received, reinvested ones too; contributions on the session they landed), before that day's trades: with the trades it reconciles the curve to the cent",
       }),
-    metrics: Metrics.nullable(),
+    // A union, not `.nullable()`: on a registered schema the generator writes allOf [$ref, {type: [object, null]}],
+    // which no null satisfies, so a queued simulation's `metrics: null` broke its own document.
+    metrics: z.union([Metrics, z.null()]).openapi({ description: "Null until the simulation has run" }),
     twr: z.number().nullable().openapi({
       description: "Time-weighted return over the run (chain-linked daily; contributions are not performance)",
     }),

@@ -231,4 +231,16 @@ describe("request bodies", () => {
     }
     expect(accepts(schema, { url: "https://example.com/hooks", events: ["index.ready"] })).toBe(true);
   });
+
+  it("a queued simulation's answer (metrics still null) matches its documented schema", async () => {
+    const run = { index: TWO_EQUAL, start: "2024-01-02", end: "2024-03-01", initial_capital: 10_000 };
+    const created = await call("/v1/simulations", { method: "POST", token: user.token, json: run });
+    expect(created.status).toBe(202);
+    const r = await call(`/v1/simulations/${created.body.id}`, { token: user.token });
+    expect(r.status).toBe(200);
+    expect(r.body.metrics).toBeNull();
+    const schema = validator(doc.paths["/v1/simulations/{id}"].get.responses["200"].content["application/json"].schema);
+    const result = schema.validate(r.body);
+    expect(result.valid, JSON.stringify(result.errors.slice(0, 3))).toBe(true);
+  });
 });
