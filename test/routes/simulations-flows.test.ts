@@ -105,7 +105,7 @@ describe("contributions", () => {
     expect(values(r)).toEqual([10_000, 10_750, 10_750, 10_750]);
     // TWR = 10,750 / (10,000 + 1,000) − 1; the metrics read the same flow-adjusted curve
     expect(r.twr).toBeCloseTo(10_750 / 11_000 - 1, 12);
-    expect(r.metrics.total_return).toBeCloseTo(10_750 / 11_000 - 1, 12);
+    expect(r.metrics!.total_return).toBeCloseTo(10_750 / 11_000 - 1, 12);
     // MWR: 10,000·x³ + 1,000·x² = 10,750 with x = (1 + r)^(1/365) (paid Jan 30 and 31, valued Feb 2); Newton on x.
     let x = 1;
     for (let k = 0; k < 50; k++) x -= (10_000 * x ** 3 + 1_000 * x ** 2 - 10_750) / (30_000 * x ** 2 + 2_000 * x);

@@ -53,11 +53,11 @@ describe("POST /v1/simulations", () => {
       { date: "2024-02-01", symbol: "AAA", qty: -125, price: 20, fee: 0 },
       { date: "2024-02-01", symbol: "BBB", qty: 250, price: 10, fee: 0 },
     ]);
-    expect(done.body.metrics.total_return).toBeCloseTo(0.125, 12);
+    expect(done.body.metrics!.total_return).toBeCloseTo(0.125, 12);
     // No flows: TWR is the total return; MWR its ACT/365 annual rate over the 3 days Jan 30 → Feb 2.
     expect(done.body.twr).toBeCloseTo(0.125, 12);
     expect(done.body.mwr! / (1.125 ** (365 / 3) - 1)).toBeCloseTo(1, 9); // absurd over 3 days, but exact
-    expect(done.body.metrics.hit_rate).toBeCloseTo(1 / 3, 12); // one up day of three
+    expect(done.body.metrics!.hit_rate).toBeCloseTo(1 / 3, 12); // one up day of three
     expect(done.body.final_cash).toBe(0);
   });
 
