@@ -44,7 +44,7 @@ describe("authentication", () => {
   it("answers a plain GET (no upgrade) with 426 problem+json", async () => {
     const r = await call("/v1/stream");
     expect(r.status).toBe(426);
-    expect(r.body.code).toBe("upgrade_required");
+    expect(r.problem.code).toBe("upgrade_required");
     expect(r.headers.get("upgrade")).toBe("websocket");
   });
 

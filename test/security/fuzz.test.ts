@@ -11,9 +11,10 @@ import { buildApp } from "../../src/app";
 import { createKey, registerUser } from "../helpers/auth";
 import { BASE } from "../helpers/http";
 import { insertAssets, insertBars, insertQuote, weekdays } from "../helpers/market";
+import { testEnv } from "../helpers/test-env";
 
-const RUNS = Number(env.FUZZ_RUNS || 10_000);
-const SEED = Number(env.FUZZ_SEED || Date.now() % 2 ** 31);
+const RUNS = Number(testEnv.FUZZ_RUNS || 10_000);
+const SEED = Number(testEnv.FUZZ_SEED || Date.now() % 2 ** 31);
 // The rate limiter has its own tests; here it would only turn most requests into 429s.
 const VARS = { RATE_LIMIT_ENABLED: "false" };
 const SKIP = new Set(["/mcp", "/v1/stream", "/health/ready", "/docs"]);
