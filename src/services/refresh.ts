@@ -1,3 +1,5 @@
+// The refresh pipeline for one message: fetch from the provider, screen, write bars, market caps, corporate actions
+// and quotes to D1, rebuild adjustment factors, bump the caches it touched and publish quotes to PriceHub.
 import { activeAssetIds } from "../db/assets";
 import {
   type ActionRow,
