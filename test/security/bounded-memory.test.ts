@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { heldHmacKeys, hmacSha256Hex } from "../../src/crypto";
 import { perPeriod } from "../../src/domain/token-bucket";
 import { LeaseBook } from "../../src/http/token-leases";
+import { type CacheNamespace, cacheVersion, heldVersionCount, withVersionHold } from "../../src/services/cache";
 
 describe("isolate memory stays bounded", () => {
   it("holds at most 1,000 imported HMAC keys after 1,500 distinct secrets, and still signs right", async () => {
@@ -29,5 +30,16 @@ describe("isolate memory stays bounded", () => {
     // The newest caller's lease is the one kept: its next request is served from it (one token less, no new ask).
     const last = `user:bounded-${stamp}-4`;
     expect(book.heldFor(last)).toBe(11);
+  });
+
+  it("holds at most 10,000 namespace versions after 10,050 indexes were read, and still answers each", async () => {
+    const stamp = Date.now();
+    const names = Array.from({ length: 10_050 }, (_, i) => `index:idx_bounded_${stamp}_${i}` as CacheNamespace);
+    for (let i = 0; i < names.length; i += 200)
+      await Promise.all(names.slice(i, i + 200).map((ns) => withVersionHold(1_000, () => cacheVersion(env.CACHE, ns))));
+    expect(heldVersionCount(env.CACHE)).toBeLessThanOrEqual(10_000);
+    await env.CACHE.put(`ver:${names[0]}`, "v-bounded");
+    // The first one was let go, so it is read again (not served from memory as "0").
+    expect(await withVersionHold(1_000, () => cacheVersion(env.CACHE, names[0]!))).toBe("v-bounded");
   });
 });
