@@ -107,7 +107,12 @@ async function session(url) {
       });
       ws.send(JSON.stringify({ id: i, method, params }));
     });
-  const mib = (r) => ({ used: r.usedSize / 2 ** 20, total: r.totalSize / 2 ** 20 });
+  // `buffers`: ArrayBuffer backing stores, which live outside the V8 heap (`usedSize` does not count them).
+  const mib = (r) => ({
+    used: r.usedSize / 2 ** 20,
+    total: r.totalSize / 2 ** 20,
+    buffers: (r.backingStorageSize ?? 0) / 2 ** 20,
+  });
   return {
     heap: async () => mib(await call("Runtime.getHeapUsage", {}, 15_000)),
     /** Live JS heap after a full collection (workerd does not answer HeapProfiler.collectGarbage). */

@@ -2,8 +2,8 @@
 // default 8787): reads, orders, stream clients joining and leaving, admin refreshes with ~30% injected provider
 // faults (SYNTHETIC_FAULT_RATE). Bounded in time and count (SOAK_MAX_REQUESTS). Then it checks: no bar lost or
 // changed outside a revision, the ledger balanced to the cent, no job left running, no socket leaked, and memory
-// flat within 20%: the Worker isolate's JS heap after GC (read through the DevTools inspector, SOAK_INSPECTOR_PORT,
-// default PORT + 1) and workerd's RSS after a 5-minute warm-up. Prints one JSON summary (the 10 s memory samples
+// flat within 20%: the Worker isolate's live heap after GC (read through the DevTools inspector, SOAK_INSPECTOR_PORT,
+// default PORT + 1; RSS is reported beside it, not judged). Prints one JSON summary (the 10 s memory samples
 // go to bench/.out/soak-memory.json); record it in bench/RESULTS.md.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { countFds, descendants, killSpawned, percentile, startDev } from "../bench/lib.mjs";
@@ -99,7 +99,8 @@ const pollHeap = () =>
   isolates?.worker
     .heap()
     .then((h) => {
-      heapFloor = heapFloor === null ? h.used : Math.min(heapFloor, h.used);
+      const live = h.used + h.buffers; // JS objects and the ArrayBuffer bytes they hold
+      heapFloor = heapFloor === null ? live : Math.min(heapFloor, live);
     })
     .catch(() => undefined);
 
@@ -287,14 +288,13 @@ const portfolio = (await api("/v1/portfolio", { token: trader.access_token })).b
 const ledgerDiffCents = Math.round(portfolio.cash * 100) - cents;
 // Sockets: the server's descriptors return to their level before the stream clients (within a small slack).
 const fds = countFds([server.pid, ...descendants(server.pid)]);
-// Memory. Measured (bench/RESULTS.md "## Soak", run 6): the Worker isolate's live JS heap is flat from the first
-// minute, while workerd's RSS climbs for its first 4 minutes (allocator high-water marks, the SQLite page caches
-// of the local D1/DO/KV stores, wrangler's proxy), peaks in the fifth and is flat from then on (minute means
-// 1,253 → 1,799 MiB, then 1,624–1,680). So two checks, each within 20%:
-// 1. the Worker's JS heap after GC: the lowest heap seen (polled each second) in the 2 minutes after the first
-//    minute vs in the last 2 minutes (2 minutes, so a major GC falls inside each window);
-// 2. workerd's RSS (all its processes) in the minute after a 5-minute warm-up vs in the last minute; judged only
-//    in runs of at least 8 minutes, so the two minutes do not overlap.
+// Memory. Measured (bench/RESULTS.md "## Soak", runs 6–9): the Worker isolate's live JS heap is flat from the
+// first minute, while workerd's RSS (allocator high-water marks, the SQLite page caches of the local D1/DO/KV
+// stores, wrangler's proxy, the local trace store) climbs to a plateau of ~1.6 GiB whose arrival depends on the
+// throughput: minute 5 at 59–64 requests/s (runs 6, 8), minute 8 at 39 (run 9). RSS is therefore reported, not
+// judged; and it could not be: a deliberate ~30 MB leak moved it −3.4% (run 7). The check, within 20%: the
+// Worker's live heap (JS objects + ArrayBuffer backing stores) after GC, i.e. the lowest polled each second, in
+// the 2 minutes after the first minute vs in the last 2 minutes (2 minutes, so a major GC falls in each window).
 const HEAP_WINDOW_S = 120;
 const RSS_WARMUP_S = 300;
 const T = Math.round(trafficSeconds);
@@ -318,7 +318,10 @@ const roleRss = Object.fromEntries(
   }),
 );
 const pct = (x) => (x === null ? null : Number((x * 100).toFixed(1)));
-const memoryOk = heapGrowth !== null && Math.abs(heapGrowth) <= 0.2 && (!rssJudged || Math.abs(rssGrowth) <= 0.2);
+const memoryOk = heapGrowth !== null && Math.abs(heapGrowth) <= 0.2;
+// Whether RSS had reached its plateau: the last three minute means within 5% of each other (reported only).
+const minuteMeans = [3, 2, 1].map((k) => avg(inWindow(T - 60 * k, T - 60 * (k - 1) + (k === 1 ? 1 : 0))));
+const rssPlateau = Math.max(...minuteMeans) / Math.min(...minuteMeans) - 1 <= 0.05;
 
 const sorted = latencies.toSorted((a, b) => a - b);
 const at = (p) => (sorted.length ? Number(percentile(sorted, p).toFixed(1)) : null);
@@ -348,13 +351,16 @@ const summary = {
     })),
     server_fds_before: fdsBefore,
     server_fds_after: fds,
-    worker_js_heap_after_gc_mib: { first: heapFirst && round1(heapFirst), last: heapLast && round1(heapLast) },
-    worker_js_heap_growth_pct: pct(heapGrowth),
+    worker_live_heap_after_gc_mib: { first: heapFirst && round1(heapFirst), last: heapLast && round1(heapLast) },
+    worker_live_heap_growth_pct: pct(heapGrowth),
     // A heap snapshot after the traffic (it collects garbage first): the exact live heap, beside the floors.
     worker_js_heap_snapshot_at_end_mib: heapAtEnd,
     workerd_rss_mib_after_warmup: rssJudged ? avg(rssFirstWindow) : null,
     workerd_rss_mib_last_minute: avg(rssLastWindow),
-    workerd_rss_growth_pct: rssJudged ? pct(rssGrowth) : "not judged: run shorter than 8 minutes",
+    // Reported beside the heap, not judged (see "Memory" above).
+    workerd_rss_growth_pct_after_warmup: rssJudged ? pct(rssGrowth) : null,
+    workerd_rss_mib_last_three_minutes: minuteMeans,
+    workerd_rss_at_plateau: rssPlateau,
     // Minute 1, the minute after the warm-up, the last minute: the warm-up the RSS check leaves out.
     rss_by_role_minute1_warm_last: roleRss,
     other_isolate_heaps_first_last: { first: memory.find((m) => m.t >= 60)?.other_heaps, last: endSample.other_heaps },
