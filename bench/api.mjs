@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { fmt, killSpawned, load, startDev, startWorker, summarize } from "./lib.mjs";
+import { fmt, killSpawned, load, processCpuMs, startDev, startWorker, summarize, workerdOf } from "./lib.mjs";
 
 process.chdir(new URL("..", import.meta.url).pathname); // wrangler reads ./wrangler.toml and ./.dev.vars
 
@@ -154,6 +154,13 @@ try {
     await load(r.bareUrl, {}, 100, 16);
   }
 
+  // Server CPU per request: user + system time of each side's workerd over each load (both sides run the same
+  // workerd and HTTP stack, so the difference is the Worker's own work; unlike throughput it does not depend on how
+  // much CPU the bench client and the neighbours leave the server on this small machine).
+  const workerd = { app: workerdOf(app.pid), bare: workerdOf(bare.pid) };
+  if (!workerd.app.length || !workerd.bare.length)
+    console.error("no workerd process found: CPU per request not measured");
+
   const loadBefore = loadavg()[0];
   const runs = new Map(); // `${route}|${c}|${side}` → list of rounds
   const push = (k, v) => runs.set(k, [...(runs.get(k) ?? []), v]);
@@ -164,10 +171,12 @@ try {
         // Alternate which side goes first so drift (GC, neighbours, disk) does not favour one side.
         const order = (round + c) % 2 ? ["bare", "app"] : ["app", "bare"];
         for (const side of order) {
+          const cpuBefore = processCpuMs(workerd[side]);
           const res =
             side === "app"
               ? await load(`${app.base}${r.path}`, r.headers, REQUESTS[c], c)
               : await load(r.bareUrl, {}, REQUESTS[c], c);
+          res.cpuUs = ((processCpuMs(workerd[side]) - cpuBefore) * 1000) / REQUESTS[c];
           push(`${r.name}|${c}|${side}`, res);
         }
       }
@@ -179,6 +188,7 @@ try {
     p50: median(list.map((x) => x.p50)),
     p99: median(list.map((x) => x.p99)),
     rps: median(list.map((x) => x.rps)),
+    cpuUs: median(list.map((x) => x.cpuUs)),
     statuses: [...new Set(list.flatMap((x) => Object.keys(x.statuses)))].join("/"),
     stages: Object.fromEntries(
       [...new Set(list.flatMap((x) => Object.keys(x.stages)))].map((k) => [
@@ -225,6 +235,17 @@ try {
   for (const { route, c, a } of table) {
     console.log(
       `| ${route} | ${c} | ${stageNames.map((n) => (a.stages[n] === undefined ? "—" : fmt(a.stages[n], 1))).join(" | ")} | ${fmt(a.p50, 1)} |`,
+    );
+  }
+
+  console.log(
+    "\nserver CPU per request (workerd user + system time over each load ÷ its requests, median of rounds; 10 ms ticks):",
+  );
+  console.log("| route | in flight | edgeindex µs | bare Hono µs | extra µs | ratio |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const { route, c, a, b } of table) {
+    console.log(
+      `| ${route} | ${c} | ${fmt(a.cpuUs, 0)} | ${fmt(b.cpuUs, 0)} | ${fmt(a.cpuUs - b.cpuUs, 0)} | ×${fmt(a.cpuUs / b.cpuUs, 2)} |`,
     );
   }
 

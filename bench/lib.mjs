@@ -14,7 +14,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 export const spawnedGroups = new Set();
 
 /** Starts wrangler dev with extra `--var`s; resolves when /health answers. */
-export async function startDev({ port, vars = {}, seed = false } = {}) {
+export async function startDev({ port, vars = {}, seed = false, extraArgs = [] } = {}) {
   ensureDevVars(); // a fresh clone has no .dev.vars yet, and wrangler dev takes JWT_SECRET from it
   const persist = mkdtempSync(join(tmpdir(), "edgeindex-bench-"));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
@@ -34,6 +34,7 @@ export async function startDev({ port, vars = {}, seed = false } = {}) {
     persist,
     "--log-level",
     "error",
+    ...extraArgs,
   ];
   const allVars = { ENVIRONMENT: "development", SEED_ON_EMPTY: String(seed), LOG_LEVEL: "silent", ...vars };
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
@@ -387,6 +388,32 @@ export function descendants(root) {
     queue.push(...(children.get(pid) ?? []));
   }
   return out;
+}
+
+/** User + system CPU time of the given processes so far, in ms (/proc/<pid>/stat, 100 clock ticks a second). */
+export function processCpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10;
+}
+
+/** The workerd processes a `wrangler dev` started (its process group's descendants named workerd). */
+export function workerdOf(rootPid) {
+  return descendants(rootPid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Open file descriptors of the given processes, summed (processes that are gone count 0). */
