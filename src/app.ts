@@ -94,13 +94,9 @@ function reportPolicy() {
 export function buildApp(): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router: new RememberedRouter() });
 
-  // The config, and the request's freshness: cache versions may come from isolate memory for
-  // CACHE_VERSION_HOLD_MS, unless the client asks for a fresh answer (`Cache-Control: no-cache` or `max-age=0`),
-  // which reads each version from KV.
   app.use(async (c, next) => {
-    const cfg = getConfig(c.env);
-    c.set("config", cfg);
-    await withVersionHold(wantsFreshAnswer(c.req.header("cache-control")) ? 0 : cfg.CACHE_VERSION_HOLD_MS, next);
+    c.set("config", getConfig(c.env));
+    await next();
   });
   app.use(requestContext());
   // Fail closed: with a weak or published JWT secret anyone could mint tokens, so nothing serves but the
@@ -205,7 +201,14 @@ export function buildApp(): App {
   // Public paths (auth, and the stream, which authenticates with its first message) are listed in http/auth.ts.
   app.use("/v1/*", requireAuthentication());
   app.use("/mcp", requireAuthentication());
-  app.use("/v1/*", (c, next) => timed(c, "route", next()));
+  // A /v1 GET's freshness: cache versions may come from isolate memory for CACHE_VERSION_HOLD_MS, unless the
+  // client asks for a fresh answer (`Cache-Control: no-cache` or `max-age=0`), which reads each version from KV.
+  // Other methods (and everything outside /v1) read every version from KV.
+  app.use("/v1/*", (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") return timed(c, "route", next());
+    const hold = wantsFreshAnswer(c.req.header("cache-control")) ? 0 : c.get("config").CACHE_VERSION_HOLD_MS;
+    return withVersionHold(hold, () => timed(c, "route", next()));
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
