@@ -13,8 +13,11 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** Process groups of every server started here, so a bench can kill them all (see `killSpawned`), even mid-start. */
 export const spawnedGroups = new Set();
 
-/** Starts wrangler dev with extra `--var`s; resolves when /health answers. */
-export async function startDev({ port, vars = {}, seed = false, extraArgs = [] } = {}) {
+/**
+ * Starts wrangler dev with extra `--var`s (and the Worker's DevTools inspector on `inspectorPort`, when given);
+ * resolves when /health answers. `persist` is its state directory.
+ */
+export async function startDev({ port, vars = {}, seed = false, inspectorPort } = {}) {
   ensureDevVars(); // a fresh clone has no .dev.vars yet, and wrangler dev takes JWT_SECRET from it
   const persist = mkdtempSync(join(tmpdir(), "edgeindex-bench-"));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
@@ -34,8 +37,8 @@ export async function startDev({ port, vars = {}, seed = false, extraArgs = [] }
     persist,
     "--log-level",
     "error",
-    ...extraArgs,
   ];
+  if (inspectorPort) args.push("--inspector-port", String(inspectorPort));
   const allVars = { ENVIRONMENT: "development", SEED_ON_EMPTY: String(seed), LOG_LEVEL: "silent", ...vars };
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
@@ -54,6 +57,7 @@ export async function startDev({ port, vars = {}, seed = false, extraArgs = [] }
   return {
     base,
     pid: child.pid,
+    persist,
     stop: () => {
       try {
         process.kill(-child.pid, "SIGTERM");

@@ -58,7 +58,7 @@ try {
     port: PORT,
     seed: true,
     vars: { RATE_LIMIT_USER_PER_MINUTE: "1000000", ACCESS_TOKEN_TTL_SECONDS: "86400" },
-    extraArgs: ["--inspector-port", String(INSPECTOR)],
+    inspectorPort: INSPECTOR,
   });
   const login = await (
     await fetch(`${app.base}/v1/auth/login`, {

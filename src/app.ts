@@ -52,7 +52,7 @@ import { registerQuoteRoutes } from "./routes/quotes";
 import { registerSimulationRoutes } from "./routes/simulations";
 import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
-import { security as apiSecurity } from "./schemas/common";
+import { security as apiSecurity } from "./schemas/route-parts";
 import { withVersionHold } from "./services/cache";
 
 // /docs loads only from this Worker (the reference UI is a vendored static asset); the UI injects its styles inline.

@@ -1,5 +1,6 @@
 // The one home of crypto primitives: hex and base64, SHA-256, HMAC, constant-time comparison, and AES-GCM
 // sealing of secrets at rest under HKDF-derived keys (salt and info are the caller's, so stored values keep opening).
+import { IsolateMemory } from "./services/isolate-memory";
 
 const enc = new TextEncoder();
 
@@ -23,18 +24,28 @@ export async function sha256Hex(data: string | ArrayBuffer | Uint8Array): Promis
 /** The old name of `sha256Hex`, kept for the callers that hash request bodies. */
 export const sha256HexOf = sha256Hex;
 
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
+/**
+ * Imported HMAC keys by key material. Besides the app's own secrets this sees one material per webhook secret
+ * and per signing API key, so it is bounded (count and bytes, least recently used out) and entries expire.
+ * It holds settled keys only: a request never awaits an import another request started (services/shared-work.ts).
+ */
+const HMAC_KEYS_HELD = 1_000;
+const HMAC_KEY_HOLD_MS = 10 * 60_000;
+const hmacKeys = new IsolateMemory<CryptoKey>(HMAC_KEYS_HELD, 1024 * 1024);
 
-/** An HMAC-SHA256 key over the given key material, imported once per isolate. */
-export function hmacKey(keyMaterial: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(keyMaterial);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", enc.encode(keyMaterial), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    hmacKeys.set(keyMaterial, key);
-  }
+/** How many imported HMAC keys this isolate holds (for tests of the bound). */
+export const heldHmacKeys = (): number => hmacKeys.size;
+
+/** An HMAC-SHA256 key over the given key material, imported once per isolate while it is in use. */
+export async function hmacKey(keyMaterial: string): Promise<CryptoKey> {
+  const held = hmacKeys.get(keyMaterial);
+  if (held) return held;
+  const key = await crypto.subtle.importKey("raw", enc.encode(keyMaterial), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+  // The material is kept as the map key (UTF-16) beside a small CryptoKey handle.
+  hmacKeys.set(keyMaterial, key, HMAC_KEY_HOLD_MS, 2 * keyMaterial.length + 256);
   return key;
 }
 

@@ -109,15 +109,24 @@ export async function activeAssetsAmong(db: D1Database, symbols: readonly string
   return results;
 }
 
-/** Active assets among `symbols`, ordered by symbol. */
-export async function activeAssetsBySymbol(db: D1Database, symbols: readonly string[]): Promise<ResolvedAsset[]> {
+/** Active assets among `symbols` with the asked `columns` of each, ordered by symbol. */
+async function activeAmong<T>(
+  db: D1Database,
+  columns: "id, symbol" | "id, symbol, sector",
+  symbols: readonly string[],
+) {
   const { results } = await db
     .prepare(
-      "SELECT id, symbol FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1)) ORDER BY symbol",
+      `SELECT ${columns} FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1)) ORDER BY symbol`,
     )
     .bind(JSON.stringify(symbols))
-    .all<ResolvedAsset>();
+    .all<T>();
   return results;
+}
+
+/** Active assets among `symbols`, ordered by symbol. */
+export function activeAssetsBySymbol(db: D1Database, symbols: readonly string[]): Promise<ResolvedAsset[]> {
+  return activeAmong<ResolvedAsset>(db, "id, symbol", symbols);
 }
 
 /** Whether `symbol` is an active asset. */
@@ -316,15 +325,9 @@ export interface SectorAsset {
   sector: string | null;
 }
 
-/** Active assets for `symbols` with their sectors. */
-export async function readAssetsWithSectors(db: D1Database, symbols: readonly string[]): Promise<SectorAsset[]> {
-  const { results } = await db
-    .prepare(
-      "SELECT id, symbol, sector FROM assets WHERE deleted_at IS NULL AND symbol IN (SELECT value FROM json_each(?1)) ORDER BY symbol",
-    )
-    .bind(JSON.stringify(symbols))
-    .all<SectorAsset>();
-  return results;
+/** Active assets for `symbols` with their sectors, ordered by symbol. */
+export function readAssetsWithSectors(db: D1Database, symbols: readonly string[]): Promise<SectorAsset[]> {
+  return activeAmong<SectorAsset>(db, "id, symbol, sector", symbols);
 }
 
 /** Up to `perSector` active equities of each sector (by symbol), the members of the sector factor returns. */

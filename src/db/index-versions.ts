@@ -84,7 +84,7 @@ const parse = (r: StoredVersion): VersionRow => ({
 export async function listVersions(db: D1Database, indexId: string, before: number | undefined, limit: number) {
   const { results } = await db
     .prepare(
-      `SELECT version, status, reason, created_at, methodology_hash, data_as_of, definition, metadata, failure_reason
+      `SELECT version, status, reason, created_at, methodology_hash, data_as_of, definition, failure_reason, metadata
        FROM index_versions WHERE index_id = ?1 AND (?2 IS NULL OR version < ?2) ORDER BY version DESC LIMIT ?3`,
     )
     .bind(indexId, before ?? null, limit + 1)
@@ -95,7 +95,7 @@ export async function listVersions(db: D1Database, indexId: string, before: numb
 export async function readVersion(db: D1Database, indexId: string, version: number): Promise<VersionRow | null> {
   const r = await db
     .prepare(
-      `SELECT version, status, reason, created_at, methodology_hash, data_as_of, definition, metadata, failure_reason
+      `SELECT version, status, reason, created_at, methodology_hash, data_as_of, definition, failure_reason, metadata
        FROM index_versions WHERE index_id = ?1 AND version = ?2`,
     )
     .bind(indexId, version)

@@ -1,7 +1,7 @@
 // Market data events per asset and date: market caps, splits and cash dividends, and the adjustment-factor
 // segments derived from them.
-import { type FactorSegment, sameSegments, segmentsOfActions } from "../domain/adjustment-factors";
-import { chunk, ROWS_PER_STATEMENT as ROWS_PER_CAP_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
+import { type FactorSegment, type StoredAction, sameSegments, segmentsOfActions } from "../domain/adjustment-factors";
+import { upsertJsonRows } from "./batching";
 
 export interface ActionRow {
   assetId: number;
@@ -44,14 +44,8 @@ export async function upsertCorporateActions(db: D1Database, rows: ActionRow[], 
   return changes;
 }
 
-interface ActionWithClose {
-  asset_id: number;
-  kind: "split" | "dividend";
-  date: string;
-  ratio: number | null;
-  amount: number | null;
-  previous_close: number | null;
-}
+/** A stored action of one asset, with the close before its date, as the factor reads select it. */
+export type AssetAction = StoredAction & { asset_id: number };
 
 /**
  * Recomputes the factor segments of each asset from its stored actions and current closes, and rewrites an
@@ -78,8 +72,8 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
       )
       .bind(ids),
   ]);
-  const actionsOf = groupBy((actions?.results ?? []) as unknown as ActionWithClose[]);
-  const storedOf = groupBy((stored?.results ?? []) as unknown as Array<FactorSegment & { asset_id: number }>);
+  const actionsOf = byAsset((actions?.results ?? []) as unknown as AssetAction[]);
+  const storedOf = byAsset((stored?.results ?? []) as unknown as Array<FactorSegment & { asset_id: number }>);
   const changed: number[] = [];
   const writes: D1PreparedStatement[] = [];
   for (const assetId of assetIds) {
@@ -110,7 +104,8 @@ export async function rebuildAdjustmentFactors(db: D1Database, assetIds: number[
   return changed;
 }
 
-function groupBy<T extends { asset_id: number }>(rows: T[]): Map<number, T[]> {
+/** Rows grouped by asset, each group in the rows' order. */
+export function byAsset<T extends { asset_id: number }>(rows: T[]): Map<number, T[]> {
   const out = new Map<number, T[]>();
   for (const r of rows) {
     const list = out.get(r.asset_id);
@@ -154,25 +149,21 @@ export interface MarketCapRow {
 }
 
 export async function upsertMarketCaps(db: D1Database, rows: MarketCapRow[], source: string): Promise<number> {
-  let changes = 0;
-  const statements = chunk(rows, ROWS_PER_CAP_STATEMENT).map((part) =>
-    db
-      .prepare(
-        `INSERT INTO market_caps (asset_id, date, market_cap, shares_outstanding, source)
-         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'), ?2
-         FROM json_each(?1) WHERE true
-         ON CONFLICT (asset_id, date) DO UPDATE SET market_cap = excluded.market_cap,
-           shares_outstanding = excluded.shares_outstanding, source = excluded.source,
-           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-         WHERE market_caps.market_cap <> excluded.market_cap
-            OR market_caps.shares_outstanding IS NOT excluded.shares_outstanding`,
-      )
-      .bind(JSON.stringify(part.map((r) => [r.assetId, r.date, r.marketCap, r.sharesOutstanding ?? null])), source),
+  return upsertJsonRows(
+    db,
+    {
+      table: "market_caps",
+      columns: ["asset_id", "date", "market_cap", "shares_outstanding"],
+      onConflict: `(asset_id, date) DO UPDATE SET market_cap = excluded.market_cap,
+        shares_outstanding = excluded.shares_outstanding, source = excluded.source,
+        updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+        WHERE market_caps.market_cap <> excluded.market_cap
+           OR market_caps.shares_outstanding IS NOT excluded.shares_outstanding`,
+    },
+    rows,
+    (r) => [r.assetId, r.date, r.marketCap, r.sharesOutstanding ?? null],
+    source,
   );
-  for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
-    for (const r of await db.batch(group)) changes += r.meta.changes;
-  }
-  return changes;
 }
 
 /** Market-cap observations per symbol, ascending, for market_cap weighting; with `asOf`, those stored by then. */

@@ -1,5 +1,5 @@
 // Latest quotes (one row per asset, newer ts wins): the write, and the one stored-quote read every caller uses.
-import { chunk, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
+import { upsertJsonRows } from "./batching";
 
 export interface QuoteRow {
   assetId: number;
@@ -10,23 +10,19 @@ export interface QuoteRow {
 
 /** Keeps the newest quote per asset; an older quote arriving late never overwrites a newer one. */
 export async function upsertQuotes(db: D1Database, rows: QuoteRow[], source: string): Promise<number> {
-  let changes = 0;
-  const statements = chunk(rows, ROWS_PER_STATEMENT).map((part) =>
-    db
-      .prepare(
-        `INSERT INTO quotes (asset_id, price, previous_close, ts, source)
-         SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'), ?2
-         FROM json_each(?1) WHERE true
-         ON CONFLICT (asset_id) DO UPDATE SET price = excluded.price, previous_close = excluded.previous_close,
-           ts = excluded.ts, source = excluded.source, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-         WHERE excluded.ts >= quotes.ts`,
-      )
-      .bind(JSON.stringify(part.map((r) => [r.assetId, r.price, r.previousClose, r.ts])), source),
+  return upsertJsonRows(
+    db,
+    {
+      table: "quotes",
+      columns: ["asset_id", "price", "previous_close", "ts"],
+      onConflict: `(asset_id) DO UPDATE SET price = excluded.price, previous_close = excluded.previous_close,
+        ts = excluded.ts, source = excluded.source, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+        WHERE excluded.ts >= quotes.ts`,
+    },
+    rows,
+    (r) => [r.assetId, r.price, r.previousClose, r.ts],
+    source,
   );
-  for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
-    for (const r of await db.batch(group)) changes += r.meta.changes;
-  }
-  return changes;
 }
 
 export interface StoredQuote {

@@ -3,6 +3,7 @@
 import { bpsOfMinor, fromMinor, notionalMinor, toMinor } from "./money";
 import { failure, type Outcome, success } from "./outcome";
 import { buildPriceMatrix, type PriceHistory, type PriceMatrix } from "./price-matrix";
+import { firstNotBelow } from "./sorted-search";
 
 export interface ScheduledAllocation {
   rebalance_date: string;
@@ -178,14 +179,7 @@ function tradingDays(matrix: PriceMatrix, schedule: readonly ScheduledAllocation
 
 /** Index of the first session on/after `date` (dates ascending); `dates.length` when none. */
 function sessionOnOrAfter(dates: readonly string[], date: string): number {
-  let lo = 0;
-  let hi = dates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((dates[mid] as string) < date) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstNotBelow(dates, date);
 }
 
 /** Volumes day-major on the matrix's calendar: given so, or placed from per-symbol series (0 on days without one). */
@@ -285,6 +279,15 @@ export function runBacktest(input: BacktestInput): Outcome<BacktestResult, Backt
     /** Units a fill of this symbol may take today (Infinity under the flat model). */
     const cap = (s: number) =>
       volumes ? Math.floor(maxShare * (volumes[t * n + s] as number) * perShare + 1e-9) : Number.POSITIVE_INFINITY;
+    /** The part of a wanted trade of `units` (≤ 0: none) the day's cap lets through, marking symbols it cut. */
+    const allowed = (s: number, units: number) => {
+      if (units <= 0) return 0;
+      if (units > cap(s)) {
+        capped[s] = 1;
+        return cap(s);
+      }
+      return units;
+    };
     const price = (s: number, side: "buy" | "sell", units: number) => {
       if (!volumes) return executionPrice(close(s), side, slip);
       const share = units / perShare / (volumes[t * n + s] as number);
@@ -334,12 +337,7 @@ export function runBacktest(input: BacktestInput): Outcome<BacktestResult, Backt
     if (open) {
       capped.fill(0);
       for (let s = 0; s < n; s++) {
-        let units = (held[s] as number) - (goal[s] as number);
-        if (units <= 0) continue;
-        if (units > cap(s)) {
-          units = cap(s);
-          capped[s] = 1;
-        }
+        const units = allowed(s, (held[s] as number) - (goal[s] as number));
         if (units <= 0) continue;
         const px = price(s, "sell", units);
         const notional = notionalMinor(units / perShare, px);
@@ -352,12 +350,7 @@ export function runBacktest(input: BacktestInput): Outcome<BacktestResult, Backt
       const buys: { s: number; units: number }[] = [];
       let total = 0;
       for (let s = 0; s < n; s++) {
-        let units = (goal[s] as number) - (held[s] as number);
-        if (units <= 0) continue;
-        if (units > cap(s)) {
-          units = cap(s);
-          capped[s] = 1;
-        }
+        const units = allowed(s, (goal[s] as number) - (held[s] as number));
         if (units <= 0) continue;
         buys.push({ s, units });
         total += buyCost(units, perShare, price(s, "buy", units), feeBps);

@@ -78,160 +78,137 @@ const lt = (x: number, avg: number | null) => avg !== null && x < avg;
 const le = (x: number, avg: number | null) => avg !== null && x <= avg;
 const gt = (x: number, avg: number | null) => avg !== null && x > avg;
 
+/** Body top and bottom: the higher and the lower of open and close. */
+const top = (c: Candle) => Math.max(c.open, c.close);
+const bottom = (c: Candle) => Math.min(c.open, c.close);
+/** The real body of `later` stands wholly above (side 1) or wholly below (side −1) that of `earlier`. */
+const bodyGap = (earlier: Candle, later: Candle, side: 1 | -1) =>
+  side === 1 ? bottom(later) > top(earlier) : top(later) < bottom(earlier);
+
+type Shadow = (c: Candle) => number;
+
+/** A pattern of candle i (x) and the one before it (p); false on the first candle. */
+const twoCandles =
+  (test: (p: Candle, x: Candle, c: readonly Candle[], i: number) => boolean): Detector =>
+  (c, i) =>
+    i >= 1 && test(c[i - 1] as Candle, c[i] as Candle, c, i);
+
+/** A pattern of candles i−2 (a), i−1 (b) and i (x); false before the third candle. */
+const threeCandles =
+  (test: (a: Candle, b: Candle, x: Candle, c: readonly Candle[], i: number) => boolean): Detector =>
+  (c, i) =>
+    i >= 2 && test(c[i - 2] as Candle, c[i - 1] as Candle, c[i] as Candle, c, i);
+
+/**
+ * A short body at one end of the range (hammer, shooting star): a long `tail` shadow, a very short `head` shadow,
+ * and `placed`, the pattern's own test against the previous candle.
+ */
+const pinBar = (
+  tail: Shadow,
+  head: Shadow,
+  placed: (p: Candle, x: Candle, c: readonly Candle[], i: number) => boolean,
+) =>
+  twoCandles(
+    (p, x, c, i) =>
+      lt(body(x), average(c, SETTINGS.bodyShort, i)) &&
+      gt(tail(x), average(c, SETTINGS.shadowLong, i)) &&
+      lt(head(x), average(c, SETTINGS.shadowVeryShort, i)) &&
+      placed(p, x, c, i),
+  );
+
+/** CDLENGULFING for one side: a body of colour `side` engulfs the opposite-coloured body before it. */
+const engulfing = (side: 1 | -1) =>
+  twoCandles(
+    (p, x) =>
+      color(x) === side &&
+      color(p) === -side &&
+      ((top(x) >= top(p) && bottom(x) < bottom(p)) || (top(x) > top(p) && bottom(x) <= bottom(p))),
+  );
+
+/**
+ * CDLMORNINGSTAR (side 1) and CDLEVENINGSTAR (side −1): a long body against the side, a short one gapping away
+ * from it, then a body of the side's colour closing past `STAR_PENETRATION` of the first body.
+ */
+const star = (side: 1 | -1) =>
+  threeCandles((a, b, x, c, i) => {
+    const penetration = body(a) * STAR_PENETRATION;
+    return (
+      gt(body(a), average(c, SETTINGS.bodyLong, i - 2)) &&
+      color(a) === -side &&
+      le(body(b), average(c, SETTINGS.bodyShort, i - 1)) &&
+      bodyGap(a, b, side === 1 ? -1 : 1) &&
+      gt(body(x), average(c, SETTINGS.bodyShort, i)) &&
+      color(x) === side &&
+      (side === 1 ? x.close > a.close + penetration : x.close < a.close - penetration)
+    );
+  });
+
+/** Candles i−2, i−1 and i all of colour `side`, each with a very short `shadow` (three soldiers, three crows). */
+const threeInARow = (c: readonly Candle[], i: number, side: 1 | -1, shadow: Shadow) =>
+  [i - 2, i - 1, i].every(
+    (k) => color(c[k] as Candle) === side && lt(shadow(c[k] as Candle), average(c, SETTINGS.shadowVeryShort, k)),
+  );
+
+/**
+ * CDL3WHITESOLDIERS: three white candles, each opening within (or near) the body before it, closing higher, its
+ * body not far shorter than the one before.
+ */
+const threeWhiteSoldiers = threeCandles((a, b, x, c, i) => {
+  const nearA = average(c, SETTINGS.near, i - 2);
+  const nearB = average(c, SETTINGS.near, i - 1);
+  const farA = average(c, SETTINGS.far, i - 2);
+  const farB = average(c, SETTINGS.far, i - 1);
+  return (
+    threeInARow(c, i, 1, upperShadow) &&
+    x.close > b.close &&
+    b.close > a.close &&
+    b.open > a.open &&
+    nearA !== null &&
+    b.open <= a.close + nearA &&
+    x.open > b.open &&
+    nearB !== null &&
+    x.open <= b.close + nearB &&
+    farA !== null &&
+    body(b) > body(a) - farA &&
+    farB !== null &&
+    body(x) > body(b) - farB &&
+    gt(body(x), average(c, SETTINGS.bodyShort, i))
+  );
+});
+
+/** CDL3BLACKCROWS: after a white candle, three black ones, each opening within the body before it and closing lower. */
+const threeBlackCrows = threeCandles((a, b, x, c, i) => {
+  if (i < 3) return false;
+  const w = c[i - 3] as Candle;
+  return (
+    color(w) === 1 &&
+    threeInARow(c, i, -1, lowerShadow) &&
+    b.open < a.open &&
+    b.open > a.close &&
+    x.open < b.open &&
+    x.open > b.close &&
+    w.high > a.close &&
+    a.close > b.close &&
+    b.close > x.close
+  );
+});
+
 const DETECTORS: Record<PatternKind, { detect: Detector; direction: PatternHit["direction"] }> = {
   doji: { direction: "neutral", detect: (c, i) => le(body(c[i] as Candle), average(c, SETTINGS.bodyDoji, i)) },
   hammer: {
     direction: "bullish",
-    detect: (c, i) => {
-      if (i < 1) return false;
-      const x = c[i] as Candle;
-      const prev = c[i - 1] as Candle;
+    detect: pinBar(lowerShadow, upperShadow, (p, x, c, i) => {
       const near = average(c, SETTINGS.near, i - 1);
-      return (
-        lt(body(x), average(c, SETTINGS.bodyShort, i)) &&
-        gt(lowerShadow(x), average(c, SETTINGS.shadowLong, i)) &&
-        lt(upperShadow(x), average(c, SETTINGS.shadowVeryShort, i)) &&
-        near !== null &&
-        Math.min(x.close, x.open) <= prev.low + near
-      );
-    },
+      return near !== null && bottom(x) <= p.low + near;
+    }),
   },
-  shooting_star: {
-    direction: "bearish",
-    detect: (c, i) => {
-      if (i < 1) return false;
-      const x = c[i] as Candle;
-      const prev = c[i - 1] as Candle;
-      return (
-        lt(body(x), average(c, SETTINGS.bodyShort, i)) &&
-        gt(upperShadow(x), average(c, SETTINGS.shadowLong, i)) &&
-        lt(lowerShadow(x), average(c, SETTINGS.shadowVeryShort, i)) &&
-        Math.min(x.open, x.close) > Math.max(prev.open, prev.close) // real-body gap up
-      );
-    },
-  },
-  bullish_engulfing: {
-    direction: "bullish",
-    detect: (c, i) => {
-      if (i < 1) return false;
-      const x = c[i] as Candle;
-      const p = c[i - 1] as Candle;
-      return (
-        color(x) === 1 &&
-        color(p) === -1 &&
-        ((x.close >= p.open && x.open < p.close) || (x.close > p.open && x.open <= p.close))
-      );
-    },
-  },
-  bearish_engulfing: {
-    direction: "bearish",
-    detect: (c, i) => {
-      if (i < 1) return false;
-      const x = c[i] as Candle;
-      const p = c[i - 1] as Candle;
-      return (
-        color(x) === -1 &&
-        color(p) === 1 &&
-        ((x.open >= p.close && x.close < p.open) || (x.open > p.close && x.close <= p.open))
-      );
-    },
-  },
-  morning_star: {
-    direction: "bullish",
-    detect: (c, i) => {
-      if (i < 2) return false;
-      const a = c[i - 2] as Candle;
-      const b = c[i - 1] as Candle;
-      const x = c[i] as Candle;
-      return (
-        gt(body(a), average(c, SETTINGS.bodyLong, i - 2)) &&
-        color(a) === -1 &&
-        le(body(b), average(c, SETTINGS.bodyShort, i - 1)) &&
-        Math.max(b.open, b.close) < Math.min(a.open, a.close) && // real-body gap down
-        gt(body(x), average(c, SETTINGS.bodyShort, i)) &&
-        color(x) === 1 &&
-        x.close > a.close + body(a) * STAR_PENETRATION
-      );
-    },
-  },
-  evening_star: {
-    direction: "bearish",
-    detect: (c, i) => {
-      if (i < 2) return false;
-      const a = c[i - 2] as Candle;
-      const b = c[i - 1] as Candle;
-      const x = c[i] as Candle;
-      return (
-        gt(body(a), average(c, SETTINGS.bodyLong, i - 2)) &&
-        color(a) === 1 &&
-        le(body(b), average(c, SETTINGS.bodyShort, i - 1)) &&
-        Math.min(b.open, b.close) > Math.max(a.open, a.close) && // real-body gap up
-        gt(body(x), average(c, SETTINGS.bodyShort, i)) &&
-        color(x) === -1 &&
-        x.close < a.close - body(a) * STAR_PENETRATION
-      );
-    },
-  },
-  three_white_soldiers: {
-    direction: "bullish",
-    detect: (c, i) => {
-      if (i < 2) return false;
-      const a = c[i - 2] as Candle;
-      const b = c[i - 1] as Candle;
-      const x = c[i] as Candle;
-      const nearA = average(c, SETTINGS.near, i - 2);
-      const nearB = average(c, SETTINGS.near, i - 1);
-      const farA = average(c, SETTINGS.far, i - 2);
-      const farB = average(c, SETTINGS.far, i - 1);
-      return (
-        color(a) === 1 &&
-        lt(upperShadow(a), average(c, SETTINGS.shadowVeryShort, i - 2)) &&
-        color(b) === 1 &&
-        lt(upperShadow(b), average(c, SETTINGS.shadowVeryShort, i - 1)) &&
-        color(x) === 1 &&
-        lt(upperShadow(x), average(c, SETTINGS.shadowVeryShort, i)) &&
-        x.close > b.close &&
-        b.close > a.close &&
-        b.open > a.open &&
-        nearA !== null &&
-        b.open <= a.close + nearA &&
-        x.open > b.open &&
-        nearB !== null &&
-        x.open <= b.close + nearB &&
-        farA !== null &&
-        body(b) > body(a) - farA &&
-        farB !== null &&
-        body(x) > body(b) - farB &&
-        gt(body(x), average(c, SETTINGS.bodyShort, i))
-      );
-    },
-  },
-  three_black_crows: {
-    direction: "bearish",
-    detect: (c, i) => {
-      if (i < 3) return false;
-      const w = c[i - 3] as Candle;
-      const a = c[i - 2] as Candle;
-      const b = c[i - 1] as Candle;
-      const x = c[i] as Candle;
-      return (
-        color(w) === 1 &&
-        color(a) === -1 &&
-        lt(lowerShadow(a), average(c, SETTINGS.shadowVeryShort, i - 2)) &&
-        color(b) === -1 &&
-        lt(lowerShadow(b), average(c, SETTINGS.shadowVeryShort, i - 1)) &&
-        color(x) === -1 &&
-        lt(lowerShadow(x), average(c, SETTINGS.shadowVeryShort, i)) &&
-        b.open < a.open &&
-        b.open > a.close &&
-        x.open < b.open &&
-        x.open > b.close &&
-        w.high > a.close &&
-        a.close > b.close &&
-        b.close > x.close
-      );
-    },
-  },
+  shooting_star: { direction: "bearish", detect: pinBar(upperShadow, lowerShadow, (p, x) => bodyGap(p, x, 1)) },
+  bullish_engulfing: { direction: "bullish", detect: engulfing(1) },
+  bearish_engulfing: { direction: "bearish", detect: engulfing(-1) },
+  morning_star: { direction: "bullish", detect: star(1) },
+  evening_star: { direction: "bearish", detect: star(-1) },
+  three_white_soldiers: { direction: "bullish", detect: threeWhiteSoldiers },
+  three_black_crows: { direction: "bearish", detect: threeBlackCrows },
 };
 
 /** Every (day, pattern) of `kinds` in ascending candles; each day's averages use only the candles before it. */

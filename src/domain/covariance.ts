@@ -30,48 +30,66 @@ function demeaned(r: ReturnsMatrix): Float64Array {
 }
 
 /**
+ * Dot products of `a[aAt, aAt + len)` with four runs of `b` of that length, `stride` apart from `bAt`, written to
+ * `out[at, at + 4)`: one load of `a` feeds four sums, and each sum still runs in index order, so every entry is the
+ * plain dot product.
+ */
+function fourDots(
+  a: ArrayLike<number>,
+  aAt: number,
+  b: ArrayLike<number>,
+  bAt: number,
+  stride: number,
+  len: number,
+  out: Float64Array,
+  at: number,
+): void {
+  const b1 = bAt + stride;
+  const b2 = b1 + stride;
+  const b3 = b2 + stride;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let k = 0; k < len; k++) {
+    const x = a[aAt + k] as number;
+    s0 += x * (b[bAt + k] as number);
+    s1 += x * (b[b1 + k] as number);
+    s2 += x * (b[b2 + k] as number);
+    s3 += x * (b[b3 + k] as number);
+  }
+  out[at] = s0;
+  out[at + 1] = s1;
+  out[at + 2] = s2;
+  out[at + 3] = s3;
+}
+
+/** The dot product of `a[aAt, aAt + len)` and `b[bAt, bAt + len)`, in index order. */
+function dot(a: ArrayLike<number>, aAt: number, b: ArrayLike<number>, bAt: number, len: number): number {
+  let s = 0;
+  for (let k = 0; k < len; k++) s += (a[aAt + k] as number) * (b[bAt + k] as number);
+  return s;
+}
+
+/**
  * X'X / divisor for row-major X (t × n), filling both triangles. Columns are copied out first so each dot
- * product reads contiguous memory, and four columns j are taken against column i at once (one load of
- * column i feeds four sums); each sum still runs over k in order, so every entry is the plain dot product.
+ * product reads contiguous memory, and four columns j are taken against column i at once.
  */
 function crossProduct(x: Float64Array, t: number, n: number, divisor: number): Float64Array {
   const columns = new Float64Array(n * t);
   for (let k = 0; k < t; k++) for (let i = 0; i < n; i++) columns[i * t + k] = x[k * n + i] as number;
   const out = new Float64Array(n * n);
-  const put = (i: number, j: number, s: number) => {
-    const v = s / divisor;
-    out[i * n + j] = v;
-    out[j * n + i] = v;
-  };
   for (let i = 0; i < n; i++) {
     const ci = i * t;
+    const row = i * n;
     let j = i;
-    for (; j + 3 < n; j += 4) {
-      const c0 = j * t;
-      const c1 = c0 + t;
-      const c2 = c1 + t;
-      const c3 = c2 + t;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = 0; k < t; k++) {
-        const a = columns[ci + k] as number;
-        s0 += a * (columns[c0 + k] as number);
-        s1 += a * (columns[c1 + k] as number);
-        s2 += a * (columns[c2 + k] as number);
-        s3 += a * (columns[c3 + k] as number);
-      }
-      put(i, j, s0);
-      put(i, j + 1, s1);
-      put(i, j + 2, s2);
-      put(i, j + 3, s3);
-    }
-    for (; j < n; j++) {
-      const cj = j * t;
-      let s = 0;
-      for (let k = 0; k < t; k++) s += (columns[ci + k] as number) * (columns[cj + k] as number);
-      put(i, j, s);
+    for (; j + 3 < n; j += 4) fourDots(columns, ci, columns, j * t, t, t, out, row + j);
+    for (; j < n; j++) out[row + j] = dot(columns, ci, columns, j * t, t);
+    // Divided once each, then mirrored into the lower triangle.
+    for (let m = i; m < n; m++) {
+      const v = (out[row + m] as number) / divisor;
+      out[row + m] = v;
+      out[m * n + i] = v;
     }
   }
   return out;
@@ -128,35 +146,9 @@ export function estimateCovariance(r: ReturnsMatrix, method: CovarianceMethod): 
 /** Σw for a symmetric row-major matrix, into `out`; four rows at a time (one load of w feeds four sums, each in j order). */
 export function multiply(cov: CovarianceMatrix, w: ArrayLike<number>, out = new Float64Array(cov.size)): Float64Array {
   const n = cov.size;
-  const v = cov.values;
   let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n;
-    const r1 = r0 + n;
-    const r2 = r1 + n;
-    const r3 = r2 + n;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < n; j++) {
-      const x = w[j] as number;
-      s0 += (v[r0 + j] as number) * x;
-      s1 += (v[r1 + j] as number) * x;
-      s2 += (v[r2 + j] as number) * x;
-      s3 += (v[r3 + j] as number) * x;
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  for (; i < n; i++) {
-    let s = 0;
-    const row = i * n;
-    for (let j = 0; j < n; j++) s += (v[row + j] as number) * (w[j] as number);
-    out[i] = s;
-  }
+  for (; i + 3 < n; i += 4) fourDots(w, 0, cov.values, i * n, n, n, out, i);
+  for (; i < n; i++) out[i] = dot(cov.values, i * n, w, 0, n);
   return out;
 }
 

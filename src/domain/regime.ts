@@ -1,6 +1,7 @@
 // Labels each day bull, bear, sideways or high_volatility from trend and volatility, with the inputs used.
 import { sma } from "./indicators";
 import { sampleStdev, TRADING_DAYS_PER_YEAR } from "./metrics";
+import { firstNotBelow } from "./sorted-search";
 
 export type Regime = "bull" | "bear" | "sideways" | "high_volatility";
 
@@ -69,14 +70,7 @@ export function classifyRegimes(
   const out: RegimeDay[] = [];
   for (let t = volWindow; t < bars.length; t++) {
     const vol = sampleStdev(returns.slice(t - volWindow, t)) * Math.sqrt(TRADING_DAYS_PER_YEAR);
-    let lo = 0;
-    let hi = seen.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((seen[mid] as number) < vol) lo = mid + 1;
-      else hi = mid;
-    }
-    seen.splice(lo, 0, vol);
+    seen.splice(firstNotBelow(seen, vol), 0, vol);
     const m = trend[t];
     const before = trend[t - slopeLookback];
     if (m === null || m === undefined || before === null || before === undefined) continue;

@@ -23,10 +23,20 @@ interface Lease {
 
 type Limiter = DurableObjectStub<RateLimiter>;
 
+/** Leases one isolate holds at most: one per recent caller, so a crowd of callers cannot grow it without end. */
+const MAX_HELD = 10_000;
+
 /** One isolate's leases, by key and bucket set. The module keeps one; tests make several to play isolates. */
 export class LeaseBook {
   private readonly leases = new Map<string, Lease>();
   private readonly asking = new Set<string>();
+
+  constructor(private readonly maxHeld = MAX_HELD) {}
+
+  /** Leases held now (spent or not, until their key asks again or room is made). */
+  get size(): number {
+    return this.leases.size;
+  }
 
   /** Admits or refuses one request, from a held lease when there is one. */
   async admit(limiter: () => Limiter, name: string, buckets: NamedBucket[], now = Date.now()): Promise<LimitDecision> {
@@ -57,7 +67,10 @@ export class LeaseBook {
         const { granted, ...view } = await ask;
         this.learn(name, view);
         if (!view.allowed) return view;
-        if (granted > 1) this.leases.set(key, { left: granted - 1, expiresAt: Date.now() + LEASE_MS, decision: view });
+        if (granted > 1) {
+          this.makeRoom();
+          this.leases.set(key, { left: granted - 1, expiresAt: Date.now() + LEASE_MS, decision: view });
+        }
         return { ...view, remaining: view.remaining + Math.max(0, granted - 1) };
       } finally {
         this.asking.delete(key);
@@ -80,6 +93,16 @@ export class LeaseBook {
     for (const [k, l] of this.leases)
       if (k.startsWith(`${name}|`))
         l.decision = { ...l.decision, remaining: fresh.remaining, resetSeconds: fresh.resetSeconds };
+  }
+
+  /**
+   * Keeps the book under its bound: expired leases go first, then the oldest. A dropped lease's unused tokens do
+   * not go back to the object, so its caller gets fewer requests until the bucket refills, never more.
+   */
+  private makeRoom(now = Date.now()): void {
+    if (this.leases.size < this.maxHeld) return;
+    for (const [k, l] of this.leases) if (l.expiresAt <= now) this.leases.delete(k);
+    while (this.leases.size >= this.maxHeld) this.leases.delete(this.leases.keys().next().value as string);
   }
 
   /** What this isolate holds for a key (all bucket sets): tokens its caller may still spend. */

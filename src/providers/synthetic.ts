@@ -1,5 +1,6 @@
 // Synthetic market data: a seeded, deterministic universe of realistic assets for local runs without a vendor key.
 import { tradingDays } from "../domain/calendar";
+import { firstNotBelow } from "../domain/sorted-search";
 import { SYNTHETIC_UNIVERSE, type SyntheticAsset } from "./synthetic-universe";
 import {
   type Bar,
@@ -82,14 +83,7 @@ function ensureCalendar(end: string): void {
 
 /** Index of the first calendar day on or after `date` (calendar.length when none). */
 function lowerBound(date: string): number {
-  let lo = 0;
-  let hi = calendar.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((calendar[mid] as string) < date) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstNotBelow(calendar, date);
 }
 
 interface Series {

@@ -5,8 +5,15 @@ import { requireAdmin } from "../http/auth";
 import type { App } from "../http/context";
 import { idempotent } from "../http/idempotency";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
-import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { Job, JobAccepted, JobList, JobListQuery, RefreshBody } from "../schemas/jobs";
+import {
+  bodyErrorResponses,
+  errorResponses,
+  idempotencyKeyHeader,
+  jsonBody,
+  jsonContent,
+  security,
+} from "../schemas/route-parts";
 import { unknownSymbols } from "../services/assets";
 import { audit } from "../services/audit";
 import { enqueueJob, findJob, type JobRow, listJobs, publicJob } from "../services/jobs";
@@ -20,7 +27,7 @@ const refresh = createRoute({
   security,
   middleware: [requireAdmin(), idempotent()] as const,
   request: {
-    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
+    headers: idempotencyKeyHeader,
     ...jsonBody(RefreshBody),
   },
   responses: { 202: jsonContent(JobAccepted, "The refresh job was queued"), ...bodyErrorResponses },

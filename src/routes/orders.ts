@@ -9,11 +9,12 @@ import {
   bodyErrorResponses,
   errorResponses,
   fieldsParam,
+  idempotencyKeyHeader,
   jsonBody,
   jsonContent,
   problemResponse,
   security,
-} from "../schemas/common";
+} from "../schemas/route-parts";
 import { Order, OrderBody, OrderIdPath, OrderList, OrderListQuery } from "../schemas/trading";
 import { audit } from "../services/audit";
 import {
@@ -36,7 +37,7 @@ const create = createRoute({
   summary: "Place a paper order (market fills at once at the latest quote; limit fills when a quote crosses)",
   security,
   middleware: [requireScope("trade"), idempotent()] as const,
-  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }), ...jsonBody(OrderBody) },
+  request: { headers: idempotencyKeyHeader, ...jsonBody(OrderBody) },
   responses: {
     201: jsonContent(Order, "The order, filled when it was marketable"),
     409: problemResponse("The account changed while the order was placed"),

@@ -8,10 +8,11 @@ import {
   errorResponses,
   fieldsParam,
   formatParam,
+  idempotencyKeyHeader,
   jsonBody,
   jsonContent,
   security,
-} from "../schemas/common";
+} from "../schemas/route-parts";
 import { Simulation, SimulationAccepted, SimulationBody, SimulationIdPath } from "../schemas/simulations";
 import { audit } from "../services/audit";
 import { createSimulation, loadOwnedSimulation, publicSimulation } from "../services/simulations";
@@ -27,7 +28,7 @@ const create = createRoute({
   security,
   middleware: [requireScope("trade"), idempotent()] as const,
   request: {
-    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
+    headers: idempotencyKeyHeader,
     ...jsonBody(SimulationBody),
   },
   responses: { 202: jsonContent(SimulationAccepted, "Accepted; the simulation is queued"), ...bodyErrorResponses },

@@ -1,6 +1,6 @@
 // Analytics shapes: indicator series, correlation matrix, anomalies and regimes of daily bars.
 import { z } from "@hono/zod-openapi";
-import { commaListPattern, fieldsParam, isoDate } from "./common";
+import { commaListPattern, fieldsParam, isoDate } from "./route-parts";
 
 const range = {
   start: isoDate
@@ -127,40 +127,30 @@ export const CorrelationResult = z
 
 export const RangeQuery = z.strictObject(range);
 
-export const AnomalyList = z
-  .object({
-    symbol: z.string(),
-    start: z.string(),
-    end: z.string(),
-    data: z.array(
-      z.object({
-        date: z.string(),
-        kind: z.enum(["return", "volume"]),
-        value: z.number(),
-        score: z.number(),
-        reason: z.string(),
-      }),
-    ),
-  })
-  .openapi("Anomalies");
+/** A per-day series of one symbol over the range it was computed on. */
+const symbolSeries = <T extends z.ZodType>(day: T) =>
+  z.object({ symbol: z.string(), start: z.string(), end: z.string(), data: z.array(day) });
 
-export const RegimeList = z
-  .object({
-    symbol: z.string(),
-    start: z.string(),
-    end: z.string(),
-    data: z.array(
-      z.object({
-        date: z.string(),
-        regime: z.enum(["bull", "bear", "sideways", "high_volatility"]),
-        inputs: z.object({
-          close: z.number(),
-          sma: z.number(),
-          sma_slope: z.number(),
-          volatility: z.number(),
-          volatility_threshold: z.number().nullable(),
-        }),
-      }),
-    ),
-  })
-  .openapi("Regimes");
+export const AnomalyList = symbolSeries(
+  z.object({
+    date: z.string(),
+    kind: z.enum(["return", "volume"]),
+    value: z.number(),
+    score: z.number(),
+    reason: z.string(),
+  }),
+).openapi("Anomalies");
+
+export const RegimeList = symbolSeries(
+  z.object({
+    date: z.string(),
+    regime: z.enum(["bull", "bear", "sideways", "high_volatility"]),
+    inputs: z.object({
+      close: z.number(),
+      sma: z.number(),
+      sma_slope: z.number(),
+      volatility: z.number(),
+      volatility_threshold: z.number().nullable(),
+    }),
+  }),
+).openapi("Regimes");

@@ -1,7 +1,9 @@
 // Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
 import { z } from "@hono/zod-openapi";
+import { versionParam } from "./index-versions";
 import {
   cursorParam,
+  dateRange,
   fieldsParam,
   formatParam,
   ifThen,
@@ -10,8 +12,7 @@ import {
   listOf,
   present,
   symbolParam,
-} from "./common";
-import { versionParam } from "./index-versions";
+} from "./route-parts";
 
 /** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
 const tickerBody = z
@@ -213,8 +214,7 @@ export const IndexIdPath = z.object({
 export const IndexListQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
 
 export const ValuesQuery = z.strictObject({
-  start: isoDate.optional(),
-  end: isoDate.optional(),
+  ...dateRange,
   version: versionParam,
   limit: limitParam(1000),
   cursor: cursorParam,

@@ -1,6 +1,6 @@
 // Admin job shapes: the refresh request, a job as admins see it, and the job list filters.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, isoDate, limitParam, listOf } from "./common";
+import { cursorParam, fieldsParam, isoDate, limitParam, listOf, startNotAfterEnd } from "./route-parts";
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -17,7 +17,7 @@ export const RefreshBody = z
       .openapi({ description: "First day to fetch (default: a few days before each symbol's last stored bar)" }),
     end: isoDate.optional().openapi({ description: "Last day to fetch (default: today)" }),
   })
-  .refine((b) => !b.start || !b.end || b.start <= b.end, { message: "start must not be after end", path: ["start"] })
+  .refine(...startNotAfterEnd())
   .refine((b) => !b.start || b.start <= today(), { message: "start must not be in the future", path: ["start"] })
   .refine((b) => !b.end || b.end <= today(), { message: "end must not be in the future", path: ["end"] })
   .openapi("RefreshRequest");

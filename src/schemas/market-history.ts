@@ -1,6 +1,7 @@
 // Shapes of an asset's history beyond current bars: corporate actions and every revision of a day's bar.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, isoDate, limitParam, listOf } from "./common";
+import { ohlc } from "./market";
+import { cursorParam, dateRange, fieldsParam, isoDate, limitParam, listOf, startNotAfterEnd } from "./route-parts";
 
 export const CorporateActions = z
   .object({
@@ -14,16 +15,13 @@ export const CorporateActions = z
   .openapi("CorporateActions");
 
 export const CorporateActionsQuery = z
-  .strictObject({ start: isoDate.optional(), end: isoDate.optional(), fields: fieldsParam })
-  .refine((q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] });
+  .strictObject({ ...dateRange, fields: fieldsParam })
+  .refine(...startNotAfterEnd());
 
 export const BarRevision = z
   .object({
     date: z.string(),
-    open: z.number(),
-    high: z.number(),
-    low: z.number(),
-    close: z.number(),
+    ...ohlc,
     volume: z.number(),
     recorded_at: z.string().openapi({ description: "When this version was stored" }),
     superseded_at: z
@@ -53,10 +51,9 @@ export const MarketCapList = listOf(MarketCapPoint).openapi("MarketCapList");
 
 export const MarketCapQuery = z
   .strictObject({
-    start: isoDate.optional(),
-    end: isoDate.optional(),
+    ...dateRange,
     limit: limitParam(1000),
     cursor: cursorParam,
     fields: fieldsParam,
   })
-  .refine((q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] });
+  .refine(...startNotAfterEnd());

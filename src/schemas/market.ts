@@ -3,14 +3,16 @@ import { z } from "@hono/zod-openapi";
 import {
   commaListPattern,
   cursorParam,
+  dateRange,
   fieldsParam,
   formatParam,
   instant,
   isoDate,
   limitParam,
   listOf,
+  startNotAfterEnd,
   TICKER_PATTERN,
-} from "./common";
+} from "./route-parts";
 
 export const ASSET_CLASSES = ["equity", "etf", "index", "crypto", "fx"] as const;
 
@@ -102,13 +104,13 @@ export const PatchAssetBody = z
   .refine((b) => Object.keys(b).length > 0, "at least one field is required")
   .openapi("PatchAsset", { minProperties: 1 });
 
+/** A day's raw open, high, low and close, as bars and their revisions carry them. */
+export const ohlc = { open: z.number(), high: z.number(), low: z.number(), close: z.number() };
+
 export const Bar = z
   .object({
     date: z.string(),
-    open: z.number(),
-    high: z.number(),
-    low: z.number(),
-    close: z.number(),
+    ...ohlc,
     adj_close: z.number(),
     volume: z.number(),
   })
@@ -118,8 +120,7 @@ export const BarList = listOf(Bar).openapi("BarList");
 
 export const PriceQuery = z
   .strictObject({
-    start: isoDate.optional(),
-    end: isoDate.optional(),
+    ...dateRange,
     order: z.enum(["asc", "desc"]).default("asc"),
     as_of: instant.optional().openapi({ description: "Answer with the values as they were known at this instant" }),
     adjustment: z.enum(["raw", "split", "all"]).default("raw").openapi({
@@ -131,7 +132,7 @@ export const PriceQuery = z
     fields: fieldsParam,
     format: formatParam,
   })
-  .refine((q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] });
+  .refine(...startNotAfterEnd());
 
 export const Quote = z
   .object({

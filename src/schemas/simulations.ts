@@ -1,8 +1,8 @@
 // Backtest shapes: the request (an inline index definition or an index id) and the result.
 import { z } from "@hono/zod-openapi";
-import { ifThen, isoDate, present } from "./common";
 import { Metrics } from "./index-metrics";
 import { IndexDefinitionBody } from "./indexes";
+import { ifThen, isoDate, present } from "./route-parts";
 
 /** Exactly one of index and index_id, as the refinement below says, for the document (JSON Schema if/then). */
 const oneSource = ifThen(present("index"), { not: present("index_id") }, present("index_id"));
@@ -86,7 +86,9 @@ export const Simulation = z
         description:
           "Cash that moved without a trade (dividends received, reinvested ones too; contributions on the session they landed), before that day's trades: with the trades it reconciles the curve to the cent",
       }),
-    metrics: Metrics.nullable(),
+    // A union, not `.nullable()`: on a registered schema the generator writes allOf [$ref, {type: [object, null]}],
+    // which no null satisfies, so a queued simulation's `metrics: null` broke its own document.
+    metrics: z.union([Metrics, z.null()]).openapi({ description: "Null until the simulation has run" }),
     twr: z.number().nullable().openapi({
       description: "Time-weighted return over the run (chain-linked daily; contributions are not performance)",
     }),

@@ -1,7 +1,7 @@
 // Paper trading, alerts and webhook request/response schemas, shared by validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, ifThen, instant, limitParam, listOf, present, symbolParam } from "./common";
 import { EVENT_TYPES } from "./messages";
+import { cursorParam, fieldsParam, ifThen, instant, limitParam, listOf, present, symbolParam } from "./route-parts";
 
 /** No sane paper order is larger; keeps notional arithmetic far inside exact integer range. */
 export const MAX_ORDER_QTY = 1_000_000;

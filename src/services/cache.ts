@@ -70,10 +70,28 @@ function versionsOf(kv: KVNamespace): Map<string, HeldVersion> {
   return held;
 }
 
+/**
+ * Versions held per binding at most: there is one namespace per symbol and per index read, so without a bound the
+ * map would grow with every index ever created. Past it, versions older than the longest hold the configuration
+ * allows (useless to every request) go first, then the oldest: a dropped one only costs its next reader a KV read.
+ */
+const MAX_HELD_VERSIONS = 10_000;
+const LONGEST_HOLD_MS = 5_000; // CACHE_VERSION_HOLD_MS's maximum in config.ts
+
+/** How many namespace versions this isolate holds for a binding (for tests of the bound). */
+export const heldVersionCount = (kv: KVNamespace): number => heldVersions.get(kv)?.size ?? 0;
+
 function remember(kv: KVNamespace, key: string, version: string, seq: number, at: number): void {
   const held = versionsOf(kv);
   const current = held.get(key);
-  if (!current || current.seq < seq) held.set(key, { version, at, seq });
+  if (current && current.seq >= seq) return;
+  if (!current && held.size >= MAX_HELD_VERSIONS) {
+    const now = Date.now();
+    for (const [k, v] of held) if (now - v.at > LONGEST_HOLD_MS) held.delete(k);
+    while (held.size >= MAX_HELD_VERSIONS) held.delete(held.keys().next().value as string);
+  }
+  held.delete(key); // the most recently learnt goes last, so the oldest is first out
+  held.set(key, { version, at, seq });
 }
 
 /**

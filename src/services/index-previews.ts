@@ -102,6 +102,26 @@ async function compute(env: Env, definition: StoredDefinition, end: string, reba
 }
 
 /**
+ * The weights the computed rebalance sets, with the caps that bound them (`first`: the index's first rebalance,
+ * where no turnover cap can bind) and the warnings of its build.
+ */
+async function weightsPreview(
+  db: D1Database,
+  definition: StoredDefinition,
+  { build, rebalance, notes }: Awaited<ReturnType<typeof compute>>,
+  first: boolean,
+): Promise<WeightsPreview> {
+  const sectors = definition.group_caps ? await sectorsOf(db, definition.constituents) : {};
+  return {
+    date: rebalance.date,
+    weights: previewWeights(rebalance),
+    binding_caps: bindingCaps(rebalance, previewRules(definition, sectors), first),
+    caps_relaxed: rebalance.caps_relaxed,
+    warnings: warningsOf(rebalance, notes, build.excluded),
+  };
+}
+
+/**
  * `POST /v1/indexes/preview`: the weights a rebalance of `body` on `date` (its last session; default the
  * latest) sets, validated exactly like a new index. The definition is built from that session with no later
  * rebalance, so the weights are those of a new index created on that day.
@@ -114,15 +134,7 @@ export async function previewDefinition(
   const validated = await validateDefinition(env.DB, body);
   const session = await sessionOn(env.DB, validated, date);
   const definition: StoredDefinition = { ...validated, base_date: session, rebalance: "none" };
-  const { build, rebalance, notes } = await compute(env, definition, session, false);
-  const sectors = definition.group_caps ? await sectorsOf(env.DB, definition.constituents) : {};
-  return {
-    date: session,
-    weights: previewWeights(rebalance),
-    binding_caps: bindingCaps(rebalance, previewRules(definition, sectors), true),
-    caps_relaxed: rebalance.caps_relaxed,
-    warnings: warningsOf(rebalance, notes, build.excluded),
-  };
+  return weightsPreview(env.DB, definition, await compute(env, definition, session, false), true);
 }
 
 export interface RebalancePreview extends WeightsPreview, Omit<PreviewTrade, "changes"> {
@@ -156,17 +168,13 @@ export async function previewRebalance(
       422,
     );
   }
-  const { build, rebalance, notes } = await compute(env, definition, session, true);
-  const sectors = definition.group_caps ? await sectorsOf(env.DB, definition.constituents) : {};
-  const first = build.rebalances.length === 1;
+  const computed = await compute(env, definition, session, true);
+  const { build, rebalance } = computed;
+  const weights = await weightsPreview(env.DB, definition, computed, build.rebalances.length === 1);
   const trade = previewTrade(rebalance, opts.feeBps);
   const level = build.levels.at(-1)?.value ?? definition.base_value;
   return {
-    date: session,
-    weights: previewWeights(rebalance),
-    binding_caps: bindingCaps(rebalance, previewRules(definition, sectors), first),
-    caps_relaxed: rebalance.caps_relaxed,
-    warnings: warningsOf(rebalance, notes, build.excluded),
+    ...weights,
     joined: rebalance.joined,
     left: rebalance.left,
     trades: trade.changes,

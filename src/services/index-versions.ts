@@ -21,17 +21,9 @@ export async function versionToRead(db: D1Database, row: IndexRow, asked?: numbe
   return asked;
 }
 
-export function publicVersion(v: VersionRow) {
-  return {
-    version: v.version,
-    status: v.status,
-    reason: v.reason,
-    created_at: v.created_at,
-    methodology_hash: v.methodology_hash,
-    data_as_of: v.data_as_of,
-    failure_reason: v.failure_reason,
-    metadata: v.metadata,
-  };
+/** A version as readers see it: its record without the definition it was built from. */
+export function publicVersion({ definition: _definition, ...record }: VersionRow) {
+  return record;
 }
 
 export async function indexVersions(db: D1Database, row: IndexRow, before: number | undefined, limit: number) {

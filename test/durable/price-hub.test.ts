@@ -7,7 +7,7 @@ import type { SocketState } from "../../src/durable/stream-protocol";
 import { type LiveQuote, publishQuotes } from "../../src/services/live";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertQuote, weekdays } from "../helpers/market";
-import { authedStream, connectShard, connectStream } from "../helpers/stream";
+import { authedStream, connectShard, connectStream, frameOf } from "../helpers/stream";
 
 let ids: Map<string, number>;
 const SYMBOLS = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META"];
@@ -44,7 +44,7 @@ describe("authentication", () => {
   it("answers a plain GET (no upgrade) with 426 problem+json", async () => {
     const r = await call("/v1/stream");
     expect(r.status).toBe(426);
-    expect(r.body.code).toBe("upgrade_required");
+    expect(r.problem.code).toBe("upgrade_required");
     expect(r.headers.get("upgrade")).toBe("websocket");
   });
 
@@ -134,7 +134,7 @@ describe("subscriptions", () => {
     expect(await client.next((f) => f.type === "error")).toMatchObject({ code: "bad_message" });
     client.send({ action: "dance" });
     client.send({ action: "subscribe", symbols: "AAPL" });
-    await client.next((f, i = client.frames.indexOf(f)) => f.code === "bad_message" && i >= 3);
+    await client.next((f, i = client.frames.indexOf(f)) => f.type === "error" && f.code === "bad_message" && i >= 3);
     client.send({ action: "ping" });
     expect(await client.next((f) => f.type === "pong")).toEqual({ type: "pong" });
     expect(client.closed).toBeNull();
@@ -172,12 +172,10 @@ describe("publishing", () => {
     await client.next((f) => f.type === "subscribed");
     for (const p of [140, 141, 142]) await publishQuotes(env, [quote("GOOG", p)]);
     await client.next((f) => f.type === "quote" && f.price === 142);
-    const seqs = client.frames
-      .filter((f) => f.type === "quote" && f.symbol === "GOOG" && f.price >= 140)
-      .map((f) => f.seq);
+    const seqs = client.frames.filter(frameOf("quote", (f) => f.symbol === "GOOG" && f.price >= 140)).map((f) => f.seq);
     expect(seqs).toHaveLength(3);
-    expect(seqs[1]).toBe(seqs[0] + 1);
-    expect(seqs[2]).toBe(seqs[1] + 1);
+    expect(seqs[1]).toBe(seqs[0]! + 1);
+    expect(seqs[2]).toBe(seqs[1]! + 1);
   });
 
   it("delivers each tick once to sockets on every shard", async () => {
@@ -219,7 +217,10 @@ describe("publishing", () => {
     const before = client.frames.length;
     const report = await env.PRICE_HUB.getByName("publisher").tick(Date.now(), true);
     expect(report?.quotes).toBeGreaterThan(0); // every test asset the synthetic universe knows
-    const frame = await client.next((f) => f.type === "quote" && f.symbol === "NVDA", { from: before });
+    const frame = await client.next(
+      frameOf("quote", (f) => f.symbol === "NVDA"),
+      { from: before },
+    );
     const stored = await env.DB.prepare(
       "SELECT q.price, q.source FROM quotes q JOIN assets a ON a.id = q.asset_id WHERE a.symbol = 'NVDA'",
     ).first<{
@@ -319,7 +320,7 @@ describe("live index levels", () => {
       const tick = Object.entries(closes).map(([s, f]) => quote(s, f(lastDay)));
       const report = await publishQuotes(env, tick);
       expect(report.indexes).toBeGreaterThanOrEqual(1);
-      const frame = await client.next((f) => f.type === "index" && f.id === id);
+      const frame = await client.next(frameOf("index", (f) => f.id === id));
       expect(frame.value).toBeCloseTo(engineLevel, 6);
       expect(frame.seq).toBeGreaterThanOrEqual(1);
     });

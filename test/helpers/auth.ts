@@ -1,7 +1,8 @@
 // Auth helpers for tests: real registration/login through the Worker, and fetch wrappers for a token, a key or a signed key.
 import { env } from "cloudflare:test";
 import { changeRole } from "../../src/db/role-grants";
-import { type CallResult, call } from "./http";
+import type { AnswerOf } from "./answers";
+import { type CallInit, type CallResult, call, callAs } from "./http";
 
 export const PASSWORD = "correct-horse-battery-staple";
 export const ADMIN_EMAIL = "admin@edgeindex.dev";
@@ -21,14 +22,12 @@ export const freshEmail = (tag = "user") => `${tag}-${Date.now().toString(36)}-$
 /** A client IP of its own, so anonymous calls in one test do not drain another test's per-IP budget. */
 export const freshIp = () => `198.51.100.${(++counter % 250) + 1}`;
 
-type Init = RequestInit & { json?: unknown };
-
 /** Registers through POST /v1/auth/register (one PBKDF2 hash, ~50-100 ms). Registration never makes an admin. */
 export async function registerUser(
   email = freshEmail(),
   password = PASSWORD,
 ): Promise<Session & { email: string; password: string }> {
-  const r = await call<Session>("/v1/auth/register", {
+  const r = await call("/v1/auth/register", {
     method: "POST",
     json: { email, password },
     headers: { "cf-connecting-ip": freshIp() },
@@ -50,11 +49,7 @@ export async function registerAdmin(
   return { ...session, email, password: PASSWORD };
 }
 
-export function login(
-  email: string,
-  password = PASSWORD,
-  ip = freshIp(),
-): Promise<CallResult<Session & Record<string, unknown>>> {
+export function login(email: string, password = PASSWORD, ip = freshIp()) {
   return call("/v1/auth/login", { method: "POST", json: { email, password }, headers: { "cf-connecting-ip": ip } });
 }
 
@@ -66,25 +61,25 @@ export async function loginAs(email: string, password = PASSWORD): Promise<Sessi
 }
 
 export const refresh = (refresh_token: string) =>
-  call<Session & Record<string, any>>("/v1/auth/refresh", {
+  call("/v1/auth/refresh", {
     method: "POST",
     json: { refresh_token },
     headers: { "cf-connecting-ip": freshIp() },
   });
 
-/** `authed(token)("/v1/me")`: calls with `Authorization: Bearer`. */
+/** `authed(token)("/v1/me")`: calls with `Authorization: Bearer`, typed as `call` types the path. */
 export const authed =
   (token: string) =>
-  <T = any>(path: string, init: Init = {}) =>
-    call<T>(path, { ...init, token });
+  <P extends string, M extends string = "GET">(path: P, init: CallInit<M> = {}) =>
+    call(path, { ...init, token });
 
 /** `withKey(key)("/v1/assets")`: calls with `X-API-Key`. */
 export const withKey =
   (key: string) =>
-  <T = any>(path: string, init: Init = {}) => {
+  <P extends string, M extends string = "GET">(path: P, init: CallInit<M> = {}) => {
     const headers = new Headers(init.headers);
     headers.set("x-api-key", key);
-    return call<T>(path, { ...init, headers });
+    return call(path, { ...init, headers });
   };
 
 export interface CreatedKey {
@@ -102,7 +97,7 @@ export async function createKey(
   token: string,
   body: Record<string, unknown> = { name: "test key" },
 ): Promise<CreatedKey> {
-  const r = await call<CreatedKey>("/v1/api-keys", { method: "POST", token, json: body });
+  const r = await call("/v1/api-keys", { method: "POST", token, json: body });
   if (r.status !== 201) throw new Error(`create key answered ${r.status}: ${r.text}`);
   return r.body;
 }
@@ -134,11 +129,11 @@ export async function signature(
 }
 
 /** Calls with X-API-Key plus X-Timestamp/X-Signature computed over the exact request sent. */
-export async function signedCall<T = any>(
+export async function signedCall<P extends string, M extends string = "GET">(
   key: { key: string; signing_secret?: string },
-  path: string,
-  init: Init & { timestamp?: number } = {},
-): Promise<CallResult<T>> {
+  path: P,
+  init: CallInit<M> & { timestamp?: number } = {},
+): Promise<CallResult<AnswerOf<P, M>>> {
   const method = (init.method ?? "GET").toUpperCase();
   const body = init.json !== undefined ? JSON.stringify(init.json) : "";
   const ts = String(init.timestamp ?? Math.floor(Date.now() / 1000));
@@ -147,7 +142,7 @@ export async function signedCall<T = any>(
   headers.set("x-timestamp", ts);
   headers.set("x-signature", await signature(key.signing_secret!, ts, method, path, body));
   if (body) headers.set("content-type", "application/json");
-  return call<T>(path, { ...init, json: undefined, body: body || undefined, method, headers });
+  return callAs<AnswerOf<P, M>>(path, { ...init, json: undefined, body: body || undefined, method, headers });
 }
 
 /** Soft-deletes a user row directly, as an account deletion would. */

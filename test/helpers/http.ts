@@ -5,20 +5,39 @@ import { exports } from "cloudflare:workers";
 import { getConfig } from "../../src/config";
 import { newId } from "../../src/db/ids";
 import { signAccessToken } from "../../src/services/tokens";
+import type { AnswerOf, Problem } from "./answers";
 
 export const BASE = "http://edgeindex.test";
 
 export interface CallResult<T = unknown> {
   status: number;
   headers: Headers;
+  /** The parsed body, typed as the route's success answer. */
   body: T;
+  /** The same parsed body read as an error answer (problem+json), for the calls a test expects to fail. */
+  problem: Problem;
   text: string;
 }
 
-export async function call<T = any>(
-  path: string,
-  init: RequestInit & { token?: string; json?: unknown } = {},
-): Promise<CallResult<T>> {
+export type CallInit<M extends string = string> = Omit<RequestInit, "method"> & {
+  method?: M;
+  token?: string;
+  json?: unknown;
+};
+
+/**
+ * Calls the Worker; the body is typed by the route the path is and the method (`AnswerOf`, from the OpenAPI
+ * document the routes generate), and `unknown` for a path the document does not know.
+ */
+export function call<P extends string, M extends string = "GET">(
+  path: P,
+  init: CallInit<M> = {},
+): Promise<CallResult<AnswerOf<P, M>>> {
+  return callAs<AnswerOf<P, M>>(path, init);
+}
+
+/** `call` with the body's type given: for paths built at run time, which the document's paths cannot type. */
+export async function callAs<T>(path: string, init: CallInit = {}): Promise<CallResult<T>> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   let body = init.body;
@@ -34,7 +53,7 @@ export async function call<T = any>(
   } catch {
     // not JSON
   }
-  return { status: res.status, headers: res.headers, body: parsed as T, text };
+  return { status: res.status, headers: res.headers, body: parsed as T, problem: parsed as Problem, text };
 }
 
 /** Creates a user row directly (no PBKDF2 cost) and returns a valid access token for it. */

@@ -2,16 +2,35 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { SHARD_HEADER } from "../../src/durable/price-hub";
+import type { AlertNotice, ErrorCode } from "../../src/durable/stream-protocol";
+
+/** A server frame as src/durable/stream-protocol.ts writes it (and the AsyncAPI document describes it). */
+export type Frame =
+  | { type: "quote"; symbol: string; price: number; change?: number; change_pct?: number; ts: string; seq: number }
+  | { type: "index"; id: string; value: number; ts: string; seq: number }
+  | ({ type: "alert"; index_id?: string; symbol?: string } & Omit<AlertNotice, "owner_id" | "index_id" | "symbol">)
+  | { type: "error"; code: ErrorCode; message: string }
+  | { type: "status"; status: "authenticated" }
+  | { type: "subscribed"; symbols: string[]; indexes: string[] }
+  | { type: "pong" };
+
+/** A wait predicate that also narrows: a frame of `type` for which `test` holds. */
+export const frameOf =
+  <K extends Frame["type"]>(type: K, test: (f: Extract<Frame, { type: K }>) => boolean = () => true) =>
+  (f: Frame): f is Extract<Frame, { type: K }> =>
+    f.type === type && test(f as Extract<Frame, { type: K }>);
 
 export interface StreamClient {
   ws: WebSocket;
-  frames: any[];
+  frames: Frame[];
   closed: { code: number; reason: string } | null;
   send(msg: unknown): void;
   /** Resolves with the first frame (at or after `from`) matching `pred`; rejects after `ms`. */
-  next(pred: (f: any) => boolean, opts?: { ms?: number; from?: number }): Promise<any>;
+  next<F extends Frame>(pred: (f: Frame) => f is F, opts?: { ms?: number; from?: number }): Promise<F>;
+  next(pred: (f: Frame) => boolean, opts?: { ms?: number; from?: number }): Promise<Frame>;
   /** Waits `ms` and returns the frames matching `pred` that arrived meanwhile. */
-  quiet(pred: (f: any) => boolean, ms?: number): Promise<any[]>;
+  quiet<F extends Frame>(pred: (f: Frame) => f is F, ms?: number): Promise<F[]>;
+  quiet(pred: (f: Frame) => boolean, ms?: number): Promise<Frame[]>;
   waitClosed(ms?: number): Promise<{ code: number; reason: string }>;
 }
 
@@ -22,7 +41,7 @@ function wrap(ws: WebSocket): StreamClient {
     frames: [],
     closed: null,
     send: (msg) => ws.send(typeof msg === "string" ? msg : JSON.stringify(msg)),
-    async next(pred, { ms = 3000, from = 0 } = {}) {
+    async next(pred: (f: Frame) => boolean, { ms = 3000, from = 0 } = {}) {
       const until = Date.now() + ms;
       while (Date.now() < until) {
         const hit = client.frames.slice(from).find(pred);
@@ -31,7 +50,7 @@ function wrap(ws: WebSocket): StreamClient {
       }
       throw new Error(`no matching frame within ${ms} ms; got ${JSON.stringify(client.frames)}`);
     },
-    async quiet(pred, ms = 150) {
+    async quiet(pred: (f: Frame) => boolean, ms = 150) {
       const start = client.frames.length;
       await new Promise((r) => setTimeout(r, ms));
       return client.frames.slice(start).filter(pred);

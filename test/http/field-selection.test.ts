@@ -18,7 +18,7 @@ describe("?fields=", () => {
     const { token } = await userToken();
     const r = await call("/v1/alerts?fields=bogus", { token });
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
     const good = await call("/v1/alerts?fields=id,symbol", { token });
     expect(good.status).toBe(200);
     expect(good.body).toEqual({ data: [], next_cursor: null });
@@ -34,7 +34,7 @@ describe("?fields=", () => {
     for (const q of r.body.data) expect(Object.keys(q)).toEqual(["symbol", "price"]);
     const bad = await call("/v1/quotes?symbols=AAPL&fields=symbol,nope", { token });
     expect(bad.status).toBe(400);
-    expect(bad.body.code).toBe("validation_failed");
+    expect(bad.problem.code).toBe("validation_failed");
   });
 
   it("trims the items of a { data } answer without next_cursor (bar revisions)", async () => {

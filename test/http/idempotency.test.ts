@@ -46,7 +46,11 @@ async function post(path: string, body: unknown, key?: string, headers: Record<s
     },
     env,
   );
-  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json().catch(() => null)) as Record<string, unknown> | null,
+  };
 }
 
 beforeEach(() => {
@@ -83,7 +87,7 @@ describe("Idempotency-Key", () => {
     await post("/v1/orders", { qty: 1 }, "order-2");
     const other = await post("/v1/orders", { qty: 2 }, "order-2");
     expect(other.status).toBe(422);
-    expect(other.body.code).toBe("idempotency_conflict");
+    expect(other.body?.code).toBe("idempotency_conflict");
     expect(runs).toBe(1);
   });
 
@@ -92,7 +96,7 @@ describe("Idempotency-Key", () => {
     while (!release) await new Promise((r) => setTimeout(r, 5));
     const dup = await post("/v1/orders", { slow: true }, "order-slow");
     expect(dup.status).toBe(409);
-    expect(dup.body.code).toBe("conflict");
+    expect(dup.body?.code).toBe("conflict");
     release();
     release = undefined;
     expect((await first).status).toBe(201);
@@ -116,7 +120,7 @@ describe("Idempotency-Key", () => {
     expect(first.status).toBe(422);
     expect(again.status).toBe(422);
     expect(again.headers.get("content-type")).toBe("application/problem+json");
-    expect(again.body.detail).toBe("insufficient cash");
+    expect(again.body?.detail).toBe("insufficient cash");
     expect(runs).toBe(1);
   });
 
@@ -165,7 +169,7 @@ describe("Idempotency-Key", () => {
     for (const key of ["", "k".repeat(256), "tab\there", "caf\u00e9"]) {
       const r = await post("/v1/orders", { qty: 1 }, key);
       expect(r.status, JSON.stringify(key)).toBe(400);
-      expect(r.body.code).toBe("validation_failed");
+      expect(r.body?.code).toBe("validation_failed");
     }
     expect((await post("/v1/orders", { qty: 1 }, "k".repeat(255))).status).toBe(201);
     expect((await post("/v1/orders", { qty: 1 }, "with spaces and !~")).status).toBe(201);

@@ -23,7 +23,7 @@ describe("principal cache", () => {
     await sleep(cfg.PRINCIPAL_CACHE_MS + 50);
     const after = await call("/v1/me", { token: user.token });
     expect(after.status).toBe(401);
-    expect(after.body.code).toBe("unauthorized");
+    expect(after.problem.code).toBe("unauthorized");
   });
 
   it("answers a role change with the new role's scopes once the hold has passed", async () => {

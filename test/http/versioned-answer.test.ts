@@ -84,7 +84,7 @@ describe("versioned answers", () => {
     const foreign = await call("/v1/assets/VAA/prices?limit=3", { token: other, headers: { "if-none-match": base! } });
     expect(foreign.status).toBe(200);
     const trimmed = await call("/v1/assets/VAA/prices?limit=3&fields=date,close", { token });
-    expect(Object.keys(trimmed.body.data[0])).toEqual(["date", "close"]);
+    expect(Object.keys(trimmed.body.data[0]!)).toEqual(["date", "close"]);
   });
 
   it("serves the revised bar right after a refresh, and the old tag gets the new answer", async () => {
@@ -146,11 +146,11 @@ describe("versioned answers", () => {
     const patched = await call(`/v1/indexes/${id}`, { method: "PATCH", token, json: { base_value: 2000 } });
     expect(patched.status, patched.text).toBe(202);
     const during = await call(`/v1/indexes/${id}/values?limit=1000`, { token });
-    expect(during.body.data[0].value).toBe(v1.body.data[0].value); // version 1 until version 2 is ready
+    expect(during.body.data[0]!.value).toBe(v1.body.data[0]!.value); // version 1 until version 2 is ready
     await buildJob(env, { index_id: id, version: 2 });
     const v2 = await call(`/v1/indexes/${id}/values?limit=1000`, { token, headers: { "if-none-match": tag } });
     expect(v2.status).toBe(200);
-    expect(v2.body.data[0].value).toBe(2000);
+    expect(v2.body.data[0]!.value).toBe(2000);
     expect(v2.body.data).toHaveLength(v1.body.data.length);
 
     expect((await call(`/v1/indexes/${id}`, { method: "DELETE", token })).status).toBe(204);

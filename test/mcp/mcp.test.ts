@@ -41,7 +41,7 @@ async function auditOf(actor: string) {
   const admin = await userToken("admin");
   const r = await call(`/v1/admin/audit?actor=${actor}&limit=100`, { token: admin.token });
   expect(r.status).toBe(200);
-  return (r.body.data as Array<{ action: string; target: string | null; outcome: string; detail: any }>).reverse();
+  return [...r.body.data].reverse();
 }
 
 beforeAll(async () => {
@@ -190,8 +190,8 @@ describe("authentication", () => {
     const user = await userToken();
     const r = await call("/mcp", { method: "POST", token: user.token, json: { jsonrpc: "1.0" }, headers });
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("validation_failed");
-    expect(r.body.errors.map((e: { path: string }) => e.path)).toContain("jsonrpc");
+    expect(r.problem.code).toBe("validation_failed");
+    expect(r.problem.errors!.map((e) => e.path)).toContain("jsonrpc");
   });
 
   it("has no session stream: GET /mcp is 405 with Allow: POST", async () => {

@@ -31,6 +31,23 @@ describe("synthetic universe", () => {
     }
   });
 
+  it("reads every row of the universe's data file with the type of each column", () => {
+    const iso = /^\d{4}-\d{2}-\d{2}$/;
+    for (const a of SYNTHETIC_UNIVERSE) {
+      for (const text of [a.symbol, a.name, a.exchange]) expect(typeof text, a.symbol).toBe("string");
+      expect(a.sector === null || typeof a.sector === "string", a.symbol).toBe(true);
+      for (const n of [a.annual_drift, a.dividend_yield, a.market_correlation])
+        expect(Number.isFinite(n), a.symbol).toBe(true);
+      expect(a.listed_at, a.symbol).toMatch(iso);
+      for (const s of a.splits) {
+        expect(s.date, a.symbol).toMatch(iso);
+        expect(s.ratio, a.symbol).toBeGreaterThan(0);
+      }
+    }
+    const split = SYNTHETIC_UNIVERSE.filter((a) => a.splits.length > 0).map((a) => a.symbol);
+    expect(split.sort()).toEqual(["AAPL", "AMZN", "AVGO", "GE", "GOOGL", "NEE", "NFLX", "NVDA", "TSLA", "WMT"]);
+  });
+
   it("includes an asset listed within the last two years, and it has no bars before listing", async () => {
     const late = SYNTHETIC_UNIVERSE.filter((a) => a.listed_at && a.listed_at >= "2024-11-22");
     expect(late.length).toBeGreaterThan(0);

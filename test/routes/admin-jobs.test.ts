@@ -56,8 +56,8 @@ describe("POST /v1/admin/refresh", () => {
     expect(res.status).toBe(422);
     expect(res.headers.get("content-type")).toContain("application/problem+json");
     expect(res.body).toMatchObject({ status: 422, code: "validation_failed" });
-    expect(res.body.detail).toContain("NOPE, ZZZZ");
-    expect(res.body.errors).toEqual([
+    expect(res.problem.detail).toContain("NOPE, ZZZZ");
+    expect(res.problem.errors).toEqual([
       { path: "symbols.1", message: "no active asset NOPE" },
       { path: "symbols.2", message: "no active asset ZZZZ" },
     ]);
@@ -79,14 +79,14 @@ describe("POST /v1/admin/refresh", () => {
     const res = await refresh(body);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: 400, code: "validation_failed" });
-    expect(res.body.errors?.length ?? 0).toBeGreaterThan(0);
+    expect(res.problem.errors?.length ?? 0).toBeGreaterThan(0);
     expect(await rowCount("jobs")).toBe(before);
   });
 
   it("names unknown fields, rejects malformed JSON (400) and non-JSON bodies (415)", async () => {
     const before = await rowCount("jobs");
     const unknown = await refresh({ symbols: ["AAPL"], priority: "high" });
-    expect(unknown.body.errors).toEqual([{ path: "priority", message: "not allowed" }]);
+    expect(unknown.problem.errors).toEqual([{ path: "priority", message: "not allowed" }]);
     const malformed = await call("/v1/admin/refresh", {
       method: "POST",
       token: admin,
@@ -94,7 +94,7 @@ describe("POST /v1/admin/refresh", () => {
       body: '{"symbols": ["AAPL"',
     });
     expect(malformed.status).toBe(400);
-    expect(malformed.body.code).toBe("validation_failed");
+    expect(malformed.problem.code).toBe("validation_failed");
     const text = await call("/v1/admin/refresh", {
       method: "POST",
       token: admin,
@@ -123,7 +123,7 @@ describe("POST /v1/admin/refresh", () => {
       json: { symbols: ["MSFT"] },
     });
     expect(other.status).toBe(422);
-    expect(other.body.code).toBe("idempotency_conflict");
+    expect(other.problem.code).toBe("idempotency_conflict");
     expect(await rowCount("jobs")).toBe(before + 1);
   });
 
@@ -132,7 +132,7 @@ describe("POST /v1/admin/refresh", () => {
     expect((await call("/v1/admin/refresh", { method: "POST", json: {} })).status).toBe(401);
     const forbidden = await refresh({}, user);
     expect(forbidden.status).toBe(403);
-    expect(forbidden.body.code).toBe("forbidden");
+    expect(forbidden.problem.code).toBe("forbidden");
     expect(await rowCount("jobs")).toBe(before);
   });
 });
@@ -177,7 +177,7 @@ describe("GET /v1/admin/jobs", () => {
 
     const foreign = await call(`/v1/admin/jobs?kind=build&limit=2&cursor=${first.body.next_cursor}`, { token: admin });
     expect(foreign.status).toBe(400);
-    expect(foreign.body.code).toBe("invalid_cursor");
+    expect(foreign.problem.code).toBe("invalid_cursor");
     expect((await call("/v1/admin/jobs?status=sleeping", { token: admin })).status).toBe(400);
     expect((await call("/v1/admin/jobs", { token: user })).status).toBe(403);
   });
@@ -198,7 +198,7 @@ describe("GET /v1/admin/jobs", () => {
 
     const missing = await call("/v1/admin/jobs/job_doesnotexist0000000000", { token: admin });
     expect(missing.status).toBe(404);
-    expect(missing.body.code).toBe("not_found");
+    expect(missing.problem.code).toBe("not_found");
     expect((await call(`/v1/admin/jobs/${ids[2]}`, { token: user })).status).toBe(403);
   });
 });

@@ -1,8 +1,14 @@
 // Indicators, correlation, anomalies and regimes through the real app over hand-made bars.
 import { MACD, RSI } from "technicalindicators";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { AnswerOf } from "../helpers/answers";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, weekdays } from "../helpers/market";
+
+/** An indicator's value is one of three shapes, by kind: bollinger answers bands, macd its three lines. */
+type IndicatorValue = AnswerOf<"/v1/assets/{symbol}/indicators", "GET">["data"][number]["value"];
+const bands = (v: IndicatorValue) => v as Extract<IndicatorValue, { upper: number }>;
+const macd = (v: IndicatorValue) => v as Extract<IndicatorValue, { macd: number }>;
 
 let token: string;
 const DAYS = weekdays("2023-01-02", 300);
@@ -55,10 +61,10 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
   it("answers RSI, MACD, Bollinger and ATR shapes", async () => {
     const rsi = await call(`/v1/assets/LIN/indicators?kind=rsi&start=${DAYS[200]}`, { token });
     expect(rsi.body.window).toBe(14);
-    expect(rsi.body.data.every((p: { value: number }) => p.value === 100)).toBe(true); // never a loss
+    expect(rsi.body.data.every((p) => p.value === 100)).toBe(true); // never a loss
     const macd = await call(`/v1/assets/LIN/indicators?kind=macd&start=${DAYS[250]}`, { token });
     expect(macd.body.window).toBeNull();
-    expect(macd.body.data[0].value).toEqual({
+    expect(macd.body.data[0]!.value).toEqual({
       macd: expect.any(Number),
       signal: expect.any(Number),
       histogram: expect.any(Number),
@@ -67,10 +73,13 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
       token,
     });
     // five consecutive integers: population σ = √2
-    expect(boll.body.data[0].value.upper - boll.body.data[0].value.middle).toBeCloseTo(2 * Math.SQRT2, 9);
+    expect(bands(boll.body.data[0]!.value).upper - bands(boll.body.data[0]!.value).middle).toBeCloseTo(
+      2 * Math.SQRT2,
+      9,
+    );
     const atr = await call(`/v1/assets/LIN/indicators?kind=atr&start=${DAYS[50]}&end=${DAYS[52]}`, { token });
     expect(atr.body.data).toHaveLength(3);
-    expect(atr.body.data[0].value).toBeGreaterThan(0);
+    expect(atr.body.data[0]!.value).toBeGreaterThan(0);
   });
 
   it("computes over the whole history: RSI(7) on a date is the same for any start, and Wilder's by hand", async () => {
@@ -84,8 +93,8 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
       const qs = `kind=rsi&window=7&end=${day}${start ? `&start=${start}` : ""}`;
       const r = await call(`/v1/assets/WIG/indicators?${qs}`, { token });
       expect(r.status).toBe(200);
-      expect(r.body.data.at(-1).date).toBe(day);
-      seen.push(r.body.data.at(-1).value);
+      expect(r.body.data.at(-1)!.date).toBe(day);
+      seen.push(r.body.data.at(-1)!.value as number); // an sma answers numbers
     }
     expect(new Set(seen).size).toBe(1);
     expect(seen[0]).toBeCloseTo(reference, 10);
@@ -111,16 +120,19 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
     });
     // technicalindicators' first MACD is on bar slow − 1 = 9
     const t = theirs[100 - 9]!;
-    expect(r.body.data[0].date).toBe(DAYS[100]);
-    expect(r.body.data[0].value.macd).toBeCloseTo(t.MACD as number, 9);
-    expect(r.body.data[0].value.signal).toBeCloseTo(t.signal as number, 9);
+    expect(r.body.data[0]!.date).toBe(DAYS[100]);
+    expect(macd(r.body.data[0]!.value).macd).toBeCloseTo(t.MACD as number, 9);
+    expect(macd(r.body.data[0]!.value).signal).toBeCloseTo(t.signal as number, 9);
     const boll = await call(
       `/v1/assets/LIN/indicators?kind=bollinger&window=5&k=1.5&start=${DAYS[10]}&end=${DAYS[10]}`,
       { token },
     );
     expect(boll.body.parameters).toEqual({ window: 5, k: 1.5 });
     // five consecutive integers: population σ = √2, the band 1.5 σ away
-    expect(boll.body.data[0].value.upper - boll.body.data[0].value.middle).toBeCloseTo(1.5 * Math.SQRT2, 9);
+    expect(bands(boll.body.data[0]!.value).upper - bands(boll.body.data[0]!.value).middle).toBeCloseTo(
+      1.5 * Math.SQRT2,
+      9,
+    );
   });
 
   it.each([
@@ -139,7 +151,7 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
   ])("?%s → %i", async (query, status) => {
     const r = await call(`/v1/assets/LIN/indicators?${query}`, { token });
     expect(r.status).toBe(status);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
   });
 
   it("answers 404 for an unknown symbol and 401 without credentials", async () => {
@@ -153,11 +165,11 @@ describe("GET /v1/analytics/correlation", () => {
     const r = await call(`/v1/analytics/correlation?symbols=LIN,DBL,INV&start=${DAYS[0]}&end=${LAST}`, { token });
     expect(r.status).toBe(200);
     expect(r.body.symbols).toEqual(["LIN", "DBL", "INV"]);
-    expect(r.body.matrix[0][0]).toBeCloseTo(1, 12);
-    expect(r.body.matrix[0][1]).toBeCloseTo(1, 9); // same returns
-    expect(r.body.matrix[0][2]).toBeLessThan(-0.99);
-    expect(r.body.matrix[2][0]).toBe(r.body.matrix[0][2]);
-    expect(r.body.observations[0][1]).toBe(299);
+    expect(r.body.matrix[0]![0]).toBeCloseTo(1, 12);
+    expect(r.body.matrix[0]![1]).toBeCloseTo(1, 9); // same returns
+    expect(r.body.matrix[0]![2]).toBeLessThan(-0.99);
+    expect(r.body.matrix[2]![0]).toBe(r.body.matrix[0]![2]);
+    expect(r.body.observations[0]![1]).toBe(299);
   });
 
   it.each([
@@ -180,8 +192,8 @@ describe("GET /v1/assets/{symbol}/anomalies and /regime", () => {
     const spike = r.body.data.find(
       (a: { date: string; kind: string }) => a.date === DAYS[SPIKE] && a.kind === "return",
     );
-    expect(spike.score).toBeGreaterThan(3.5);
-    expect(spike.reason).toMatch(/robust σ above/);
+    expect(spike!.score).toBeGreaterThan(3.5);
+    expect(spike!.reason).toMatch(/robust σ above/);
     expect(r.body.data.some((a: { kind: string }) => a.kind === "volume")).toBe(false);
   });
 
@@ -191,7 +203,7 @@ describe("GET /v1/assets/{symbol}/anomalies and /regime", () => {
     expect(r.body.end).toBe(LAST);
     expect(r.body.data.length).toBeGreaterThan(50);
     expect(new Set(r.body.data.map((d: { regime: string }) => d.regime))).toEqual(new Set(["bull"]));
-    expect(r.body.data[0].inputs).toMatchObject({
+    expect(r.body.data[0]!.inputs).toMatchObject({
       close: expect.any(Number),
       sma: expect.any(Number),
       sma_slope: expect.any(Number),

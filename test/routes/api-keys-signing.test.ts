@@ -36,7 +36,7 @@ describe("signed requests", () => {
     const sig = await signature(signer.signing_secret!, String(now()), "GET", "/v1/me");
     const r = await withKey(signer.key)("/v1/me", { headers: { "x-signature": sig } });
     expect(r.status).toBe(401);
-    expect(r.body.detail).toContain("X-Timestamp");
+    expect(r.problem.detail).toContain("X-Timestamp");
   });
 
   it("refuses a wrong secret, another path, another method, and a tampered body", async () => {
@@ -80,7 +80,7 @@ describe("signed requests", () => {
     expect((await send()).status).toBe(200);
     const replay = await send();
     expect(replay.status).toBe(401);
-    expect(replay.body.detail).toContain("already used");
+    expect(replay.problem.detail).toContain("already used");
   });
 
   it("admits exactly one of many concurrent copies of one signed request", async () => {

@@ -59,7 +59,7 @@ describe("POST /v1/api-keys", () => {
       json: { name: "x", scopes: ["admin"] },
     });
     expect(denied.status).toBe(403);
-    expect(denied.body.code).toBe("forbidden");
+    expect(denied.problem.code).toBe("forbidden");
     const k = await createKey(admin.access_token, { name: "ops", scopes: ["read", "admin"] });
     expect(k.scopes).toEqual(["read", "admin"]);
     expect((await withKey(k.key)("/v1/admin/audit?limit=1")).status).toBe(200);
@@ -77,7 +77,7 @@ describe("POST /v1/api-keys", () => {
     const reader = await createKey(user.access_token, { name: "reader" });
     const denied = await withKey(reader.key)("/v1/api-keys", { method: "POST", json: { name: "sibling" } });
     expect(denied.status).toBe(403);
-    expect(denied.body.code).toBe("forbidden");
+    expect(denied.problem.code).toBe("forbidden");
   });
 
   it("validates the body: unknown scope, repeated scope, empty name, past expiry, unknown field", async () => {
@@ -88,7 +88,7 @@ describe("POST /v1/api-keys", () => {
     expect((await post({ name: "x", extra: 1 })).status).toBe(400);
     const past = await post({ name: "x", expires_at: "2001-01-01T00:00:00Z" });
     expect(past.status).toBe(422);
-    expect(past.body.code).toBe("validation_failed");
+    expect(past.problem.code).toBe("validation_failed");
   });
 
   it("stops an expiring key when its time comes", async () => {
@@ -134,7 +134,7 @@ describe("GET /v1/api-keys", () => {
     const page = await authed(other.access_token)("/v1/api-keys?limit=1");
     const r = await authed(user.access_token)(`/v1/api-keys?limit=1&cursor=${page.body.next_cursor}`);
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("invalid_cursor");
+    expect(r.problem.code).toBe("invalid_cursor");
   });
 });
 
@@ -146,7 +146,7 @@ describe("DELETE /v1/api-keys/{id}", () => {
     expect(del.status).toBe(204);
     const after = await withKey(k.key)("/v1/me");
     expect(after.status).toBe(401);
-    expect(after.body.code).toBe("unauthorized");
+    expect(after.problem.code).toBe("unauthorized");
     expect(await resolveApiKey(env, k.key)).toBeNull();
     const list = await authed(user.access_token)("/v1/api-keys?limit=100");
     expect(list.body.data.map((x: { id: string }) => x.id)).not.toContain(k.id);
@@ -156,7 +156,7 @@ describe("DELETE /v1/api-keys/{id}", () => {
     const theirs = await createKey(other.access_token, { name: "theirs" });
     const r = await authed(user.access_token)(`/v1/api-keys/${theirs.id}`, { method: "DELETE" });
     expect(r.status).toBe(404);
-    expect(r.body.code).toBe("not_found");
+    expect(r.problem.code).toBe("not_found");
     expect((await withKey(theirs.key)("/v1/me")).status).toBe(200);
     expect(
       (await authed(user.access_token)("/v1/api-keys/key_doesnotexist000000000", { method: "DELETE" })).status,

@@ -60,10 +60,10 @@ describe("POST /v1/assets with a market cap", () => {
     const r = await call("/v1/assets", { method: "POST", token: admin, json: { ...base, symbol: "MCAPX", ...extra } });
     expect(r.status).toBe(400);
     expect(r.headers.get("content-type")).toContain("application/problem+json");
-    expect(r.body.code).toBe("validation_failed");
-    const named = r.body.errors.find((e: { path: string }) => e.path === path);
+    expect(r.problem.code).toBe("validation_failed");
+    const named = r.problem.errors!.find((e: { path: string }) => e.path === path);
     expect(named).toBeDefined();
-    if (message) expect(named.message).toBe(message);
+    if (message) expect(named!.message).toBe(message);
     expect([await rowCount("assets"), await rowCount("market_caps")]).toEqual(before);
   });
 
@@ -85,7 +85,7 @@ describe("POST /v1/assets/{symbol}/restore", () => {
     expect((await call("/v1/assets/RSTR", { token: user })).status).toBe(404);
     const again = await call("/v1/assets", { method: "POST", token: admin, json: { ...base, symbol: "RSTR" } });
     expect(again.status).toBe(409);
-    expect(again.body.detail).toContain("POST /v1/assets/RSTR/restore");
+    expect(again.problem.detail).toContain("POST /v1/assets/RSTR/restore");
 
     const jobs = await rowCount("jobs");
     const restored = await call("/v1/assets/RSTR/restore", { method: "POST", token: admin });
@@ -104,7 +104,7 @@ describe("POST /v1/assets/{symbol}/restore", () => {
   it("answers 409 for an active asset, 404 for an unknown one, 403 for a user", async () => {
     const active = await call("/v1/assets/RSTR/restore", { method: "POST", token: admin });
     expect(active.status).toBe(409);
-    expect(active.body.code).toBe("conflict");
+    expect(active.problem.code).toBe("conflict");
     expect((await call("/v1/assets/NOSUCH/restore", { method: "POST", token: admin })).status).toBe(404);
     expect((await call("/v1/assets/RSTR/restore", { method: "POST", token: user })).status).toBe(403);
   });

@@ -92,12 +92,12 @@ describe("GET /v1/assets", () => {
     expect(partial.body.data).toHaveLength(0);
     const empty = await call("/v1/assets?sector=", { token: user });
     expect(empty.status).toBe(400);
-    expect(empty.body.errors[0].path).toBe("sector");
+    expect(empty.problem.errors![0]!.path).toBe("sector");
   });
 
   it("refuses a tampered, foreign or garbage cursor with 400 invalid_cursor", async () => {
     const first = await call("/v1/assets?limit=5", { token: user });
-    const cursor: string = first.body.next_cursor;
+    const cursor: string = first.body.next_cursor!;
     const [payload, sig] = cursor.split(".");
     const forged = btoa(JSON.stringify({ s: "T040" })).replace(/=+$/, "");
     for (const bad of [
@@ -109,11 +109,11 @@ describe("GET /v1/assets", () => {
     ]) {
       const r = await call(`/v1/assets?limit=5&cursor=${bad}`, { token: user });
       expect(r.status, bad).toBe(400);
-      expect(r.body.code).toBe("invalid_cursor");
+      expect(r.problem.code).toBe("invalid_cursor");
     }
     // the same cursor under other filters is foreign
     const other = await call(`/v1/assets?limit=5&asset_class=etf&cursor=${cursor}`, { token: user });
-    expect(other.body.code).toBe("invalid_cursor");
+    expect(other.problem.code).toBe("invalid_cursor");
   });
 
   it.each([
@@ -126,14 +126,14 @@ describe("GET /v1/assets", () => {
   ])("refuses ?%s with 400 validation_failed", async (qs, path) => {
     const r = await call(`/v1/assets?${qs}`, { token: user });
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("validation_failed");
-    expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(r.problem.code).toBe("validation_failed");
+    expect(r.problem.errors!.map((e: { path: string }) => e.path)).toContain(path);
   });
 
   it("requires authentication", async () => {
     const r = await call("/v1/assets");
     expect(r.status).toBe(401);
-    expect(r.body.code).toBe("unauthorized");
+    expect(r.problem.code).toBe("unauthorized");
   });
 });
 
@@ -148,7 +148,7 @@ describe("GET /v1/assets/{symbol}", () => {
     expect((await call("/v1/assets/NOPE", { token: user })).status).toBe(404);
     const sql = await call(`/v1/assets/${encodeURIComponent("' OR 1=1 --")}`, { token: user });
     expect(sql.status).toBe(400);
-    expect(sql.body.code).toBe("validation_failed");
+    expect(sql.problem.code).toBe("validation_failed");
   });
 });
 
@@ -163,13 +163,13 @@ describe("admin asset management", () => {
     expect(await rowCount("jobs")).toBe(jobsBefore + 1);
     const dup = await call("/v1/assets", { method: "POST", token: admin, json: valid });
     expect(dup.status).toBe(409);
-    expect(dup.body.code).toBe("conflict");
+    expect(dup.problem.code).toBe("conflict");
   });
 
   it("is forbidden to users", async () => {
     const r = await call("/v1/assets", { method: "POST", token: user, json: { ...valid, symbol: "USERX" } });
     expect(r.status).toBe(403);
-    expect(r.body.code).toBe("forbidden");
+    expect(r.problem.code).toBe("forbidden");
   });
 
   it.each([
@@ -188,7 +188,7 @@ describe("admin asset management", () => {
       headers: { "content-type": "application/json" },
     });
     expect(r.status).toBe(status);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
     expect(await rowCount("assets")).toBe(before);
   });
 
@@ -219,7 +219,7 @@ describe("admin asset management", () => {
     expect((await call("/v1/assets/T002", { token: user })).status).toBe(404);
     const gone = await call("/v1/assets/T002/prices", { token: user });
     expect(gone.status).toBe(404);
-    expect(gone.body.code).toBe("not_found");
+    expect(gone.problem.code).toBe("not_found");
     const after = await env.DB.prepare(
       "SELECT COUNT(*) AS n FROM prices p JOIN assets a ON a.id = p.asset_id WHERE a.symbol = 'T002' AND a.deleted_at IS NOT NULL",
     ).first<{ n: number }>();

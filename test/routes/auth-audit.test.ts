@@ -75,6 +75,6 @@ describe("GET /v1/admin/audit", () => {
       `/v1/admin/audit?limit=1&action=auth.register&cursor=${page.body.next_cursor}`,
     );
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("invalid_cursor");
+    expect(r.problem.code).toBe("invalid_cursor");
   });
 });

@@ -39,7 +39,7 @@ describe("POST /v1/auth/refresh", () => {
     // The thief replays the first (spent) token.
     const reuse = await refresh(s0.refresh_token);
     expect(reuse.status).toBe(401);
-    expect(reuse.body.code).toBe("unauthorized");
+    expect(reuse.problem.code).toBe("unauthorized");
     for (const t of [s0.refresh_token, r1.body.refresh_token, r2.body.refresh_token]) {
       expect((await refresh(t)).status).toBe(401);
     }
@@ -103,7 +103,7 @@ describe("POST /v1/auth/logout", () => {
     const s0 = await loginAs(email);
     const r = await logout(s0.refresh_token);
     expect(r.status).toBe(401);
-    expect(r.body.code).toBe("unauthorized");
+    expect(r.problem.code).toBe("unauthorized");
     expect((await refresh(s0.refresh_token)).status).toBe(200);
   });
 

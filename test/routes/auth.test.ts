@@ -35,10 +35,10 @@ describe("register", () => {
       json: { email: alice.email.toUpperCase(), password: PASSWORD },
     });
     expect(dup.status).toBe(409);
-    expect(dup.body.code).toBe("conflict");
+    expect(dup.problem.code).toBe("conflict");
     const short = await call("/v1/auth/register", { method: "POST", json: { email: freshEmail(), password: "short" } });
     expect(short.status).toBe(400);
-    expect(short.body.errors[0].path).toBe("password");
+    expect(short.problem.errors![0]!.path).toBe("password");
   });
 
   it("never stores the password or the refresh token in clear", async () => {
@@ -79,7 +79,7 @@ describe("login", () => {
     expect(wrong.status).toBe(401);
     const strip = (b: Record<string, unknown>) => ({ ...b, request_id: undefined });
     expect(strip(unknown.body)).toEqual(strip(wrong.body));
-    expect(unknown.body.code).toBe("unauthorized");
+    expect(unknown.problem.code).toBe("unauthorized");
     expect([...unknown.headers.keys()].filter((k) => !k.startsWith("ratelimit")).sort()).toEqual(
       [...wrong.headers.keys()].filter((k) => !k.startsWith("ratelimit")).sort(),
     );
@@ -112,7 +112,7 @@ describe("login", () => {
     }
     const blocked = await login(victim.email, "guess-number-x", freshIp());
     expect(blocked.status).toBe(429);
-    expect(blocked.body.code).toBe("rate_limited");
+    expect(blocked.problem.code).toBe("rate_limited");
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
     const right = await login(victim.email, PASSWORD, freshIp());
     expect(right.status).toBe(429);

@@ -26,7 +26,7 @@ describe("conventions", () => {
   it("reports every dependency in /health/ready", async () => {
     const r = await call("/health/ready");
     expect(r.status).toBe(200);
-    for (const dep of ["d1", "kv", "rate_limiter", "price_hub", "provider"]) {
+    for (const dep of ["d1", "kv", "rate_limiter", "price_hub", "provider"] as const) {
       expect(r.body.checks[dep]).toMatchObject({ status: "ok", latency_ms: expect.any(Number) });
     }
   });
@@ -66,7 +66,7 @@ describe("conventions", () => {
     const missing = await call("/no-such-file.js");
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toContain("application/problem+json");
-    expect(missing.body.code).toBe("not_found");
+    expect(missing.problem.code).toBe("not_found");
   });
 
   it("answers unknown paths with problem+json 404 carrying the request id", async () => {
@@ -88,7 +88,7 @@ describe("conventions", () => {
     const { token } = await userToken();
     const r = await call("/v1/me", { method: "PUT", token, json: {} });
     expect(r.status).toBe(405);
-    expect(r.body.code).toBe("method_not_allowed");
+    expect(r.problem.code).toBe("method_not_allowed");
     expect(r.headers.get("allow")).toContain("GET");
   });
 
@@ -99,13 +99,13 @@ describe("conventions", () => {
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(text.status).toBe(415);
-    expect(text.body.code).toBe("unsupported_media_type");
+    expect(text.problem.code).toBe("unsupported_media_type");
     const huge = await call("/v1/auth/login", {
       method: "POST",
       json: { email: "a@b.co", password: "x".repeat(1_100_000) },
     });
     expect(huge.status).toBe(413);
-    expect(huge.body.code).toBe("payload_too_large");
+    expect(huge.problem.code).toBe("payload_too_large");
   });
 
   it("answers malformed JSON with 400 validation_failed", async () => {
@@ -115,7 +115,7 @@ describe("conventions", () => {
       headers: { "content-type": "application/json" },
     });
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
   });
 
   it("allows CORS only for configured origins", async () => {
@@ -137,7 +137,7 @@ describe("conventions", () => {
       "/v1/auth/login",
       "/v1/me",
     ]) {
-      expect(doc.body.paths[path], path).toBeDefined();
+      expect(doc.body.paths![path], path).toBeDefined();
     }
     const docs = await call("/docs");
     expect(docs.status).toBe(200);
@@ -162,6 +162,6 @@ describe("conventions", () => {
     expect(Object.keys(r.body).sort()).toEqual(["id", "role"]);
     const bad = await call("/v1/me?fields=id,password_hash", { token });
     expect(bad.status).toBe(400);
-    expect(bad.body.code).toBe("validation_failed");
+    expect(bad.problem.code).toBe("validation_failed");
   });
 });

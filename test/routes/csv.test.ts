@@ -77,7 +77,7 @@ describe("CSV on time series", () => {
   it("refuses an unknown format with 400 naming the field, and is not offered on other lists", async () => {
     const bad = await call("/v1/assets/AAA/prices?format=xml", { token });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0].path).toBe("format");
+    expect(bad.problem.errors![0]!.path).toBe("format");
     const assets = await call("/v1/assets", { token, headers: { accept: "text/csv" } });
     expect(assets.headers.get("content-type")).toContain("application/json");
   });

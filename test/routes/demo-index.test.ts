@@ -24,7 +24,7 @@ it("builds a ready, capped, market-cap weighted demo index", async () => {
   const allocation = await call(`/v1/indexes/${row!.id}/allocations`, { token: user.token });
   expect(allocation.body.weights).toHaveLength(5);
   for (const w of allocation.body.weights) expect(w.weight).toBeLessThanOrEqual(0.25 + 1e-9);
-  expect(allocation.body.weights.every((w: { shares: number }) => w.shares > 0)).toBe(true);
+  expect(allocation.body.weights.every((w) => w.shares! > 0)).toBe(true);
   const metrics = await call(`/v1/indexes/${row!.id}/metrics?window=1y`, { token: user.token });
   expect(metrics.body.volatility).toBeGreaterThan(0);
   expect(metrics.body.beta).not.toBeNull();

@@ -2,15 +2,12 @@
 // from its target) through the real app, D1 and PriceHub; every threshold and observed number derived by hand.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Alert } from "../../src/schemas/trading";
 import { triggerAlerts } from "../../src/services/alerts";
 import { buildJob } from "../../src/services/index-builds";
 import { type LiveQuote, publishQuotes } from "../../src/services/live";
 import { call, userToken } from "../helpers/http";
 import { insertAssets, insertBars, insertQuote, weekdays } from "../helpers/market";
 import { authedStream } from "../helpers/stream";
-
-type AlertView = import("@hono/zod-openapi").z.infer<typeof Alert>;
 
 // Equal weight, never rebalanced, base 1000 on day 0: units AAA 0.5·1000/100 = 5, BBB 0.5·1000/50 = 10.
 // AAA closes 100, 100, 100, 150, 150, 120, … so the levels are 1000, …, 5·150 + 500 = 1250 (the peak), then
@@ -35,12 +32,11 @@ const tick = (price: number, symbol = "AAA"): LiveQuote => ({
   source: "test",
 });
 const create = (json: Record<string, unknown>, token = owner.token) =>
-  call<AlertView>("/v1/alerts", { method: "POST", token, json });
-const alertsOf = async (token = owner.token) =>
-  (await call<{ data: AlertView[] }>("/v1/alerts?limit=100", { token })).body.data;
+  call("/v1/alerts", { method: "POST", token, json });
+const alertsOf = async (token = owner.token) => (await call("/v1/alerts?limit=100", { token })).body.data;
 
 async function builtIndex(): Promise<string> {
-  const created = await call<{ id: string; version: number }>("/v1/indexes", {
+  const created = await call("/v1/indexes", {
     method: "POST",
     token: owner.token,
     json: DEFINITION,
@@ -68,7 +64,7 @@ describe("index alerts", () => {
   it("stores the hand-derived levels the alerts are measured against", async () => {
     const id = await builtIndex();
     const values = (
-      await call<{ data: Array<{ value: number }> }>(`/v1/indexes/${id}/values?limit=100`, {
+      await call(`/v1/indexes/${id}/values?limit=100`, {
         token: owner.token,
       })
     ).body.data.map((v) => v.value);
@@ -218,7 +214,7 @@ describe("index alerts", () => {
       expect(r.status, JSON.stringify(json)).toBe(status);
       expect(r.headers.get("content-type")).toContain("application/problem+json");
       expect(
-        r.body.errors.map((e: { path: string }) => e.path),
+        r.problem.errors!.map((e: { path: string }) => e.path),
         JSON.stringify(json),
       ).toContain(path);
     }
@@ -231,7 +227,7 @@ describe("index alerts", () => {
       json: { kind: "drawdown", index_id: id, threshold: 0.1 },
     });
     expect(theirs.status).toBe(422);
-    expect(theirs.body.errors[0].path).toBe("index_id");
+    expect(theirs.problem.errors![0]!.path).toBe("index_id");
     expect(await alertsOf(stranger.token)).toEqual([]);
   });
 });

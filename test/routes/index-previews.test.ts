@@ -66,10 +66,10 @@ describe("POST /v1/indexes/preview", () => {
     const w = march.body.weights;
     expect(w.map((x: { symbol: string }) => x.symbol)).toEqual(["PVA", "PVB", "PVC"]);
     [0.6, 0.3, 0.1].forEach((x, i) => {
-      expect(w[i].weight_before_caps).toBeCloseTo(x, 12);
+      expect(w[i]!.weight_before_caps).toBeCloseTo(x, 12);
     });
     [0.4, 0.4, 0.2].forEach((x, i) => {
-      expect(w[i].weight).toBeCloseTo(x, 12);
+      expect(w[i]!.weight).toBeCloseTo(x, 12);
     });
     expect(w.map((x: { capped: boolean }) => x.capped)).toEqual([true, true, true]);
     expect(march.body.binding_caps).toEqual([{ cap: "max_weight", limit: 0.4, symbols: ["PVA", "PVB"] }]);
@@ -84,10 +84,10 @@ describe("POST /v1/indexes/preview", () => {
     expect(april.status).toBe(200);
     expect(april.body.date).toBe("2024-04-05");
     [0.2, 0.6, 0.2].forEach((x, i) => {
-      expect(april.body.weights[i].weight_before_caps).toBeCloseTo(x, 12);
+      expect(april.body.weights[i]!.weight_before_caps).toBeCloseTo(x, 12);
     });
     [0.3, 0.4, 0.3].forEach((x, i) => {
-      expect(april.body.weights[i].weight).toBeCloseTo(x, 12);
+      expect(april.body.weights[i]!.weight).toBeCloseTo(x, 12);
     });
     expect(april.body.binding_caps).toEqual([{ cap: "max_weight", limit: 0.4, symbols: ["PVB"] }]);
 
@@ -113,8 +113,8 @@ describe("POST /v1/indexes/preview", () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.weights[0]).toMatchObject({ symbol: "VLA", capped: false });
-    expect(res.body.weights[0].weight).toBeCloseTo(2 / 3, 9);
-    expect(res.body.weights[1].weight).toBeCloseTo(1 / 3, 9);
+    expect(res.body.weights[0]!.weight).toBeCloseTo(2 / 3, 9);
+    expect(res.body.weights[1]!.weight).toBeCloseTo(1 / 3, 9);
     expect(res.body.binding_caps).toEqual([]);
   });
 
@@ -126,7 +126,7 @@ describe("POST /v1/indexes/preview", () => {
       json: { ...capIndex, colour: "red" },
     });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors).toEqual([{ path: "colour", message: "not allowed" }]);
+    expect(unknown.problem.errors).toEqual([{ path: "colour", message: "not allowed" }]);
     const infeasible = await call("/v1/indexes/preview", {
       method: "POST",
       token: owner.token,
@@ -139,14 +139,14 @@ describe("POST /v1/indexes/preview", () => {
       json: { ...capIndex, constituents: ["PVA", "PVB", "NOPE"] },
     });
     expect(symbol.status).toBe(422);
-    expect(symbol.body.errors[0].path).toBe("constituents");
+    expect(symbol.problem.errors![0]!.path).toBe("constituents");
     const early = await call("/v1/indexes/preview", {
       method: "POST",
       token: owner.token,
       json: { ...capIndex, date: "2023-01-10" },
     });
     expect(early.status).toBe(422);
-    expect(early.body.errors[0].path).toBe("date");
+    expect(early.problem.errors![0]!.path).toBe("date");
     expect(await counts()).toEqual(before);
   });
 });
@@ -181,10 +181,10 @@ describe("POST /v1/indexes/{id}/rebalance-preview", () => {
     // in force 2/3 and 1/3; back to ½/½: Σ|Δw| = 1/3, one-way turnover 1/6, fee 1/3 × 10 bp of 1500 = 0.5.
     expect(res.body.date).toBe("2024-04-16");
     expect(res.body.level).toBeCloseTo(1500, 9);
-    const byName = Object.fromEntries(res.body.trades.map((t: { symbol: string }) => [t.symbol, t]));
-    expect(byName.EQA.weight_in_force).toBeCloseTo(2 / 3, 12);
-    expect(byName.EQA.change).toBeCloseTo(-1 / 6, 12);
-    expect(byName.EQB.weight_in_force).toBeCloseTo(1 / 3, 12);
+    const byName = Object.fromEntries(res.body.trades.map((t) => [t.symbol, t]));
+    expect(byName.EQA!.weight_in_force).toBeCloseTo(2 / 3, 12);
+    expect(byName.EQA!.change).toBeCloseTo(-1 / 6, 12);
+    expect(byName.EQB!.weight_in_force).toBeCloseTo(1 / 3, 12);
     expect(res.body.turnover).toBeCloseTo(1 / 6, 12);
     expect(res.body.traded).toBeCloseTo(1 / 3, 12);
     expect(res.body.cost).toBeCloseTo(1 / 3 / 1000, 15);
@@ -202,10 +202,10 @@ describe("POST /v1/indexes/{id}/rebalance-preview", () => {
       token: owner.token,
       json: { date: "2024-05-01" },
     });
-    expect(res.body.turnover).toBe(may.turnover);
+    expect(res.body.turnover).toBe(may!.turnover);
     expect(
       Object.fromEntries(res.body.weights.map((w: { symbol: string; weight: number }) => [w.symbol, w.weight])),
-    ).toEqual(may.weights_after);
+    ).toEqual(may!.weights_after);
     expect(res.body.cost).toBe(0);
   });
 
@@ -224,6 +224,6 @@ describe("POST /v1/indexes/{id}/rebalance-preview", () => {
       json: { fee_bps: -1 },
     });
     expect(fee.status).toBe(400);
-    expect(fee.body.errors[0].path).toBe("fee_bps");
+    expect(fee.problem.errors![0]!.path).toBe("fee_bps");
   });
 });

@@ -61,8 +61,8 @@ describe("metrics v1.1", () => {
     expect(res.body.best_day).toBeCloseTo(Math.max(...returns), 12);
     expect(res.body.skew).toBeCloseTo(ss.sampleSkewness(returns), 8);
     expect(res.body.kurtosis).toBeCloseTo(ss.sampleKurtosis(returns), 8);
-    expect(res.body.calmar).toBeCloseTo(res.body.cagr / res.body.max_drawdown, 10);
-    expect(res.body.r_squared).toBeCloseTo(res.body.correlation ** 2, 10);
+    expect(res.body.calmar).toBeCloseTo(res.body.cagr! / res.body.max_drawdown!, 10);
+    expect(res.body.r_squared).toBeCloseTo(res.body.correlation! ** 2, 10);
     for (const k of [
       "omega",
       "treynor",
@@ -74,7 +74,7 @@ describe("metrics v1.1", () => {
       "var_95_parametric",
       "var_95_cornish_fisher",
       "annual_turnover",
-    ]) {
+    ] as const) {
       expect(typeof res.body[k]).toBe("number");
     }
   });
@@ -87,8 +87,8 @@ describe("metrics v1.1", () => {
     const { dates, returns } = await indexReturns();
     expect(res.body.data).toHaveLength(returns.length - 62);
     const k = 10;
-    expect(res.body.data[k].date).toBe(dates[k + 63]);
-    expect(res.body.data[k].value).toBeCloseTo(
+    expect(res.body.data[k]!.date).toBe(dates[k + 63]);
+    expect(res.body.data[k]!.value).toBeCloseTo(
       ss.sampleStandardDeviation(returns.slice(k, k + 63)) * Math.sqrt(252),
       9,
     );
@@ -97,7 +97,9 @@ describe("metrics v1.1", () => {
   it("refuses an unknown rolling metric or window, naming the field", async () => {
     const bad = await call(`/v1/indexes/${indexId}/metrics/rolling?metric=sortino&window=50`, { token: owner.token });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(["metric", "window"]));
+    expect(bad.problem.errors!.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(["metric", "window"]),
+    );
   });
 });
 
@@ -135,7 +137,7 @@ describe("stress", () => {
       json: { scenarios: [{ name: "all down", shocks: { symbols: { RKA: -0.1, RKB: -0.1, RKC: -0.1, RKD: -0.1 } } }] },
     });
     expect(res.status).toBe(200);
-    expect(res.body.results[0].index_return).toBeCloseTo(-0.1, 12);
+    expect(res.body.results[0]!.index_return).toBeCloseTo(-0.1, 12);
   });
 
   it("replays the index's worst 5-, 20- and 60-session windows and the benchmark's worst drawdown", async () => {
@@ -151,8 +153,8 @@ describe("stress", () => {
     let worst = Number.POSITIVE_INFINITY;
     for (let i = 5; i < values.length; i++)
       worst = Math.min(worst, (values[i] as number) / (values[i - 5] as number) - 1);
-    expect(res.body.results[0].realised_return).toBeCloseTo(worst, 12);
-    expect(dates).toContain(res.body.results[0].start);
+    expect(res.body.results[0]!.realised_return).toBeCloseTo(worst, 12);
+    expect(dates).toContain(res.body.results[0]!.start);
   });
 
   it("refuses a shock below −100%, naming the field", async () => {
@@ -162,7 +164,7 @@ describe("stress", () => {
       json: { scenarios: [{ name: "x", shocks: { market: -2 } }] },
     });
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].path).toBe("scenarios.0.shocks.market");
+    expect(res.problem.errors![0]!.path).toBe("scenarios.0.shocks.market");
   });
 });
 
@@ -179,7 +181,7 @@ describe("asset patterns and volatility forecasts", () => {
   it("refuses an unknown pattern kind (400, path kinds)", async () => {
     const res = await call("/v1/assets/RKA/patterns?kinds=doji,marubozu", { token: owner.token });
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].path).toBe("kinds");
+    expect(res.problem.errors![0]!.path).toBe("kinds");
   });
 
   it("forecasts EWMA volatility as the RiskMetrics recursion over the adjusted closes", async () => {
@@ -196,10 +198,10 @@ describe("asset patterns and volatility forecasts", () => {
   it("fits GARCH or states its fallback, and refuses a horizon of 0", async () => {
     const res = await call("/v1/assets/RKB/volatility-forecast?model=garch&horizon=10", { token: owner.token });
     expect(res.status).toBe(200);
-    if (res.body.model === "garch") expect(res.body.alpha + res.body.beta).toBeLessThan(1);
+    if (res.body.model === "garch") expect(res.body.alpha! + res.body.beta!).toBeLessThan(1);
     else expect(res.body.fallback_reason).toBeDefined();
     const bad = await call("/v1/assets/RKB/volatility-forecast?horizon=0", { token: owner.token });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0].path).toBe("horizon");
+    expect(bad.problem.errors![0]!.path).toBe("horizon");
   });
 });

@@ -109,9 +109,9 @@ describe("index versions", () => {
     const diff = await call(`/v1/indexes/${id}/diff?from=1&to=2`, { token: owner.token });
     expect(diff.status).toBe(200);
     expect(diff.body.constituents).toEqual({ added: ["VC"], removed: [] });
-    expect(diff.body.rebalances[0].changes).toContainEqual({ symbol: "VC", from: 0, to: 1 / 3, change: 1 / 3 });
-    expect(diff.body.levels.final_from.value).toBe(old.at(-1)!.value);
-    expect(diff.body.levels.final_to.value).toBe(now.at(-1)!.value);
+    expect(diff.body.rebalances[0]!.changes).toContainEqual({ symbol: "VC", from: 0, to: 1 / 3, change: 1 / 3 });
+    expect(diff.body.levels.final_from!.value).toBe(old.at(-1)!.value);
+    expect(diff.body.levels.final_to!.value).toBe(now.at(-1)!.value);
     expect(diff.body.levels.max_abs_difference).toBeGreaterThan(0);
     expect((await call(`/v1/indexes/${id}/values?version=99`, { token: owner.token })).status).toBe(404);
   });

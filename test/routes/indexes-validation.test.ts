@@ -1,5 +1,6 @@
 // Custom indexes through the real app and D1: definition validation (422s naming the field) and the paged build.
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Problem } from "../helpers/answers";
 import { call, rowCount, userToken } from "../helpers/http";
 import { createAndBuild as buildIndex, definition, insertIndexMarket } from "../helpers/index-market";
 import { insertAssets, insertBars, insertMarketCap, weekdays } from "../helpers/market";
@@ -15,68 +16,62 @@ beforeAll(async () => {
 
 describe("validation", () => {
   const post = (json: unknown) => call("/v1/indexes", { method: "POST", token: owner.token, json });
-  const cases: Array<
+  const cases: Array<[string, () => Promise<{ status: number; problem: Problem; headers: Headers }>, number, RegExp?]> =
     [
-      string,
-      () => Promise<{ status: number; body: { code?: string; detail?: string }; headers: Headers }>,
-      number,
-      RegExp?,
-    ]
-  > = [
-    [
-      "malformed JSON",
-      () =>
-        call("/v1/indexes", {
-          method: "POST",
-          token: owner.token,
-          headers: { "content-type": "application/json" },
-          body: "{nope",
-        }),
-      400,
-    ],
-    ["wrong types", () => post({ ...definition, constituents: "AAA" }), 400],
-    ["unknown field", () => post({ ...definition, colour: "red" }), 400],
-    ["missing field", () => post({ name: "x", constituents: ["AAA"] }), 400],
-    ["duplicate constituents", () => post({ ...definition, constituents: ["AAA", "AAA"] }), 400],
-    ["no constituents", () => post({ ...definition, constituents: [] }), 400],
-    ["not a calendar date", () => post({ ...definition, base_date: "2024-02-30" }), 400],
-    ["custom without weights", () => post({ ...definition, weighting: "custom" }), 400],
-    [
-      "custom weights naming others",
-      () => post({ ...definition, weighting: "custom", weights: { AAA: 1, CCC: 1 } }),
-      400,
-    ],
-    ["weights without custom", () => post({ ...definition, weights: { AAA: 1, BBB: 1 } }), 400],
-    ["max_weight out of range", () => post({ ...definition, max_weight: 1.5 }), 400],
-    ["infeasible caps", () => post({ ...definition, max_weight: 0.3 }), 422, /max_weight 0.3/],
-    [
-      "min above max",
-      () => post({ ...definition, constituents: ["AAA", "BBB", "CCC"], max_weight: 0.4, min_weight: 0.5 }),
-      422,
-    ],
-    ["unknown constituents", () => post({ ...definition, constituents: ["AAA", "ZZZ1", "ZZZ2"] }), 422, /ZZZ1, ZZZ2/],
-    ["unknown benchmark", () => post({ ...definition, benchmark: "ZZZ3" }), 422, /ZZZ3/],
-    ["future base date", () => post({ ...definition, base_date: "2099-01-02" }), 422, /future/],
-    [
-      "text body",
-      () =>
-        call("/v1/indexes", {
-          method: "POST",
-          token: owner.token,
-          headers: { "content-type": "text/plain" },
-          body: "x",
-        }),
-      415,
-    ],
-  ];
+      [
+        "malformed JSON",
+        () =>
+          call("/v1/indexes", {
+            method: "POST",
+            token: owner.token,
+            headers: { "content-type": "application/json" },
+            body: "{nope",
+          }),
+        400,
+      ],
+      ["wrong types", () => post({ ...definition, constituents: "AAA" }), 400],
+      ["unknown field", () => post({ ...definition, colour: "red" }), 400],
+      ["missing field", () => post({ name: "x", constituents: ["AAA"] }), 400],
+      ["duplicate constituents", () => post({ ...definition, constituents: ["AAA", "AAA"] }), 400],
+      ["no constituents", () => post({ ...definition, constituents: [] }), 400],
+      ["not a calendar date", () => post({ ...definition, base_date: "2024-02-30" }), 400],
+      ["custom without weights", () => post({ ...definition, weighting: "custom" }), 400],
+      [
+        "custom weights naming others",
+        () => post({ ...definition, weighting: "custom", weights: { AAA: 1, CCC: 1 } }),
+        400,
+      ],
+      ["weights without custom", () => post({ ...definition, weights: { AAA: 1, BBB: 1 } }), 400],
+      ["max_weight out of range", () => post({ ...definition, max_weight: 1.5 }), 400],
+      ["infeasible caps", () => post({ ...definition, max_weight: 0.3 }), 422, /max_weight 0.3/],
+      [
+        "min above max",
+        () => post({ ...definition, constituents: ["AAA", "BBB", "CCC"], max_weight: 0.4, min_weight: 0.5 }),
+        422,
+      ],
+      ["unknown constituents", () => post({ ...definition, constituents: ["AAA", "ZZZ1", "ZZZ2"] }), 422, /ZZZ1, ZZZ2/],
+      ["unknown benchmark", () => post({ ...definition, benchmark: "ZZZ3" }), 422, /ZZZ3/],
+      ["future base date", () => post({ ...definition, base_date: "2099-01-02" }), 422, /future/],
+      [
+        "text body",
+        () =>
+          call("/v1/indexes", {
+            method: "POST",
+            token: owner.token,
+            headers: { "content-type": "text/plain" },
+            body: "x",
+          }),
+        415,
+      ],
+    ];
 
   it("blames the field that makes the caps impossible", async () => {
     const three = { ...definition, constituents: ["AAA", "BBB", "CCC"] };
     const min = await post({ ...three, min_weight: 0.4 }); // 0.4 × 3 = 1.2 > 1
     expect(min.status).toBe(422);
-    expect(min.body.errors).toEqual([{ path: "min_weight", message: expect.stringMatching(/min_weight 0.4/) }]);
+    expect(min.problem.errors).toEqual([{ path: "min_weight", message: expect.stringMatching(/min_weight 0.4/) }]);
     const max = await post({ ...three, max_weight: 0.3 }); // 0.3 × 3 = 0.9 < 1
-    expect(max.body.errors).toEqual([{ path: "max_weight", message: expect.stringMatching(/max_weight 0.3/) }]);
+    expect(max.problem.errors).toEqual([{ path: "max_weight", message: expect.stringMatching(/max_weight 0.3/) }]);
   });
 
   it.each(cases)("%s → problem+json, nothing written", async (_name, send, status, detail) => {
@@ -85,8 +80,8 @@ describe("validation", () => {
     const r = await send();
     expect(r.status).toBe(status);
     expect(r.headers.get("content-type")).toContain("application/problem+json");
-    expect(r.body.code).toBe(status === 415 ? "unsupported_media_type" : "validation_failed");
-    if (detail) expect(r.body.detail).toMatch(detail);
+    expect(r.problem.code).toBe(status === 415 ? "unsupported_media_type" : "validation_failed");
+    if (detail) expect(r.problem.detail).toMatch(detail);
     expect(await rowCount("indexes")).toBe(indexes);
     expect(await rowCount("jobs")).toBe(jobs);
   });
@@ -116,8 +111,8 @@ describe("validation", () => {
     });
     for (const r of [onPost, onPatch]) {
       expect(r.status).toBe(400);
-      expect(r.body.code).toBe("validation_failed");
-      expect(r.body.errors).toContainEqual({
+      expect(r.problem.code).toBe("validation_failed");
+      expect(r.problem.errors).toContainEqual({
         path: "weights",
         message: "weights are only allowed with custom weighting",
       });
@@ -128,7 +123,7 @@ describe("validation", () => {
       json: { weighting: "custom" },
     });
     expect(needsWeights.status).toBe(400);
-    expect(needsWeights.body.errors).toContainEqual({ path: "weights", message: "custom weighting needs weights" });
+    expect(needsWeights.problem.errors).toContainEqual({ path: "weights", message: "custom weighting needs weights" });
     expect((await call(`/v1/indexes/${id}`, { token: owner.token })).body).toMatchObject({
       version: 1,
       weighting: "equal",

@@ -56,7 +56,7 @@ describe("create and build", () => {
     expect(values.status).toBe(200);
     expect(values.body.data.map((v: { value: number }) => v.value)).toEqual([1000, 1500, 1500, 1125]);
     expect(values.body.data[0]).toEqual({ date: "2024-01-30", value: 1000, daily_return: null });
-    expect(values.body.data[3].daily_return).toBeCloseTo(1125 / 1500 - 1, 12);
+    expect(values.body.data[3]!.daily_return).toBeCloseTo(1125 / 1500 - 1, 12);
     expect(values.body.next_cursor).toBeNull();
 
     const page1 = await call(`/v1/indexes/${id}/values?limit=3`, { token: owner.token });
@@ -91,7 +91,7 @@ describe("create and build", () => {
       weights_before: { AAA: 0.5, BBB: 0.5 },
       weights_after: { AAA: 0.5, BBB: 0.5 },
     });
-    expect(rebalances.body.data[1].turnover).toBeCloseTo(1 / 6, 12);
+    expect(rebalances.body.data[1]!.turnover).toBeCloseTo(1 / 6, 12);
   });
 
   it("reports metrics against the benchmark and compares with it rebased", async () => {
@@ -185,14 +185,14 @@ describe("create and build", () => {
     });
     expect(stats.outcome).toBe("ready");
     const first = await call(`/v1/indexes/${id}/rebalances?limit=1`, { token: owner.token });
-    expect(first.body.data[0].weights_before.CCC).toBeCloseTo(0.75, 9);
-    expect(first.body.data[0].weights_after).toEqual({ CCC: 0.6, DDD: expect.closeTo(0.4, 9) });
+    expect(first.body.data[0]!.weights_before.CCC).toBeCloseTo(0.75, 9);
+    expect(first.body.data[0]!.weights_after).toEqual({ CCC: 0.6, DDD: expect.closeTo(0.4, 9) });
     expect(first.body.next_cursor).toBeTruthy();
     const all = await call(`/v1/indexes/${id}/values?limit=1000`, { token: owner.token });
     expect(all.body.data).toHaveLength(300);
     const m1 = await call(`/v1/indexes/${id}/metrics?window=1y`, { token: owner.token });
     expect(m1.body.var_95).toBeGreaterThan(0);
-    expect(m1.body.cvar_95).toBeGreaterThanOrEqual(m1.body.var_95);
+    expect(m1.body.cvar_95).toBeGreaterThanOrEqual(m1.body.var_95!);
     expect(m1.body.volatility).toBeGreaterThan(0);
   });
 
@@ -209,7 +209,7 @@ describe("create and build", () => {
     expect(row.body.failure_reason).toMatch(/price/);
     const values = await call(`/v1/indexes/${created.body.id}/values`, { token: owner.token });
     expect(values.status).toBe(409);
-    expect(values.body.detail).toMatch(/failed/);
+    expect(values.problem.detail).toMatch(/failed/);
   });
 });
 

@@ -102,28 +102,28 @@ describe("GET /v1/indexes/{id}/insights", () => {
     const rebalances = (await call(`/v1/indexes/${id}/rebalances?limit=100`, { token: owner.token })).body.data;
     const one = (x: number) => Math.round(x * 1000) / 10;
 
-    expect(byKind("drawdown").figures.depth_pct).toBe(one(-metrics.max_drawdown));
-    expect(byKind("drawdown").figures.peak_date).toBe(metrics.max_drawdown_start);
-    expect(byKind("drawdown").figures.trough_date).toBe(metrics.max_drawdown_end);
-    expect(byKind("tracking").figures).toMatchObject({
+    expect(byKind("drawdown")!.figures.depth_pct).toBe(one(-metrics.max_drawdown!));
+    expect(byKind("drawdown")!.figures.peak_date).toBe(metrics.max_drawdown_start);
+    expect(byKind("drawdown")!.figures.trough_date).toBe(metrics.max_drawdown_end);
+    expect(byKind("tracking")!.figures).toMatchObject({
       benchmark: "SPY",
-      index_return_pct: one(bench.metrics.index_return),
-      benchmark_return_pct: one(bench.metrics.benchmark_return),
-      tracking_error_pct: one(bench.metrics.tracking_error),
+      index_return_pct: one(bench.metrics.index_return!),
+      benchmark_return_pct: one(bench.metrics.benchmark_return!),
+      tracking_error_pct: one(bench.metrics.tracking_error!),
     });
     // The cap binds where a raw weight was above 40%; counted here from the stored rebalances.
     const capped = rebalances.filter((r: { weights_before: Record<string, number> }) =>
       Object.values(r.weights_before).some((w) => w > 0.4 + 1e-9),
     ).length;
     expect(capped).toBeGreaterThan(0);
-    expect(byKind("binding_caps").figures).toMatchObject({
+    expect(byKind("binding_caps")!.figures).toMatchObject({
       max_weight_pct: 40,
       capped_rebalances: capped,
       rebalances: rebalances.length,
     });
     const later = rebalances.slice(1);
     const avg = later.reduce((a: number, r: { turnover: number }) => a + r.turnover, 0) / later.length;
-    expect(byKind("turnover").figures.average_turnover_pct).toBe(one(avg));
+    expect(byKind("turnover")!.figures.average_turnover_pct).toBe(one(avg));
   });
 
   it("quotes the risk route's contributions in its risk sentence (one computation)", async () => {
@@ -136,13 +136,13 @@ describe("GET /v1/indexes/{id}/insights", () => {
     );
     const top = ranked[0];
     const sentence = body.items.find((i: { kind: string }) => i.kind === "risk_concentration");
-    expect(sentence.figures).toMatchObject({
-      symbol: top.symbol,
-      risk_share_pct: one(top.contribution_pct),
-      weight_pct: one(top.weight),
-      top_symbol_1: ranked[0].symbol,
-      top_symbol_2: ranked[1].symbol,
-      top_symbol_3: ranked[2].symbol,
+    expect(sentence!.figures).toMatchObject({
+      symbol: top!.symbol,
+      risk_share_pct: one(top!.contribution_pct),
+      weight_pct: one(top!.weight),
+      top_symbol_1: ranked[0]!.symbol,
+      top_symbol_2: ranked[1]!.symbol,
+      top_symbol_3: ranked[2]!.symbol,
       // 320 sessions of history: the whole 252-session lookback of the risk route.
       sessions: risk.lookback_days,
     });
@@ -152,7 +152,9 @@ describe("GET /v1/indexes/{id}/insights", () => {
     const id = await built();
     const before = await call(`/v1/indexes/${id}/insights`, { token: owner.token });
     const quiet = before.body.items.find((i: { kind: string }) => i.kind === "data_events");
-    expect(quiet.text).toMatch(/^No split, dividend or revised bar of a constituent has been recorded since version 1/);
+    expect(quiet!.text).toMatch(
+      /^No split, dividend or revised bar of a constituent has been recorded since version 1/,
+    );
     await upsertCorporateActions(
       env.DB,
       [{ assetId: ids.get("DDD")!, kind: "split", date: DAYS[319]!, ratio: 3 }],
@@ -164,21 +166,21 @@ describe("GET /v1/indexes/{id}/insights", () => {
     // Read while v2 is building: v1 is still the ready version, and it has not taken in the split.
     const r = await call(`/v1/indexes/${id}/insights`, { token: owner.token });
     const event = r.body.items.find((i: { kind: string }) => i.kind === "data_events");
-    expect(event.text).toContain(`DDD split with ratio 3 on ${DAYS[319]}`);
-    expect(event.figures).toMatchObject({ version: 1, corporate_actions: 1, event_1_symbol: "DDD", event_1_ratio: 3 });
-    expect(r.body.items[0].kind).toBe("data_events");
+    expect(event!.text).toContain(`DDD split with ratio 3 on ${DAYS[319]}`);
+    expect(event!.figures).toMatchObject({ version: 1, corporate_actions: 1, event_1_symbol: "DDD", event_1_ratio: 3 });
+    expect(r.body.items[0]!.kind).toBe("data_events");
   });
 
   it("is 409 before the first build, 404 for another user's index, 400 for an unknown parameter", async () => {
     const created = await call("/v1/indexes", { method: "POST", token: owner.token, json: DEFINITION });
     const early = await call(`/v1/indexes/${created.body.id}/insights`, { token: owner.token });
     expect(early.status).toBe(409);
-    expect(early.body.code).toBe("conflict");
+    expect(early.problem.code).toBe("conflict");
     const stranger = await userToken();
     const other = await call(`/v1/indexes/${created.body.id}/insights`, { token: stranger.token });
     expect(other.status).toBe(404);
     const unknown = await call(`/v1/indexes/${created.body.id}/insights?colour=red`, { token: owner.token });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors).toEqual([{ path: "colour", message: "not allowed" }]);
+    expect(unknown.problem.errors).toEqual([{ path: "colour", message: "not allowed" }]);
   });
 });

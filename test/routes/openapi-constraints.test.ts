@@ -97,7 +97,7 @@ describe("query parameters", () => {
       for (const v of c.bad) {
         const r = await call(c.url(v), { token: user.token });
         expect(r.status, `server on ${JSON.stringify(v)}`).toBe(400);
-        expect(String(r.body.errors?.[0]?.path), JSON.stringify(v)).toMatch(new RegExp(`^${c.name}`));
+        expect(String(r.problem.errors?.[0]?.path), JSON.stringify(v)).toMatch(new RegExp(`^${c.name}`));
         expect(accepts(schema, v), `document on ${JSON.stringify(v)}`).toBe(false);
       }
       for (const v of c.good) {
@@ -115,7 +115,7 @@ it("states the cursor's shape; one the server cannot have issued is 400 invalid_
     expect(accepts(schema, v), v).toBe(false);
     const r = await call(`/v1/assets?cursor=${encodeURIComponent(v)}`, { token: user.token });
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("invalid_cursor");
+    expect(r.problem.code).toBe("invalid_cursor");
   }
   const page = await call("/v1/assets?limit=1", { token: user.token });
   expect(page.body.next_cursor).toEqual(expect.any(String));
@@ -139,7 +139,7 @@ describe("request bodies", () => {
       expect(accepts(schema, body), JSON.stringify(constituents)).toBe(false);
       const r = await call("/v1/indexes", { method: "POST", token: user.token, json: body });
       expect(r.status).toBe(400);
-      expect(r.body.errors[0].path).toMatch(/^constituents/);
+      expect(r.problem.errors![0]!.path).toMatch(/^constituents/);
     }
     expect(accepts(schema, TWO_EQUAL)).toBe(true);
   });
@@ -227,8 +227,20 @@ describe("request bodies", () => {
       expect(accepts(schema, body), url).toBe(false);
       const r = await call("/v1/webhooks", { method: "POST", token: user.token, json: body });
       expect(r.status, url).toBe(400);
-      expect(r.body.errors[0].path).toBe("url");
+      expect(r.problem.errors![0]!.path).toBe("url");
     }
     expect(accepts(schema, { url: "https://example.com/hooks", events: ["index.ready"] })).toBe(true);
+  });
+
+  it("a queued simulation's answer (metrics still null) matches its documented schema", async () => {
+    const run = { index: TWO_EQUAL, start: "2024-01-02", end: "2024-03-01", initial_capital: 10_000 };
+    const created = await call("/v1/simulations", { method: "POST", token: user.token, json: run });
+    expect(created.status).toBe(202);
+    const r = await call(`/v1/simulations/${created.body.id}`, { token: user.token });
+    expect(r.status).toBe(200);
+    expect(r.body.metrics).toBeNull();
+    const schema = validator(doc.paths["/v1/simulations/{id}"].get.responses["200"].content["application/json"].schema);
+    const result = schema.validate(r.body);
+    expect(result.valid, JSON.stringify(result.errors.slice(0, 3))).toBe(true);
   });
 });

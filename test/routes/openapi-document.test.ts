@@ -1,6 +1,7 @@
 // The served OpenAPI document states every convention on every operation, and the server does what it states.
 import { describe, expect, it } from "vitest";
-import { call, userToken } from "../helpers/http";
+import type { AnswerOf } from "../helpers/answers";
+import { call, callAs, userToken } from "../helpers/http";
 import { insertAssets, insertBars } from "../helpers/market";
 
 type Json = Record<string, any>;
@@ -117,7 +118,7 @@ describe("OpenAPI document conventions", () => {
     expect(codes).toContain("upgrade_required");
     expect(doc.paths["/v1/stream"].get.responses["426"]).toBeDefined();
     const r = await call("/v1/stream");
-    expect(codes).toContain(r.body.code);
+    expect(codes).toContain(r.problem.code);
   });
 
   it("restricts ?fields= to the names the answer declares, and the server refuses what the pattern refuses", async () => {
@@ -148,8 +149,10 @@ describe("OpenAPI document conventions", () => {
     expect(first.status).toBe(200);
     const link = first.headers.get("link");
     expect(link).toMatch(/^<\/v1\/assets\/LNKA\/prices\?limit=2&cursor=[^>]+>; rel="next"$/);
-    const next = await call(link!.slice(1, link!.indexOf(">")), { token });
-    expect(next.body.data.map((b: Json) => b.date)).toEqual(["2024-01-04"]);
+    const next = await callAs<AnswerOf<"/v1/assets/{symbol}/prices", "GET">>(link!.slice(1, link!.indexOf(">")), {
+      token,
+    });
+    expect(next.body.data.map((b) => b.date)).toEqual(["2024-01-04"]);
     expect(next.headers.get("link")).toBeNull();
   });
 });

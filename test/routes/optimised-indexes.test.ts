@@ -84,7 +84,7 @@ describe("risk-based weightings in an index", () => {
       json: { ...body, weighting: "equal", group_caps: undefined },
     });
     expect(res.status).toBe(400);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(
+    expect(res.problem.errors!.map((e: { path: string }) => e.path)).toEqual(
       expect.arrayContaining(["lookback_days", "covariance"]),
     );
   });
@@ -96,7 +96,7 @@ describe("risk-based weightings in an index", () => {
       json: { ...body, group_caps: { Utilities: 0.2 } },
     });
     expect(res.status).toBe(422);
-    expect(res.body.errors[0].path).toBe("group_caps.Utilities");
+    expect(res.problem.errors![0]!.path).toBe("group_caps.Utilities");
   });
 
   it("refuses group caps that leave less than 100% to allocate", async () => {
@@ -106,7 +106,7 @@ describe("risk-based weightings in an index", () => {
       json: { ...body, group_caps: { Technology: 0.2, Energy: 0.2 }, max_weight: 0.4 },
     });
     expect(res.status).toBe(422);
-    expect(res.body.errors[0].path).toBe("group_caps");
+    expect(res.problem.errors![0]!.path).toBe("group_caps");
   });
 
   it("refuses an unknown covariance estimator and a turnover limit above 1", async () => {
@@ -116,7 +116,7 @@ describe("risk-based weightings in an index", () => {
       json: { ...body, covariance: "shrunk", max_turnover: 2 },
     });
     expect(res.status).toBe(400);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(
+    expect(res.problem.errors!.map((e: { path: string }) => e.path)).toEqual(
       expect.arrayContaining(["covariance", "max_turnover"]),
     );
   });

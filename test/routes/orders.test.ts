@@ -97,7 +97,7 @@ describe("market orders and the portfolio", () => {
     expect((await call("/v1/orders", { token })).body.data).toHaveLength(1);
     const changed = await call("/v1/orders", { method: "POST", token, json: { ...json, qty: 3 }, headers });
     expect(changed.status).toBe(422);
-    expect(changed.body.code).toBe("idempotency_conflict");
+    expect(changed.problem.code).toBe("idempotency_conflict");
   });
 
   it("creates the opening deposit once however many first requests race", async () => {
@@ -129,7 +129,7 @@ describe("refusals", () => {
     await order(token, { symbol: "MSFT", side: "buy", qty: 3, type: "market" });
     const r = await order(token, { symbol: "MSFT", side: "sell", qty: 4, type: "market" });
     expect(r.status).toBe(422);
-    expect(r.body.detail).toContain("Insufficient shares");
+    expect(r.problem.detail).toContain("Insufficient shares");
   });
 
   it("counts cash held by open buy limits", async () => {
@@ -232,7 +232,7 @@ describe("limit orders", () => {
     const filled = await order(token, { symbol: "AAPL", side: "buy", qty: 1, type: "market" });
     const r = await call(`/v1/orders/${filled.body.id}`, { method: "DELETE", token });
     expect(r.status).toBe(409);
-    expect(r.body.code).toBe("conflict");
+    expect(r.problem.code).toBe("conflict");
   });
 
   it("expires a day order once its session has closed", async () => {

@@ -113,7 +113,7 @@ describe("GET /v1/assets/{symbol}/prices", () => {
   ])("refuses ?%s with 400 validation_failed", async (qs) => {
     const r = await call(`/v1/assets/AAA/prices?${qs}`, { token });
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
   });
 
   it("404s an unknown asset and refuses a cursor from another asset", async () => {
@@ -121,7 +121,7 @@ describe("GET /v1/assets/{symbol}/prices", () => {
     const page = await call("/v1/assets/AAA/prices?limit=2", { token });
     const foreign = await call(`/v1/assets/BBB/prices?limit=2&cursor=${page.body.next_cursor}`, { token });
     expect(foreign.status).toBe(400);
-    expect(foreign.body.code).toBe("invalid_cursor");
+    expect(foreign.problem.code).toBe("invalid_cursor");
   });
 
   it("answers a repeated read from the KV cache and trims with ?fields", async () => {
@@ -158,6 +158,6 @@ describe("GET /v1/quotes", () => {
   ])("refuses %s with 400 validation_failed", async (_name, qs) => {
     const r = await call(`/v1/quotes?${qs}`, { token });
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
   });
 });

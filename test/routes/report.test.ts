@@ -71,11 +71,11 @@ describe("GET /v1/indexes/{id}/report", () => {
   it("states the methodology hash and data_as_of of the version it reports, as the versions route lists them", async () => {
     const versions = await call(`/v1/indexes/${id}/versions`, { token: owner.token });
     const v1 = versions.body.data.find((v: { version: number }) => v.version === 1);
-    expect(v1.methodology_hash).toMatch(/^[0-9a-f]{16,}$/);
-    expect(v1.data_as_of).toEqual(expect.any(String));
+    expect(v1!.methodology_hash).toMatch(/^[0-9a-f]{16,}$/);
+    expect(v1!.data_as_of).toEqual(expect.any(String));
     const html = (await call(`/v1/indexes/${id}/report`, { token: owner.token })).text;
-    expect(html).toContain(`<dd>${v1.methodology_hash}</dd>`);
-    expect(html).toContain(`<dd>${escapeXml(v1.data_as_of)}</dd>`);
+    expect(html).toContain(`<dd>${v1!.methodology_hash}</dd>`);
+    expect(html).toContain(`<dd>${escapeXml(v1!.data_as_of!)}</dd>`);
     expect(html).not.toContain("not recorded for this version");
     expect(html).not.toContain("(build time)");
   });
@@ -90,7 +90,7 @@ describe("GET /v1/indexes/{id}/report", () => {
       .map((c: { contribution_pct: number }) => c.contribution_pct)
       .sort((a: number, b: number) => b - a);
     expect(drawn).toHaveLength(expected.length);
-    for (const [k, v] of drawn.entries()) expect(v).toBeCloseTo(expected[k], 6);
+    for (const [k, v] of drawn.entries()) expect(v).toBeCloseTo(expected[k]!, 6);
   });
 
   it("carries a CSP that allows exactly its inline stylesheet, and no script or style attribute", async () => {

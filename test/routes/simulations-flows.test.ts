@@ -105,11 +105,11 @@ describe("contributions", () => {
     expect(values(r)).toEqual([10_000, 10_750, 10_750, 10_750]);
     // TWR = 10,750 / (10,000 + 1,000) − 1; the metrics read the same flow-adjusted curve
     expect(r.twr).toBeCloseTo(10_750 / 11_000 - 1, 12);
-    expect(r.metrics.total_return).toBeCloseTo(10_750 / 11_000 - 1, 12);
+    expect(r.metrics!.total_return).toBeCloseTo(10_750 / 11_000 - 1, 12);
     // MWR: 10,000·x³ + 1,000·x² = 10,750 with x = (1 + r)^(1/365) (paid Jan 30 and 31, valued Feb 2); Newton on x.
     let x = 1;
     for (let k = 0; k < 50; k++) x -= (10_000 * x ** 3 + 1_000 * x ** 2 - 10_750) / (30_000 * x ** 2 + 2_000 * x);
-    expect(r.mwr / (x ** 365 - 1)).toBeCloseTo(1, 6);
+    expect(r.mwr! / (x ** 365 - 1)).toBeCloseTo(1, 6);
   });
 });
 
@@ -122,13 +122,13 @@ describe("volume participation", () => {
       ["CFA", 25],
       ["CFB", 50],
     ]);
-    expect(r.trades[0].price).toBeCloseTo(10.000625, 12);
+    expect(r.trades[0]!.price).toBeCloseTo(10.000625, 12);
     const volume: Record<string, number[]> = { CFA: [1000, 1001, 1002, 1003], CFB: [2000, 2002, 1002, 1003] };
     for (const t of r.trades as { date: string; symbol: string; qty: number }[]) {
       expect(Math.abs(t.qty)).toBeLessThanOrEqual(0.025 * volume[t.symbol]![DAYS.indexOf(t.date)]! + 1e-9);
     }
     // the rest waits: the first day's buys leave most of the 10,000 in cash
-    expect(r.equity_curve[0].value).toBeLessThan(10_000);
+    expect(r.equity_curve[0]!.value).toBeLessThan(10_000);
     expect(r.trades.filter((t: { date: string }) => t.date === "2024-01-31")).toHaveLength(2);
   });
 });
@@ -145,7 +145,7 @@ describe("validation", () => {
     const before = await rowCount("simulations");
     const r = await call("/v1/simulations", { method: "POST", token: owner.token, json: { ...request, ...json } });
     expect(r.status).toBe(400);
-    expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(r.problem.errors!.map((e: { path: string }) => e.path)).toContain(path);
     expect(await rowCount("simulations")).toBe(before);
   });
 });

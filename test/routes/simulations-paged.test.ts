@@ -73,7 +73,7 @@ describe("simulation on the paged build path", () => {
     expect(one.trades).toEqual(unpaged.value.trades);
     expect(one.final_cash).toBe(unpaged.value.final_cash);
     // the fixture really crosses pages, carries in and trades the late listing
-    expect(one.equity_curve[0].date).toBe(days[9]);
+    expect(one.equity_curve[0]!.date).toBe(days[9]);
     expect(one.trades.some((t: { symbol: string }) => t.symbol === "SPG2")).toBe(true);
     expect(new Set(one.trades.map((t: { symbol: string }) => t.symbol)).size).toBe(7);
   });

@@ -53,11 +53,11 @@ describe("POST /v1/simulations", () => {
       { date: "2024-02-01", symbol: "AAA", qty: -125, price: 20, fee: 0 },
       { date: "2024-02-01", symbol: "BBB", qty: 250, price: 10, fee: 0 },
     ]);
-    expect(done.body.metrics.total_return).toBeCloseTo(0.125, 12);
+    expect(done.body.metrics!.total_return).toBeCloseTo(0.125, 12);
     // No flows: TWR is the total return; MWR its ACT/365 annual rate over the 3 days Jan 30 → Feb 2.
     expect(done.body.twr).toBeCloseTo(0.125, 12);
-    expect(done.body.mwr / (1.125 ** (365 / 3) - 1)).toBeCloseTo(1, 9); // absurd over 3 days, but exact
-    expect(done.body.metrics.hit_rate).toBeCloseTo(1 / 3, 12); // one up day of three
+    expect(done.body.mwr! / (1.125 ** (365 / 3) - 1)).toBeCloseTo(1, 9); // absurd over 3 days, but exact
+    expect(done.body.metrics!.hit_rate).toBeCloseTo(1 / 3, 12); // one up day of three
     expect(done.body.final_cash).toBe(0);
   });
 
@@ -67,9 +67,9 @@ describe("POST /v1/simulations", () => {
     const r = await call(`/v1/simulations/${id}`, { token: owner.token });
     expect(r.body.status).toBe("succeeded");
     expect(r.body.trades.every((t: { fee: number }) => t.fee > 0)).toBe(true);
-    expect(r.body.trades[0].price).toBeCloseTo(10.005, 9);
+    expect(r.body.trades[0]!.price).toBeCloseTo(10.005, 9);
     expect(r.body.final_cash).toBeGreaterThanOrEqual(0);
-    expect(r.body.equity_curve[3].value).toBeLessThan(11250);
+    expect(r.body.equity_curve[3]!.value).toBeLessThan(11250);
     expect(r.body.fees_paid).toBeGreaterThan(0);
   });
 
@@ -84,7 +84,7 @@ describe("POST /v1/simulations", () => {
     await simulationJob(env, { simulation_id: id });
     const r = await call(`/v1/simulations/${id}`, { token: owner.token });
     expect(r.body).toMatchObject({ status: "succeeded", index_id: created.body.id });
-    expect(r.body.equity_curve.at(-1).value).toBe(11250);
+    expect(r.body.equity_curve.at(-1)!.value).toBe(11250);
 
     const sims = await rowCount("simulations");
     const foreign = await call("/v1/simulations", {
@@ -151,7 +151,7 @@ describe("POST /v1/simulations", () => {
     const sims = await rowCount("simulations");
     const r = await call("/v1/simulations", { method: "POST", token: owner.token, json });
     expect(r.status).toBe(status);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
     expect(await rowCount("simulations")).toBe(sims);
   });
 });

@@ -64,7 +64,7 @@ describe("splits and paper holdings", () => {
 
     // Redelivered refreshes change nothing.
     expect(await applyDueSplits(env.DB, tomorrow)).toEqual([]);
-    expect((await call("/v1/portfolio", { token })).body.positions[0].qty).toBe(40);
+    expect((await call("/v1/portfolio", { token })).body.positions[0]!.qty).toBe(40);
     const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM position_splits WHERE owner_id = ?")
       .bind(id)
       .first<{ n: number }>();

@@ -1,8 +1,6 @@
 // Webhooks (API.md "Alerts and webhooks"): subscriptions, signed deliveries, retries recorded, owner scoping, SSRF rules.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
-import type { DeliveryList } from "../../src/schemas/trading";
 import { backoffSeconds, type DeliveryMessage, handleWebhookBatch } from "../../src/services/webhook-delivery";
 import type { EventMessage } from "../../src/services/webhooks";
 import { hmacHex } from "../helpers/auth";
@@ -76,14 +74,16 @@ describe("webhook subscriptions", () => {
     for (const url of ["nope", "ftp://example.com/", "https://", "http://exa mple.com/"]) {
       const r = await create(token, { url, events: ["index.ready"] });
       expect(r.status, url).toBe(400);
-      expect(r.body.errors[0].path).toBe("url");
-      expect(r.body.errors[0].message).toMatch(/^(must be an absolute http or https URL|is not a valid absolute URL)$/);
+      expect(r.problem.errors![0]!.path).toBe("url");
+      expect(r.problem.errors![0]!.message).toMatch(
+        /^(must be an absolute http or https URL|is not a valid absolute URL)$/,
+      );
     }
     // Well formed, but a target the policy refuses: 422.
     for (const url of ["http://10.0.0.1/h", "https://169.254.169.254/", "https://u:p@example.com/"]) {
       const r = await create(token, { url, events: ["index.ready"] });
       expect(r.status, url).toBe(422);
-      expect(r.body.errors[0].path).toBe("url");
+      expect(r.problem.errors![0]!.path).toBe("url");
     }
   });
 
@@ -170,8 +170,7 @@ describe("deliveries", () => {
     expect(second.result.retryMessages).toHaveLength(1);
     const third = await consume([{ body: message, attempts: 3 }]);
     expect(third.result.explicitAcks).toHaveLength(1);
-    const rows = (await call<z.infer<typeof DeliveryList>>(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body
-      .data;
+    const rows = (await call(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body.data;
     expect(
       rows.map((r) => [r.attempt, r.status_code, r.error, r.next_retry_at !== null, r.delivered_at !== null]),
     ).toEqual([
@@ -203,8 +202,7 @@ describe("deliveries", () => {
       fetch: async () => new Response("", { status: 500 }),
     });
     expect(last.result.explicitAcks).toHaveLength(1);
-    const rows = (await call<z.infer<typeof DeliveryList>>(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body
-      .data;
+    const rows = (await call(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body.data;
     expect(rows[0]).toMatchObject({
       attempt: 8,
       status_code: 500,
@@ -234,7 +232,7 @@ describe("deliveries", () => {
     expect(called).toBe(false);
     expect(r.result.explicitAcks).toHaveLength(1);
     const rows = (await call(`/v1/webhooks/${hook.body.id}/deliveries`, { token })).body.data;
-    expect(rows[0].error).toContain("target refused");
+    expect(rows[0]!.error).toContain("target refused");
   });
 
   it("fans a user's event out only to that user's matching subscriptions", async () => {

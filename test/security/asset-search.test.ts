@@ -27,19 +27,19 @@ describe("asset search", () => {
     expect(term).toHaveLength(64);
     const r = await search(term);
     expect(r.status).toBe(200);
-    expect(r.body.data.map((a: any) => a.symbol)).toEqual(["LONG"]);
+    expect(r.body.data.map((a) => a.symbol)).toEqual(["LONG"]);
   });
 
   it("treats % and _ as themselves, not wildcards", async () => {
-    expect((await search("%")).body.data.map((a: any) => a.symbol)).toEqual(["PCT"]);
-    expect((await search("_")).body.data.map((a: any) => a.symbol)).toEqual(["PCT"]);
+    expect((await search("%")).body.data.map((a) => a.symbol)).toEqual(["PCT"]);
+    expect((await search("_")).body.data.map((a) => a.symbol)).toEqual(["PCT"]);
     expect((await search("o%h")).body.data).toEqual([]);
-    expect((await search("e_growth")).body.data.map((a: any) => a.symbol)).toEqual(["PCT"]);
+    expect((await search("e_growth")).body.data.map((a) => a.symbol)).toEqual(["PCT"]);
   });
 
   it("refuses 65 characters with 400 naming the field", async () => {
     const r = await search("x".repeat(65));
     expect(r.status).toBe(400);
-    expect(r.body.errors[0].path).toBe("search");
+    expect(r.problem.errors![0]!.path).toBe("search");
   });
 });

@@ -4,6 +4,7 @@ import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
 import { signAccessToken } from "../../src/services/tokens";
+import type { Problem } from "../helpers/answers";
 import { createKey, deleteUser, freshIp, login, refresh, registerAdmin, registerUser } from "../helpers/auth";
 import { call } from "../helpers/http";
 
@@ -44,7 +45,7 @@ let victim: Awaited<ReturnType<typeof registerUser>>;
 let victimToken: string;
 const cases: Array<{
   name: string;
-  request: () => Promise<{ status: number; body: any }>;
+  request: () => Promise<{ status: number; problem: Problem }>;
   expect: 401 | 403 | 400 | 404;
 }> = [];
 const bearer = (token: string, path = "/v1/me", init: RequestInit = {}) =>
@@ -64,7 +65,7 @@ describe("attacks that must not get in", () => {
   const attack = (
     name: string,
     expected: 401 | 403 | 400 | 404,
-    request: () => Promise<{ status: number; body: any }>,
+    request: () => Promise<{ status: number; problem: Problem }>,
   ) => cases.push({ name, request, expect: expected });
 
   attack("no credential at all", 401, () => call("/v1/me", { headers: { "cf-connecting-ip": freshIp() } }));
@@ -215,8 +216,8 @@ describe("attacks that must not get in", () => {
   it.each(cases.map((c) => [c.name, c] as const))("refuses: %s", async (_name, c) => {
     const r = await c.request();
     expect(r.status).toBe(c.expect);
-    if (r.status === 401) expect(r.body.code).toBe("unauthorized");
-    if (r.status === 403) expect(r.body.code).toBe("forbidden");
-    if (r.status === 404) expect(r.body.code).toBe("not_found");
+    if (r.status === 401) expect(r.problem.code).toBe("unauthorized");
+    if (r.status === 403) expect(r.problem.code).toBe("forbidden");
+    if (r.status === 404) expect(r.problem.code).toBe("not_found");
   });
 });

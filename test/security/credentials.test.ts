@@ -20,8 +20,8 @@ describe("passwords", () => {
     const email = freshEmail("weak");
     const r = await register(email, password);
     expect(r.status).toBe(400);
-    expect(r.body.code).toBe("validation_failed");
-    expect(r.body.errors[0].path).toBe("password");
+    expect(r.problem.code).toBe("validation_failed");
+    expect(r.problem.errors![0]!.path).toBe("password");
     const login = await call("/v1/auth/login", {
       method: "POST",
       json: { email, password },
@@ -65,7 +65,7 @@ describe("emails", () => {
   ])("refuses %j with 400 naming the field", async (email) => {
     const r = await register(email, PASSWORD);
     expect(r.status).toBe(400);
-    expect(r.body.errors[0].path).toBe("email");
+    expect(r.problem.errors![0]!.path).toBe("email");
   });
 });
 

@@ -41,9 +41,10 @@ beforeAll(async () => {
   await insertAssets([{ symbol: "AAPL", name: "Apple" }]);
   admin = (await userToken("admin")).token;
   const doc = await call("/openapi.json");
-  for (const [path, item] of Object.entries(doc.body.paths as Record<string, Record<string, any>>)) {
-    for (const [method, op] of Object.entries(item)) {
-      if (!["get", "post", "patch", "put", "delete"].includes(method)) continue;
+  for (const [path, item] of Object.entries(doc.body.paths ?? {})) {
+    for (const method of ["get", "post", "patch", "put", "delete"] as const) {
+      const op = item[method];
+      if (!op) continue;
       operations.push({
         method: method.toUpperCase(),
         path: path.replace(/\{(\w+)\}/g, "{$1}"),

@@ -2,6 +2,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
+import type { AnswerOf, Problem } from "../helpers/answers";
 
 const app = buildApp();
 // The value .dev.vars.example ships, copied here by hand: the repository publishes it, so production must refuse it.
@@ -13,7 +14,14 @@ async function fetchWith(vars: Partial<Record<string, string>>, path: string, in
     { ...env, ...vars } as Env,
     createExecutionContext(),
   );
-  return { status: res.status, body: (await res.json()) as any, type: res.headers.get("content-type") };
+  const body: unknown = await res.json();
+  // The readiness report /health/ready answers, or the problem+json a refused call answers.
+  return {
+    status: res.status,
+    body: body as AnswerOf<"/health/ready", "GET">,
+    problem: body as Problem,
+    type: res.headers.get("content-type"),
+  };
 }
 
 describe("JWT_SECRET fails closed in production", () => {
@@ -40,7 +48,7 @@ describe("JWT_SECRET fails closed in production", () => {
         const r = await fetchWith(vars, path, init);
         expect(r.status, path).toBe(503);
         expect(r.type).toContain("application/problem+json");
-        expect(r.body.code).toBe("upstream_unavailable");
+        expect(r.problem.code).toBe("upstream_unavailable");
         expect(JSON.stringify(r.body)).not.toContain(secret || "\u0000");
       }
       const ready = await fetchWith(vars, "/health/ready");

@@ -3,6 +3,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
+import type { OpenApiOperation } from "../helpers/answers";
 import { createKey, registerUser } from "../helpers/auth";
 import { BASE, call, userToken } from "../helpers/http";
 import { insertAssets } from "../helpers/market";
@@ -28,14 +29,15 @@ beforeAll(async () => {
 
 describe("cost-weighted rate limits", () => {
   it("publishes x-rate-limit-cost on every operation; a 50-symbol correlation is priced by symbol-years", async () => {
-    const doc = (await call("/openapi.json")).body as any;
-    const ops = Object.values(doc.paths).flatMap((p: any) => Object.values(p)) as any[];
+    const doc = (await call("/openapi.json")).body;
+    // Every path item here holds operations only (no summary or parameters of its own).
+    const ops = Object.values(doc.paths ?? {}).flatMap((p) => Object.values(p) as OpenApiOperation[]);
     expect(ops.length).toBeGreaterThan(40);
     // A new route must declare its cost beside its definition ("x-rate-limit-cost" in createRoute).
     for (const op of ops)
       expect(op["x-rate-limit-cost"], `${op.operationId ?? op.summary} declares no x-rate-limit-cost`).toBeDefined();
-    expect(doc.paths["/v1/analytics/correlation"].get["x-rate-limit-cost"]).toEqual({ base: 1, per_symbol_year: 1 });
-    expect(doc.paths["/v1/me"].get["x-rate-limit-cost"]).toBe(1);
+    expect(doc.paths!["/v1/analytics/correlation"]!.get!["x-rate-limit-cost"]).toEqual({ base: 1, per_symbol_year: 1 });
+    expect(doc.paths!["/v1/me"]!.get!["x-rate-limit-cost"]).toBe(1);
   });
 
   it("charges a 50-symbol, 3-year correlation 151 tokens and /v1/me one", async () => {

@@ -28,7 +28,7 @@ describe("login failure limits", () => {
       expect((await login(owner.email, `wrong-guess-${i}-x`, attacker)).status).toBe(401);
     const blocked = await login(owner.email, PASSWORD, attacker);
     expect(blocked.status).toBe(429);
-    expect(blocked.body.code).toBe("rate_limited");
+    expect(blocked.problem.code).toBe("rate_limited");
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await login(owner.email, PASSWORD, freshIp())).status).toBe(200);
   });

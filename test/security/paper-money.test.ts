@@ -17,7 +17,7 @@ describe("paper trading never creates money", () => {
     const { token } = await userToken();
     const r = await order(token, { symbol: "AAPL", side: "buy", qty: 0.000008007, type: "market" });
     expect(r.status).toBe(422);
-    expect(r.body.code).toBe("validation_failed");
+    expect(r.problem.code).toBe("validation_failed");
     const portfolio = await call("/v1/portfolio", { token });
     expect(portfolio.body).toMatchObject({ cash: 100000, positions: [] });
   });
@@ -38,11 +38,11 @@ describe("paper trading never creates money", () => {
     for (const qty of [1, 0.000000001, 0.5]) {
       const r = await order(token, { symbol: "AAPL", side: "sell", qty, type: "market" });
       expect(r.status, String(qty)).toBe(422);
-      expect(r.body.code).toBe("validation_failed");
+      expect(r.problem.code).toBe("validation_failed");
     }
     const tooFine = await order(token, { symbol: "AAPL", side: "sell", qty: 1e-13, type: "market" });
     expect(tooFine.status).toBe(400);
-    expect(tooFine.body.errors[0].path).toBe("qty");
+    expect(tooFine.problem.errors![0]!.path).toBe("qty");
   });
 
   it("property: no sequence of fills at constant prices increases cash + market value", () => {

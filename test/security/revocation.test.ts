@@ -13,7 +13,7 @@ const logout = (token: string, refresh_token: string) =>
 describe("access tokens end with their session", () => {
   it("after logout the session's access token is 401 (another session of the user is untouched)", async () => {
     const user = await registerUser();
-    const other = await call<any>("/v1/auth/login", {
+    const other = await call("/v1/auth/login", {
       method: "POST",
       json: { email: user.email, password: user.password },
     });
@@ -21,7 +21,7 @@ describe("access tokens end with their session", () => {
     expect((await logout(user.access_token, user.refresh_token)).status).toBe(204);
     const after = await authed(user.access_token)("/v1/me");
     expect(after.status).toBe(401);
-    expect(after.body.code).toBe("unauthorized");
+    expect(after.problem.code).toBe("unauthorized");
     expect((await authed(other.body.access_token)("/v1/me")).status).toBe(200);
   });
 

@@ -3,14 +3,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { userToken } from "../helpers/http";
+import { testEnv } from "../helpers/test-env";
 
 const MIGRATION = "0006_revocations_and_manage_scope";
 
 describe(`migration ${MIGRATION}`, () => {
   it("maps [read] → [read], [read,trade] → +manage, [admin] → +manage, [manage,…] unchanged", async () => {
-    const statement = (env.TEST_MIGRATIONS as Array<{ name: string; queries: string[] }>)
-      .find((m) => m.name.startsWith(MIGRATION))!
-      .queries.find((q) => q.includes("json_insert"))!;
+    const statement = testEnv.TEST_MIGRATIONS.find((m) => m.name.startsWith(MIGRATION))!.queries.find((q) =>
+      q.includes("json_insert"),
+    )!;
     const { id } = await userToken();
     const cases: Array<[string[], string[]]> = [
       [["read"], ["read"]],

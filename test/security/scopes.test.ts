@@ -26,7 +26,7 @@ describe("a read-only key", () => {
     ];
     for (const r of attempts) {
       expect(r.status).toBe(403);
-      expect(r.body.code).toBe("forbidden");
+      expect(r.problem.code).toBe("forbidden");
     }
     expect((await withKey(trader.key)("/v1/me")).status).toBe(200);
     const counts = await env.DB.prepare(

@@ -2316,7 +2316,8 @@ export interface components {
                 symbol: string | null;
                 amount: number;
             }[];
-            metrics: components["schemas"]["Metrics"] & (Record<string, never> | null);
+            /** @description Null until the simulation has run */
+            metrics: components["schemas"]["Metrics"] | null;
             /** @description Time-weighted return over the run (chain-linked daily; contributions are not performance) */
             twr: number | null;
             /** @description Money-weighted return: the annual IRR (ACT/365) of the initial capital and contributions paid in and the final value */

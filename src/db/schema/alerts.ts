@@ -1,15 +1,13 @@
 // Alerts: on a symbol's price, or on a custom index (its level, its drawdown, a constituent's weight drift).
 import { index, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { audit, softDelete } from "./columns";
-import { users } from "./identity";
+import { userRef } from "./identity";
 
 export const alerts = sqliteTable(
   "alerts",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     /** What the alert watches; rows written before index alerts existed are price alerts. */
     kind: text("kind", { enum: ["price", "index_level", "drawdown", "weight_drift"] })
       .notNull()

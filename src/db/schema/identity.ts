@@ -14,13 +14,17 @@ export const users = sqliteTable("users", {
   ...softDelete,
 });
 
+/** The user a row belongs to (`column`: owner_id on owned resources, user_id on credentials). */
+export const userRef = (column: "owner_id" | "user_id") =>
+  text(column)
+    .notNull()
+    .references(() => users.id);
+
 export const refreshTokens = sqliteTable(
   "refresh_tokens",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id),
+    userId: userRef("user_id"),
     familyId: text("family_id").notNull(),
     parentId: text("parent_id"),
     tokenHash: text("token_hash").notNull().unique(),
@@ -36,9 +40,7 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id),
+    userId: userRef("user_id"),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull().unique(),

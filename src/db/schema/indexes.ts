@@ -2,15 +2,13 @@
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { assets } from "./assets";
 import { audit, softDelete } from "./columns";
-import { users } from "./identity";
+import { userRef } from "./identity";
 
 export const indexes = sqliteTable(
   "indexes",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     name: text("name").notNull(),
     definition: text("definition", { mode: "json" }).notNull(),
     status: text("status", { enum: ["building", "ready", "failed"] }).notNull(),
@@ -112,9 +110,7 @@ export const simulations = sqliteTable(
   "simulations",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     request: text("request", { mode: "json" }).notNull(),
     status: text("status", { enum: ["queued", "running", "succeeded", "failed"] }).notNull(),
     result: text("result", { mode: "json" }),

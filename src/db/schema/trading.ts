@@ -1,15 +1,13 @@
 // Paper trading: orders, fills, the cash ledger (integer minor units), positions and the splits applied to them.
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { audit, softDelete } from "./columns";
-import { users } from "./identity";
+import { userRef } from "./identity";
 
 export const orders = sqliteTable(
   "orders",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     symbol: text("symbol").notNull(),
     side: text("side", { enum: ["buy", "sell"] }).notNull(),
     qty: real("qty").notNull(),
@@ -41,9 +39,7 @@ export const fills = sqliteTable(
     orderId: text("order_id")
       .notNull()
       .references(() => orders.id),
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     symbol: text("symbol").notNull(),
     side: text("side", { enum: ["buy", "sell"] }).notNull(),
     qty: real("qty").notNull(),
@@ -59,9 +55,7 @@ export const ledger = sqliteTable(
   "ledger",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     amountMinor: integer("amount_minor").notNull(),
     kind: text("kind", { enum: ["deposit", "buy", "sell", "fee", "dividend"] }).notNull(),
     ref: text("ref"),
@@ -73,9 +67,7 @@ export const ledger = sqliteTable(
 export const positions = sqliteTable(
   "positions",
   {
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     symbol: text("symbol").notNull(),
     qty: real("qty").notNull(),
     /** Total cost of the open quantity in minor units (avg_cost = cost / qty). */
@@ -93,9 +85,7 @@ export const positions = sqliteTable(
 export const positionSplits = sqliteTable(
   "position_splits",
   {
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     symbol: text("symbol").notNull(),
     splitDate: text("split_date").notNull(),
     ratio: real("ratio").notNull(),

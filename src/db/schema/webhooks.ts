@@ -1,15 +1,13 @@
 // Webhook subscriptions and every delivery attempt.
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { audit, softDelete } from "./columns";
-import { users } from "./identity";
+import { userRef } from "./identity";
 
 export const webhooks = sqliteTable(
   "webhooks",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id")
-      .notNull()
-      .references(() => users.id),
+    ownerId: userRef("owner_id"),
     url: text("url").notNull(),
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
     secret: text("secret").notNull(),

@@ -1,4 +1,5 @@
-// Shared OpenAPI/zod pieces: the problem body, error responses every route spreads, list envelopes, security.
+// The pieces every route contract shares: the problem body, the error responses routes spread, list envelopes,
+// query parameters, date and ticker patterns, security.
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES } from "./error-codes";
 
@@ -114,7 +115,19 @@ export const isoDate = z
   }, "must be a real calendar date between 1900-01-01 and 2100-12-31")
   .openapi({ example: "2024-01-02", format: "date", pattern: DATE_PATTERN });
 
+/** The refinement every date-range query and body shares: a given start must not be after a given end. */
+export const startNotAfterEnd = (): [
+  (q: { start?: string; end?: string }) => boolean,
+  { message: string; path: string[] },
+] => [(q) => !q.start || !q.end || q.start <= q.end, { message: "start must not be after end", path: ["start"] }];
+
+/** The optional Idempotency-Key header of the POSTs that replay. */
+export const idempotencyKeyHeader = z.object({ "idempotency-key": z.string().min(1).max(255).optional() });
+
 export const instant = z.iso.datetime({ offset: true }).openapi({ example: "2024-01-02T21:00:00Z" });
+
+/** The optional `start`/`end` days of a date-range query (checked with `startNotAfterEnd` where a range is read). */
+export const dateRange = { start: isoDate.optional(), end: isoDate.optional() };
 
 export const symbolParam = z
   .string()
