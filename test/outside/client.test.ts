@@ -89,7 +89,7 @@ describe("REST", () => {
     expect(values.data[0]).toMatchObject({ date: "2024-01-02", value: 100 });
   });
 
-  it("creates a price alert typed by the SDK (the document's discriminator maps kind \"price\")", async () => {
+  it('creates a price alert typed by the SDK (the document\'s discriminator maps kind "price")', async () => {
     // Before the mapping named `price`, openapi-typescript typed this kind as "PriceAlertRequest", which the server
     // refuses: this call did not type-check.
     const alert = await ei.data(
