@@ -394,6 +394,32 @@ export function descendants(root) {
   return out;
 }
 
+/** User + system CPU time of the given processes so far, in ms (/proc/<pid>/stat, 100 clock ticks a second). */
+export function processCpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10;
+}
+
+/** The workerd processes a `wrangler dev` started (its process group's descendants named workerd). */
+export function workerdOf(rootPid) {
+  return descendants(rootPid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Open file descriptors of the given processes, summed (processes that are gone count 0). */
 export function countFds(pids) {
   let n = 0;

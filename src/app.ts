@@ -8,7 +8,7 @@ import { getConfig, isLocal, jwtSecretProblem } from "./config";
 import { REPORT_CSS } from "./domain/report-page";
 import { ApiError, renderProblem } from "./errors";
 import { identify, isApiPath, isPublicPath, requireAuthentication } from "./http/auth";
-import { limitBody, requireJson } from "./http/body-rules";
+import { bodyRules } from "./http/body-rules";
 import {
   conditionalGet,
   declaredFieldsFrom,
@@ -23,6 +23,7 @@ import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
+import { RememberedRouter } from "./http/remembered-routes";
 import { RouteCosts } from "./http/route-costs";
 import { serverTiming, timed } from "./http/server-timing";
 import { registerAdminJobRoutes } from "./routes/admin-jobs";
@@ -51,7 +52,7 @@ import { registerQuoteRoutes } from "./routes/quotes";
 import { registerSimulationRoutes } from "./routes/simulations";
 import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
-import { security as apiSecurity } from "./schemas/common";
+import { security as apiSecurity } from "./schemas/route-parts";
 import { withVersionHold } from "./services/cache";
 
 // /docs loads only from this Worker (the reference UI is a vendored static asset); the UI injects its styles inline.
@@ -91,24 +92,20 @@ function reportPolicy() {
 }
 
 export function buildApp(): App {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router: new RememberedRouter() });
 
-  // The request's freshness: cache versions may come from isolate memory for CACHE_VERSION_HOLD_MS, unless the
-  // client asks for a fresh answer (`Cache-Control: no-cache` or `max-age=0`), which reads each version from KV.
   app.use(async (c, next) => {
-    const cfg = getConfig(c.env);
-    c.set("config", cfg);
-    await withVersionHold(wantsFreshAnswer(c.req.header("cache-control")) ? 0 : cfg.CACHE_VERSION_HOLD_MS, next);
+    c.set("config", getConfig(c.env));
+    await next();
   });
   app.use(requestContext());
   // Fail closed: with a weak or published JWT secret anyone could mint tokens, so nothing serves but the
-  // readiness probe, which names the setting.
-  app.use(async (c, next) => {
+  // readiness probe, which names the setting. Then the per-stage timings, when they are on.
+  app.use((c, next) => {
     if (c.req.path !== "/health/ready" && jwtSecretProblem(c.get("config")))
       throw new ApiError("upstream_unavailable", "The server is not configured to serve safely; see /health/ready");
-    await next();
+    return serverTiming(c, next);
   });
-  app.use(serverTiming());
   app.use("/docs", secureHeaders({ xFrameOptions: "DENY", contentSecurityPolicy: DOCS_CSP }));
   // Built once, not per request: both middlewares precompute their headers from these options (the CSP report
   // path's policy is built on first use).
@@ -127,37 +124,41 @@ export function buildApp(): App {
     reportSecurityHeaders ??= reportPolicy().then(securityHeaders);
     return (await reportSecurityHeaders)(c, next);
   });
-  app.use(
-    "*",
-    cors({
-      origin: (origin, c) => (c.get("config").CORS_ORIGINS.includes(origin) ? origin : null),
-      allowHeaders: [
-        "Authorization",
-        "X-API-Key",
-        "Content-Type",
-        "Idempotency-Key",
-        "X-Request-Id",
-        "X-Timestamp",
-        "X-Signature",
-        "If-None-Match",
-        "Cache-Control",
-        "Mcp-Protocol-Version",
-      ],
-      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: [
-        "X-Request-Id",
-        "RateLimit-Limit",
-        "RateLimit-Remaining",
-        "RateLimit-Reset",
-        "Retry-After",
-        "ETag",
-        "Idempotent-Replayed",
-        "Link",
-        "Location",
-      ],
-      maxAge: 600,
-    }),
-  );
+  const corsHeaders = cors({
+    origin: (origin, c) => (c.get("config").CORS_ORIGINS.includes(origin) ? origin : null),
+    allowHeaders: [
+      "Authorization",
+      "X-API-Key",
+      "Content-Type",
+      "Idempotency-Key",
+      "X-Request-Id",
+      "X-Timestamp",
+      "X-Signature",
+      "If-None-Match",
+      "Cache-Control",
+      "Mcp-Protocol-Version",
+    ],
+    allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+    exposeHeaders: [
+      "X-Request-Id",
+      "RateLimit-Limit",
+      "RateLimit-Remaining",
+      "RateLimit-Reset",
+      "Retry-After",
+      "ETag",
+      "Idempotent-Replayed",
+      "Link",
+      "Location",
+    ],
+    maxAge: 600,
+  });
+  // Only a browser's cross-origin request carries Origin, and only it reads CORS headers: any other request skips
+  // the middleware (which builds a placeholder response to stamp headers on) but still varies on Origin.
+  app.use("*", async (c, next) => {
+    if (c.req.header("origin") !== undefined) return corsHeaders(c, next);
+    await next();
+    c.header("Vary", "Origin", { append: true });
+  });
   // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
   // The routes are registered below; their declared costs are read on first use.
   let routeCosts: RouteCosts | undefined;
@@ -185,8 +186,8 @@ export function buildApp(): App {
       },
     }),
   );
-  app.use("/v1/*", limitBody(), requireJson());
-  app.use("/mcp", limitBody(), requireJson());
+  app.use("/v1/*", bodyRules());
+  app.use("/mcp", bodyRules());
   app.use("/v1/*", async (c, next) => {
     const cfg = c.get("config");
     if (cfg.SEED_ON_EMPTY && isLocal(cfg)) {
@@ -200,7 +201,14 @@ export function buildApp(): App {
   // Public paths (auth, and the stream, which authenticates with its first message) are listed in http/auth.ts.
   app.use("/v1/*", requireAuthentication());
   app.use("/mcp", requireAuthentication());
-  app.use("/v1/*", (c, next) => timed(c, "route", next()));
+  // A /v1 GET's freshness: cache versions may come from isolate memory for CACHE_VERSION_HOLD_MS, unless the
+  // client asks for a fresh answer (`Cache-Control: no-cache` or `max-age=0`), which reads each version from KV.
+  // Other methods (and everything outside /v1) read every version from KV.
+  app.use("/v1/*", (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") return timed(c, "route", next());
+    const hold = wantsFreshAnswer(c.req.header("cache-control")) ? 0 : c.get("config").CACHE_VERSION_HOLD_MS;
+    return withVersionHold(hold, () => timed(c, "route", next()));
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,5 +1,6 @@
 // How bulk writes are cut to D1's limits: rows per statement (one JSON parameter expanded by json_each) and
 // statements per batch() call (one atomic transaction each).
+import { slices } from "../domain/slices";
 
 /** Rows per statement; ~60 bytes of JSON per bar keeps each parameter well under D1's 2 MB value limit. */
 export const ROWS_PER_STATEMENT = 2000;
@@ -7,12 +8,6 @@ export const ROWS_PER_STATEMENT = 2000;
 export const STATEMENTS_PER_BATCH = 10;
 /** A statement's JSON stays under ~900 kB for wide rows (D1 values max 2 MB). */
 export const BYTES_PER_STATEMENT = 900_000;
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Row JSON encodings grouped into JSON-array payloads that each stay under BYTES_PER_STATEMENT. */
 export function chunkByBytes(encoded: string[]): string[] {
@@ -56,10 +51,10 @@ export async function upsertJsonRows<T>(
     SELECT ${into.columns.map((_, i) => `json_extract(value,'$[${i}]')`).join(", ")}, ?2 FROM json_each(?1) WHERE true
     ON CONFLICT ${into.onConflict}`;
   let changes = 0;
-  const statements = chunk(rows, ROWS_PER_STATEMENT).map((part) =>
+  const statements = slices(rows, ROWS_PER_STATEMENT).map((part) =>
     db.prepare(sql).bind(JSON.stringify(part.map(tuple)), source),
   );
-  for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
+  for (const group of slices(statements, STATEMENTS_PER_BATCH)) {
     for (const r of await db.batch(group)) changes += r.meta.changes;
   }
   return changes;

@@ -3,7 +3,8 @@
 // bulk shape of db/batching.ts: one JSON parameter per statement expanded by json_each, so no statement comes
 // near D1's 100-bound-parameter limit; statements go in atomic batch() calls.
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import { chunk, chunkByBytes, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
+import { slices } from "../domain/slices";
+import { chunkByBytes, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
 import { orm } from "./client";
 import { type NewestFirst, olderThan } from "./keyset";
 import { indexes } from "./schema";
@@ -228,11 +229,11 @@ export async function writeVersion(
   publish: { benchmarkUsed: string | null; builtAt: string },
 ): Promise<{ statements: number; batches: number }> {
   const statements: D1PreparedStatement[] = [];
-  for (const part of chunk(rows.values, ROWS_PER_STATEMENT)) {
+  for (const part of slices(rows.values, ROWS_PER_STATEMENT)) {
     const json = JSON.stringify(part.map((v) => [v.date, v.value, v.daily_return]));
     statements.push(db.prepare(INSERT_VALUES).bind(indexId, version, json));
   }
-  for (const part of chunk(rows.allocations, ROWS_PER_STATEMENT)) {
+  for (const part of slices(rows.allocations, ROWS_PER_STATEMENT)) {
     const json = JSON.stringify(part.map((a) => [a.rebalance_date, a.asset_id, a.weight, a.shares]));
     statements.push(db.prepare(INSERT_ALLOCATIONS).bind(indexId, version, json));
   }
@@ -249,7 +250,7 @@ export async function writeVersion(
   );
   for (const json of chunkByBytes(encoded)) statements.push(db.prepare(INSERT_REBALANCES).bind(indexId, version, json));
   statements.push(db.prepare(PUBLISH).bind(indexId, version, publish.benchmarkUsed, publish.builtAt));
-  const batches = chunk(statements, STATEMENTS_PER_BATCH);
+  const batches = slices(statements, STATEMENTS_PER_BATCH);
   for (const group of batches) await db.batch(group);
   return { statements: statements.length, batches: batches.length };
 }

@@ -5,7 +5,8 @@
 import { applySegments, segmentsOfActions } from "../domain/adjustment-factors";
 import type { Bar } from "../domain/bar";
 import type { PriceHistory, PricePoint } from "../domain/price-matrix";
-import { chunk, ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
+import { slices } from "../domain/slices";
+import { ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } from "./batching";
 import { type AssetAction, byAsset } from "./market-events";
 
 export interface BarView {
@@ -317,14 +318,14 @@ export async function upsertBars(
 ): Promise<UpsertStats> {
   const unique = dedupe(rows);
   const statements: D1PreparedStatement[] = [];
-  for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
+  for (const part of slices(unique, ROWS_PER_STATEMENT)) {
     const json = JSON.stringify(part.map((r) => [r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume]));
     statements.push(db.prepare(SUPERSEDE_CHANGED).bind(json, recordedAt));
     statements.push(db.prepare(INSERT_MISSING).bind(json, recordedAt, source));
   }
   let revised = 0;
   let written = 0;
-  for (const group of chunk(statements, STATEMENTS_PER_BATCH * 2)) {
+  for (const group of slices(statements, STATEMENTS_PER_BATCH * 2)) {
     const results = await db.batch(group);
     results.forEach((r, i) => {
       if (i % 2 === 0) revised += r.meta.changes;
@@ -338,7 +339,7 @@ export async function upsertBars(
 /** The latest current bar date per asset (a refresh restarts from there, minus the overlap). */
 export async function lastBarDates(db: D1Database, assetIds: number[]): Promise<Map<number, string>> {
   const last = new Map<number, string>();
-  for (const part of chunk(assetIds, 500)) {
+  for (const part of slices(assetIds, 500)) {
     const { results } = await db
       .prepare(
         `SELECT asset_id, MAX(date) AS last FROM prices

@@ -26,15 +26,29 @@ export function requireJson(): MiddlewareHandler<AppEnv> {
   };
 }
 
-export function limitBody(): MiddlewareHandler<AppEnv> {
-  return async (c, next) =>
-    bodyLimit({
-      maxSize: c.get("config").BODY_LIMIT_BYTES,
+/** hono's body limit, built once per configured size (not per request). */
+const limits = new Map<number, MiddlewareHandler<AppEnv>>();
+function limitFor(maxSize: number): MiddlewareHandler<AppEnv> {
+  let limit = limits.get(maxSize);
+  if (!limit) {
+    limit = bodyLimit({
+      maxSize,
       onError: () => {
-        throw new ApiError(
-          "payload_too_large",
-          `Request bodies are limited to ${c.get("config").BODY_LIMIT_BYTES} bytes`,
-        );
+        throw new ApiError("payload_too_large", `Request bodies are limited to ${maxSize} bytes`);
       },
-    })(c, next);
+    });
+    limits.set(maxSize, limit);
+  }
+  return limit;
+}
+
+/** The size limit (413), then JSON only (415); a request with no body and no body method goes straight on. */
+export function bodyRules(): MiddlewareHandler<AppEnv> {
+  const json = requireJson();
+  return (c, next) => {
+    if (!BODY_METHODS.has(c.req.method) && c.req.raw.body === null) return next();
+    return limitFor(c.get("config").BODY_LIMIT_BYTES)(c, async () => {
+      await json(c, next);
+    });
+  };
 }

@@ -107,7 +107,7 @@ export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
     const { tier } = client;
     const name = `${client.name}|${client.bucket}`;
     const limit = limitFor(cfg, tier);
-    const cost = costs().of(c.req.method, new URL(c.req.url));
+    const cost = costs().of(c.req.method, c.req.path, () => new URL(c.req.url).searchParams);
     const now = Date.now();
 
     const local = deniedUntil.get(name);

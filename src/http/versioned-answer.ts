@@ -12,6 +12,7 @@ const renderedBodies = new IsolateMemory<string>(1_000, 16 * 1024 * 1024);
 /** For tests: forget rendered bodies so each test builds its own. */
 export function forgetRenderedBodies(): void {
   renderedBodies.clear();
+  etags.clear();
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
@@ -22,14 +23,29 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
  * per caller) and the code's version. A bump changes the entry key, so new data can never carry an old tag.
  */
 export async function versionedEtag(c: Context<AppEnv>, sourceKey: string): Promise<string> {
-  const url = new URL(c.req.url);
   const caller = c.get("principal")?.userId ?? "anon";
   const accept = c.req.header("accept") ?? "";
-  const name = `${sourceKey}\n${c.get("config").APP_VERSION}\n${url.pathname}${url.search}\n${accept}\n${caller}`;
+  const name = `${sourceKey}\n${c.get("config").APP_VERSION}\n${pathAndQuery(c.req.url)}\n${accept}\n${caller}`;
+  const known = etags.get(name);
+  if (known !== undefined) return known;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(name)));
   let hex = "";
   for (const b of digest) hex += HEX[b];
-  return `"v-${hex}"`;
+  const etag = `"v-${hex}"`;
+  etags.set(name, etag, ETAG_HOLD_MS, name.length);
+  return etag;
+}
+
+/** Tags by the name they hash (a tag never changes for its name; a bump changes the name). */
+const etags = new IsolateMemory<string>(4_000, 4 * 1024 * 1024);
+const ETAG_HOLD_MS = 10 * 60_000;
+
+/** `/path?query` of an absolute URL (what `new URL(u).pathname + search` gives, without parsing it). */
+function pathAndQuery(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const hash = url.indexOf("#", start);
+  return hash === -1 ? url.slice(start) : url.slice(start, hash);
 }
 
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {

@@ -1,6 +1,7 @@
 // A vendor behind the guard: every call through one ResilientCaller, batches in provider-sized chunks and date
 // windows, each charged its endpoint's credits, endpoints outside the plan never called.
 import { dateWindows } from "../domain/calendar";
+import { slices } from "../domain/slices";
 import type { Capability } from "./plans";
 import type { ResilientCaller } from "./resilient-caller";
 import {
@@ -23,6 +24,14 @@ export {
   resilienceOptions,
   withResilience,
 } from "./resilient-caller";
+
+/**
+ * How a list goes to this vendor: consecutive parts of at most its symbols per call. The refresh cuts its work with
+ * the same rule so that each part's bars are written before the next part is fetched (a backfill never holds more).
+ */
+export function providerParts<T>(items: readonly T[], provider: Pick<MarketDataProvider, "maxSymbolsPerCall">): T[][] {
+  return slices(items, provider.maxSymbolsPerCall);
+}
 
 export interface CallOptions extends BarsOptions {
   signal?: AbortSignal;
@@ -229,8 +238,7 @@ export class ResilientProvider implements MarketDataProvider {
     let firstError: ProviderError | undefined;
     let halt: ProviderError | undefined;
     let anyOk = false;
-    for (let i = 0; i < symbols.length; i += this.maxSymbolsPerCall) {
-      const part = symbols.slice(i, i + this.maxSymbolsPerCall);
+    for (const part of providerParts(symbols, this)) {
       if (halt) {
         for (const s of part) out.set(s, { ok: false, error: halt.message, cause: halt });
         continue;

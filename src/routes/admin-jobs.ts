@@ -5,6 +5,7 @@ import { requireAdmin } from "../http/auth";
 import type { App } from "../http/context";
 import { idempotent } from "../http/idempotency";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
+import { Job, JobAccepted, JobList, JobListQuery, RefreshBody } from "../schemas/jobs";
 import {
   bodyErrorResponses,
   errorResponses,
@@ -12,8 +13,7 @@ import {
   jsonBody,
   jsonContent,
   security,
-} from "../schemas/common";
-import { Job, JobAccepted, JobList, JobListQuery, RefreshBody } from "../schemas/jobs";
+} from "../schemas/route-parts";
 import { unknownSymbols } from "../services/assets";
 import { audit } from "../services/audit";
 import { enqueueJob, findJob, type JobRow, listJobs, publicJob } from "../services/jobs";

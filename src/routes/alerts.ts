@@ -3,7 +3,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
-import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
+import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/route-parts";
 import { Alert, AlertBody, AlertList, IdPath, PageQuery } from "../schemas/trading";
 import { createAlert, deleteAlert, listAlerts, publicAlert } from "../services/alerts";
 import { audit } from "../services/audit";

@@ -13,7 +13,7 @@ import {
   RangeQuery,
   RegimeList,
 } from "../schemas/analytics";
-import { bodyErrorResponses, errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
+import { bodyErrorResponses, errorResponses, jsonContent, security, symbolParam } from "../schemas/route-parts";
 import { anomalyAnswer, correlationAnswer, defaultWindow, indicatorAnswer, regimeAnswer } from "../services/analytics";
 import type { Cached } from "../services/cache";
 

@@ -4,8 +4,8 @@ import { ApiError } from "../errors";
 import { ownerScope, principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
-import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { ApiKeyList, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey } from "../schemas/identity";
+import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/route-parts";
 import { listApiKeys, mintApiKey, publicKey, ROLE_SCOPES, revokeApiKey } from "../services/api-keys";
 import { audit } from "../services/audit";
 

@@ -6,6 +6,7 @@ import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { versionedJson } from "../http/versioned-answer";
+import { Asset, AssetList, AssetListQuery, CreateAssetBody, PatchAssetBody } from "../schemas/market";
 import {
   bodyErrorResponses,
   errorResponses,
@@ -15,8 +16,7 @@ import {
   problemResponse,
   security,
   symbolParam,
-} from "../schemas/common";
-import { Asset, AssetList, AssetListQuery, CreateAssetBody, PatchAssetBody } from "../schemas/market";
+} from "../schemas/route-parts";
 import {
   assetDetail,
   assetPage,

@@ -4,8 +4,8 @@ import { ApiError } from "../errors";
 import { requireAdmin } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
-import { errorResponses, jsonContent, security } from "../schemas/common";
 import { AuditList, AuditQuery } from "../schemas/identity";
+import { errorResponses, jsonContent, security } from "../schemas/route-parts";
 import { type AuditRow, listAudit } from "../services/audit";
 
 const list = createRoute({

@@ -13,7 +13,7 @@ import {
   jsonContent,
   problemResponse,
   security,
-} from "../schemas/common";
+} from "../schemas/route-parts";
 import { audit } from "../services/audit";
 import { passwordWeakness } from "../services/passwords";
 import {

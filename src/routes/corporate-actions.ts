@@ -3,8 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
-import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { CorporateActions, CorporateActionsQuery } from "../schemas/market-history";
+import { errorResponses, jsonContent, security, symbolParam } from "../schemas/route-parts";
 import { corporateActionsOf } from "../services/prices";
 
 const read = createRoute({

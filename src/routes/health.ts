@@ -5,7 +5,7 @@ import { type Config, jwtSecretProblem } from "../config";
 import type { App } from "../http/context";
 import { activeProvider, learntGaps } from "../providers";
 import { planGaps } from "../providers/plans";
-import { jsonContent } from "../schemas/common";
+import { jsonContent } from "../schemas/route-parts";
 import { probeDatabase } from "../services/assets";
 
 const Liveness = z.object({ status: z.literal("ok"), version: z.string() }).openapi("Liveness");

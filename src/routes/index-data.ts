@@ -7,7 +7,6 @@ import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { versionedJson } from "../http/versioned-answer";
-import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
 import { BenchmarkComparison, BenchmarkQuery, Metrics, MetricsQuery } from "../schemas/index-metrics";
 import {
   Allocation,
@@ -18,6 +17,7 @@ import {
   RebalancesQuery,
   ValuesQuery,
 } from "../schemas/indexes";
+import { errorResponses, jsonContent, problemResponse, security } from "../schemas/route-parts";
 import type { Cached } from "../services/cache";
 import {
   allocationOn,

@@ -3,9 +3,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { errorResponses, fieldsParam, jsonContent, problemResponse, security } from "../schemas/common";
 import { IndexIdPath } from "../schemas/indexes";
 import { InsightList } from "../schemas/insights";
+import { errorResponses, fieldsParam, jsonContent, problemResponse, security } from "../schemas/route-parts";
 import { ownedIndexInsights } from "../services/insights";
 import { ownedIndexReport } from "../services/report";
 

@@ -2,9 +2,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { bodyErrorResponses, jsonBody, jsonContent, security } from "../schemas/common";
 import { IndexPreview, IndexPreviewBody, RebalancePreview, RebalancePreviewBody } from "../schemas/index-previews";
 import { IndexIdPath } from "../schemas/indexes";
+import { bodyErrorResponses, jsonBody, jsonContent, security } from "../schemas/route-parts";
 import { previewDefinition, previewRebalance } from "../services/index-previews";
 
 const tags = ["indexes"];

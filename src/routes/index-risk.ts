@@ -3,6 +3,8 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
+import { IndexIdPath } from "../schemas/indexes";
+import { IndexRisk, RiskQuery, RollingQuery, RollingSeries, StressBody, StressResult } from "../schemas/risk";
 import {
   bodyErrorResponses,
   errorResponses,
@@ -10,9 +12,7 @@ import {
   jsonContent,
   problemResponse,
   security,
-} from "../schemas/common";
-import { IndexIdPath } from "../schemas/indexes";
-import { IndexRisk, RiskQuery, RollingQuery, RollingSeries, StressBody, StressResult } from "../schemas/risk";
+} from "../schemas/route-parts";
 import type { IndexRow } from "../services/index-reads";
 import { cachedIndexAnswer, indexRisk, indexRolling, indexStress } from "../services/index-risk";
 

@@ -4,9 +4,9 @@ import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
-import { errorResponses, jsonContent, problemResponse, security } from "../schemas/common";
 import { DiffQuery, IndexDiff, IndexVersionList, VersionsQuery } from "../schemas/index-versions";
 import { IndexIdPath } from "../schemas/indexes";
+import { errorResponses, jsonContent, problemResponse, security } from "../schemas/route-parts";
 import { diffVersions, indexVersions, ownedIndex } from "../services/index-versions";
 
 const tags = ["indexes"];

@@ -5,7 +5,6 @@ import { ApiError } from "../errors";
 import { principalOf, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readNewestFirst, toPage } from "../http/pagination";
-import { bodyErrorResponses, errorResponses, fieldsParam, jsonBody, jsonContent, security } from "../schemas/common";
 import { RebuildQuery } from "../schemas/index-versions";
 import {
   IndexDefinitionBody,
@@ -16,6 +15,14 @@ import {
   PatchIndexBody,
   RebuildAccepted,
 } from "../schemas/indexes";
+import {
+  bodyErrorResponses,
+  errorResponses,
+  fieldsParam,
+  jsonBody,
+  jsonContent,
+  security,
+} from "../schemas/route-parts";
 import { audit } from "../services/audit";
 import {
   changeIndex,

@@ -5,8 +5,8 @@ import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
-import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { MarketCapList, MarketCapQuery } from "../schemas/market-history";
+import { errorResponses, jsonContent, security, symbolParam } from "../schemas/route-parts";
 import { marketCapHistory } from "../services/market-caps";
 
 const list = createRoute({

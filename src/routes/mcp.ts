@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { App } from "../http/context";
 import { buildMcpServer } from "../mcp/server";
-import { bodyErrorResponses, jsonBody, security } from "../schemas/common";
+import { bodyErrorResponses, jsonBody, security } from "../schemas/route-parts";
 
 const JsonRpcMessage = z
   .looseObject({

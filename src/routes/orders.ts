@@ -14,7 +14,7 @@ import {
   jsonContent,
   problemResponse,
   security,
-} from "../schemas/common";
+} from "../schemas/route-parts";
 import { Order, OrderBody, OrderIdPath, OrderList, OrderListQuery } from "../schemas/trading";
 import { audit } from "../services/audit";
 import {

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
-import { errorResponses, fieldsParam, jsonContent, security } from "../schemas/common";
+import { errorResponses, fieldsParam, jsonContent, security } from "../schemas/route-parts";
 import { Portfolio } from "../schemas/trading";
 import { portfolioOf } from "../services/portfolio";
 

@@ -6,8 +6,8 @@ import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, toPage } from "../http/pagination";
 import { versionedJson } from "../http/versioned-answer";
-import { errorResponses, jsonContent, security, symbolParam } from "../schemas/common";
 import { BarList, PriceQuery } from "../schemas/market";
+import { errorResponses, jsonContent, security, symbolParam } from "../schemas/route-parts";
 import { barPage, barPageKey } from "../services/prices";
 
 const list = createRoute({

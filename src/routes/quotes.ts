@@ -4,8 +4,8 @@ import { requireScope } from "../http/auth";
 import { cacheControl } from "../http/caching";
 import type { App } from "../http/context";
 import { versionedJson } from "../http/versioned-answer";
-import { errorResponses, jsonContent, security } from "../schemas/common";
 import { QuoteList, QuoteQuery } from "../schemas/market";
+import { errorResponses, jsonContent, security } from "../schemas/route-parts";
 import { latestQuotes, quotesEntryKey } from "../services/quotes";
 
 const list = createRoute({

@@ -12,7 +12,7 @@ import {
   jsonBody,
   jsonContent,
   security,
-} from "../schemas/common";
+} from "../schemas/route-parts";
 import { Simulation, SimulationAccepted, SimulationBody, SimulationIdPath } from "../schemas/simulations";
 import { audit } from "../services/audit";
 import { createSimulation, loadOwnedSimulation, publicSimulation } from "../services/simulations";

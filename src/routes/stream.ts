@@ -4,7 +4,7 @@ import { SHARD_HEADER } from "../durable/price-hub";
 import { streamDocument } from "../durable/stream-document";
 import { ApiError } from "../errors";
 import type { App } from "../http/context";
-import { problemResponse } from "../schemas/common";
+import { problemResponse } from "../schemas/route-parts";
 import { pickShard } from "../services/live";
 
 const stream = createRoute({

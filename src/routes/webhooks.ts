@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { ownerScope, requireScope } from "../http/auth";
 import type { App } from "../http/context";
 import { cursorScope, readCursor, readNewestFirst, toPage } from "../http/pagination";
-import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/common";
+import { bodyErrorResponses, errorResponses, jsonBody, jsonContent, security } from "../schemas/route-parts";
 import {
   DeliveryList,
   IdPath,

@@ -1,6 +1,6 @@
 // Analytics shapes: indicator series, correlation matrix, anomalies and regimes of daily bars.
 import { z } from "@hono/zod-openapi";
-import { commaListPattern, fieldsParam, isoDate } from "./common";
+import { commaListPattern, fieldsParam, isoDate } from "./route-parts";
 
 const range = {
   start: isoDate

@@ -1,6 +1,6 @@
 // API key and audit-log shapes, shared by validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, instant, limitParam, listOf } from "./common";
+import { cursorParam, fieldsParam, instant, limitParam, listOf } from "./route-parts";
 
 export const ScopeName = z.enum(["read", "trade", "manage", "admin"]).openapi({
   description:

@@ -1,7 +1,7 @@
 // Index performance shapes: the metrics of a window and the comparison with a benchmark (GET /metrics, /benchmark).
 import { z } from "@hono/zod-openapi";
-import { fieldsParam, symbolParam } from "./common";
 import { versionParam } from "./index-versions";
+import { fieldsParam, symbolParam } from "./route-parts";
 
 export const MetricsQuery = z.strictObject({
   window: z.enum(["1y", "3y", "5y", "ytd", "all"]).default("all"),

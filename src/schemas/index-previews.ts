@@ -1,7 +1,7 @@
 // Preview shapes: the weights a definition would set on a date, and an index's next rebalance with its trade.
 import { z } from "@hono/zod-openapi";
-import { isoDate } from "./common";
 import { checkWeights, definitionFields, definitionRules } from "./indexes";
+import { isoDate } from "./route-parts";
 
 const previewDate = isoDate.optional().openapi({
   description: "The session to preview (the last one on or before this date; default the latest with prices)",

@@ -1,6 +1,6 @@
 // Shapes of index versions: the version list, the `?version=` parameter, the diff of two versions.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, instant, limitParam, listOf } from "./common";
+import { cursorParam, fieldsParam, instant, limitParam, listOf } from "./route-parts";
 
 export const versionParam = z.coerce
   .number()

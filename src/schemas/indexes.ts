@@ -1,5 +1,6 @@
 // Custom-index shapes: the definition body (shared with simulations), the index resource and its reads.
 import { z } from "@hono/zod-openapi";
+import { versionParam } from "./index-versions";
 import {
   cursorParam,
   dateRange,
@@ -11,8 +12,7 @@ import {
   listOf,
   present,
   symbolParam,
-} from "./common";
-import { versionParam } from "./index-versions";
+} from "./route-parts";
 
 /** Constituent and benchmark symbols in bodies: upper-case tickers, as stored. */
 const tickerBody = z

@@ -1,6 +1,6 @@
 // Admin job shapes: the refresh request, a job as admins see it, and the job list filters.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, isoDate, limitParam, listOf, startNotAfterEnd } from "./common";
+import { cursorParam, fieldsParam, isoDate, limitParam, listOf, startNotAfterEnd } from "./route-parts";
 
 const today = () => new Date().toISOString().slice(0, 10);
 

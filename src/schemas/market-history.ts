@@ -1,7 +1,7 @@
 // Shapes of an asset's history beyond current bars: corporate actions and every revision of a day's bar.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, dateRange, fieldsParam, isoDate, limitParam, listOf, startNotAfterEnd } from "./common";
 import { ohlc } from "./market";
+import { cursorParam, dateRange, fieldsParam, isoDate, limitParam, listOf, startNotAfterEnd } from "./route-parts";
 
 export const CorporateActions = z
   .object({

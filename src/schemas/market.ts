@@ -12,7 +12,7 @@ import {
   listOf,
   startNotAfterEnd,
   TICKER_PATTERN,
-} from "./common";
+} from "./route-parts";
 
 export const ASSET_CLASSES = ["equity", "etf", "index", "crypto", "fx"] as const;
 

@@ -1,7 +1,7 @@
 // Shapes of the risk reads: rolling metrics, an index's risk model, stress tests, patterns and volatility forecasts.
 import { z } from "@hono/zod-openapi";
 import { PATTERN_KINDS } from "../domain/candlestick-patterns";
-import { commaListPattern, dateRange, fieldsParam } from "./common";
+import { commaListPattern, dateRange, fieldsParam } from "./route-parts";
 
 export const RollingQuery = z.strictObject({
   metric: z.enum(["volatility", "sharpe", "beta", "drawdown"]).openapi({ example: "volatility" }),

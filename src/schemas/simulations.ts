@@ -1,8 +1,8 @@
 // Backtest shapes: the request (an inline index definition or an index id) and the result.
 import { z } from "@hono/zod-openapi";
-import { ifThen, isoDate, present } from "./common";
 import { Metrics } from "./index-metrics";
 import { IndexDefinitionBody } from "./indexes";
+import { ifThen, isoDate, present } from "./route-parts";
 
 /** Exactly one of index and index_id, as the refinement below says, for the document (JSON Schema if/then). */
 const oneSource = ifThen(present("index"), { not: present("index_id") }, present("index_id"));

@@ -1,7 +1,7 @@
 // Paper trading, alerts and webhook request/response schemas, shared by validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { cursorParam, fieldsParam, ifThen, instant, limitParam, listOf, present, symbolParam } from "./common";
 import { EVENT_TYPES } from "./messages";
+import { cursorParam, fieldsParam, ifThen, instant, limitParam, listOf, present, symbolParam } from "./route-parts";
 
 /** No sane paper order is larger; keeps notional arithmetic far inside exact integer range. */
 export const MAX_ORDER_QTY = 1_000_000;
@@ -136,7 +136,19 @@ const WeightDriftAlertBody = z
 /** A price alert may omit `kind` (the shape it had before index alerts); the others name theirs. */
 export const AlertBody = z
   .discriminatedUnion("kind", [PriceAlertBody, IndexLevelAlertBody, DrawdownAlertBody, WeightDriftAlertBody])
-  .openapi("AlertRequest");
+  // The generated discriminator leaves out `price` (its `kind` is optional), so typed clients would demand a
+  // `kind` no server accepts; the mapping is given whole.
+  .openapi("AlertRequest", {
+    discriminator: {
+      propertyName: "kind",
+      mapping: {
+        price: "#/components/schemas/PriceAlertRequest",
+        index_level: "#/components/schemas/IndexLevelAlertRequest",
+        drawdown: "#/components/schemas/DrawdownAlertRequest",
+        weight_drift: "#/components/schemas/WeightDriftAlertRequest",
+      },
+    },
+  });
 export type AlertRequest = z.infer<typeof AlertBody>;
 
 export const Alert = z

@@ -12,6 +12,7 @@ import { type BarRow, lastBarDates, upsertBars } from "../db/prices";
 import { type QuoteRow, upsertQuotes } from "../db/quotes";
 import { screenBars } from "../domain/bar-quality";
 import { type SessionCalendar, sessionCalendarOf } from "../domain/calendar";
+import { providerParts } from "../providers/resilience";
 import { type MarketCap, type MarketDataProvider, ProviderError } from "../providers/types";
 import type { RefreshMessage } from "../schemas/messages";
 import { bumpVersion } from "./cache";
@@ -27,12 +28,6 @@ export { decide, mergeStats, type RefreshOutcome, type RefreshStats } from "./re
 const DAY_MS = 86_400_000;
 const dateOf = (d: Date) => d.toISOString().slice(0, 10);
 const minusDays = (date: string, days: number) => dateOf(new Date(Date.parse(`${date}T00:00:00Z`) - days * DAY_MS));
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
-  return out;
-}
 
 /** Runs one refresh message end to end. Never throws for provider trouble; D1/KV errors propagate (retry). */
 export async function runRefresh(env: Env, msg: RefreshMessage, deps: RefreshDeps): Promise<RefreshOutcome> {
@@ -60,7 +55,7 @@ async function refreshQuotes(run: Run, assets: Asset[]): Promise<void> {
   const bySymbol = new Map(assets.map((a) => [a.symbol, a]));
   const rows: QuoteRow[] = [];
   const live: LiveQuote[] = [];
-  for (const part of chunk(assets, run.provider.maxSymbolsPerCall)) {
+  for (const part of providerParts(assets, run.provider)) {
     const symbols = part.map((a) => a.symbol);
     let answer: Awaited<ReturnType<MarketDataProvider["quotes"]>>;
     try {
@@ -141,7 +136,7 @@ async function refreshHistory(run: Run, assets: Asset[]): Promise<void> {
       for (const a of group) fetched.push({ asset: a, start });
       continue;
     }
-    for (const part of chunk(group, run.provider.maxSymbolsPerCall)) {
+    for (const part of providerParts(group, run.provider)) {
       const rows = await fetchBars(run, part, start, end, calendar);
       for (const a of part) if (!run.isFailed(a.symbol)) fetched.push({ asset: a, start });
       if (!rows.length) continue;

@@ -89,6 +89,16 @@ describe("REST", () => {
     expect(values.data[0]).toMatchObject({ date: "2024-01-02", value: 100 });
   });
 
+  it('creates a price alert typed by the SDK (the document\'s discriminator maps kind "price")', async () => {
+    // Before the mapping named `price`, openapi-typescript typed this kind as "PriceAlertRequest", which the server
+    // refuses: this call did not type-check.
+    const alert = await ei.data(
+      ei.api.POST("/v1/alerts", { body: { kind: "price", symbol: "AAPL", condition: "above", price: 1_000_000 } }),
+    );
+    expect(alert).toMatchObject({ kind: "price", symbol: "AAPL", condition: "above", status: "active" });
+    await ei.data(ei.api.DELETE("/v1/alerts/{id}", { params: { path: { id: alert.id } } }));
+  });
+
   it("sends an Idempotency-Key on the routes that take one, so a repeat replays instead of ordering twice", async () => {
     const rec = recording();
     const client = createEdgeindex({ baseUrl: base, fetch: rec.fetch });

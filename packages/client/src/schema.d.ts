@@ -2563,7 +2563,7 @@ export interface components {
              * @description The default (enum property replaced by openapi-typescript)
              * @enum {string}
              */
-            kind: "PriceAlertRequest";
+            kind: "price";
             /** @example AAPL */
             symbol: string;
             /** @enum {string} */

@@ -1,4 +1,5 @@
-// Shared OpenAPI/zod pieces: the problem body, error responses every route spreads, list envelopes, security.
+// The pieces every route contract shares: the problem body, the error responses routes spread, list envelopes,
+// query parameters, date and ticker patterns, security.
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES } from "./error-codes";
 
