@@ -54,16 +54,24 @@ export async function startDev({ port, vars = {}, seed = false, inspectorPort } 
       // not up yet
     }
   }
+  // The state directory (local D1/KV/DO and wrangler's trace store: ~250 MB after a soak) goes with the server.
+  const exited = new Promise((r) => child.once("exit", r));
+  const removeState = () => rmSync(persist, { recursive: true, force: true });
+  process.once("exit", removeState);
+  let stopped;
   return {
     base,
     pid: child.pid,
     persist,
+    /** Signals the process group, waits (≤ 10 s) for it to end, then removes the state directory. */
     stop: () => {
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {
         // already gone
       }
+      stopped ??= Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]).then(removeState);
+      return stopped;
     },
   };
 }

@@ -41,7 +41,7 @@ const server = await startDev({
 });
 const base = server.base;
 const stop = async () => {
-  server.stop();
+  await server.stop();
   await killSpawned();
 };
 for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => stop().then(() => process.exit(130)));
