@@ -1,11 +1,12 @@
-// `npm run bench`: runs every bench/*.mjs (except this file and lib.mjs) in turn and prints their output.
+// `npm run bench`: runs every bench/*.mjs (except this file, lib.mjs and the profile-* tools) in turn and prints
+// their output.
 // Each script measures against a baseline in the same run and prints ratios; results go in bench/RESULTS.md.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
 const only = process.argv.slice(2);
 const scripts = readdirSync(new URL(".", import.meta.url))
-  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && f !== "lib.mjs")
+  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && f !== "lib.mjs" && !f.startsWith("profile-"))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
