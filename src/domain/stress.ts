@@ -25,6 +25,11 @@ export interface ShockedHolding {
   source: "symbol" | "sector" | "market" | "none";
 }
 
+/** The shock the request named for `key`: its own entries only (a sector called "constructor" is not Object's). */
+function named(shocks: Readonly<Record<string, number>> | undefined, key: string): number | undefined {
+  return shocks && Object.hasOwn(shocks, key) ? shocks[key] : undefined;
+}
+
 /**
  * Estimated index return Σ w_i s_i, where each holding's move s_i is, most specific first: its symbol's
  * shock, its sector's shock, β_i × the market shock, else 0.
@@ -35,8 +40,8 @@ export function applyShocks(
 ): { index_return: number; holdings: ShockedHolding[] } {
   let total = 0;
   const out: ShockedHolding[] = holdings.map((h) => {
-    const bySymbol = shocks.symbols?.[h.symbol];
-    const bySector = h.sector === null ? undefined : shocks.sectors?.[h.sector];
+    const bySymbol = named(shocks.symbols, h.symbol);
+    const bySector = h.sector === null ? undefined : named(shocks.sectors, h.sector);
     const [shock, source]: [number, ShockedHolding["source"]] =
       bySymbol !== undefined
         ? [bySymbol, "symbol"]

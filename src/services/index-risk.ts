@@ -199,9 +199,10 @@ export async function indexRisk(db: D1Database, cfg: Config, row: IndexRow, vers
   const market = bench ? regressReturns(rp, [onLookbackDates(snap, bench.levels)]) : null;
 
   const sectors = [...new Set(snap.holdings.map((h) => h.sector).filter((s): s is string => !!s))];
-  const sectorWeights: Record<string, number> = {};
+  // Keyed by sector names an admin typed: no prototype, so "constructor" or "__proto__" is just a sector.
+  const sectorWeights: Record<string, number> = Object.create(null);
   for (const h of snap.holdings) if (h.sector) sectorWeights[h.sector] = (sectorWeights[h.sector] ?? 0) + h.weight;
-  const sectorExposures: Record<string, number> = {};
+  const sectorExposures: Record<string, number> = Object.create(null);
   if (sectors.length > 0 && snap.returns.observations > sectors.length + 2) {
     const peers = await readSectorMembers(db, sectors, SECTOR_PEERS);
     const history = await historyOf(db, peers, daysBefore(firstDate, 14), snap.date);

@@ -90,6 +90,24 @@ describe("stress", () => {
     expect(out.holdings.map((h) => h.source)).toEqual(["sector", "market", "symbol"]);
   });
 
+  it("reads only shocks the request named: a sector or symbol that is an Object.prototype key is not shocked", () => {
+    // Found by the contract fuzz: an asset whose sector was "constructor" took Object's constructor as its shock
+    // (the answer lost `shock` and `index_return` became null).
+    const odd = [
+      { symbol: "AAA", weight: 0.6, sector: "constructor", beta: 1.5 },
+      { symbol: "toString", weight: 0.4, sector: "__proto__", beta: null },
+    ];
+    const out = applyShocks(odd, { market: -0.1, sectors: { Tech: -0.3 }, symbols: {} });
+    expect(out.holdings.map((h) => [h.source, h.shock])).toEqual([
+      ["market", 1.5 * -0.1],
+      ["market", -0.1],
+    ]);
+    expect(out.index_return).toBeCloseTo(0.6 * 1.5 * -0.1 + 0.4 * -0.1, 14);
+    const named = applyShocks(odd, { sectors: JSON.parse('{"constructor": -0.2}') });
+    expect(named.holdings[0]).toMatchObject({ source: "sector", shock: -0.2 });
+    expect(named.holdings[1]).toMatchObject({ source: "none", shock: 0 });
+  });
+
   it("finds the worst k-session window of a level series", () => {
     const levels = [100, 102, 99, 90, 95, 96, 80, 85].map((value, i) => ({ date: `2024-01-0${i + 1}`, value }));
     expect(worstWindow(levels, 2)).toEqual({ start: "2024-01-05", end: "2024-01-07", return: 80 / 95 - 1 });
