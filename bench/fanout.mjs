@@ -160,6 +160,8 @@ const vars = {
   RATE_LIMIT_ANON_PER_MINUTE: "1000000",
   RATE_LIMIT_USER_PER_MINUTE: "1000000",
   RATE_LIMIT_ADMIN_PER_MINUTE: "1000000",
+  // Every client signs in as the one seeded admin; the per-account stream quota (20 by default) would refuse the rest.
+  QUOTA_STREAM_CONNECTIONS: String(Math.max(20, ...SIZES)),
   SYNTHETIC_TICK_MS: "1000",
 };
 let server = { base: process.env.BASE_URL, pid: undefined, stop: () => {} };
