@@ -11,6 +11,7 @@ import {
   descendants,
   fmt,
   killSpawned,
+  processCpuMs,
   startBareBroadcast,
   startDev,
   startMiniflare,
@@ -107,12 +108,12 @@ async function run(target, n) {
   const clientFds = countFds([process.pid]);
   await sleep(1500);
   const load = [loadavg()[0]];
-  const cpu0 = { server: cpuMs(serverPids()), bench: cpuMs([process.pid]) };
+  const cpu0 = { server: processCpuMs(serverPids()), bench: processCpuMs([process.pid]) };
   const from = Date.now();
   await sleep(MEASURE_MS);
   const to = Date.now() - 1000; // ticks in the last second may still be in flight to the slowest clients
   load.push(loadavg()[0]);
-  const cpu = { server: cpuMs(serverPids()) - cpu0.server, bench: cpuMs([process.pid]) - cpu0.bench };
+  const cpu = { server: processCpuMs(serverPids()) - cpu0.server, bench: processCpuMs([process.pid]) - cpu0.bench };
   await sleep(1500);
   const window = (f) => f.ts >= from && f.ts <= to;
   const ticks = new Set();
@@ -206,20 +207,6 @@ const entry = (pid) => {
     return "";
   }
 };
-/** User + system CPU time of the given processes so far, in ms (/proc/<pid>/stat, 100 clock ticks a second). */
-function cpuMs(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks * 10;
-}
 const comm = (pid) => {
   try {
     return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
