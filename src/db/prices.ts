@@ -305,8 +305,28 @@ WHERE superseded_at IS NULL AND recorded_at < ?1 AND id IN (
   JOIN prices o ON o.asset_id = n.asset_id AND o.date = n.date AND o.superseded_at IS NULL AND o.recorded_at < ?1
   WHERE n.id > (SELECT MAX(id) FROM prices) - ?2 AND n.recorded_at = ?1)`;
 
+/**
+ * True when no (asset, date) repeats, told cheaply for the usual provider shape: each asset's bars in one run with
+ * dates ascending. Any other order answers false (then `dedupe` decides).
+ */
+function plainlyUnique(rows: BarRow[]): boolean {
+  const assets = new Set<number>();
+  let previous: BarRow | undefined;
+  for (const r of rows) {
+    if (previous !== undefined && r.assetId === previous.assetId) {
+      if (!(r.date > previous.date)) return false;
+    } else {
+      if (assets.has(r.assetId)) return false;
+      assets.add(r.assetId);
+    }
+    previous = r;
+  }
+  return true;
+}
+
 /** Last row wins for a repeated (asset, date) within one call. */
 function dedupe(rows: BarRow[]): BarRow[] {
+  if (plainlyUnique(rows)) return rows;
   const byKey = new Map<string, BarRow>();
   for (const r of rows) byKey.set(`${r.assetId}|${r.date}`, r);
   return [...byKey.values()];

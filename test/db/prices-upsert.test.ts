@@ -137,13 +137,35 @@ describe("upsertBars", () => {
     expect(rows.filter((r) => r.superseded_at === null).length).toBe(10);
   });
 
-  it("lets the last of a repeated (asset, date) in one call win", async () => {
-    const [id] = (await assetIds(["UPH"])) as [number];
+  it("lets the last of a repeated (asset, date) in one call win, in any order of rows", async () => {
+    const [id, other, third] = (await assetIds(["UPH", "UPI", "UPJ"])) as [number, number, number];
     expect(await upsertBars(env.DB, [bar(id, "2024-05-01", 10), bar(id, "2024-05-01", 15)], "test", T1)).toEqual({
       rows_inserted: 1,
       rows_revised: 0,
       rows_unchanged: 0,
     });
     expect((await stored([id])).map((r) => r.close)).toEqual([15]);
+    // the repeat comes back after another asset's bars; and a descending series with no repeat
+    const rows = [
+      bar(other, "2024-05-01", 1),
+      bar(other, "2024-05-02", 2),
+      bar(id, "2024-05-02", 20),
+      bar(other, "2024-05-01", 3),
+      bar(third, "2024-05-03", 7),
+      bar(third, "2024-05-02", 6),
+      bar(third, "2024-05-01", 5),
+    ];
+    expect(await upsertBars(env.DB, rows, "test", T2)).toEqual({
+      rows_inserted: 6,
+      rows_revised: 0,
+      rows_unchanged: 0,
+    });
+    expect((await stored([other, third])).map((r) => [r.date, r.close])).toEqual([
+      ["2024-05-01", 3],
+      ["2024-05-02", 2],
+      ["2024-05-01", 5],
+      ["2024-05-02", 6],
+      ["2024-05-03", 7],
+    ]);
   });
 });
