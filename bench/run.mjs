@@ -1,4 +1,4 @@
-// `npm run bench`: runs every bench/*.mjs (except this file, lib.mjs and the profile-* tools) in turn and prints
+// `npm run bench`: runs every bench/*.mjs (except this file, the lib*.mjs helpers and the profile-* tools) in turn and prints
 // their output.
 // Each script measures against a baseline in the same run and prints ratios; results go in bench/RESULTS.md.
 import { spawnSync } from "node:child_process";
@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 
 const only = process.argv.slice(2);
 const scripts = readdirSync(new URL(".", import.meta.url))
-  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && f !== "lib.mjs" && !f.startsWith("profile-"))
+  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && !f.startsWith("lib") && !f.startsWith("profile-"))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
