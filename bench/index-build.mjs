@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { buildInWorkerd, printCalls, timedDb } from "./index-build/job.mjs";
 import { bundleModule, fmt, localPlatform, summarize, weekdays } from "./lib.mjs";
-import { buildInWorkerd, printCalls, timedDb } from "./lib-build-job.mjs";
 
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 500);
 const DAYS = Number(process.env.BENCH_DAYS ?? 2520);

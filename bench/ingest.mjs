@@ -1,10 +1,16 @@
-// Ingest throughput (bars/s) into a local D1 through the real write path, `upsertBars` (src/db/prices.ts):
-// 100 assets × 2,520 bars fresh, the same bars again (all unchanged), and again with 1% of values revised;
-// baselines in the same run: one INSERT per bar (the naive path) and multi-row VALUES, on subsets; and the floor,
-// raw SQLite (node:sqlite, the same migrations, one transaction, one prepared INSERT) writing the same bars.
+// Ingest throughput (bars/s) through the real write path, `upsertBars` (src/db/prices.ts): 100 assets × 2,520
+// bars fresh, the same bars again (all unchanged), and again with 1% of values revised, in three harnesses on the
+// same bars: inside workerd (a worker bundled with esbuild, run by Miniflare with a D1 binding: the headline,
+// how the refresh job runs), from Node through wrangler's getPlatformProxy (the proxy adds its RPC), and the same
+// statements in node:sqlite on the same migrations (no D1, no workerd). Beside them: the floor, raw SQLite
+// (node:sqlite, one transaction, one prepared INSERT), each stage's share of a fresh write, and probes of D1-local's
+// own per-statement and per-byte costs. BENCH_BASELINES=1 adds the old naive shapes (one INSERT per bar, 11-row VALUES).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { build } from "esbuild";
+import { barsFor, checkPhase, d1Probe, PHASES, revise, weekdays, writeInChunks } from "./ingest/bars.mjs";
+import { d1Shaped, migratedSqlite, rawInsert } from "./ingest/sqlite.mjs";
 import { bundleModule, fmt, localPlatform } from "./lib.mjs";
 
 const ASSETS = Number(process.env.BENCH_ASSETS ?? 100);
@@ -12,261 +18,276 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 2520);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** Assets per upsertBars call: the pipeline writes one provider chunk at a time. */
 const PER_CALL = Number(process.env.BENCH_PER_CALL ?? 10);
-/** Bars the naive baselines insert (they are slow). */
-const NAIVE_BARS = Number(process.env.BENCH_NAIVE_BARS ?? 2520);
+const PORT = Number(process.env.PORT ?? 0);
 const GOAL = 150_000;
 const ROOT = new URL("..", import.meta.url).pathname;
-
-/**
- * The floor: the same bars into a file-backed SQLite with the repo's migrations applied (so the same table and
- * indexes), one transaction per run, one prepared INSERT bound per bar, nothing else. Runs grow the table as the
- * D1 runs do. node:sqlite ships with Node 22 (the project's node devDependency).
- */
-async function rawSqliteFloor(dir, runs) {
-  const { DatabaseSync } = await import("node:sqlite");
-  const db = new DatabaseSync(path.join(dir, "floor.sqlite"));
-  db.exec("PRAGMA journal_mode = WAL");
-  const migrations = path.join(ROOT, "migrations");
-  for (const f of readdirSync(migrations)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    for (const stmt of readFileSync(path.join(migrations, f), "utf8").split("--> statement-breakpoint"))
-      if (stmt.trim()) db.exec(stmt);
-  }
-  const names = Array.from({ length: ASSETS * runs }, (_, i) => `F${i}`);
-  db.prepare(
-    "INSERT INTO assets (symbol, name, exchange, asset_class) SELECT value, value, 'BENCH', 'equity' FROM json_each(?)",
-  ).run(JSON.stringify(names));
-  const ids = db
-    .prepare("SELECT id FROM assets ORDER BY id")
-    .all()
-    .map((r) => r.id);
-  const insert = db.prepare(`INSERT INTO prices (asset_id, date, open, high, low, close, volume, source, recorded_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', ?)`);
-  const dates = weekdays(DAYS);
-  const out = [];
-  for (let run = 0; run < runs; run++) {
-    const rows = barsFor(ids.slice(run * ASSETS, (run + 1) * ASSETS), dates, 1000 + run);
-    const t = performance.now();
-    db.exec("BEGIN");
-    for (const r of rows)
-      insert.run(r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume, "2024-01-01T00:00:00Z");
-    db.exec("COMMIT");
-    out.push(rate(rows.length, performance.now() - t));
-  }
-  db.close();
-  return out;
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function weekdays(count) {
-  const out = [];
-  const d = new Date("2014-01-02T00:00:00Z");
-  while (out.length < count) {
-    const w = d.getUTCDay();
-    if (w !== 0 && w !== 6) out.push(d.toISOString().slice(0, 10));
-    d.setUTCDate(d.getUTCDate() + 1);
-  }
-  return out;
-}
-
-/** Seeded random-walk bars for each asset id, in cents like a vendor's. */
-function barsFor(assetIds, dates, seed) {
-  const rand = mulberry32(seed);
-  const rows = [];
-  for (const assetId of assetIds) {
-    let close = 50 + rand() * 200;
-    for (const date of dates) {
-      close = Math.max(1, close * Math.exp((rand() - 0.5) * 0.04));
-      const c = Math.round(close * 100) / 100;
-      rows.push({
-        assetId,
-        date,
-        open: c,
-        high: Math.round(c * 101) / 100,
-        low: Math.round(c * 99) / 100,
-        close: c,
-        volume: Math.round(rand() * 1e7),
-      });
-    }
-  }
-  return rows;
-}
+const BARS = ASSETS * DAYS;
 
 const rate = (bars, ms) => (bars / ms) * 1000;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load = () =>
+  loadavg()
+    .map((l) => fmt(l, 1))
+    .join(" / ");
 
-async function timed(fn) {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
+/** Each write gets its own later recorded_at, as successive refresh runs do. */
+let clock = Date.parse("2024-01-01T00:00:00Z");
+const nextInstant = () => {
+  clock += 60_000;
+  return new Date(clock).toISOString();
+};
+
+function migrationStatements() {
+  const dir = path.join(ROOT, "migrations");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) => readFileSync(path.join(dir, f), "utf8").split("--> statement-breakpoint"))
+    .filter((s) => s.trim());
+}
+
+const assetNames = (prefix) => JSON.stringify(Array.from({ length: ASSETS * RUNS }, (_, i) => `${prefix}${i}`));
+const INSERT_ASSETS = (names) =>
+  `INSERT INTO assets (symbol, name, exchange, asset_class) SELECT value, value, 'BENCH', 'equity' FROM json_each('${names}')`;
+
+/**
+ * Runs × phases of ms: each run's bars (fresh assets, so the table grows 0 → RUNS × 252k rows), made ready by
+ * `prepare(run, ids)` untimed, then written by `write(run, phase, rows)` per phase; every phase's counts checked.
+ */
+async function phases(ids, write, prepare = async () => {}) {
+  const ms = { fresh: [], rerun: [], revised: [] };
+  const dates = weekdays(DAYS);
+  for (let run = 0; run < RUNS; run++) {
+    const runIds = ids.slice(run * ASSETS, (run + 1) * ASSETS);
+    const fresh = barsFor(runIds, dates, 1000 + run);
+    const revised = revise(fresh, 77 + run);
+    await prepare(run, runIds);
+    for (const phase of PHASES) {
+      const rows = phase === "revised" ? revised.rows : fresh;
+      const t = performance.now();
+      const stats = await write(run, phase, rows);
+      ms[phase].push(performance.now() - t);
+      checkPhase(phase, stats, rows.length, revised.changed);
+    }
+  }
+  return ms;
+}
+
+/** The headline: upsertBars inside workerd against Miniflare's D1; the bench times each /write request. */
+async function inWorkerd(tmp) {
+  await build({
+    entryPoints: [path.join(ROOT, "bench/ingest/worker.mjs")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    outfile: path.join(tmp, "worker.mjs"),
+    logLevel: "error",
+  });
+  const { Miniflare, convertV4MiniflareOptions = (o) => o } = await import("miniflare");
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      rootPath: tmp,
+      scriptPath: path.join(tmp, "worker.mjs"),
+      host: "127.0.0.1",
+      port: PORT,
+      compatibilityDate: "2026-10-01",
+      d1Databases: { DB: "ingest-bench" },
+      d1Persist: path.join(tmp, "workerd-d1"),
+    }),
+  );
+  try {
+    const base = (await mf.ready).origin;
+    const call = async (p, body) => {
+      const res = await fetch(`${base}${p}`, body ? { method: "POST", body: JSON.stringify(body) } : undefined);
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${p}: ${res.status} ${text}`);
+      return JSON.parse(text);
+    };
+    await call("/sql", migrationStatements());
+    await call("/sql", [INSERT_ASSETS(assetNames("W"))]);
+    const [rows] = await call("/sql", ["SELECT id FROM assets ORDER BY id"]);
+    const ids = rows.map((r) => r.id);
+    const ms = await phases(
+      ids,
+      (run, phase) => call(`/write?run=${run}&phase=${phase}&at=${nextInstant()}&perCallRows=${PER_CALL * DAYS}`),
+      // The isolate generates the same bars itself (same seeds), outside the timed requests.
+      (run, runIds) =>
+        call(
+          `/prepare?run=${run}&days=${DAYS}&seed=${1000 + run}&reviseSeed=${77 + run}&ids=${JSON.stringify(runIds)}`,
+        ),
+    );
+    return {
+      ms,
+      probes: await probes((o) => call(`/probe?statements=${o.statements}&batch=${o.batch}&rows=${o.rows}`)),
+    };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/**
+ * D1's costs with no SQL work, for as many statements and batch() calls as one fresh run of upsertBars makes:
+ * empty statements, then statements carrying its 2,000-row JSON parameter (the difference is moving the bytes).
+ */
+async function probes(run) {
+  const perCall = PER_CALL * DAYS;
+  const statementsPerCall = Math.ceil(perCall / ROWS_PER_STATEMENT) * STATEMENT_KINDS;
+  const statements = statementsPerCall * Math.ceil(BARS / perCall);
+  const batch = STATEMENTS_PER_BATCH * STATEMENT_KINDS;
+  const batches = Math.ceil(statementsPerCall / batch) * Math.ceil(BARS / perCall);
+  await run({ statements: batch, batch, rows: 0 }); // warm
+  let t = performance.now();
+  await run({ statements, batch, rows: 0 });
+  const empty = performance.now() - t;
+  t = performance.now();
+  const { bytes } = await run({ statements, batch, rows: ROWS_PER_STATEMENT });
+  const loaded = performance.now() - t;
+  return { statements, batches, empty, loaded, bytes: bytes * statements };
+}
+
+let ROWS_PER_STATEMENT = 2000;
+let STATEMENTS_PER_BATCH = 10;
+/** Statements upsertBars sends per chunk of rows (supersede changed, insert missing). */
+const STATEMENT_KINDS = 2;
+
+/** The previous harness: upsertBars in Node, its D1 calls crossing wrangler's getPlatformProxy into workerd. */
+async function throughProxy(tmp, upsertBars) {
+  const proxy = await localPlatform(path.join(tmp, "proxy-state"));
+  try {
+    const db = proxy.env.DB;
+    await db.prepare(INSERT_ASSETS(assetNames("P"))).run();
+    const { results } = await db.prepare("SELECT id FROM assets ORDER BY id").all();
+    const ms = await phases(
+      results.map((r) => r.id),
+      (_run, _phase, rows) => {
+        const at = nextInstant();
+        return writeInChunks((part) => upsertBars(db, part, "bench", at), rows, PER_CALL * DAYS);
+      },
+    );
+    return { ms, probes: await probes((o) => d1Probe(db, o)) };
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+/** The same upsertBars statements in node:sqlite (batch() = one transaction); and upsertBars' JS alone. */
+async function inSqlite(tmp, upsertBars) {
+  const { db, ids } = await migratedSqlite(path.join(tmp, "shape.sqlite"), ASSETS * RUNS);
+  const handle = d1Shaped(db);
+  const write = (_run, _phase, rows) => {
+    const at = nextInstant();
+    return writeInChunks((part) => upsertBars(handle, part, "bench", at), rows, PER_CALL * DAYS);
+  };
+  const ms = await phases(ids, write);
+  // upsertBars' own JS (dedupe, JSON encoding, statement objects) against a handle that runs nothing.
+  const idle = {
+    prepare: () => ({ bind: () => ({}) }),
+    batch: async (list) => list.map(() => ({ meta: { changes: 0 } })),
+  };
+  const rows = barsFor(ids.slice(0, ASSETS), weekdays(DAYS), 1000);
+  const js = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await writeInChunks((part) => upsertBars(idle, part, "bench", "x"), rows, PER_CALL * DAYS);
+    js.push(performance.now() - t);
+  }
+  db.close();
+  return { ms, js };
+}
+
+/** The floor: the same fresh bars into SQLite, one transaction and one prepared INSERT per run. */
+async function floor(tmp) {
+  const { db, ids } = await migratedSqlite(path.join(tmp, "floor.sqlite"), ASSETS * RUNS);
+  const dates = weekdays(DAYS);
+  const ms = [];
+  for (let run = 0; run < RUNS; run++)
+    ms.push(rawInsert(db, barsFor(ids.slice(run * ASSETS, (run + 1) * ASSETS), dates, 1000 + run), nextInstant()));
+  db.close();
+  return ms;
 }
 
 async function main() {
   const tmp = mkdtempSync(path.join(tmpdir(), "edgeindex-ingest-"));
-  const { upsertBars } = await bundleModule("src/db/prices.ts", tmp, "prices");
-  const { ROWS_PER_STATEMENT, STATEMENTS_PER_BATCH } = await bundleModule("src/db/batching.ts", tmp, "batching");
-  const proxy = await localPlatform(path.join(tmp, "state"));
-  const db = proxy.env.DB;
-
-  const totalAssets = ASSETS * RUNS + 12;
-  const names = Array.from({ length: totalAssets }, (_, i) => `B${i}`);
-  for (let i = 0; i < names.length; i += 500) {
-    await db
-      .prepare(
-        "INSERT INTO assets (symbol, name, exchange, asset_class) SELECT value, value, 'BENCH', 'equity' FROM json_each(?1)",
-      )
-      .bind(JSON.stringify(names.slice(i, i + 500)))
-      .run();
+  const startLoad = load();
+  try {
+    const { upsertBars } = await bundleModule("src/db/prices.ts", tmp, "prices");
+    const batching = await bundleModule("src/db/batching.ts", tmp, "batching");
+    ROWS_PER_STATEMENT = batching.ROWS_PER_STATEMENT;
+    STATEMENTS_PER_BATCH = batching.STATEMENTS_PER_BATCH;
+    const t0 = performance.now();
+    const step = (name) => process.stderr.write(`  [${name} done at ${fmt((performance.now() - t0) / 1000, 1)} s]\n`);
+    const workerd = await inWorkerd(tmp);
+    step("workerd");
+    const proxied = await throughProxy(tmp, upsertBars);
+    step("proxy");
+    const sqlite = await inSqlite(tmp, upsertBars);
+    step("node:sqlite");
+    const raw = await floor(tmp);
+    step("floor");
+    if (process.env.BENCH_BASELINES === "1") await (await import("./ingest/baselines.mjs")).baselines(tmp);
+    report({ workerd, proxied, sqlite, raw, startLoad });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  const { results: idRows } = await db.prepare("SELECT id FROM assets ORDER BY id").all();
-  const ids = idRows.map((r) => r.id);
-  const dates = weekdays(DAYS);
+}
 
-  const write = async (rows, recordedAt) => {
-    const stats = { rows_inserted: 0, rows_revised: 0, rows_unchanged: 0 };
-    // One call per provider-sized chunk of assets, as the refresh pipeline writes.
-    for (let i = 0; i < rows.length; i += PER_CALL * DAYS) {
-      const s = await upsertBars(db, rows.slice(i, i + PER_CALL * DAYS), "bench", recordedAt);
-      for (const k of Object.keys(stats)) stats[k] += s[k];
-    }
-    return stats;
-  };
-
-  // Each write gets its own later recorded_at, as successive refresh runs do.
-  let clock = Date.parse("2024-01-01T00:00:00Z");
-  const nextInstant = () => {
-    clock += 60_000;
-    return new Date(clock).toISOString();
-  };
-
-  // Baselines, on the same kind of bars: one INSERT statement per bar (awaited one by one, then 500 per batch()),
-  // and the best shape without JSON: multi-row VALUES at D1's 100-parameter limit (11 rows × 9 parameters).
-  const naiveSql = `INSERT INTO prices (asset_id, date, open, high, low, close, volume, source, recorded_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'bench', ?8)`;
-  const baselines = async () => {
-    const spare = ids.slice(ASSETS * RUNS);
-    const perRowBars = barsFor([spare[0]], dates, 9).slice(0, NAIVE_BARS);
-    const perRow = await timed(async () => {
-      const at = nextInstant();
-      for (const r of perRowBars)
-        await db.prepare(naiveSql).bind(r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume, at).run();
-    });
-    const batchedBars = barsFor([spare[1]], dates, 10).slice(0, NAIVE_BARS);
-    const batched = await timed(async () => {
-      const at = nextInstant();
-      for (let i = 0; i < batchedBars.length; i += 500) {
-        await db.batch(
-          batchedBars
-            .slice(i, i + 500)
-            .map((r) => db.prepare(naiveSql).bind(r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume, at)),
-        );
-      }
-    });
-    const multiBars = barsFor(spare.slice(2, 12), dates, 11);
-    const multi = await timed(async () => {
-      const at = nextInstant();
-      const statements = [];
-      for (let i = 0; i < multiBars.length; i += 11) {
-        const part = multiBars.slice(i, i + 11);
-        const values = part.map(() => "(?, ?, ?, ?, ?, ?, ?, 'bench', ?)").join(", ");
-        const params = part.flatMap((r) => [r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume, at]);
-        statements.push(
-          db
-            .prepare(
-              `INSERT INTO prices (asset_id, date, open, high, low, close, volume, source, recorded_at) VALUES ${values}`,
-            )
-            .bind(...params),
-        );
-      }
-      for (let i = 0; i < statements.length; i += 100) await db.batch(statements.slice(i, i + 100));
-    });
-    return {
-      perRow: rate(perRowBars.length, perRow.ms),
-      perRowBars: perRowBars.length,
-      batched: rate(batchedBars.length, batched.ms),
-      batchedBars: batchedBars.length,
-      multi: rate(multiBars.length, multi.ms),
-      multiBars: multiBars.length,
-    };
-  };
-  let base;
-  const fresh = [];
-  const unchanged = [];
-  const revised = [];
-  for (let run = 0; run < RUNS; run++) {
-    const set = ids.slice(run * ASSETS, (run + 1) * ASSETS);
-    const rows = barsFor(set, dates, 1000 + run);
-    const a = await timed(() => write(rows, nextInstant()));
-    if (a.value.rows_inserted !== rows.length)
-      throw new Error(`fresh run inserted ${a.value.rows_inserted} of ${rows.length}`);
-    fresh.push(rate(rows.length, a.ms));
-
-    const b = await timed(() => write(rows, nextInstant()));
-    if (b.value.rows_unchanged !== rows.length)
-      throw new Error(`unchanged run left ${b.value.rows_unchanged} of ${rows.length} unchanged`);
-    unchanged.push(rate(rows.length, b.ms));
-
-    const rand = mulberry32(77 + run);
-    let changed = 0;
-    const edited = rows.map((r) => {
-      if (rand() >= 0.01) return r;
-      changed++;
-      const close = Math.round((r.close + 0.01) * 100) / 100;
-      return { ...r, close, high: Math.max(r.high, close) };
-    });
-    const c = await timed(() => write(edited, nextInstant()));
-    if (c.value.rows_revised !== changed) throw new Error(`revised run revised ${c.value.rows_revised} of ${changed}`);
-    revised.push(rate(rows.length, c.ms));
-    // Measured once, while the table holds one run's bars, so both paths write into a table of similar size.
-    if (run === 0) base = await baselines();
-  }
-
-  const total = await db.prepare("SELECT COUNT(*) AS n FROM prices").first();
-  await proxy.dispose();
-  const floor = await rawSqliteFloor(tmp, RUNS);
-  rmSync(tmp, { recursive: true, force: true });
-
-  const bars = ASSETS * DAYS;
+function report({ workerd, proxied, sqlite, raw, startLoad }) {
   console.log(
-    `ingest: ${ASSETS} assets × ${DAYS} bars = ${bars.toLocaleString()} bars per run, ${RUNS} runs, ${PER_CALL} assets per upsertBars call`,
+    `ingest: ${ASSETS} assets × ${DAYS} bars = ${BARS.toLocaleString()} bars per run, ${RUNS} runs (the table grows to ${(BARS * RUNS).toLocaleString()} rows), ${PER_CALL} assets per upsertBars call`,
   );
   console.log(
-    `  statement shape: ${ROWS_PER_STATEMENT} rows per statement (one JSON parameter via json_each), ${STATEMENTS_PER_BATCH} statement pairs per batch()`,
+    `  statement shape: ${ROWS_PER_STATEMENT} rows per statement (one JSON parameter via json_each), ${STATEMENTS_PER_BATCH} chunks per batch()`,
   );
-  const line = (label, xs) =>
+  const rates = (ms) => ms.map((m) => rate(BARS, m));
+  const line = (label, ms) =>
     console.log(
-      `  ${label.padEnd(34)} median ${fmt(median(xs), 0).padStart(9)} bars/s  (runs: ${xs.map((x) => fmt(x, 0)).join(", ")})`,
+      `  ${label.padEnd(40)} median ${fmt(median(rates(ms)), 0).padStart(9)} bars/s  (runs: ${rates(ms)
+        .map((x) => fmt(x, 0))
+        .join(", ")})`,
     );
-  line("upsertBars fresh (all inserted)", fresh);
-  line("upsertBars rerun (all unchanged)", unchanged);
-  line("upsertBars with 1% revised", revised);
-  const once = (label, value, n) =>
-    console.log(`  ${label.padEnd(34)}        ${fmt(value, 0).padStart(9)} bars/s  (${n.toLocaleString()} bars)`);
-  once("baseline: INSERT per bar, awaited", base.perRow, base.perRowBars);
-  once("baseline: INSERT per bar, batch()", base.batched, base.batchedBars);
-  once("baseline: 11-row VALUES, batch()", base.multi, base.multiBars);
-  const vs = (x) => `${fmt(median(fresh) / x, 1)}×`;
+  for (const [title, ms] of [
+    ["upsertBars in workerd (Miniflare D1)", workerd.ms],
+    ["upsertBars via getPlatformProxy", proxied.ms],
+    ["upsertBars' SQL in node:sqlite", sqlite.ms],
+  ]) {
+    console.log(`  ${title}:`);
+    line("  fresh (all inserted)", ms.fresh);
+    line("  rerun (all unchanged)", ms.rerun);
+    line("  1% revised", ms.revised);
+  }
+  line("floor: raw node:sqlite, 1 tx, 1 stmt", raw);
+
+  // Where a fresh run's time goes (medians, ms per BARS bars).
+  const js = median(sqlite.js);
+  const sql = median(sqlite.ms.fresh) - js;
+  const inD1 = median(workerd.ms.fresh) - median(sqlite.ms.fresh);
+  const viaProxy = median(proxied.ms.fresh) - median(workerd.ms.fresh);
+  const total = median(proxied.ms.fresh);
+  const share = (x) => `${fmt(x, 0)} ms (${fmt((100 * x) / total, 0)} %)`;
+  console.log(`  a fresh run of ${BARS.toLocaleString()} bars through the proxy, ${fmt(total, 0)} ms, by stage:`);
+  console.log(`    upsertBars' JS (dedupe, JSON encoding)  ${share(js)}`);
   console.log(
-    `  fresh upsertBars vs baselines: ${vs(base.perRow)} per-bar awaited, ${vs(base.batched)} per-bar batched, ${vs(base.multi)} 11-row VALUES`,
+    `    SQLite running its statements          ${share(sql)}  (of which the raw floor's work ${fmt(median(raw), 0)} ms)`,
   );
-  line("floor: raw node:sqlite, 1 tx, 1 stmt", floor);
+  console.log(`    D1-local (workerd binding + DO + SQL)  ${share(inD1)}`);
+  console.log(`    getPlatformProxy (Node ↔ workerd RPC)   ${share(viaProxy)}`);
+  for (const [where, p] of [
+    ["in workerd", workerd.probes],
+    ["via proxy", proxied.probes],
+  ]) {
+    const moved = p.loaded - p.empty;
+    console.log(
+      `  D1 probe ${where}: ${p.statements} empty statements in ${p.batches} batch() calls ${fmt(p.empty, 0)} ms (${fmt((1000 * p.empty) / p.statements, 0)} µs each); with upsertBars' ${ROWS_PER_STATEMENT}-row JSON bound to each (${fmt(p.bytes / 1e6, 1)} MB) ${fmt(p.loaded, 0)} ms: ${fmt(p.bytes / 1e6 / (moved / 1000), 0)} MB/s`,
+    );
+  }
+  const head = median(rates(workerd.ms.fresh));
+  const fl = median(rates(raw));
   console.log(
-    `  fresh upsertBars ÷ raw SQLite floor: ×${fmt(median(fresh) / median(floor), 2)} (same bars, same schema and indexes, same run)`,
+    `  fresh ÷ raw SQLite floor: in workerd ×${fmt(head / fl, 2)}, via proxy ×${fmt(median(rates(proxied.ms.fresh)) / fl, 2)}, the same SQL in node:sqlite ×${fmt(median(rates(sqlite.ms.fresh)) / fl, 2)}`,
   );
   console.log(
-    `  goal ≥ ${GOAL.toLocaleString()} bars/s fresh: ${median(fresh) >= GOAL ? "met" : "NOT met"} (${fmt(median(fresh), 0)}); rows in prices at the end: ${total.n.toLocaleString()}; load average ${loadavg()
-      .map((l) => fmt(l))
-      .join(" / ")} on ${availableParallelism()} CPUs`,
+    `  goal ≥ ${GOAL.toLocaleString()} bars/s fresh (in workerd): ${head >= GOAL ? "met" : "NOT met"} (${fmt(head, 0)}); load average ${startLoad} at start, ${load()} at end, ${availableParallelism()} CPUs`,
   );
 }
 

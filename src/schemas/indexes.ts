@@ -11,6 +11,7 @@ import {
   limitParam,
   listOf,
   present,
+  startNotAfterEnd,
   symbolParam,
 } from "./route-parts";
 
@@ -213,14 +214,16 @@ export const IndexIdPath = z.object({
 
 export const IndexListQuery = z.strictObject({ limit: limitParam(100), cursor: cursorParam, fields: fieldsParam });
 
-export const ValuesQuery = z.strictObject({
-  ...dateRange,
-  version: versionParam,
-  limit: limitParam(1000),
-  cursor: cursorParam,
-  fields: fieldsParam,
-  format: formatParam,
-});
+export const ValuesQuery = z
+  .strictObject({
+    ...dateRange,
+    version: versionParam,
+    limit: limitParam(1000),
+    cursor: cursorParam,
+    fields: fieldsParam,
+    format: formatParam,
+  })
+  .refine(...startNotAfterEnd());
 
 export const IndexValue = z
   .object({ date: z.string(), value: z.number(), daily_return: z.number().nullable() })

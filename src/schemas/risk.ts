@@ -1,7 +1,7 @@
 // Shapes of the risk reads: rolling metrics, an index's risk model, stress tests, patterns and volatility forecasts.
 import { z } from "@hono/zod-openapi";
 import { PATTERN_KINDS } from "../domain/candlestick-patterns";
-import { commaListPattern, dateRange, fieldsParam } from "./route-parts";
+import { commaListPattern, dateRange, fieldsParam, startNotAfterEnd } from "./route-parts";
 
 export const RollingQuery = z.strictObject({
   metric: z.enum(["volatility", "sharpe", "beta", "drawdown"]).openapi({ example: "volatility" }),
@@ -144,19 +144,21 @@ export const StressResult = z
     },
   });
 
-export const PatternsQuery = z.strictObject({
-  ...dateRange,
-  kinds: z
-    .string()
-    .max(300)
-    .optional()
-    .openapi({
-      description: "Comma-separated pattern kinds (default all)",
-      pattern: commaListPattern(`(?:${PATTERN_KINDS.join("|")})`, 1, PATTERN_KINDS.length),
-      example: "doji,hammer",
-    }),
-  fields: fieldsParam,
-});
+export const PatternsQuery = z
+  .strictObject({
+    ...dateRange,
+    kinds: z
+      .string()
+      .max(300)
+      .optional()
+      .openapi({
+        description: "Comma-separated pattern kinds (default all)",
+        pattern: commaListPattern(`(?:${PATTERN_KINDS.join("|")})`, 1, PATTERN_KINDS.length),
+        example: "doji,hammer",
+      }),
+    fields: fieldsParam,
+  })
+  .refine(...startNotAfterEnd());
 export const PatternList = z
   .object({
     symbol: z.string(),

@@ -178,6 +178,12 @@ describe("asset patterns and volatility forecasts", () => {
     }
   });
 
+  it("refuses a range whose start is after its end (400, path start)", async () => {
+    const res = await call("/v1/assets/RKA/patterns?start=2024-06-01&end=2023-03-01", { token: owner.token });
+    expect(res.status).toBe(400);
+    expect(res.problem.errors).toContainEqual({ path: "start", message: "start must not be after end" });
+  });
+
   it("refuses an unknown pattern kind (400, path kinds)", async () => {
     const res = await call("/v1/assets/RKA/patterns?kinds=doji,marubozu", { token: owner.token });
     expect(res.status).toBe(400);

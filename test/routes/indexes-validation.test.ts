@@ -130,6 +130,9 @@ describe("validation", () => {
     });
     expect((await call(`/v1/indexes/${id}/values?limit=5000`, { token: owner.token })).status).toBe(400);
     expect((await call(`/v1/indexes/${id}/values?cursor=forged`, { token: owner.token })).status).toBe(400);
+    const reversed = await call(`/v1/indexes/${id}/values?start=2024-06-01&end=2024-01-01`, { token: owner.token });
+    expect(reversed.status).toBe(400);
+    expect(reversed.problem.errors).toContainEqual({ path: "start", message: "start must not be after end" });
   });
 });
 

@@ -4,9 +4,9 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-import { fmt } from "./lib.mjs";
+import { fmt } from "../lib.mjs";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 /**
  * `db` with every call timed (wall time in Node, so it includes the proxy's RPC to workerd): one entry per
