@@ -50,6 +50,16 @@ function sharesInForce(schedule: readonly ImpliedShares[], date: string, from: n
 }
 
 /**
+ * Σ units × close of the members on one day's row. A function of its own so V8 optimises it within the
+ * first build (2,520 calls), instead of waiting for the whole kernel to be called often enough.
+ */
+function heldValue(held: Float64Array, members: Int32Array, closes: Float64Array, row: number): number {
+  let value = 0;
+  for (let k = 0; k < members.length; k++) value += (held[k] as number) * (closes[row + (members[k] as number)] as number);
+  return value;
+}
+
+/**
  * Defines `key` on `target` as the record { symbol: value } of one rebalance's columns, made on first read and
  * an ordinary property from then on (the builder's row writer reads the columns and never makes it).
  */
@@ -117,10 +127,7 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   let next = 0;
   for (let t = 0; t < days; t++) {
     const row = t * n;
-    let value = 0;
-    for (let k = 0; k < members.length; k++) {
-      value += (held[k] as number) * (closes[row + (members[k] as number)] as number);
-    }
+    let value = heldValue(held, members, closes, row);
     if (next < rebalanceDays.length && rebalanceDays[next] === t) {
       next++;
       const first = allocations.length === 0;
