@@ -286,21 +286,47 @@ const INCOMING = `WITH incoming AS (
          json_extract(value,'$[5]') AS close, json_extract(value,'$[6]') AS volume
   FROM json_each(?1))`;
 
-// A stored current bar whose values differ is superseded; the insert below then adds the new revision.
-const SUPERSEDE_CHANGED = `${INCOMING}
-UPDATE prices SET superseded_at = ?2, updated_at = ?2
-WHERE superseded_at IS NULL AND recorded_at < ?2 AND id IN (
-  SELECT p.id FROM incoming i JOIN prices p ON p.asset_id = i.asset_id AND p.date = i.date AND p.superseded_at IS NULL
-  WHERE p.open <> i.open OR p.high <> i.high OR p.low <> i.low OR p.close <> i.close OR p.volume <> i.volume)`;
-
-const INSERT_MISSING = `${INCOMING}
+// A bar goes in as a new revision unless its day's current row already holds the same values or was recorded at
+// this instant or later (a rerun, or an older write arriving late): so a rerun inserts nothing.
+const INSERT_CHANGED = `${INCOMING}
 INSERT INTO prices (asset_id, date, open, high, low, close, volume, source, recorded_at)
 SELECT i.asset_id, i.date, i.open, i.high, i.low, i.close, i.volume, ?3, ?2 FROM incoming i
-WHERE NOT EXISTS (SELECT 1 FROM prices p WHERE p.asset_id = i.asset_id AND p.date = i.date AND p.superseded_at IS NULL)
+WHERE NOT EXISTS (SELECT 1 FROM prices p WHERE p.asset_id = i.asset_id AND p.date = i.date AND p.superseded_at IS NULL
+  AND (p.recorded_at >= ?2
+    OR (p.open = i.open AND p.high = i.high AND p.low = i.low AND p.close = i.close AND p.volume = i.volume)))
 ON CONFLICT DO NOTHING`;
+
+// Then, last in the same batch, the rows those new revisions replace are superseded. The new rows are found by id,
+// not by sending the bars' JSON again: ids are AUTOINCREMENT (never reused, always above every earlier id) and a
+// batch is one transaction, so the batch's inserts are among the table's last ?2 ids (?2 = the rows it offered).
+const SUPERSEDE_REPLACED = `UPDATE prices SET superseded_at = ?1, updated_at = ?1
+WHERE superseded_at IS NULL AND recorded_at < ?1 AND id IN (
+  SELECT o.id FROM prices n
+  JOIN prices o ON o.asset_id = n.asset_id AND o.date = n.date AND o.superseded_at IS NULL AND o.recorded_at < ?1
+  WHERE n.id > (SELECT MAX(id) FROM prices) - ?2 AND n.recorded_at = ?1)`;
+
+/**
+ * True when no (asset, date) repeats, told cheaply for the usual provider shape: each asset's bars in one run with
+ * dates ascending. Any other order answers false (then `dedupe` decides).
+ */
+function plainlyUnique(rows: BarRow[]): boolean {
+  const assets = new Set<number>();
+  let previous: BarRow | undefined;
+  for (const r of rows) {
+    if (previous !== undefined && r.assetId === previous.assetId) {
+      if (!(r.date > previous.date)) return false;
+    } else {
+      if (assets.has(r.assetId)) return false;
+      assets.add(r.assetId);
+    }
+    previous = r;
+  }
+  return true;
+}
 
 /** Last row wins for a repeated (asset, date) within one call. */
 function dedupe(rows: BarRow[]): BarRow[] {
+  if (plainlyUnique(rows)) return rows;
   const byKey = new Map<string, BarRow>();
   for (const r of rows) byKey.set(`${r.assetId}|${r.date}`, r);
   return [...byKey.values()];
@@ -308,7 +334,7 @@ function dedupe(rows: BarRow[]): BarRow[] {
 
 /**
  * Writes bars so that re-running with the same input changes nothing, a changed day becomes a new
- * revision, and nothing is ever deleted.
+ * revision (the replaced row stamped superseded_at), and nothing is ever deleted.
  */
 export async function upsertBars(
   db: D1Database,
@@ -317,18 +343,24 @@ export async function upsertBars(
   recordedAt: string,
 ): Promise<UpsertStats> {
   const unique = dedupe(rows);
-  const statements: D1PreparedStatement[] = [];
-  for (const part of slices(unique, ROWS_PER_STATEMENT)) {
-    const json = JSON.stringify(part.map((r) => [r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume]));
-    statements.push(db.prepare(SUPERSEDE_CHANGED).bind(json, recordedAt));
-    statements.push(db.prepare(INSERT_MISSING).bind(json, recordedAt, source));
-  }
   let revised = 0;
   let written = 0;
-  for (const group of slices(statements, STATEMENTS_PER_BATCH * 2)) {
-    const results = await db.batch(group);
+  // Per batch (one transaction): an insert per chunk of rows, then one supersede for all the batch's new rows.
+  for (const group of slices(slices(unique, ROWS_PER_STATEMENT), STATEMENTS_PER_BATCH)) {
+    const statements = group.map((part) =>
+      db
+        .prepare(INSERT_CHANGED)
+        .bind(
+          JSON.stringify(part.map((r) => [r.assetId, r.date, r.open, r.high, r.low, r.close, r.volume])),
+          recordedAt,
+          source,
+        ),
+    );
+    const offered = group.reduce((n, part) => n + part.length, 0);
+    statements.push(db.prepare(SUPERSEDE_REPLACED).bind(recordedAt, offered));
+    const results = await db.batch(statements);
     results.forEach((r, i) => {
-      if (i % 2 === 0) revised += r.meta.changes;
+      if (i === group.length) revised += r.meta.changes;
       else written += r.meta.changes;
     });
   }

@@ -1,5 +1,5 @@
 // Daily bars with revisions, and the latest quote per asset.
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { assets } from "./assets";
 import { audit } from "./columns";
 
@@ -26,10 +26,7 @@ export const prices = sqliteTable(
     supersededAt: text("superseded_at"),
     ...audit,
   },
-  (t) => [
-    uniqueIndex("prices_asset_date_recorded_uq").on(t.assetId, t.date, t.recordedAt),
-    index("prices_asset_date_idx").on(t.assetId, t.date),
-  ],
+  (t) => [uniqueIndex("prices_asset_date_recorded_uq").on(t.assetId, t.date, t.recordedAt)],
 );
 
 /** Latest quote per asset, the source for /v1/quotes and paper-trading fills. */

@@ -1,0 +1,2 @@
+-- The unique (asset_id, date, recorded_at) index already serves every (asset_id, date) lookup by its prefix: this one only cost each bar insert a second B-tree write.
+DROP INDEX `prices_asset_date_idx`;
