@@ -55,7 +55,8 @@ function sharesInForce(schedule: readonly ImpliedShares[], date: string, from: n
  */
 function heldValue(held: Float64Array, members: Int32Array, closes: Float64Array, row: number): number {
   let value = 0;
-  for (let k = 0; k < members.length; k++) value += (held[k] as number) * (closes[row + (members[k] as number)] as number);
+  for (let k = 0; k < members.length; k++)
+    value += (held[k] as number) * (closes[row + (members[k] as number)] as number);
   return value;
 }
 
