@@ -278,6 +278,15 @@ function report({ workerd, proxied, sqlite, raw, startLoad }) {
   console.log(
     `  the same through getPlatformProxy: ${fmt(proxyTotal, 0)} ms, of which the proxy (Node ↔ workerd RPC) ${share(proxyTotal - inWorker, proxyTotal)}`,
   );
+  for (const [where, p] of [
+    ["in workerd", workerd.probes],
+    ["via proxy", proxied.probes],
+  ]) {
+    const moved = p.loaded - p.empty;
+    console.log(
+      `  D1 probe ${where}: ${p.statements} empty statements in ${p.batches} batch() calls ${fmt(p.empty, 0)} ms (${fmt((1000 * p.empty) / p.statements, 0)} µs each); the same with upsertBars' ${ROWS_PER_STATEMENT}-row JSON bound to each (${fmt(p.bytes / 1e6, 1)} MB) ${fmt(p.loaded, 0)} ms: ${fmt(p.bytes / 1e6 / (moved / 1000), 0)} MB/s`,
+    );
+  }
   const head = median(rates(workerd.ms.fresh));
   const fl = median(rates(raw));
   console.log(
