@@ -21,6 +21,7 @@ import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
 import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
+import { prepare, presetHeadersOf } from "./http/preset-headers";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
 import { RememberedRouter } from "./http/remembered-routes";
@@ -76,6 +77,10 @@ const APP_CSP = {
   formAction: ["'none'"],
 };
 
+const VARY_ORIGIN = [["Vary", "Origin"]] as const;
+/** A security header only hono's secureHeaders writes (public/_headers sets the five API.md names on static files). */
+const PRESET_SENTINEL = "Cross-Origin-Opener-Policy";
+
 /** The report page (GET /v1/indexes/{id}/report) has one inline stylesheet: the CSP allows exactly its hash. */
 const REPORT_PATH = /^\/v1\/indexes\/[^/]+\/report$/;
 let reportCsp: Promise<Record<string, string[]>> | undefined;
@@ -116,12 +121,15 @@ export function buildApp(): App {
       strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
       contentSecurityPolicy,
     });
-  const appSecurityHeaders = securityHeaders(APP_CSP);
-  let reportSecurityHeaders: Promise<MiddlewareHandler> | undefined;
+  // Written from one list before the route runs (http/preset-headers.ts), not into the finished answer.
+  const appSecurityHeaders = presetHeadersOf(securityHeaders(APP_CSP), PRESET_SENTINEL);
+  let reportSecurityHeaders: Promise<MiddlewareHandler<AppEnv>> | undefined;
   app.use("*", async (c, next) => {
     if (c.req.path === "/docs") return next();
     if (!REPORT_PATH.test(c.req.path)) return appSecurityHeaders(c, next);
-    reportSecurityHeaders ??= reportPolicy().then(securityHeaders);
+    reportSecurityHeaders ??= reportPolicy().then((policy) =>
+      presetHeadersOf(securityHeaders(policy), PRESET_SENTINEL),
+    );
     return (await reportSecurityHeaders)(c, next);
   });
   const corsHeaders = cors({
@@ -156,8 +164,10 @@ export function buildApp(): App {
   // the middleware (which builds a placeholder response to stamp headers on) but still varies on Origin.
   app.use("*", async (c, next) => {
     if (c.req.header("origin") !== undefined) return corsHeaders(c, next);
+    prepare(c, VARY_ORIGIN, true);
     await next();
-    c.header("Vary", "Origin", { append: true });
+    // An answer built outside the context (an error, a static file) did not get the prepared Vary.
+    if (!/\borigin\b/i.test(c.res.headers.get("vary") ?? "")) c.res.headers.append("Vary", "Origin");
   });
   // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
   // The routes are registered below; their declared costs are read on first use.
@@ -188,14 +198,16 @@ export function buildApp(): App {
   );
   app.use("/v1/*", bodyRules());
   app.use("/mcp", bodyRules());
+  let seeded = false;
   app.use("/v1/*", async (c, next) => {
     const cfg = c.get("config");
-    if (cfg.SEED_ON_EMPTY && isLocal(cfg)) {
+    if (!seeded && cfg.SEED_ON_EMPTY && isLocal(cfg)) {
       // Loaded only where seeding is allowed; production never runs this path.
       const { ensureSeeded } = await import("./services/seed");
       await ensureSeeded(c.env, cfg);
+      seeded = true; // ensureSeeded keeps its one successful run for the isolate's life: nothing left to wait for
     }
-    await next();
+    return next();
   });
 
   // Public paths (auth, and the stream, which authenticates with its first message) are listed in http/auth.ts.

@@ -4,6 +4,7 @@ import {
   type Allocation,
   type Exclusion,
   type ExclusionReason,
+  type Holdings,
   type ImpliedShares,
   type IndexBuild,
   type IndexInput,
@@ -37,13 +38,52 @@ export function computeIndex(input: IndexInput): Outcome<IndexBuild, IndexProble
   return computeIndexFromMatrix({ ...input, matrix, impliedShares });
 }
 
-function sharesInForce(schedule: readonly ImpliedShares[], date: string): number {
-  let chosen = (schedule[0] as ImpliedShares).shares; // before the first observation, the earliest one stands
-  for (const e of schedule) {
-    if (e.date > date) break;
-    chosen = e.shares;
-  }
-  return chosen;
+/**
+ * The share count in force on `date`: the latest observation on or before it, the earliest one before any
+ * (a later fact, named in the build notes). `from` is where the previous, earlier rebalance found its entry:
+ * rebalances move forward in time, so each schedule is walked once per build, not once per rebalance.
+ */
+function sharesInForce(schedule: readonly ImpliedShares[], date: string, from: number): number {
+  let i = from;
+  while (i + 1 < schedule.length && (schedule[i + 1] as ImpliedShares).date <= date) i++;
+  return i;
+}
+
+/**
+ * Σ units × close of the members on one day's row. A function of its own so V8 optimises it within the
+ * first build (2,520 calls), instead of waiting for the whole kernel to be called often enough.
+ */
+function heldValue(held: Float64Array, members: Int32Array, closes: Float64Array, row: number): number {
+  let value = 0;
+  for (let k = 0; k < members.length; k++)
+    value += (held[k] as number) * (closes[row + (members[k] as number)] as number);
+  return value;
+}
+
+/**
+ * Defines `key` on `target` as the record { symbol: value } of one rebalance's columns, made on first read and
+ * an ordinary property from then on (the builder's row writer reads the columns and never makes it).
+ */
+function recordOnRead(
+  target: object,
+  key: string,
+  symbols: readonly string[],
+  columns: Int32Array,
+  values: Float64Array,
+): void {
+  const settle = (value: unknown) =>
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const record: Record<string, number> = {};
+      for (let i = 0; i < columns.length; i++) record[symbols[columns[i] as number] as string] = values[i] as number;
+      settle(record);
+      return record;
+    },
+    set: settle,
+  });
 }
 
 /**
@@ -71,9 +111,12 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   const member = new Uint8Array(n);
   const everMember = new Uint8Array(n);
   const values = new Float64Array(days);
-  let members = new Int32Array(0);
+  let members: Int32Array = new Int32Array(0);
+  let held: Float64Array = new Float64Array(0); // units of members[k], by position: one indirection less per day
   const allocations: Allocation[] = [];
   const rebalances: Rebalance[] = [];
+  const holdings: Holdings[] = [];
+  const sharesAt = new Int32Array(n); // per symbol: the implied-shares entry the last rebalance used
   const noCap = (s: number) => weighting === "market_cap" && !input.impliedShares?.[s];
   // A constituent whose series stops before the calendar ends is delisted: it is not bought on/after its last day.
   const eligible = (s: number, t: number) =>
@@ -85,11 +128,7 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   let next = 0;
   for (let t = 0; t < days; t++) {
     const row = t * n;
-    let value = 0;
-    for (let k = 0; k < members.length; k++) {
-      const s = members[k] as number;
-      value += (units[s] as number) * (closes[row + s] as number);
-    }
+    let value = heldValue(held, members, closes, row);
     if (next < rebalanceDays.length && rebalanceDays[next] === t) {
       next++;
       const first = allocations.length === 0;
@@ -110,11 +149,13 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
         }
         if (first) return failure("no_eligible_constituents", `no constituent can be bought on ${dates[t]}`);
       } else {
-        const reb = rebalanceAt(input, t, chosen, value, units, member, first);
+        const reb = rebalanceAt(input, t, chosen, value, units, member, first, sharesAt);
         if (!reb.ok) return reb;
         rebalances.push(reb.rebalance);
         allocations.push(reb.allocation);
-        members = Int32Array.from(chosen);
+        holdings.push(reb.holdings);
+        members = reb.holdings.columns;
+        held = reb.holdings.units;
         for (const s of chosen) everMember[s] = 1;
       }
     }
@@ -145,7 +186,7 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
               : "not_listed_on_a_rebalance_date";
     excluded.push({ symbol: symbols[s] as string, reason });
   }
-  return success({ levels, allocations, rebalances, excluded });
+  return success({ levels, allocations, rebalances, holdings, excluded });
 }
 
 /** Resets `units` (and `member`) in place to the capped target weights of `chosen` at value `value`. */
@@ -157,7 +198,10 @@ function rebalanceAt(
   units: Float64Array,
   member: Uint8Array,
   first: boolean,
-): { ok: true; rebalance: Rebalance; allocation: Allocation } | { ok: false; reason: IndexProblem; detail: string } {
+  sharesAt: Int32Array,
+):
+  | { ok: true; rebalance: Rebalance; allocation: Allocation; holdings: Holdings }
+  | { ok: false; reason: IndexProblem; detail: string } {
   const { symbols, closes, dates } = input.matrix;
   const n = symbols.length;
   const row = t * n;
@@ -176,7 +220,7 @@ function rebalanceAt(
           ? close
           : input.weighting === "custom"
             ? (input.customWeights?.[symbol] ?? 0)
-            : sharesInForce(input.impliedShares?.[s] as readonly ImpliedShares[], date) * close;
+            : impliedSharesAt(input.impliedShares?.[s] as readonly ImpliedShares[], s, date, sharesAt) * close;
     total += raw[i] as number;
   }
   if (!(total > 0)) {
@@ -212,24 +256,21 @@ function rebalanceAt(
     relaxed = target.value.relaxed;
   } else capped = capWeightArray(raw, max, min);
 
-  const before: Weights = {};
-  const after: Weights = {};
-  const shares: Record<string, number> = {};
+  const columns = Int32Array.from(chosen);
+  const unitsHeld = new Float64Array(k);
   const joined: string[] = [];
   const inForce: Weights | null = input.rebalanceOnLastDay && t === dates.length - 1 ? {} : null;
   let turnover = 0;
   const inNew = new Uint8Array(n);
   for (let i = 0; i < k; i++) {
     const s = chosen[i] as number;
-    const symbol = symbols[s] as string;
     const close = closes[row + s] as number;
     const w = capped[i] as number;
     const drifted = first ? 0 : ((units[s] as number) * close) / value;
     turnover += Math.abs(w - drifted);
-    before[symbol] = (raw[i] as number) / total;
-    after[symbol] = w;
+    raw[i] = (raw[i] as number) / total; // the method's weights before caps, from here on
     inNew[s] = 1;
-    if (!member[s]) joined.push(symbol);
+    if (!member[s]) joined.push(symbols[s] as string);
   }
   const left: string[] = [];
   for (let s = 0; s < n; s++) {
@@ -246,23 +287,33 @@ function rebalanceAt(
     const s = chosen[i] as number;
     const u = ((capped[i] as number) * value) / (closes[row + s] as number);
     units[s] = u;
-    shares[symbols[s] as string] = u;
+    unitsHeld[i] = u;
   }
-  return {
-    ok: true,
-    rebalance: {
-      date,
-      weights_before: before,
-      weights_after: after,
-      turnover: first ? 1 : turnover / 2,
-      joined,
-      left,
-      caps_relaxed: max !== maxCap || min !== minCap || relaxed,
-      ...(warnings.length > 0 && { warnings }),
-      ...(inForce && { weights_in_force: inForce }),
-    },
-    allocation: { rebalance_date: date, weights: after, shares },
-  };
+  const holdings: Holdings = { symbols, columns, before: raw, after: capped, units: unitsHeld };
+  const rebalance = {
+    date,
+    weights_before: {},
+    weights_after: {},
+    turnover: first ? 1 : turnover / 2,
+    joined,
+    left,
+    caps_relaxed: max !== maxCap || min !== minCap || relaxed,
+    ...(warnings.length > 0 && { warnings }),
+    ...(inForce && { weights_in_force: inForce }),
+  } as Rebalance;
+  recordOnRead(rebalance, "weights_before", symbols, columns, raw);
+  recordOnRead(rebalance, "weights_after", symbols, columns, capped);
+  const allocation = { rebalance_date: date, weights: {}, shares: {} } as Allocation;
+  recordOnRead(allocation, "weights", symbols, columns, capped);
+  recordOnRead(allocation, "shares", symbols, columns, unitsHeld);
+  return { ok: true, rebalance, allocation, holdings };
+}
+
+/** The implied share count in force on `date` for column `s`, moving that column's place in `sharesAt` forward. */
+function impliedSharesAt(schedule: readonly ImpliedShares[], s: number, date: string, sharesAt: Int32Array): number {
+  const i = sharesInForce(schedule, date, sharesAt[s] as number);
+  sharesAt[s] = i;
+  return (schedule[i] as ImpliedShares).shares;
 }
 
 /** The allocation in force on `date`: the latest rebalance on or before it (null before the base date). */

@@ -88,10 +88,29 @@ export interface Exclusion {
   reason: ExclusionReason;
 }
 
+/**
+ * One rebalance's holdings as columns of the matrix (the kernel's own record of it): `allocations[i]` and
+ * `rebalances[i]` hold the same numbers keyed by symbol, made from these on first read.
+ */
+export interface Holdings {
+  /** The matrix's symbols (shared by every rebalance of one build). */
+  symbols: readonly string[];
+  /** Matrix columns held, ascending. */
+  columns: Int32Array;
+  /** Raw weights of the method before capping (`weights_before`), per held column. */
+  before: Float64Array;
+  /** Target weights after caps (`weights_after`, the allocation's `weights`). */
+  after: Float64Array;
+  /** Index units held (the allocation's `shares`). */
+  units: Float64Array;
+}
+
 export interface IndexBuild {
   levels: IndexLevel[];
   allocations: Allocation[];
   rebalances: Rebalance[];
+  /** The same rebalances as columns, in the same order (what the row writer reads). */
+  holdings: Holdings[];
   /** Constituents that were never in the index, and why. */
   excluded: Exclusion[];
 }

@@ -11,6 +11,7 @@ import {
   indexesWithChangedInputs,
   insertIndex,
   markVersionFailed,
+  type VersionRows,
   writeVersion,
 } from "../db/indexes";
 import type { IndexBuild } from "../domain/index-levels";
@@ -132,18 +133,12 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
     msg.version,
     {
       values: build.levels,
-      allocations: build.allocations.flatMap((a) =>
-        Object.entries(a.weights).map(([symbol, weight]) => ({
-          rebalance_date: a.rebalance_date,
-          asset_id: idOf.get(symbol) as number,
-          weight,
-          shares: a.shares[symbol] ?? 0,
-        })),
-      ),
+      allocations: allocationRows(build, idOf),
       rebalances: build.rebalances,
     },
     { benchmarkUsed: benchmark?.symbol ?? null, builtAt },
   );
+  const publishStarted = Date.now();
   await env.DB.batch(
     finishVersionStatements(env.DB, row.id, msg.version, {
       status: "ready",
@@ -156,6 +151,7 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
       },
     }),
   );
+  const notifyStarted = Date.now();
   await bumpVersion(env.CACHE, `index:${row.id}`);
   await emitEvent(env, { type: "index.ready", data: { id: row.id, version: msg.version, excluded: build.excluded } });
   return done({
@@ -163,8 +159,31 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
     days: build.levels.length,
     rebalances: build.rebalances.length,
     statements: written.statements,
-    phases_ms: { read_and_compute: computeMs, write: Date.now() - writeStarted },
+    phases_ms: {
+      read_and_compute: computeMs,
+      benchmark: writeStarted - computeStarted - computeMs,
+      write: publishStarted - writeStarted,
+      publish: notifyStarted - publishStarted,
+      notify: Date.now() - notifyStarted,
+    },
   });
+}
+
+/** One row per held asset per rebalance, read from the engine's columns (its keyed records are never made here). */
+function allocationRows(build: IndexBuild, idOf: ReadonlyMap<string, number>): VersionRows["allocations"] {
+  const rows: VersionRows["allocations"] = [];
+  build.holdings.forEach((h, r) => {
+    const rebalance_date = (build.allocations[r] as IndexBuild["allocations"][number]).rebalance_date;
+    for (let i = 0; i < h.columns.length; i++) {
+      rows.push({
+        rebalance_date,
+        asset_id: idOf.get(h.symbols[h.columns[i] as number] as string) as number,
+        weight: h.after[i] as number,
+        shares: h.units[i] as number,
+      });
+    }
+  });
+  return rows;
 }
 
 /** SHA-256 (hex) over the canonical definition and the engine's methodology version. */

@@ -182,6 +182,72 @@ describe("index levels", () => {
     expect(b.rebalances[1]?.turnover).toBeCloseTo(0, 14);
   });
 
+  it("takes the share count in force at each rebalance from a schedule of several observations", () => {
+    // A: 1000 at close 10 on Jan 30 → 100 shares; 3000 at 20 on Feb 1 → 150; 2000 at 20 on Feb 15 → 100;
+    // 1000 at 20 on Mar 1 → 50. B: 50 shares throughout (1000 at 20). Caps at each rebalance:
+    // Jan 30 A 1000, B 1000 → ½ ½; Feb 1 A 3000, B 1000 → ¾ ¼; Mar 1 (Feb 15 passed over) A 1000, B 1000 → ½ ½.
+    const b = build({
+      ...base,
+      weighting: "market_cap",
+      rebalance: "monthly",
+      constituents: ["A", "B"],
+      prices: {
+        A: series({ "2024-01-30": 10, "2024-01-31": 15, "2024-02-01": 20, "2024-03-01": 20 }),
+        B: series({ "2024-01-30": 20, "2024-01-31": 20, "2024-02-01": 20, "2024-03-01": 20 }),
+      },
+      marketCaps: {
+        A: [
+          { date: "2024-01-30", value: 1000 },
+          { date: "2024-02-01", value: 3000 },
+          { date: "2024-02-15", value: 2000 },
+          { date: "2024-03-01", value: 1000 },
+        ],
+        B: [{ date: "2024-01-30", value: 1000 }],
+      },
+    });
+    expect(b.rebalances.map((r) => r.date)).toEqual(["2024-01-30", "2024-02-01", "2024-03-01"]);
+    expect(b.rebalances.map((r) => r.weights_before)).toEqual([
+      { A: 0.5, B: 0.5 },
+      { A: 0.75, B: 0.25 },
+      { A: 0.5, B: 0.5 },
+    ]);
+  });
+
+  it("holds each rebalance as matrix columns with the same numbers as its keyed records, which act as plain data", () => {
+    // The first example: units A 50/10 = 5, B 50/20 = 2.5, equal weights before and after.
+    const b = build({
+      ...base,
+      constituents: ["A", "B"],
+      prices: { A: series({ "2024-01-30": 10 }), B: series({ "2024-01-30": 20 }) },
+    });
+    const h = b.holdings[0];
+    expect(h?.symbols).toEqual(["A", "B"]);
+    expect([...(h?.columns ?? [])]).toEqual([0, 1]);
+    expect([...(h?.before ?? [])]).toEqual([0.5, 0.5]);
+    expect([...(h?.after ?? [])]).toEqual([0.5, 0.5]);
+    expect([...(h?.units ?? [])]).toEqual([5, 2.5]);
+    const a = b.allocations[0] as IndexBuild["allocations"][number];
+    expect(JSON.parse(JSON.stringify(a))).toEqual({
+      rebalance_date: "2024-01-30",
+      weights: { A: 0.5, B: 0.5 },
+      shares: { A: 5, B: 2.5 },
+    });
+    expect(a.weights).toBe(a.weights); // made once, then the same object
+    const copy = { ...a };
+    expect(copy.shares).toEqual({ A: 5, B: 2.5 });
+    a.weights = { A: 1 };
+    expect(a.weights).toEqual({ A: 1 });
+    expect(Object.keys(b.rebalances[0] ?? {})).toEqual([
+      "date",
+      "weights_before",
+      "weights_after",
+      "turnover",
+      "joined",
+      "left",
+      "caps_relaxed",
+    ]);
+  });
+
   it("caps market-cap weights and records the weights before and after capping", () => {
     // caps 800, 100, 100 → raw 0.8, 0.1, 0.1; max 0.5 → 0.5, 0.25, 0.25
     const prices = {

@@ -49,6 +49,64 @@ describe("conventions", () => {
     }
   });
 
+  it("puts the same security headers, request id and Vary on every kind of answer", async () => {
+    // Hand-written from API.md (HSTS, nosniff, DENY, Referrer-Policy) and hono's documented secureHeaders defaults.
+    const expected: Record<string, string> = {
+      "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+      "referrer-policy": "no-referrer",
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-resource-policy": "same-origin",
+      "origin-agent-cluster": "?1",
+      "x-dns-prefetch-control": "off",
+      "x-download-options": "noopen",
+      "x-permitted-cross-domain-policies": "none",
+      "x-xss-protection": "0",
+    };
+    const { token } = await userToken();
+    const me = await call("/v1/me", { token });
+    const assets = await call("/v1/assets?limit=2", { token });
+    const answers = {
+      "a route's 200": me,
+      "a versioned answer's 200": assets,
+      "the etag middleware's 304": await call("/v1/me", {
+        token,
+        headers: { "if-none-match": me.headers.get("etag")! },
+      }),
+      "a versioned 304": await call("/v1/assets?limit=2", {
+        token,
+        headers: { "if-none-match": assets.headers.get("etag")! },
+      }),
+      "a 401 problem": await call("/v1/assets"),
+      "a 404 problem": await call("/v1/definitely-not-here", { token }),
+      "a 405 problem": await call("/v1/me", { method: "DELETE", token }),
+      "a static file": await call("/dashboard.js"),
+      "/health": await call("/health"),
+    };
+    const policies = new Set<string | null>();
+    for (const [what, r] of Object.entries(answers)) {
+      for (const [name, value] of Object.entries(expected)) expect(r.headers.get(name), `${what}: ${name}`).toBe(value);
+      expect(r.headers.get("x-request-id"), what).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.headers.get("vary") ?? "", what).toMatch(/\bOrigin\b/);
+      policies.add(r.headers.get("content-security-policy"));
+    }
+    expect([...policies]).toHaveLength(1);
+    expect([...policies][0]).toContain("frame-ancestors 'none'");
+    expect(answers["the etag middleware's 304"].status).toBe(304);
+    expect(answers["a versioned 304"].status).toBe(304);
+    // Every /v1 answer, refusals included, carries this request's RateLimit-* headers.
+    expect(answers["a 401 problem"].status).toBe(401);
+    expect(answers["a 405 problem"].status).toBe(405);
+    expect(answers["a static file"].status).toBe(200);
+    for (const what of ["a route's 200", "a versioned 304", "a 401 problem", "a 404 problem"] as const) {
+      const r = answers[what];
+      expect(Number(r.headers.get("ratelimit-limit")), what).toBeGreaterThan(0);
+      expect(r.headers.get("ratelimit-remaining"), what).toMatch(/^\d+$/);
+      expect(r.headers.get("ratelimit-reset"), what).toMatch(/^\d+$/);
+    }
+  });
+
   it("serves the dashboard page through the Worker: request id and a strict CSP", async () => {
     const r = await call("/", { headers: { "x-request-id": "dash-req-12345" } });
     expect(r.status).toBe(200);
