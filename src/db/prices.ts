@@ -119,6 +119,7 @@ export async function readAdjustedSeries(
   assetIds: number[],
   start: string,
   end: string,
+  shared?: SharedDates,
 ): Promise<Array<{ asset_id: number; dates: string[]; closes: number[] }>> {
   const { results } = await db
     .prepare(
@@ -130,7 +131,26 @@ export async function readAdjustedSeries(
     )
     .bind(JSON.stringify(assetIds), start, end)
     .all<{ asset_id: number; dates: string; closes: string }>();
-  return results.map((r) => ({ asset_id: r.asset_id, dates: JSON.parse(r.dates), closes: JSON.parse(r.closes) }));
+  return results.map((r) => ({
+    asset_id: r.asset_id,
+    dates: datesOf(r.dates, shared),
+    closes: JSON.parse(r.closes),
+  }));
+}
+
+/**
+ * Parsed date lists kept for one build, keyed by their JSON text: assets that traded on the same days (most of a
+ * universe) share one array of interned dates, parsed once. At most SHARED_DATE_LISTS lists are kept.
+ */
+export type SharedDates = Map<string, string[]>;
+const SHARED_DATE_LISTS = 64;
+
+function datesOf(json: string, shared: SharedDates | undefined): string[] {
+  const known = shared?.get(json);
+  if (known) return known;
+  const dates = (JSON.parse(json) as string[]).map(intern);
+  if (shared && shared.size < SHARED_DATE_LISTS) shared.set(json, dates);
+  return dates;
 }
 
 /** The bar revision visible at `asOf` (bound as ?4 below). */
@@ -147,6 +167,7 @@ export async function readAdjustedSeriesAsOf(
   start: string,
   end: string,
   asOf: string,
+  shared?: SharedDates,
 ): Promise<Array<{ asset_id: number; dates: string[]; closes: number[] }>> {
   const ids = JSON.stringify(assetIds);
   const [bars, actions] = await db.batch([
@@ -171,7 +192,7 @@ export async function readAdjustedSeriesAsOf(
   ]);
   const actionsOf = byAsset((actions?.results ?? []) as unknown as AssetAction[]);
   return ((bars?.results ?? []) as unknown as Array<{ asset_id: number; dates: string; closes: string }>).map((r) => {
-    const dates = JSON.parse(r.dates) as string[];
+    const dates = datesOf(r.dates, shared);
     const list = actionsOf.get(r.asset_id) ?? [];
     const segments = segmentsOfActions(list);
     return { asset_id: r.asset_id, dates, closes: applySegments(dates, JSON.parse(r.closes) as number[], segments) };
@@ -216,6 +237,51 @@ function toPoints(dates: string[], closes: number[]): PricePoint[] {
       return points.sort((x, y) => (x.date < y.date ? -1 : 1));
   }
   return points;
+}
+
+/** One asset's adjusted closes as two parallel columns, ascending by date (`dates` may be shared with other assets). */
+export interface SeriesColumns {
+  dates: readonly string[];
+  closes: readonly number[];
+}
+
+/** Checked once per shared date list: SQLite feeds json_group_array in the subquery's order, checked anyway. */
+const ascendingLists = new WeakSet<readonly string[]>();
+function ascending(dates: readonly string[]): boolean {
+  if (ascendingLists.has(dates)) return true;
+  for (let i = 1; i < dates.length; i++) if ((dates[i] as string) <= (dates[i - 1] as string)) return false;
+  ascendingLists.add(dates);
+  return true;
+}
+
+/**
+ * Adjusted-close series of up to 50 assets (one query) as columns; with `asOf`, as known at that instant. An asset
+ * without bars is an empty series. `shared` lets assets with the same dates share one list across pages.
+ */
+export async function readSeriesPage(
+  db: D1Database,
+  assets: ReadonlyArray<{ id: number; symbol: string }>,
+  start: string,
+  end: string,
+  asOf: string | undefined,
+  shared?: SharedDates,
+): Promise<Record<string, SeriesColumns>> {
+  const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
+  const out: Record<string, SeriesColumns> = {};
+  for (const a of assets) out[a.symbol] = { dates: [], closes: [] };
+  const ids = assets.map((a) => a.id);
+  const series = asOf
+    ? await readAdjustedSeriesAsOf(db, ids, start, end, asOf, shared)
+    : await readAdjustedSeries(db, ids, start, end, shared);
+  for (const s of series) {
+    const symbol = symbolOf.get(s.asset_id) as string;
+    if (ascending(s.dates)) out[symbol] = { dates: s.dates, closes: s.closes };
+    else {
+      const points = toPoints(s.dates, s.closes);
+      out[symbol] = { dates: points.map((p) => p.date), closes: points.map((p) => p.close) };
+    }
+  }
+  return out;
 }
 
 /** Adjusted-close history of up to 50 assets (one query); with `asOf`, as it was known at that instant. */

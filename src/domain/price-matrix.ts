@@ -55,13 +55,16 @@ function assertAscending(symbol: string, points: readonly PricePoint[]): void {
   }
 }
 
-/** Union of two ascending date lists; returns `calendar` itself when `extra` adds nothing (the usual case). */
-function mergeDates(calendar: string[], extra: readonly PricePoint[], from: number, to: number): string[] {
+/**
+ * Union of the ascending `calendar` and the ascending dates `dateAt(from) … dateAt(to - 1)`; returns `calendar`
+ * itself when they add nothing (the usual case).
+ */
+function mergeDates(calendar: string[], dateAt: (j: number) => string, from: number, to: number): string[] {
   let i = 0;
   let j = from;
   let adds = false;
   while (j < to) {
-    const d = (extra[j] as PricePoint).date;
+    const d = dateAt(j);
     while (i < calendar.length && (calendar[i] as string) < d) i++;
     if (i === calendar.length || calendar[i] !== d) {
       adds = true;
@@ -75,7 +78,7 @@ function mergeDates(calendar: string[], extra: readonly PricePoint[], from: numb
   j = from;
   while (i < calendar.length || j < to) {
     const a = calendar[i];
-    const b = j < to ? (extra[j] as PricePoint).date : undefined;
+    const b = j < to ? dateAt(j) : undefined;
     if (b === undefined || (a !== undefined && a < b)) {
       out.push(a as string);
       i++;
@@ -91,6 +94,28 @@ function mergeDates(calendar: string[], extra: readonly PricePoint[], from: numb
   return out;
 }
 
+/** Position of the first of the ascending `dates` on/after `date`. */
+function firstDateOnOrAfter(dates: readonly string[], date: string): number {
+  let lo = 0;
+  let hi = dates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((dates[mid] as string) < date) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * `calendar` with the ascending `dates` inside [start, end] added: folding every symbol's dates in (any order)
+ * gives the calendar `buildPriceMatrix` builds over them.
+ */
+export function withDates(calendar: string[], dates: readonly string[], range: { start: string; end?: string }) {
+  const from = firstDateOnOrAfter(dates, range.start);
+  const to = firstDateOnOrAfter(dates, `${range.end ?? "9999-12-31"}~`);
+  return mergeDates(calendar, (j) => dates[j] as string, from, to);
+}
+
 /** Aligns `symbols` from `prices` on the union calendar of dates in [start, end]. */
 export function buildPriceMatrix(
   prices: PriceHistory,
@@ -104,7 +129,7 @@ export function buildPriceMatrix(
     return { points, from: firstOnOrAfter(points, range.start), to: firstOnOrAfter(points, `${end}~`) };
   });
   let dates: string[] = [];
-  for (const { points, from, to } of bounds) dates = mergeDates(dates, points, from, to);
+  for (const { points, from, to } of bounds) dates = mergeDates(dates, (j) => (points[j] as PricePoint).date, from, to);
 
   const n = symbols.length;
   const days = dates.length;

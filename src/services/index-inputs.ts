@@ -1,7 +1,7 @@
-// Assembles an index's price matrix 50 assets at a time, so a 500-name, 10-year build never holds
-// every bar as an object: only one page of points lives at once, the rest is one Float64Array.
+// Assembles an index's price matrix 50 assets per query, so a 500-name, 10-year build never holds every bar as
+// an object: the closes wait as plain columns, one page of points lives at once, the matrix is one Float64Array.
 import { readMarketCaps } from "../db/market-events";
-import { readCalendar, readHistoryPage } from "../db/prices";
+import { readCalendar, readSeriesPage, type SeriesColumns, type SharedDates } from "../db/prices";
 import {
   computeIndexFromMatrix,
   type ImpliedShares,
@@ -10,7 +10,13 @@ import {
   impliedSharesSchedule,
   indexRulesProblem,
 } from "../domain/index-levels";
-import { buildPriceMatrix, type PriceHistory, type PriceMatrix } from "../domain/price-matrix";
+import {
+  buildPriceMatrix,
+  type PriceHistory,
+  type PriceMatrix,
+  type PricePoint,
+  withDates,
+} from "../domain/price-matrix";
 
 const PAGE = 50;
 /** A series holding every calendar date, added to each page so the page's matrix has the whole index calendar. */
@@ -35,6 +41,13 @@ export interface BuildNotes {
   market_caps?: Record<string, MarketCapSource>;
 }
 
+/** Called with each page's history once its columns are in the matrix. */
+type PageHook = (
+  page: ReadonlyArray<{ id: number; symbol: string }>,
+  history: PriceHistory,
+  matrix: PriceMatrix,
+) => Promise<void>;
+
 /** Where and how a paged matrix is read. */
 export interface MatrixWindow {
   /** First calendar date of the matrix. */
@@ -50,33 +63,80 @@ export interface MatrixWindow {
 }
 
 /**
- * The same matrix as `buildPriceMatrix` over the whole history of `columns`: the calendar (the union of the
- * assets' dates in the window) is read from D1 first, then each page of assets is aligned by the domain's own
- * `buildPriceMatrix` on that calendar and its columns copied in. Only one page of point objects is alive at a
- * time; `onPage` sees each page's history (e.g. for market caps) before it is dropped. A column without an
- * asset stays NaN, as a symbol without prices does in `buildPriceMatrix`.
+ * The same matrix as `buildPriceMatrix` over the whole history of `columns`, read 50 assets per D1 query. Adjusted
+ * closes (no `read`): every page is read first as date and close columns (assets that traded on the same days
+ * share one date list), the calendar is the union of their dates in the window, then each page of assets is
+ * aligned by the domain's own `buildPriceMatrix` on it. A custom `read` reads the calendar from D1 first, then
+ * each page once. Only one page of point objects is alive at a time; `onPage` sees each page's history (e.g. for
+ * market caps) before it is dropped. A column without an asset stays NaN, as a symbol without prices does in
+ * `buildPriceMatrix`.
  */
 export async function readPriceMatrix(
   db: D1Database,
   columns: readonly string[],
   assets: ReadonlyArray<{ id: number; symbol: string }>,
   window: MatrixWindow,
-  onPage?: (
-    page: ReadonlyArray<{ id: number; symbol: string }>,
-    history: PriceHistory,
-    matrix: PriceMatrix,
-  ) => Promise<void>,
+  onPage?: PageHook,
 ): Promise<PriceMatrix> {
-  const n = columns.length;
   const column = new Map(columns.map((s, i) => [s, i]));
   const wanted = assets.filter((a) => column.has(a.symbol));
-  const dates = await readCalendar(
-    db,
-    wanted.map((a) => a.id),
-    window.start,
-    window.end,
-    window.asOf,
-  );
+  const size = window.pageSize ?? PAGE;
+  const pages: Array<ReadonlyArray<{ id: number; symbol: string }>> = [];
+  for (let i = 0; i < wanted.length; i += size) pages.push(wanted.slice(i, i + size));
+  if (window.read) {
+    // A custom read's series may carry more than closes: its calendar is read first, then each page once.
+    const read = window.read;
+    const dates = await readCalendar(
+      db,
+      wanted.map((a) => a.id),
+      window.start,
+      window.end,
+      window.asOf,
+    );
+    return alignPages(columns, column, dates, pages, (page) => read(page), window, onPage);
+  }
+  // The adjusted closes: every page read first, as columns (a date list shared by the assets that traded on the
+  // same days), and the calendar is the union of their dates, so it costs no query of its own.
+  const shared: SharedDates = new Map();
+  const series: Record<string, SeriesColumns> = {};
+  let dates: string[] = [];
+  const folded = new Set<readonly string[]>();
+  for (const page of pages) {
+    const part = await readSeriesPage(db, page, window.historyStart, window.end, window.asOf, shared);
+    for (const { symbol } of page) {
+      const one = part[symbol] as SeriesColumns;
+      series[symbol] = one;
+      if (folded.has(one.dates)) continue;
+      folded.add(one.dates);
+      dates = withDates(dates, one.dates, { start: window.start, end: window.end });
+    }
+  }
+  const history = async (page: ReadonlyArray<{ id: number; symbol: string }>) => {
+    const out: Record<string, PricePoint[]> = {};
+    for (const { symbol } of page) {
+      const one = series[symbol] as SeriesColumns;
+      out[symbol] = one.dates.map((date, i) => ({ date, close: one.closes[i] as number }));
+      delete series[symbol]; // aligned once: its columns can go
+    }
+    return out;
+  };
+  return alignPages(columns, column, dates, pages, history, window, onPage);
+}
+
+/**
+ * Aligns each page's history (read by `history`) on the matrix calendar `dates` with the domain's own
+ * `buildPriceMatrix` and copies its columns in; `onPage` sees each page's history and the matrix so far.
+ */
+async function alignPages(
+  columns: readonly string[],
+  column: ReadonlyMap<string, number>,
+  dates: string[],
+  pages: ReadonlyArray<ReadonlyArray<{ id: number; symbol: string }>>,
+  history: (page: ReadonlyArray<{ id: number; symbol: string }>) => Promise<PriceHistory>,
+  window: MatrixWindow,
+  onPage?: PageHook,
+): Promise<PriceMatrix> {
+  const n = columns.length;
   const days = dates.length;
   const matrix: PriceMatrix = {
     dates,
@@ -86,26 +146,22 @@ export async function readPriceMatrix(
     lastDay: new Int32Array(n).fill(-1),
   };
   const calendarSeries = dates.map((date) => ({ date, close: 1 }));
-  const size = window.pageSize ?? PAGE;
-  for (let i = 0; i < wanted.length; i += size) {
-    const page = wanted.slice(i, i + size);
-    const history = window.read
-      ? await window.read(page)
-      : await readHistoryPage(db, page, window.historyStart, window.end, window.asOf);
+  for (const page of pages) {
+    const part = await history(page);
     const symbols = page.map((a) => a.symbol);
-    const part = buildPriceMatrix({ ...history, [CALENDAR]: calendarSeries }, [...symbols, CALENDAR], {
+    const aligned = buildPriceMatrix({ ...part, [CALENDAR]: calendarSeries }, [...symbols, CALENDAR], {
       start: window.start,
       end: window.end,
     });
-    if (part.dates.length !== days) throw new Error("page calendar differs from the matrix calendar");
+    if (aligned.dates.length !== days) throw new Error("page calendar differs from the matrix calendar");
     const k = symbols.length + 1;
     symbols.forEach((symbol, j) => {
       const s = column.get(symbol) as number;
-      for (let t = 0; t < days; t++) matrix.closes[t * n + s] = part.closes[t * k + j] as number;
-      matrix.firstDay[s] = part.firstDay[j] as number;
-      matrix.lastDay[s] = part.lastDay[j] as number;
+      for (let t = 0; t < days; t++) matrix.closes[t * n + s] = aligned.closes[t * k + j] as number;
+      matrix.firstDay[s] = aligned.firstDay[j] as number;
+      matrix.lastDay[s] = aligned.lastDay[j] as number;
     });
-    if (onPage) await onPage(page, history, matrix);
+    if (onPage) await onPage(page, part, matrix);
   }
   return matrix;
 }

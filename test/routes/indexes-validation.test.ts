@@ -137,8 +137,12 @@ describe("validation", () => {
 });
 
 describe("paged build", () => {
+  let computeIndex: typeof import("../../src/domain/index-levels").computeIndex;
+  beforeAll(async () => {
+    ({ computeIndex } = await import("../../src/domain/index-levels"));
+  });
+
   it("reads 50 assets at a time and matches the engine run on the whole history", async () => {
-    const { computeIndex } = await import("../../src/domain/index-levels");
     const symbols = Array.from({ length: 61 }, (_, i) => `PG${String(i).padStart(2, "0")}`);
     const pageIds = await insertAssets(symbols.map((symbol) => ({ symbol, name: symbol })));
     const days = weekdays("2024-03-01", 45);
@@ -183,5 +187,48 @@ describe("paged build", () => {
     expect(
       Object.fromEntries(latest.body.weights.map((w: { symbol: string; weight: number }) => [w.symbol, w.weight])),
     ).toEqual(last.weights);
+  });
+
+  it("puts a day that only an asset of a later page traded on in the calendar, as the whole-history engine does", async () => {
+    // 52 names: the first page's 50 trade on weekdays; XC50 (second page) also on two Saturdays, one after the
+    // base date and one before it (a carry-in); XC51 lists late. Each Saturday is a session of the index.
+    const symbols = Array.from({ length: 52 }, (_, i) => `XC${String(i).padStart(2, "0")}`);
+    const ids = await insertAssets(symbols.map((symbol) => ({ symbol, name: symbol })));
+    const days = weekdays("2024-05-01", 30);
+    const prices: Record<string, { date: string; close: number }[]> = {};
+    for (const [k, symbol] of symbols.entries()) {
+      const mine = k === 50 ? [...days, "2024-04-27", "2024-05-11"].sort() : k === 51 ? days.slice(15) : days.slice(0);
+      const closeOf = (i: number) => 20 + k + Math.cos((i + 2 * k) / 4) * 3;
+      await insertBars(ids.get(symbol)!, mine, closeOf);
+      await insertMarketCap(ids.get(symbol)!, days[0]!, (k + 3) * 1e8);
+      prices[symbol] = mine.map((date, i) => ({ date, close: closeOf(i) }));
+    }
+    const { id, stats } = await createAndBuild({
+      name: "Calendar",
+      constituents: symbols,
+      weighting: "market_cap",
+      max_weight: 0.05,
+      rebalance: "monthly",
+      base_date: days[0],
+      base_value: 1000,
+    });
+    expect(stats.outcome).toBe("ready");
+    const expected = computeIndex({
+      constituents: symbols,
+      weighting: "market_cap",
+      maxWeight: 0.05,
+      rebalance: "monthly",
+      baseDate: days[0]!,
+      baseValue: 1000,
+      prices,
+      marketCaps: Object.fromEntries(symbols.map((s, k) => [s, [{ date: days[0]!, value: (k + 3) * 1e8 }]])),
+    });
+    if (!expected.ok) throw new Error(expected.detail);
+    const values = await call(`/v1/indexes/${id}/values?limit=1000`, { token: owner.token });
+    const dates = values.body.data.map((v: { date: string }) => v.date);
+    expect(dates).toContain("2024-05-11");
+    expect(dates).not.toContain("2024-04-27"); // before the base date: history, not a level
+    expect(dates).toEqual(expected.value.levels.map((l) => l.date));
+    expect(values.body.data.map((v: { value: number }) => v.value)).toEqual(expected.value.levels.map((l) => l.value));
   });
 });
