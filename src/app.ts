@@ -21,7 +21,6 @@ import { csvTimeSeries } from "./http/csv";
 import { declaredGetFields } from "./http/declared-fields";
 import { requestContext } from "./http/observability";
 import { applyConventions, type OpenApiDocument } from "./http/openapi-conventions";
-import { prepare, presetHeadersOf } from "./http/preset-headers";
 import { notFound, onError, validationHook } from "./http/problem";
 import { rateLimit } from "./http/rate-limit";
 import { RememberedRouter } from "./http/remembered-routes";
@@ -77,10 +76,6 @@ const APP_CSP = {
   formAction: ["'none'"],
 };
 
-const VARY_ORIGIN = [["Vary", "Origin"]] as const;
-/** A security header only hono's secureHeaders writes (public/_headers sets the five API.md names on static files). */
-const PRESET_SENTINEL = "Cross-Origin-Opener-Policy";
-
 /** The report page (GET /v1/indexes/{id}/report) has one inline stylesheet: the CSP allows exactly its hash. */
 const REPORT_PATH = /^\/v1\/indexes\/[^/]+\/report$/;
 let reportCsp: Promise<Record<string, string[]>> | undefined;
@@ -121,15 +116,12 @@ export function buildApp(): App {
       strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
       contentSecurityPolicy,
     });
-  // Written from one list before the route runs (http/preset-headers.ts), not into the finished answer.
-  const appSecurityHeaders = presetHeadersOf(securityHeaders(APP_CSP), PRESET_SENTINEL);
-  let reportSecurityHeaders: Promise<MiddlewareHandler<AppEnv>> | undefined;
+  const appSecurityHeaders = securityHeaders(APP_CSP);
+  let reportSecurityHeaders: Promise<MiddlewareHandler> | undefined;
   app.use("*", async (c, next) => {
     if (c.req.path === "/docs") return next();
     if (!REPORT_PATH.test(c.req.path)) return appSecurityHeaders(c, next);
-    reportSecurityHeaders ??= reportPolicy().then((policy) =>
-      presetHeadersOf(securityHeaders(policy), PRESET_SENTINEL),
-    );
+    reportSecurityHeaders ??= reportPolicy().then(securityHeaders);
     return (await reportSecurityHeaders)(c, next);
   });
   const corsHeaders = cors({
@@ -164,10 +156,8 @@ export function buildApp(): App {
   // the middleware (which builds a placeholder response to stamp headers on) but still varies on Origin.
   app.use("*", async (c, next) => {
     if (c.req.header("origin") !== undefined) return corsHeaders(c, next);
-    prepare(c, VARY_ORIGIN, true);
     await next();
-    // An answer built outside the context (an error, a static file) did not get the prepared Vary.
-    if (!/\borigin\b/i.test(c.res.headers.get("vary") ?? "")) c.res.headers.append("Vary", "Origin");
+    c.header("Vary", "Origin", { append: true });
   });
   // Whose bucket (key, user or IP) is known before limiting, and limiting comes before every refusal, so 401/404/405 carry RateLimit-*.
   // The routes are registered below; their declared costs are read on first use.

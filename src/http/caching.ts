@@ -5,20 +5,7 @@ import { matchedRoutes } from "hono/route";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
 
-/**
- * hono's etag middleware, run once the route has answered (all it reads before is If-None-Match, which does not
- * change), and not at all on a versioned answer, which has its tag and has answered If-None-Match itself.
- */
-export function conditionalGet(): MiddlewareHandler<AppEnv> {
-  const tag = bodyTag();
-  const nothing = async () => {};
-  return async (c, next) => {
-    await next();
-    if (!c.get("tagged")) await tag(c, nothing);
-  };
-}
-
-const bodyTag = (): MiddlewareHandler<AppEnv> =>
+export const conditionalGet = (): MiddlewareHandler<AppEnv> =>
   etag({
     retainedHeaders: [
       "cache-control",

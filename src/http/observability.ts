@@ -2,7 +2,6 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv } from "./context";
-import { ensurePresent, prepare } from "./preset-headers";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -11,14 +10,11 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const incoming = c.req.header("x-request-id");
     const id = incoming && SANE_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", id);
-    // Prepared before the route, so the answer is built with it (http/preset-headers.ts).
-    const header = [["X-Request-Id", id]] as const;
-    prepare(c, header);
     const started = performance.now();
     try {
       await next();
     } finally {
-      ensurePresent(c, header);
+      c.res.headers.set("X-Request-Id", id);
       const cfg = c.get("config");
       if (cfg?.LOG_LEVEL !== "silent" && !(cfg?.ENVIRONMENT === "test" && cfg.LOG_LEVEL !== "debug")) {
         const p = c.get("principal");

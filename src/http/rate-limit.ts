@@ -6,7 +6,6 @@ import type { LimitDecision } from "../durable/rate-limiter";
 import { ApiError } from "../errors";
 import { lookUpUserEarly } from "./auth";
 import type { AppEnv } from "./context";
-import { ensurePresent, type HeaderList, prepare } from "./preset-headers";
 import type { RouteCosts } from "./route-costs";
 import { timed } from "./server-timing";
 import { LeaseBook } from "./token-leases";
@@ -89,15 +88,6 @@ function headersOf(d: Pick<LimitDecision, "limit" | "remaining" | "resetSeconds"
   };
 }
 
-/** The same headers as a list, Remaining first: it differs between requests, so it tells this answer's apart. */
-function headerListOf(d: Pick<LimitDecision, "limit" | "remaining" | "resetSeconds">): HeaderList {
-  return [
-    ["RateLimit-Remaining", String(Math.max(0, d.remaining))],
-    ["RateLimit-Limit", String(d.limit)],
-    ["RateLimit-Reset", String(Math.max(0, d.resetSeconds))],
-  ];
-}
-
 function limited(headers: Record<string, string>, retryAfter: number): ApiError {
   return new ApiError("rate_limited", `Too many requests; retry in ${retryAfter} s`, {
     headers: { ...headers, "Retry-After": String(retryAfter) },
@@ -152,16 +142,20 @@ export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
       );
       return next();
     }
+    const headers = headersOf(decision);
     if (!decision.allowed) {
       rememberDenial(name, now + decision.retryAfterSeconds * 1000, limit, now);
-      throw limited(headersOf(decision), decision.retryAfterSeconds);
+      throw limited(headers, decision.retryAfterSeconds);
     }
-    // Prepared before the route (http/preset-headers.ts); an answer built elsewhere (errors too) gets them after.
-    const headers = headerListOf(decision);
-    prepare(c, headers);
     await next();
-    // A WebSocket upgrade's response cannot take headers after the fact.
+    // A WebSocket upgrade's response cannot take headers after the fact; every other answer (errors too) gets them.
     if (c.res.status === 101) return;
-    ensurePresent(c, headers);
+    try {
+      for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    } catch {
+      // Immutable headers (a response passed through from a subrequest): copy once, then stamp.
+      c.res = new Response(c.res.body, c.res);
+      for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    }
   };
 }

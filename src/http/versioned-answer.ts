@@ -69,7 +69,6 @@ export async function versionedJson<T>(
   if (sourceKey === null) return c.json(await build(), 200) as unknown as Answer;
   const etag = await versionedEtag(c, sourceKey);
   c.header("ETag", etag);
-  c.set("tagged", true);
   if (matches(c.req.header("if-none-match"), etag)) {
     c.set("cache", "hit");
     return c.body(null, 304) as unknown as Answer;
