@@ -4,7 +4,7 @@
 // how the refresh job runs), from Node through wrangler's getPlatformProxy (the proxy adds its RPC), and the same
 // statements in node:sqlite on the same migrations (no D1, no workerd). Beside them: the floor, raw SQLite
 // (node:sqlite, one transaction, one prepared INSERT), each stage's share of a fresh write, and probes of D1-local's
-// own per-statement and per-byte costs. BENCH_BASELINES=1 adds the old naive shapes (one INSERT per bar, 11-row VALUES).
+// own per-statement and per-byte costs, and workerd's CPU per bar. BENCH_BASELINES=1 adds the old naive shapes (one INSERT per bar, 11-row VALUES).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -302,7 +302,7 @@ function report({ workerd, proxied, sqlite, raw, startLoad }) {
   }
   const cpuRate = (xs) => rate(BARS, median(xs));
   console.log(
-    `  CPU (load-independent): workerd ${fmt(median(workerd.ms.cpu.fresh), 0)} ms per fresh run = ${fmt(cpuRate(workerd.ms.cpu.fresh), 0)} bars per CPU-second (rerun ${fmt(cpuRate(workerd.ms.cpu.rerun), 0)}, revised ${fmt(cpuRate(workerd.ms.cpu.revised), 0)}); the floor ${fmt(median(raw.cpu), 0)} ms = ${fmt(cpuRate(raw.cpu), 0)}: ×${fmt(cpuRate(workerd.ms.cpu.fresh) / cpuRate(raw.cpu), 2)}`,
+    `  CPU (less load-dependent than wall time, not free of it): workerd ${fmt(median(workerd.ms.cpu.fresh), 0)} ms per fresh run = ${fmt(cpuRate(workerd.ms.cpu.fresh), 0)} bars per CPU-second (rerun ${fmt(cpuRate(workerd.ms.cpu.rerun), 0)}, revised ${fmt(cpuRate(workerd.ms.cpu.revised), 0)}); the floor ${fmt(median(raw.cpu), 0)} ms = ${fmt(cpuRate(raw.cpu), 0)}: ×${fmt(cpuRate(workerd.ms.cpu.fresh) / cpuRate(raw.cpu), 2)}`,
   );
   const head = median(rates(workerd.ms.fresh));
   const fl = median(rates(raw));
