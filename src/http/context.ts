@@ -44,6 +44,8 @@ export interface AppVariables extends Partial<TimingVariables> {
   userLookup?: Promise<SessionHolder | null>;
   /** Set when the request is an in-process call on the caller's behalf (an MCP tool); audited with it. */
   channel?: Channel;
+  /** The `Link: …; rel="next"` a page answer carries (http/pagination.ts); kept with a versioned answer's body. */
+  link?: string;
   /** Set by a versioned answer (http/versioned-answer.ts): it carries its ETag and has answered If-None-Match. */
   tagged?: true;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */

@@ -42,7 +42,9 @@ export async function toPage<R, K>(
   if (next_cursor) {
     const next = new URL(c.req.url);
     next.searchParams.set("cursor", next_cursor);
-    c.header("Link", `<${next.pathname}${next.search}>; rel="next"`);
+    const link = `<${next.pathname}${next.search}>; rel="next"`;
+    c.header("Link", link);
+    c.set("link", link); // a versioned answer replays it with its rendered body (http/versioned-answer.ts)
   }
   return { items, next_cursor };
 }

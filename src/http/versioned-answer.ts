@@ -6,8 +6,8 @@ import type { JSONParsed } from "hono/utils/types";
 import { IsolateMemory } from "../services/isolate-memory";
 import type { AppEnv } from "./context";
 
-/** Serialized bodies by ETag; 16 MiB at most. */
-const renderedBodies = new IsolateMemory<string>(1_000, 16 * 1024 * 1024);
+/** Serialized bodies by ETag, with the `Link` header built with them (a page's next page); 16 MiB at most. */
+const renderedBodies = new IsolateMemory<{ body: string; link?: string }>(1_000, 16 * 1024 * 1024);
 
 /** For tests: forget rendered bodies so each test builds its own. */
 export function forgetRenderedBodies(): void {
@@ -74,13 +74,16 @@ export async function versionedJson<T>(
     c.set("cache", "hit");
     return c.body(null, 304) as unknown as Answer;
   }
-  let body = renderedBodies.get(etag);
-  if (body === undefined) {
-    body = JSON.stringify(await build());
-    renderedBodies.set(etag, body, c.get("config").CACHE_TTL_SECONDS * 1000, body.length);
+  let rendered = renderedBodies.get(etag);
+  if (rendered === undefined) {
+    rendered = { body: JSON.stringify(await build()), link: c.get("link") };
+    renderedBodies.set(etag, rendered, c.get("config").CACHE_TTL_SECONDS * 1000, rendered.body.length);
   } else {
     c.set("cache", "hit");
+    // Headers the build set go with the body: a page's Link (CSV answers have no body field for the next page).
+    if (rendered.link !== undefined) c.header("Link", rendered.link);
   }
+  const body = rendered.body;
   c.header("Content-Type", "application/json");
   return c.body(body, 200) as unknown as Answer;
 }

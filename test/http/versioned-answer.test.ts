@@ -37,6 +37,25 @@ beforeAll(async () => {
 });
 
 describe("versioned answers", () => {
+  it("repeats a page's Link header when the answer comes from the body held in memory (JSON and CSV)", async () => {
+    for (const format of ["json", "csv"]) {
+      const path = `/v1/assets/VAA/prices?limit=3&format=${format}`;
+      const first = await call(path, { token });
+      const again = await call(path, { token });
+      expect(first.status).toBe(200);
+      expect(again.status).toBe(200);
+      expect(again.headers.get("etag")).toBe(first.headers.get("etag"));
+      const link = first.headers.get("link");
+      // 10 sessions of bars, 3 a page: a next page exists, and the link carries the cursor to it.
+      expect(link).toMatch(/^<\/v1\/assets\/VAA\/prices\?.*cursor=[^&>]+.*>; rel="next"$/);
+      expect(again.headers.get("link")).toBe(link);
+      if (format === "json") {
+        const cursor = (first.body as { next_cursor: string }).next_cursor;
+        expect(decodeURIComponent(link!)).toContain(`cursor=${cursor}`);
+      }
+    }
+  });
+
   it("answers its own ETag with an empty 304 that keeps the caching headers", async () => {
     const first = await call("/v1/assets/VAA/prices?limit=3", { token });
     expect(first.status).toBe(200);
