@@ -4,14 +4,14 @@
 // how the refresh job runs), from Node through wrangler's getPlatformProxy (the proxy adds its RPC), and the same
 // statements in node:sqlite on the same migrations (no D1, no workerd). Beside them: the floor, raw SQLite
 // (node:sqlite, one transaction, one prepared INSERT), each stage's share of a fresh write, and probes of D1-local's
-// own per-statement and per-byte costs. BENCH_BASELINES=1 adds the old naive shapes (one INSERT per bar, 11-row VALUES).
+// own per-statement and per-byte costs, and workerd's CPU per bar. BENCH_BASELINES=1 adds the old naive shapes (one INSERT per bar, 11-row VALUES).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { barsFor, checkPhase, d1Probe, PHASES, revise, weekdays, writeInChunks } from "./ingest/bars.mjs";
 import { d1Shaped, migratedSqlite, rawInsert } from "./ingest/sqlite.mjs";
-import { bundleModule, fmt, localPlatform } from "./lib.mjs";
+import { bundleModule, fmt, localPlatform, processCpuMs, workerdOf } from "./lib.mjs";
 
 const ASSETS = Number(process.env.BENCH_ASSETS ?? 100);
 const DAYS = Number(process.env.BENCH_DAYS ?? 2520);
@@ -54,8 +54,9 @@ const INSERT_ASSETS = (names) =>
  * Runs × phases of ms: each run's bars (fresh assets, so the table grows 0 → RUNS × 252k rows), made ready by
  * `prepare(run, ids)` untimed, then written by `write(run, phase, rows)` per phase; every phase's counts checked.
  */
-async function phases(ids, write, prepare = async () => {}) {
+async function phases(ids, write, prepare = async () => {}, cpu = () => 0) {
   const ms = { fresh: [], rerun: [], revised: [] };
+  const cpuMs = { fresh: [], rerun: [], revised: [] };
   const dates = weekdays(DAYS);
   for (let run = 0; run < RUNS; run++) {
     const runIds = ids.slice(run * ASSETS, (run + 1) * ASSETS);
@@ -65,11 +66,14 @@ async function phases(ids, write, prepare = async () => {}) {
     for (const phase of PHASES) {
       const rows = phase === "revised" ? revised.rows : fresh;
       const t = performance.now();
+      const c = cpu();
       const stats = await write(run, phase, rows);
       ms[phase].push(performance.now() - t);
+      cpuMs[phase].push(cpu() - c);
       checkPhase(phase, stats, rows.length, revised.changed);
     }
   }
+  ms.cpu = cpuMs;
   return ms;
 }
 
@@ -116,6 +120,8 @@ async function inWorkerd(tmp) {
         call(
           `/prepare?run=${run}&days=${DAYS}&seed=${1000 + run}&reviseSeed=${77 + run}&ids=${JSON.stringify(runIds)}`,
         ),
+      // CPU of the workerd process Miniflare started (the worker and the D1 object both run in it).
+      () => processCpuMs(workerdOf(process.pid)),
     );
     return {
       ms,
@@ -201,9 +207,16 @@ async function floor(tmp) {
   const { db, ids } = await migratedSqlite(path.join(tmp, "floor.sqlite"), ASSETS * RUNS);
   const dates = weekdays(DAYS);
   const ms = [];
-  for (let run = 0; run < RUNS; run++)
-    ms.push(rawInsert(db, barsFor(ids.slice(run * ASSETS, (run + 1) * ASSETS), dates, 1000 + run), nextInstant()));
+  const cpu = [];
+  for (let run = 0; run < RUNS; run++) {
+    const rows = barsFor(ids.slice(run * ASSETS, (run + 1) * ASSETS), dates, 1000 + run);
+    const c = process.cpuUsage();
+    ms.push(rawInsert(db, rows, nextInstant()));
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
+  }
   db.close();
+  ms.cpu = cpu;
   return ms;
 }
 
@@ -287,6 +300,10 @@ function report({ workerd, proxied, sqlite, raw, startLoad }) {
       `  D1 probe ${where}: ${p.statements} empty statements in ${p.batches} batch() calls ${fmt(p.empty, 0)} ms (${fmt((1000 * p.empty) / p.statements, 0)} µs each); the same with upsertBars' ${ROWS_PER_STATEMENT}-row JSON bound to each (${fmt(p.bytes / 1e6, 1)} MB) ${fmt(p.loaded, 0)} ms: ${fmt(p.bytes / 1e6 / (moved / 1000), 0)} MB/s`,
     );
   }
+  const cpuRate = (xs) => rate(BARS, median(xs));
+  console.log(
+    `  CPU (less load-dependent than wall time, not free of it): workerd ${fmt(median(workerd.ms.cpu.fresh), 0)} ms per fresh run = ${fmt(cpuRate(workerd.ms.cpu.fresh), 0)} bars per CPU-second (rerun ${fmt(cpuRate(workerd.ms.cpu.rerun), 0)}, revised ${fmt(cpuRate(workerd.ms.cpu.revised), 0)}); the floor ${fmt(median(raw.cpu), 0)} ms = ${fmt(cpuRate(raw.cpu), 0)}: ×${fmt(cpuRate(workerd.ms.cpu.fresh) / cpuRate(raw.cpu), 2)}`,
+  );
   const head = median(rates(workerd.ms.fresh));
   const fl = median(rates(raw));
   console.log(
