@@ -284,7 +284,7 @@ export async function readSeriesPage(
   return out;
 }
 
-/** Adjusted-close history of up to 50 assets (one query); with `asOf`, as it was known at that instant. */
+/** Adjusted-close history of up to 50 assets (one query) as points; with `asOf`, as it was known at that instant. */
 export async function readHistoryPage(
   db: D1Database,
   assets: ReadonlyArray<{ id: number; symbol: string }>,
@@ -292,14 +292,10 @@ export async function readHistoryPage(
   end: string,
   asOf?: string,
 ): Promise<Record<string, PricePoint[]>> {
-  const symbolOf = new Map(assets.map((a) => [a.id, a.symbol]));
+  const page = await readSeriesPage(db, assets, start, end, asOf);
   const out: Record<string, PricePoint[]> = {};
-  for (const a of assets) out[a.symbol] = [];
-  const ids = assets.map((a) => a.id);
-  const series = asOf
-    ? await readAdjustedSeriesAsOf(db, ids, start, end, asOf)
-    : await readAdjustedSeries(db, ids, start, end);
-  for (const s of series) out[symbolOf.get(s.asset_id) as string] = toPoints(s.dates, s.closes);
+  for (const [symbol, { dates, closes }] of Object.entries(page))
+    out[symbol] = dates.map((date, i) => ({ date, close: closes[i] as number }));
   return out;
 }
 

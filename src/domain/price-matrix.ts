@@ -1,5 +1,7 @@
 // Aligns many symbols' daily closes onto one trading calendar, so the index and backtest loops are flat array reads.
 
+import { firstNotBelow } from "./sorted-search";
+
 export interface PricePoint {
   date: string;
   close: number;
@@ -94,25 +96,13 @@ function mergeDates(calendar: string[], dateAt: (j: number) => string, from: num
   return out;
 }
 
-/** Position of the first of the ascending `dates` on/after `date`. */
-function firstDateOnOrAfter(dates: readonly string[], date: string): number {
-  let lo = 0;
-  let hi = dates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((dates[mid] as string) < date) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * `calendar` with the ascending `dates` inside [start, end] added: folding every symbol's dates in (any order)
  * gives the calendar `buildPriceMatrix` builds over them.
  */
 export function withDates(calendar: string[], dates: readonly string[], range: { start: string; end?: string }) {
-  const from = firstDateOnOrAfter(dates, range.start);
-  const to = firstDateOnOrAfter(dates, `${range.end ?? "9999-12-31"}~`);
+  const from = firstNotBelow(dates, range.start);
+  const to = firstNotBelow(dates, `${range.end ?? "9999-12-31"}~`);
   return mergeDates(calendar, (j) => dates[j] as string, from, to);
 }
 

@@ -141,6 +141,26 @@ describe("paged build", () => {
   beforeAll(async () => {
     ({ computeIndex } = await import("../../src/domain/index-levels"));
   });
+  /** The engine run on the whole history at once (the paged build must equal it): 5% capped market caps, monthly. */
+  const wholeHistory = (
+    symbols: string[],
+    prices: Record<string, { date: string; close: number }[]>,
+    baseDate: string,
+    capOf: (k: number) => number,
+  ) => {
+    const expected = computeIndex({
+      constituents: symbols,
+      weighting: "market_cap",
+      maxWeight: 0.05,
+      rebalance: "monthly",
+      baseDate,
+      baseValue: 1000,
+      prices,
+      marketCaps: Object.fromEntries(symbols.map((s, k) => [s, [{ date: baseDate, value: capOf(k) }]])),
+    });
+    if (!expected.ok) throw new Error(expected.detail);
+    return expected;
+  };
 
   it("reads 50 assets at a time and matches the engine run on the whole history", async () => {
     const symbols = Array.from({ length: 61 }, (_, i) => `PG${String(i).padStart(2, "0")}`);
@@ -168,17 +188,7 @@ describe("paged build", () => {
     };
     const { id, stats } = await createAndBuild(body);
     expect(stats.outcome).toBe("ready");
-    const expected = computeIndex({
-      constituents: symbols,
-      weighting: "market_cap",
-      maxWeight: 0.05,
-      rebalance: "monthly",
-      baseDate: days[0]!,
-      baseValue: 1000,
-      prices,
-      marketCaps: Object.fromEntries(symbols.map((s, k) => [s, [{ date: days[0]!, value: (k + 1) * 1e8 }]])),
-    });
-    if (!expected.ok) throw new Error(expected.detail);
+    const expected = wholeHistory(symbols, prices, days[0]!, (k) => (k + 1) * 1e8);
     const values = await call(`/v1/indexes/${id}/values?limit=1000`, { token: owner.token });
     expect(values.body.data.map((v: { value: number }) => v.value)).toEqual(expected.value.levels.map((l) => l.value));
     const latest = await call(`/v1/indexes/${id}/allocations`, { token: owner.token });
@@ -213,17 +223,7 @@ describe("paged build", () => {
       base_value: 1000,
     });
     expect(stats.outcome).toBe("ready");
-    const expected = computeIndex({
-      constituents: symbols,
-      weighting: "market_cap",
-      maxWeight: 0.05,
-      rebalance: "monthly",
-      baseDate: days[0]!,
-      baseValue: 1000,
-      prices,
-      marketCaps: Object.fromEntries(symbols.map((s, k) => [s, [{ date: days[0]!, value: (k + 3) * 1e8 }]])),
-    });
-    if (!expected.ok) throw new Error(expected.detail);
+    const expected = wholeHistory(symbols, prices, days[0]!, (k) => (k + 3) * 1e8);
     const values = await call(`/v1/indexes/${id}/values?limit=1000`, { token: owner.token });
     const dates = values.body.data.map((v: { date: string }) => v.date);
     expect(dates).toContain("2024-05-11");
