@@ -51,13 +51,17 @@ describe("conventions", () => {
 
   it("puts the same security headers, request id and Vary on every kind of answer", async () => {
     // Hand-written from API.md (HSTS, nosniff, DENY, Referrer-Policy) and hono's documented secureHeaders defaults.
-    const expected: Record<string, string> = {
+    // Every answer carries these:
+    const everywhere: Record<string, string> = {
       "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
       "x-content-type-options": "nosniff",
       "x-frame-options": "DENY",
       "referrer-policy": "no-referrer",
-      "cross-origin-opener-policy": "same-origin",
       "cross-origin-resource-policy": "same-origin",
+    };
+    // ... and a page (the dashboard's files) also these, which only steer a document; API answers leave them off.
+    const documentOnly: Record<string, string> = {
+      "cross-origin-opener-policy": "same-origin",
       "origin-agent-cluster": "?1",
       "x-dns-prefetch-control": "off",
       "x-download-options": "noopen",
@@ -67,7 +71,7 @@ describe("conventions", () => {
     const { token } = await userToken();
     const me = await call("/v1/me", { token });
     const assets = await call("/v1/assets?limit=2", { token });
-    const answers = {
+    const apiAnswers = {
       "a route's 200": me,
       "a versioned answer's 200": assets,
       "the etag middleware's 304": await call("/v1/me", {
@@ -81,18 +85,26 @@ describe("conventions", () => {
       "a 401 problem": await call("/v1/assets"),
       "a 404 problem": await call("/v1/definitely-not-here", { token }),
       "a 405 problem": await call("/v1/me", { method: "DELETE", token }),
-      "a static file": await call("/dashboard.js"),
       "/health": await call("/health"),
+      "/openapi.json": await call("/openapi.json"),
     };
-    const policies = new Set<string | null>();
+    const pages = { "a static file": await call("/dashboard.js"), "the dashboard": await call("/") };
+    const answers = { ...apiAnswers, ...pages };
     for (const [what, r] of Object.entries(answers)) {
+      const expected = what in pages ? { ...everywhere, ...documentOnly } : everywhere;
       for (const [name, value] of Object.entries(expected)) expect(r.headers.get(name), `${what}: ${name}`).toBe(value);
+      if (!(what in pages))
+        for (const name of Object.keys(documentOnly)) expect(r.headers.get(name), `${what}: ${name}`).toBeNull();
       expect(r.headers.get("x-request-id"), what).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.headers.get("vary") ?? "", what).toMatch(/\bOrigin\b/);
-      policies.add(r.headers.get("content-security-policy"));
     }
-    expect([...policies]).toHaveLength(1);
-    expect([...policies][0]).toContain("frame-ancestors 'none'");
+    // An API answer is never a page: its CSP allows nothing and forbids framing; the pages keep the app's policy.
+    for (const [what, r] of Object.entries(apiAnswers))
+      expect(r.headers.get("content-security-policy"), what).toBe("default-src 'none'; frame-ancestors 'none'");
+    for (const [what, r] of Object.entries(pages)) {
+      expect(r.headers.get("content-security-policy"), what).toContain("default-src 'self'");
+      expect(r.headers.get("content-security-policy"), what).toContain("frame-ancestors 'none'");
+    }
     expect(answers["the etag middleware's 304"].status).toBe(304);
     expect(answers["a versioned 304"].status).toBe(304);
     // Every /v1 answer, refusals included, carries this request's RateLimit-* headers.

@@ -102,9 +102,9 @@ describe("GET /v1/indexes/{id}/report", () => {
     expect(csp).not.toContain("unsafe-inline");
     expect(r.text).not.toMatch(/<script|\sstyle="/);
     expect(r.headers.get("x-frame-options")).toBe("DENY");
-    // Everything else keeps the app's policy.
+    // Every other /v1 answer is JSON, never a page: its policy allows nothing.
     const other = await call(`/v1/indexes/${id}/insights`, { token: owner.token });
-    expect(other.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(other.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
   });
 
   it("answers 304 to its ETag, 404 to a stranger, 409 while the first build runs", async () => {
