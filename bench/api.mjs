@@ -1,7 +1,7 @@
 // Read-API latency and throughput against a bare Hono worker measured in the same run.
 // `node bench/api.mjs` starts two throwaway `wrangler dev` instances: edgeindex (fresh seeded state, as `npm run dev`)
-// and a bare `new Hono().get("/x", c => c.json(payload))` worker written to bench/.out/, whose payload is sized to
-// match each route's answer. Each route is loaded at 1 and 16 in flight, rounds alternate which side goes first,
+// and a bare `new Hono().get("/x", c => c.json(payload))` worker written to bench/.out/, whose payload is each
+// route's own answer (the same bytes, so the same gzip work). Each route is loaded at 1 and 16 in flight, rounds alternate which side goes first,
 // figures are medians of rounds. A second bare worker has the same static-assets routing as edgeindex (`[assets]`
 // with `run_worker_first`, which puts the platform's asset router in front of every request): the ratio against
 // it is what edgeindex's own code costs. Knobs: ROUNDS, REQUESTS_1, REQUESTS_16, PORT (edgeindex; the bare workers
@@ -20,26 +20,19 @@ const PORT = Number(process.env.PORT ?? 8811);
 const COLD_SAMPLES = Number(process.env.COLD_SAMPLES ?? 20);
 
 const BARE_WORKER = `import { Hono } from "hono";
-// A JSON answer of about \`bytes\` bytes, shaped like a page of bars; built once per size, serialized per request.
-const bodies = new Map();
-function payload(bytes) {
-  const data = [];
-  let size = 30;
-  for (let i = 0; size + 120 < bytes; i++) {
-    const row = { date: \`2024-\${String(1 + (i % 12)).padStart(2, "0")}-\${String(1 + (i % 28)).padStart(2, "0")}\`, open: 100 + i / 7, high: 101 + i / 7, low: 99 + i / 7, close: 100.5 + i / 7, volume: 1000000 + i };
-    data.push(row);
-    size += JSON.stringify(row).length + 1;
-  }
-  const body = { data, next_cursor: null, pad: "" };
-  body.pad = "x".repeat(Math.max(0, bytes - JSON.stringify(body).length));
-  return body;
-}
+// The bare side answers each route with edgeindex's own answer: the bench PUTs the bytes edgeindex sent for a route
+// once, and every GET serializes them again (c.json, as a plain Hono app does), so both sides send identical bytes.
+// Size alone is not enough: workerd gzips JSON for a client that accepts it, and real prices compress about half as
+// well as a synthetic page, which doubled the compression work of one side only (bench/RESULTS.md).
+const answers = new Map();
 const app = new Hono();
+app.put("/answer/:name", async (c) => {
+  answers.set(c.req.param("name"), JSON.parse(await c.req.text()));
+  return c.body(null, 204);
+});
 app.get("/x", (c) => {
-  const bytes = Number(c.req.query("bytes") ?? 64);
-  let body = bodies.get(bytes);
-  if (!body) bodies.set(bytes, (body = payload(bytes)));
-  return c.json(body);
+  const body = answers.get(c.req.query("answer") ?? "");
+  return body === undefined ? c.json({ status: "ok" }) : c.json(body);
 });
 export default app;
 `;
@@ -146,19 +139,27 @@ try {
       sizeOf: pricesPath,
     },
   ];
-  // Each route's 200 body size; the bare worker answers a body of the same size (the 304 row: its 200's size).
-  const sizes = new Map();
+  // Each route's 200 body; both bare workers answer that route with the same bytes (the 304 row: its 200's body).
+  const bodies = new Map();
   for (const r of routes) {
     r.headers ??= auth;
     const res = await fetch(`${app.base}${r.path}`, { headers: r.headers });
-    const len = (await res.arrayBuffer()).byteLength;
+    const text = await res.text();
     if (res.status !== r.expect) throw new Error(`${r.path} answered ${res.status}, expected ${r.expect}`);
-    sizes.set(r.path, Math.max(sizes.get(r.path) ?? 0, len));
+    if (res.status === 200) bodies.set(r.path, text);
   }
-  for (const r of routes) {
-    r.bytes = sizes.get(r.sizeOf ?? r.path);
-    r.bareUrl = `${bare.base}/x?bytes=${r.bytes}`;
-    r.routedUrl = `${routed.base}/x?bytes=${r.bytes}`;
+  for (const [i, r] of routes.entries()) {
+    const body = bodies.get(r.sizeOf ?? r.path);
+    r.bytes = Buffer.byteLength(body);
+    for (const side of [bare, routed]) {
+      const put = await fetch(`${side.base}/answer/r${i}`, { method: "PUT", body });
+      if (put.status !== 204) throw new Error(`the bare worker refused route ${i}'s body: ${put.status}`);
+    }
+    const check = await fetch(`${bare.base}/x?answer=r${i}`);
+    if ((await check.text()) !== body)
+      throw new Error(`the bare worker's answer to ${r.path} differs from edgeindex's`);
+    r.bareUrl = `${bare.base}/x?answer=r${i}`;
+    r.routedUrl = `${routed.base}/x?answer=r${i}`;
   }
 
   // Warm both isolates on every route and size.
