@@ -79,7 +79,7 @@ const APP_CSP = {
 /**
  * JSON and CSV answers (/v1, /mcp, /health, /openapi.json) are never rendered as a page: a CSP that allows
  * nothing and may not be framed, and none of the headers that only steer a document (COOP, Origin-Agent-Cluster,
- * X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies, X-XSS-Protection): 7 fewer
+ * X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies, X-XSS-Protection): 6 fewer
  * headers on every API answer, each of which workerd allocates, copies and sends (bench/RESULTS.md).
  */
 const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
