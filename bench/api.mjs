@@ -1,11 +1,12 @@
 // Read-API latency and throughput against a bare Hono worker measured in the same run.
-// `node bench/api.mjs` starts two throwaway `wrangler dev` instances: edgeindex (fresh seeded state, as `npm run dev`)
-// and a bare `new Hono().get("/x", c => c.json(payload))` worker written to bench/.out/, whose payload is each
-// route's own answer (the same bytes, so the same gzip work). Each route is loaded at 1 and 16 in flight, rounds alternate which side goes first,
-// figures are medians of rounds. A second bare worker has the same static-assets routing as edgeindex (`[assets]`
-// with `run_worker_first`, which puts the platform's asset router in front of every request): the ratio against
-// it is what edgeindex's own code costs. Knobs: ROUNDS, REQUESTS_1, REQUESTS_16, PORT (edgeindex; the bare workers
-// are PORT + 1 and PORT + 2).
+// `node bench/api.mjs` starts throwaway `wrangler dev` instances: edgeindex (fresh seeded state, as `npm run dev`,
+// Server-Timing off as by default) and a bare `new Hono().get("/x", c => c.json(payload))` worker written to
+// bench/.out/, whose payload is each route's own answer (the same bytes, so the same gzip work). Each route is loaded
+// at 1 and 16 in flight, rounds alternate which side goes first, figures are medians of rounds. A second bare worker
+// has the same static-assets routing as edgeindex (`[assets]` with `run_worker_first`, which puts the platform's
+// asset router in front of every request): the ratio against it is what edgeindex's own code costs. After the
+// rounds, a second edgeindex with SERVER_TIMING=true answers one pass for the per-stage table. Knobs: ROUNDS,
+// REQUESTS_1, REQUESTS_16, PORT (edgeindex; the bare workers are PORT + 1 and PORT + 2, the staged one PORT + 3).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,56 @@ async function getJson(url, init) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Logs in as the demo user (the first /v1 request seeds an empty database) and finds the demo index. */
+async function signIn(base) {
+  const { body: login } = await getJson(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "demo@edgeindex.dev", password: "edgeindex-demo-pass" }),
+  });
+  const auth = { authorization: `Bearer ${login.access_token}` };
+  const { body: indexList } = await getJson(`${base}/v1/indexes?limit=100`, { headers: auth });
+  const demo = indexList.data.find((i) => i.name === "Big Tech Capped");
+  if (!demo) throw new Error(`no "Big Tech Capped" index among ${indexList.data.map((i) => i.name).join(", ")}`);
+  return { auth, demo };
+}
+
+const PRICES_PATH = "/v1/assets/AAPL/prices?limit=250";
+
+/** The loaded routes of one edgeindex instance (its token, its demo index, its price page's ETag). */
+const routesOf = (auth, demo, etag) => [
+  { name: "GET /health", path: "/health", headers: {}, expect: 200 },
+  {
+    name: "GET /v1/quotes?symbols=AAPL,MSFT,NVDA",
+    path: "/v1/quotes?symbols=AAPL,MSFT,NVDA",
+    headers: auth,
+    expect: 200,
+  },
+  { name: "GET /v1/assets/AAPL/prices?limit=250 (warm)", path: PRICES_PATH, headers: auth, expect: 200 },
+  { name: "GET /v1/assets?limit=50", path: "/v1/assets?limit=50", headers: auth, expect: 200 },
+  {
+    name: "GET /v1/indexes/{id}/values?limit=1000",
+    path: `/v1/indexes/${demo.id}/values?limit=1000`,
+    headers: auth,
+    expect: 200,
+  },
+  {
+    name: "GET …/prices?limit=250 + If-None-Match (304)",
+    path: PRICES_PATH,
+    headers: { ...auth, "if-none-match": etag },
+    expect: 304,
+    sizeOf: PRICES_PATH,
+  },
+];
+
+async function etagOf(base, auth) {
+  const res = await fetch(`${base}${PRICES_PATH}`, { headers: auth });
+  await res.arrayBuffer();
+  const etag = res.headers.get("etag");
+  if (!etag) throw new Error(`${PRICES_PATH} sent no ETag`);
+  return etag;
+}
+
 try {
   outDir = join(new URL(".out/", import.meta.url).pathname, `api-bare-hono-${process.pid}`);
   mkdirSync(outDir, { recursive: true });
@@ -71,12 +122,11 @@ try {
 
   // One after the other: two builds at once can outlast the wait on a small machine.
   // The user limit is raised so the limiter runs its check on every request but never refuses the bench; the
-  // access token lives a day so a slow run on a busy machine never outlives it; Server-Timing names the stages.
-  const app = await startDev({
-    port: PORT,
-    seed: true,
-    vars: { RATE_LIMIT_USER_PER_MINUTE: "1000000", ACCESS_TOKEN_TTL_SECONDS: "86400", SERVER_TIMING: "true" },
-  });
+  // access token lives a day so a slow run on a busy machine never outlives it. Server-Timing stays off (the
+  // default) while throughput and CPU are measured: it is a diagnostic that costs 10–14 % of a cached read's
+  // throughput (bench/RESULTS.md), so the per-stage table comes from a second instance started after the rounds.
+  const BENCH_VARS = { RATE_LIMIT_USER_PER_MINUTE: "1000000", ACCESS_TOKEN_TTL_SECONDS: "86400" };
+  const app = await startDev({ port: PORT, seed: true, vars: BENCH_VARS });
   const health = await fetch(`${app.base}/health`).catch(() => null);
   if (!health?.ok) throw new Error(`edgeindex did not come up on ${app.base}`);
   const bare = await startWorker({ dir: outDir, port: PORT + 1, readyPath: "/x" });
@@ -90,22 +140,13 @@ try {
   );
   const routed = await startWorker({ dir: routedDir, port: PORT + 2, readyPath: "/x" });
 
-  // Logging in is the first /v1 request: it seeds the empty database (assets, bars, demo user, demo index).
   const seedStarted = performance.now();
-  const { body: login } = await getJson(`${app.base}/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: "demo@edgeindex.dev", password: "edgeindex-demo-pass" }),
-  });
+  const { auth, demo } = await signIn(app.base);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
-  const auth = { authorization: `Bearer ${login.access_token}` };
-  const { body: indexList } = await getJson(`${app.base}/v1/indexes?limit=100`, { headers: auth });
-  const demo = indexList.data.find((i) => i.name === "Big Tech Capped");
-  if (!demo) throw new Error(`no "Big Tech Capped" index among ${indexList.data.map((i) => i.name).join(", ")}`);
 
   // Cold: the very first request for AAPL's bars (KV miss → D1 read → KV put), then more misses on distinct keys
   // (same symbol and limit, a different `end` each, so each is a fresh cache key with the same amount of work).
-  const pricesPath = "/v1/assets/AAPL/prices?limit=250";
+  const pricesPath = PRICES_PATH;
   const t0 = performance.now();
   const first = await fetch(`${app.base}${pricesPath}`, { headers: auth });
   await first.arrayBuffer();
@@ -120,29 +161,11 @@ try {
     if (res.status !== 200) throw new Error(`cold ${pricesPath}&end=${end} answered ${res.status}`);
     coldMs.push(performance.now() - t);
   }
-  const warmOne = await fetch(`${app.base}${pricesPath}`, { headers: auth });
-  await warmOne.arrayBuffer();
-  const etag = warmOne.headers.get("etag");
-  if (!etag) throw new Error(`${pricesPath} sent no ETag`);
-
-  const routes = [
-    { name: "GET /health", path: "/health", headers: {}, expect: 200 },
-    { name: "GET /v1/quotes?symbols=AAPL,MSFT,NVDA", path: "/v1/quotes?symbols=AAPL,MSFT,NVDA", expect: 200 },
-    { name: "GET /v1/assets/AAPL/prices?limit=250 (warm)", path: pricesPath, expect: 200 },
-    { name: "GET /v1/assets?limit=50", path: "/v1/assets?limit=50", expect: 200 },
-    { name: "GET /v1/indexes/{id}/values?limit=1000", path: `/v1/indexes/${demo.id}/values?limit=1000`, expect: 200 },
-    {
-      name: "GET …/prices?limit=250 + If-None-Match (304)",
-      path: pricesPath,
-      headers: { ...auth, "if-none-match": etag },
-      expect: 304,
-      sizeOf: pricesPath,
-    },
-  ];
+  const etag = await etagOf(app.base, auth);
+  const routes = routesOf(auth, demo, etag);
   // Each route's 200 body; both bare workers answer that route with the same bytes (the 304 row: its 200's body).
   const bodies = new Map();
   for (const r of routes) {
-    r.headers ??= auth;
     const res = await fetch(`${app.base}${r.path}`, { headers: r.headers });
     const text = await res.text();
     if (res.status !== r.expect) throw new Error(`${r.path} answered ${res.status}, expected ${r.expect}`);
@@ -200,18 +223,30 @@ try {
     console.error(`round ${round + 1}/${ROUNDS} done (${fmt((performance.now() - benchStarted) / 1000, 0)} s)`);
   }
 
+  const loadAfter = loadavg()[0];
+
+  // The per-stage pass: the same routes once more on a second, fresh instance with Server-Timing on, started
+  // after the first one stopped (nothing else is loaded meanwhile, so its figures describe the same kind of run).
+  await app.stop();
+  const staged = await startDev({ port: PORT + 3, seed: true, vars: { ...BENCH_VARS, SERVER_TIMING: "true" } });
+  const stagedSession = await signIn(staged.base);
+  const stagedRoutes = routesOf(stagedSession.auth, stagedSession.demo, await etagOf(staged.base, stagedSession.auth));
+  const stagesOf = new Map(); // `${route}|${c}` → that load's stage medians and client p50
+  for (const r of stagedRoutes) {
+    await load(`${staged.base}${r.path}`, r.headers, 100, 16); // warm
+    for (const c of CONCURRENCIES) {
+      const res = await load(`${staged.base}${r.path}`, r.headers, REQUESTS[c], c);
+      stagesOf.set(`${r.name}|${c}`, { ...res.stages, p50: res.p50 });
+    }
+  }
+  await staged.stop();
+
   const agg = (list) => ({
     p50: median(list.map((x) => x.p50)),
     p99: median(list.map((x) => x.p99)),
     rps: median(list.map((x) => x.rps)),
     cpuUs: median(list.map((x) => x.cpuUs)),
     statuses: [...new Set(list.flatMap((x) => Object.keys(x.statuses)))].join("/"),
-    stages: Object.fromEntries(
-      [...new Set(list.flatMap((x) => Object.keys(x.stages)))].map((k) => [
-        k,
-        median(list.map((x) => x.stages[k]).filter((v) => v !== undefined)),
-      ]),
-    ),
   });
   const table = [];
   for (const r of routes) {
@@ -228,7 +263,7 @@ try {
     `\nedgeindex vs bare Hono, wrangler dev local; ${ROUNDS} alternating rounds of ${REQUESTS[1]} (1 in flight) / ${REQUESTS[16]} (16 in flight) requests per side; medians of rounds`,
   );
   console.log(
-    `load average (1 min) before rounds ${fmt(loadBefore)}, after ${fmt(loadavg()[0])} on ${availableParallelism()} CPUs`,
+    `load average (1 min) before rounds ${fmt(loadBefore)}, after ${fmt(loadAfter)} on ${availableParallelism()} CPUs`,
   );
   console.log(`seed on first /v1 request (login): ${fmt(seedSeconds, 1)} s; demo index ${demo.id}`);
   const lines = [
@@ -253,15 +288,18 @@ try {
   console.log(
     `\nprices?limit=250 cold: first request ${fmt(firstMs)} ms; ${cold.n} more KV misses (distinct \`end\`), 1 in flight: p50 ${fmt(cold.p50)} ms, p99 ${fmt(cold.p99)} ms, max ${fmt(cold.max)} ms`,
   );
-  // Where the Worker's time goes (Server-Timing, medians of the per-round medians). workerd's clocks advance only
-  // across I/O, so each stage is its waits (D1, KV, the limiter object), not its CPU; "total" is the whole Worker.
+  // Where the Worker's time goes (Server-Timing, the second instance's pass). workerd's clocks advance only across
+  // I/O, so each stage is its waits (D1, KV, the limiter object), not its CPU; "total" is the whole Worker.
   const stageNames = ["auth", "limit", "user", "route", "total"];
-  console.log(`\nper-stage medians inside the Worker (ms; Server-Timing; waits only, CPU shows as 0):`);
+  console.log(
+    `\nper-stage medians inside the Worker (ms; Server-Timing, one pass on a second instance with SERVER_TIMING=true; waits only, CPU shows as 0):`,
+  );
   console.log(`| route | in flight | ${stageNames.join(" | ")} | client p50 |`);
   console.log(`| --- | ---: | ${stageNames.map(() => "---:").join(" | ")} | ---: |`);
-  for (const { route, c, a } of table) {
+  for (const { route, c } of table) {
+    const st = stagesOf.get(`${route}|${c}`);
     console.log(
-      `| ${route} | ${c} | ${stageNames.map((n) => (a.stages[n] === undefined ? "—" : fmt(a.stages[n], 1))).join(" | ")} | ${fmt(a.p50, 1)} |`,
+      `| ${route} | ${c} | ${stageNames.map((n) => (st[n] === undefined ? "—" : fmt(st[n], 1))).join(" | ")} | ${fmt(st.p50, 1)} |`,
     );
   }
 
