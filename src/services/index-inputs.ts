@@ -201,6 +201,7 @@ export async function computeIndexPaged(
             // Before a symbol's first observation its earliest share count stands: named, since it is a later fact.
             const firstObservation = schedule?.[0]?.date;
             const listed = m.dates[m.firstDay[s] as number] ?? "";
+            // biome-ignore lint/complexity/useMathMinMax: ISO dates are strings; Math.max would make them NaN
             const firstUse = listed > firstSession ? listed : firstSession;
             sources[symbol] = !firstObservation
               ? "none"

@@ -28,9 +28,17 @@ let dummy: Promise<string> | undefined;
  * PBKDF2 work as a real check, so login timing does not reveal which emails exist.
  */
 export function dummyPasswordHash(iterations: number): Promise<string> {
-  dummy ??= hashPassword(crypto.randomUUID(), iterations);
+  dummy ??= hashPassword(crypto.randomUUID(), iterations).catch(forget(() => (dummy = undefined)));
   return dummy;
 }
+
+/** A held promise that failed is dropped, so the next caller tries again instead of failing for the isolate's life. */
+const forget =
+  (drop: () => void) =>
+  (err: unknown): never => {
+    drop();
+    throw err;
+  };
 
 let common: Promise<Set<string>> | undefined;
 /**
@@ -41,6 +49,7 @@ let common: Promise<Set<string>> | undefined;
 export function commonPasswords(): Promise<Set<string>> {
   common ??= import("@zxcvbn-ts/language-common").then(
     ({ dictionary }) => new Set(dictionary["passwords-common"].map((p) => p.toLowerCase())),
+    forget(() => (common = undefined)),
   );
   return common;
 }
