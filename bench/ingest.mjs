@@ -8,10 +8,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { build } from "esbuild";
 import { barsFor, checkPhase, d1Probe, PHASES, revise, weekdays, writeInChunks } from "./ingest/bars.mjs";
 import { d1Shaped, migratedSqlite, rawInsert } from "./ingest/sqlite.mjs";
-import { bundleModule, fmt, localPlatform, processCpuMs, workerdOf } from "./lib.mjs";
+import { bundleModule, fmt, localPlatform, processCpuMs, serveBundled, workerdOf } from "./lib.mjs";
 
 const ASSETS = Number(process.env.BENCH_ASSETS ?? 100);
 const DAYS = Number(process.env.BENCH_DAYS ?? 2520);
@@ -79,29 +78,17 @@ async function phases(ids, write, prepare = async () => {}, cpu = () => 0) {
 
 /** The headline: upsertBars inside workerd against Miniflare's D1; the bench times each /write request. */
 async function inWorkerd(tmp) {
-  await build({
-    entryPoints: [path.join(ROOT, "bench/ingest/worker.mjs")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    outfile: path.join(tmp, "worker.mjs"),
-    logLevel: "error",
-  });
-  const { Miniflare, convertV4MiniflareOptions = (o) => o } = await import("miniflare");
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      rootPath: tmp,
-      scriptPath: path.join(tmp, "worker.mjs"),
-      host: "127.0.0.1",
-      port: PORT,
+  const { mf, base } = await serveBundled({
+    entry: path.join(ROOT, "bench/ingest/worker.mjs"),
+    dir: tmp,
+    port: PORT,
+    options: {
       compatibilityDate: "2026-10-01",
       d1Databases: { DB: "ingest-bench" },
       d1Persist: path.join(tmp, "workerd-d1"),
-    }),
-  );
+    },
+  });
   try {
-    const base = (await mf.ready).origin;
     const call = async (p, body) => {
       const res = await fetch(`${base}${p}`, body ? { method: "POST", body: JSON.stringify(body) } : undefined);
       const text = await res.text();

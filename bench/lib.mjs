@@ -1,6 +1,6 @@
 // Shared bench plumbing: start a throwaway `wrangler dev` (own state dir, own port) or the same Worker in bare
-// Miniflare, bundle repo modules for plain Node, open a migrated local D1, count a process tree's fds, and
-// percentile math.
+// Miniflare, bundle repo modules for plain Node or into a Worker served by Miniflare, open a migrated local D1,
+// count a process tree's fds, and percentile math.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -108,6 +108,41 @@ export async function bundleModule(entry, outdir, name) {
     logLevel: "error",
   });
   return import(outfile);
+}
+
+/**
+ * Bundles `entry` into `dir` (`name`.mjs: one ES module, esbuild's neutral platform unless `build` says otherwise)
+ * and runs it in its own Miniflare on `port` with `options` (bindings, D1, persistence, compatibility); resolves
+ * once workerd listens. The ingest, min-variance and index-build benches time their Worker code this way.
+ */
+export async function serveBundled({ entry, dir, name = "worker", port, build: buildOptions = {}, options = {} }) {
+  const outfile = join(dir, `${name}.mjs`);
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    outfile,
+    logLevel: "error",
+    ...buildOptions,
+  });
+  const { Miniflare, convertV4MiniflareOptions = (o) => o } = await import("miniflare");
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      rootPath: dir,
+      scriptPath: outfile,
+      host: "127.0.0.1",
+      port,
+      ...options,
+    }),
+  );
+  try {
+    return { mf, base: (await mf.ready).origin };
+  } catch (err) {
+    await mf.dispose().catch(() => {});
+    throw err;
+  }
 }
 
 /** wrangler's getPlatformProxy over a local D1 in `persist`, migrated first; call `dispose()` when done. */

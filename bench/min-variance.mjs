@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { build } from "esbuild";
-import { fmt, summarize } from "./lib.mjs";
+import { fmt, serveBundled, summarize } from "./lib.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const N = Number(process.env.BENCH_ASSETS ?? 500);
@@ -59,26 +58,13 @@ const tmp = mkdtempSync(path.join(tmpdir(), "edgeindex-minvar-"));
 let mf;
 try {
   writeFileSync(path.join(tmp, "entry.mjs"), entry);
-  await build({
-    entryPoints: [path.join(tmp, "entry.mjs")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    outfile: path.join(tmp, "worker.mjs"),
-    logLevel: "error",
-  });
-  const { Miniflare, convertV4MiniflareOptions = (o) => o } = await import("miniflare");
-  mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      rootPath: tmp,
-      scriptPath: path.join(tmp, "worker.mjs"),
-      host: "127.0.0.1",
-      port: PORT,
-      compatibilityDate: "2025-01-01",
-    }),
-  );
-  const base = (await mf.ready).origin;
+  let base;
+  ({ mf, base } = await serveBundled({
+    entry: path.join(tmp, "entry.mjs"),
+    dir: tmp,
+    port: PORT,
+    options: { compatibilityDate: "2025-01-01" },
+  }));
   const time = async (p) => {
     const t0 = performance.now();
     const res = await fetch(`${base}${p}`);

@@ -3,8 +3,7 @@
 // database the proxied run loaded), where D1 calls are workerd's own and not Node → workerd RPC.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { build } from "esbuild";
-import { fmt } from "../lib.mjs";
+import { fmt, serveBundled } from "../lib.mjs";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -92,25 +91,19 @@ export default {
  */
 export async function buildInWorkerd({ persist, tmp, port, definition, runs }) {
   writeFileSync(path.join(tmp, "build-entry.mjs"), ENTRY);
-  await build({
-    entryPoints: [path.join(tmp, "build-entry.mjs")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["node:*", "cloudflare:*"],
-    outfile: path.join(tmp, "build-worker.mjs"),
-    logLevel: "error",
-  });
   const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
-  const { Miniflare, convertV4MiniflareOptions = (o) => o } = await import("miniflare");
   const { workerOptions: w } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"));
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      rootPath: tmp,
-      scriptPath: path.join(tmp, "build-worker.mjs"),
+  const { mf, base } = await serveBundled({
+    entry: path.join(tmp, "build-entry.mjs"),
+    dir: tmp,
+    name: "build-worker",
+    port,
+    build: {
+      conditions: ["workerd", "worker", "browser"],
+      mainFields: ["module", "main"],
+      external: ["node:*", "cloudflare:*"],
+    },
+    options: {
       compatibilityDate: w.compatibilityDate,
       compatibilityFlags: w.compatibilityFlags,
       bindings: {
@@ -122,13 +115,10 @@ export async function buildInWorkerd({ persist, tmp, port, definition, runs }) {
       d1Databases: w.d1Databases,
       kvNamespaces: w.kvNamespaces,
       queueProducers: w.queueProducers,
-      host: "127.0.0.1",
-      port,
       resourcePersistencePath: path.join(persist, "v3"),
-    }),
-  );
+    },
+  });
   try {
-    const base = (await mf.ready).origin;
     const call = async (p, init) => {
       const t0 = performance.now();
       const res = await fetch(`${base}${p}`, init);
