@@ -146,19 +146,18 @@ try {
 
   // Cold: the very first request for AAPL's bars (KV miss → D1 read → KV put), then more misses on distinct keys
   // (same symbol and limit, a different `end` each, so each is a fresh cache key with the same amount of work).
-  const pricesPath = PRICES_PATH;
   const t0 = performance.now();
-  const first = await fetch(`${app.base}${pricesPath}`, { headers: auth });
+  const first = await fetch(`${app.base}${PRICES_PATH}`, { headers: auth });
   await first.arrayBuffer();
   const firstMs = performance.now() - t0;
-  if (first.status !== 200) throw new Error(`${pricesPath} answered ${first.status}`);
+  if (first.status !== 200) throw new Error(`${PRICES_PATH} answered ${first.status}`);
   const coldMs = [];
   for (let i = 0; i < COLD_SAMPLES; i++) {
     const end = new Date(Date.now() - (30 + i) * 86_400_000).toISOString().slice(0, 10);
     const t = performance.now();
-    const res = await fetch(`${app.base}${pricesPath}&end=${end}`, { headers: auth });
+    const res = await fetch(`${app.base}${PRICES_PATH}&end=${end}`, { headers: auth });
     await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`cold ${pricesPath}&end=${end} answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`cold ${PRICES_PATH}&end=${end} answered ${res.status}`);
     coldMs.push(performance.now() - t);
   }
   const etag = await etagOf(app.base, auth);

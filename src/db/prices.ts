@@ -325,8 +325,8 @@ const DATE_LISTS_AS_OF = dateListsOf(VISIBLE_AT);
 /**
  * Every date on which any of the assets has a bar in [start, end] (current, or visible at `asOf`): the engine's
  * calendar. Read as one date list per asset, 50 assets per query, and merged here (assets that traded on the same
- * days share one list, merged once): one `SELECT DISTINCT date` over every bar sorted them all in a temporary
- * B-tree, about twice as slow for 500 names (bench/RESULTS.md, stop 15).
+ * days share one parsed list, which adds nothing to the calendar the second time): one `SELECT DISTINCT date` over
+ * every bar sorted them all in a temporary B-tree, about twice as slow for 500 names (bench/RESULTS.md, stop 15).
  */
 export async function readCalendar(
   db: D1Database,
@@ -336,7 +336,6 @@ export async function readCalendar(
   asOf?: string,
 ): Promise<string[]> {
   const shared: SharedDates = new Map();
-  const merged = new Set<readonly string[]>();
   let calendar: string[] = [];
   for (const page of slices(assetIds, 50)) {
     const ids = JSON.stringify(page);
@@ -346,8 +345,6 @@ export async function readCalendar(
     const { results } = await statement.all<{ dates: string }>();
     for (const r of results) {
       const dates = datesOf(r.dates, shared);
-      if (merged.has(dates)) continue;
-      merged.add(dates);
       // A list out of order (or with a date twice) would break the merge: sorted and made unique first.
       calendar = withDates(calendar, ascending(dates) ? dates : [...new Set(dates)].sort(), { start, end });
     }
