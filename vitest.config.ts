@@ -3,9 +3,12 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { siteWorkerOptions } from "./scripts/local-settings.mjs";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // The assets-only Worker the ASSETS service binding names (site/wrangler.toml): the dashboard and /docs' files.
+  const site = await siteWorkerOptions(import.meta.dirname);
   return {
     test: {
       projects: [
@@ -14,6 +17,7 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
+                workers: [site],
                 bindings: {
                   ENVIRONMENT: "test",
                   JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",

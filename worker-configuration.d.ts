@@ -6,7 +6,7 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	JOBS: Queue;
 	WEBHOOKS: Queue;
-	ASSETS: Fetcher;
+	ASSETS: Fetcher /* edgeindex-site */;
 	ENVIRONMENT: "production";
 	APP_VERSION: "0.1.0";
 	LOG_LEVEL: "info";

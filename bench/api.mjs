@@ -2,11 +2,11 @@
 // `node bench/api.mjs` starts throwaway `wrangler dev` instances: edgeindex (fresh seeded state, as `npm run dev`,
 // Server-Timing off as by default) and a bare `new Hono().get("/x", c => c.json(payload))` worker written to
 // bench/.out/, whose payload is each route's own answer (the same bytes, so the same gzip work). Each route is loaded
-// at 1 and 16 in flight, rounds alternate which side goes first, figures are medians of rounds. A second bare worker
-// has the same static-assets routing as edgeindex (`[assets]` with `run_worker_first`, which puts the platform's
-// asset router in front of every request): the ratio against it is what edgeindex's own code costs. After the
-// rounds, a second edgeindex with SERVER_TIMING=true answers one pass for the per-stage table. Knobs: ROUNDS,
-// REQUESTS_1, REQUESTS_16, PORT (edgeindex; the bare workers are PORT + 1 and PORT + 2, the staged one PORT + 3).
+// at 1 and 16 in flight, rounds alternate which side goes first, figures are medians of rounds. Both are plain Workers
+// with no asset router in front (edgeindex's files are in a second Worker behind its ASSETS binding, which
+// `startDev` runs alongside), so the ratio is what edgeindex's own code costs. After the rounds, a second edgeindex
+// with SERVER_TIMING=true answers one pass for the per-stage table. Knobs: ROUNDS, REQUESTS_1, REQUESTS_16, PORT
+// (edgeindex; the bare worker is PORT + 1, the staged edgeindex PORT + 3).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
@@ -130,15 +130,6 @@ try {
   const health = await fetch(`${app.base}/health`).catch(() => null);
   if (!health?.ok) throw new Error(`edgeindex did not come up on ${app.base}`);
   const bare = await startWorker({ dir: outDir, port: PORT + 1, readyPath: "/x" });
-  const routedDir = join(outDir, "routed");
-  mkdirSync(join(routedDir, "public"), { recursive: true });
-  writeFileSync(join(routedDir, "worker.mjs"), BARE_WORKER);
-  writeFileSync(join(routedDir, "public", "index.html"), "<!doctype html><title>bench</title>\n");
-  writeFileSync(
-    join(routedDir, "wrangler.toml"),
-    'name = "bench-bare-hono-routed"\nmain = "worker.mjs"\ncompatibility_date = "2026-10-01"\n[assets]\ndirectory = "public"\nbinding = "ASSETS"\nrun_worker_first = true\n',
-  );
-  const routed = await startWorker({ dir: routedDir, port: PORT + 2, readyPath: "/x" });
 
   const seedStarted = performance.now();
   const { auth, demo } = await signIn(app.base);
@@ -162,7 +153,7 @@ try {
   }
   const etag = await etagOf(app.base, auth);
   const routes = routesOf(auth, demo, etag);
-  // Each route's 200 body; both bare workers answer that route with the same bytes (the 304 row: its 200's body).
+  // Each route's 200 body; the bare worker answers that route with the same bytes (the 304 row: its 200's body).
   const bodies = new Map();
   for (const r of routes) {
     const res = await fetch(`${app.base}${r.path}`, { headers: r.headers });
@@ -173,29 +164,25 @@ try {
   for (const [i, r] of routes.entries()) {
     const body = bodies.get(r.sizeOf ?? r.path);
     r.bytes = Buffer.byteLength(body);
-    for (const side of [bare, routed]) {
-      const put = await fetch(`${side.base}/answer/r${i}`, { method: "PUT", body });
-      if (put.status !== 204) throw new Error(`the bare worker refused route ${i}'s body: ${put.status}`);
-    }
+    const put = await fetch(`${bare.base}/answer/r${i}`, { method: "PUT", body });
+    if (put.status !== 204) throw new Error(`the bare worker refused route ${i}'s body: ${put.status}`);
     const check = await fetch(`${bare.base}/x?answer=r${i}`);
     if ((await check.text()) !== body)
       throw new Error(`the bare worker's answer to ${r.path} differs from edgeindex's`);
     r.bareUrl = `${bare.base}/x?answer=r${i}`;
-    r.routedUrl = `${routed.base}/x?answer=r${i}`;
   }
 
   // Warm both isolates on every route and size.
   for (const r of routes) {
     await load(`${app.base}${r.path}`, r.headers, 100, 16);
     await load(r.bareUrl, {}, 100, 16);
-    await load(r.routedUrl, {}, 100, 16);
   }
 
   // Server CPU per request: user + system time of each side's workerd over each load (both sides run the same
   // workerd and HTTP stack, so the difference is the Worker's own work; unlike throughput it does not depend on how
   // much CPU the bench client and the neighbours leave the server on this small machine).
-  const workerd = { app: workerdOf(app.pid), bare: workerdOf(bare.pid), routed: workerdOf(routed.pid) };
-  if (!workerd.app.length || !workerd.bare.length || !workerd.routed.length)
+  const workerd = { app: workerdOf(app.pid), bare: workerdOf(bare.pid) };
+  if (!workerd.app.length || !workerd.bare.length)
     console.error("no workerd process found: CPU per request not measured");
 
   const loadBefore = loadavg()[0];
@@ -206,14 +193,13 @@ try {
     for (const r of routes) {
       for (const c of CONCURRENCIES) {
         // Alternate which side goes first so drift (GC, neighbours, disk) does not favour one side.
-        const sides = ["app", "bare", "routed"];
-        const order = [...sides.slice((round + c) % 3), ...sides.slice(0, (round + c) % 3)];
+        const order = (round + c) % 2 ? ["bare", "app"] : ["app", "bare"];
         for (const side of order) {
           const cpuBefore = processCpuMs(workerd[side]);
           const res =
             side === "app"
               ? await load(`${app.base}${r.path}`, r.headers, REQUESTS[c], c)
-              : await load(side === "bare" ? r.bareUrl : r.routedUrl, {}, REQUESTS[c], c);
+              : await load(r.bareUrl, {}, REQUESTS[c], c);
           res.cpuUs = ((processCpuMs(workerd[side]) - cpuBefore) * 1000) / REQUESTS[c];
           push(`${r.name}|${c}|${side}`, res);
         }
@@ -252,8 +238,7 @@ try {
     for (const c of CONCURRENCIES) {
       const a = agg(runs.get(`${r.name}|${c}|app`));
       const b = agg(runs.get(`${r.name}|${c}|bare`));
-      const w = agg(runs.get(`${r.name}|${c}|routed`));
-      table.push({ route: r.name, bytes: r.bytes, c, a, b, w });
+      table.push({ route: r.name, bytes: r.bytes, c, a, b });
     }
   }
   const cold = summarize(coldMs);
@@ -275,16 +260,6 @@ try {
   ];
   console.log(lines.join("\n"));
   console.log(
-    "\nagainst the bare Hono worker with the same static-assets routing as edgeindex (`[assets]`, `run_worker_first = true`):",
-  );
-  console.log("| route | in flight | edgeindex req/s | routed bare req/s | ratio req/s | ratio p99 |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
-  for (const { route, c, a, w } of table) {
-    console.log(
-      `| ${route} | ${c} | ${fmt(a.rps, 0)} | ${fmt(w.rps, 0)} | ×${fmt(a.rps / w.rps, 2)} | ×${fmt(a.p99 / w.p99, 1)} |`,
-    );
-  }
-  console.log(
     `\nprices?limit=250 cold: first request ${fmt(firstMs)} ms; ${cold.n} more KV misses (distinct \`end\`), 1 in flight: p50 ${fmt(cold.p50)} ms, p99 ${fmt(cold.p99)} ms, max ${fmt(cold.max)} ms`,
   );
   // Where the Worker's time goes (Server-Timing, the second instance's pass). workerd's clocks advance only across
@@ -305,37 +280,25 @@ try {
   console.log(
     "\nserver CPU per request (workerd user + system time over each load ÷ its requests, median of rounds; 10 ms ticks):",
   );
-  console.log(
-    "| route | in flight | edgeindex µs | bare Hono µs | routed bare µs | extra over routed µs | ratio to bare | ratio to routed |",
-  );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const { route, c, a, b, w } of table) {
+  console.log("| route | in flight | edgeindex µs | bare Hono µs | extra µs | ratio |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const { route, c, a, b } of table) {
     console.log(
-      `| ${route} | ${c} | ${fmt(a.cpuUs, 0)} | ${fmt(b.cpuUs, 0)} | ${fmt(w.cpuUs, 0)} | ${fmt(a.cpuUs - w.cpuUs, 0)} | ×${fmt(a.cpuUs / b.cpuUs, 2)} | ×${fmt(a.cpuUs / w.cpuUs, 2)} |`,
+      `| ${route} | ${c} | ${fmt(a.cpuUs, 0)} | ${fmt(b.cpuUs, 0)} | ${fmt(a.cpuUs - b.cpuUs, 0)} | ×${fmt(a.cpuUs / b.cpuUs, 2)} |`,
     );
   }
 
   // The goals (issue 14), each a ratio measured in this run.
   const at16 = (needle) => table.find((t) => t.route.includes(needle) && t.c === 16);
-  console.log(
-    "\ngoals at 16 in flight (edgeindex ÷ bare Hono, this run; in brackets ÷ the bare worker with the same assets routing):",
-  );
+  console.log("\ngoals at 16 in flight (edgeindex ÷ bare Hono, this run):");
   const goal = (label, value, ok) => console.log(`- ${label}: ${value} ${ok ? "✓" : "✗"}`);
   const h = at16("/health");
-  goal(
-    "/health throughput ≥ 0.9×",
-    `×${fmt(h.a.rps / h.b.rps)} [×${fmt(h.a.rps / h.w.rps)}]`,
-    h.a.rps / h.b.rps >= 0.9,
-  );
+  goal("/health throughput ≥ 0.9×", `×${fmt(h.a.rps / h.b.rps)}`, h.a.rps / h.b.rps >= 0.9);
   for (const needle of ["/v1/quotes", "prices?limit=250 (warm)", "/v1/assets?limit=50", "/values?limit=1000"]) {
     const t = at16(needle);
     const rps = t.a.rps / t.b.rps;
     const p99 = t.a.p99 / t.b.p99;
-    goal(
-      `${t.route}: throughput ≥ 0.8×, p99 ≤ 2×`,
-      `×${fmt(rps)}, p99 ×${fmt(p99)} [×${fmt(t.a.rps / t.w.rps)}, p99 ×${fmt(t.a.p99 / t.w.p99)}]`,
-      rps >= 0.8 && p99 <= 2,
-    );
+    goal(`${t.route}: throughput ≥ 0.8×, p99 ≤ 2×`, `×${fmt(rps)}, p99 ×${fmt(p99)}`, rps >= 0.8 && p99 <= 2);
   }
   const n304 = at16("(304)");
   const w200 = at16("prices?limit=250 (warm)");

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { ensureDevVars } from "../scripts/local-settings.mjs";
+import { devConfigArgs, ensureDevVars, siteWorkerOptions } from "../scripts/local-settings.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -29,6 +29,7 @@ export async function startDev({ port, vars = {}, seed = false, inspectorPort } 
   const args = [
     "wrangler",
     "dev",
+    ...devConfigArgs(process.cwd()), // the API Worker and the assets-only Worker its ASSETS binding names
     "--ip",
     "127.0.0.1",
     "--port",
@@ -321,17 +322,24 @@ export async function startMiniflare({ port, vars = {}, seed = false } = {}) {
   };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      ...workerOptions,
-      bindings,
-      modulesRules: undefined, // the bundle is one ES module; v5's v4-option converter refuses rules
-      rootPath: outdir, // module names are relative to rootPath and may not climb out of it
-      modules: true,
-      scriptPath: join(outdir, "index.js"),
       host: "127.0.0.1",
       port,
       resourcePersistencePath: join(persist, "v3"), // where `d1 migrations apply --persist-to` wrote
+      workers: [
+        {
+          ...workerOptions,
+          name: "edgeindex",
+          bindings,
+          modulesRules: undefined, // the bundle is one ES module; v5's v4-option converter refuses rules
+          rootPath: outdir, // module names are relative to rootPath and may not climb out of it
+          modules: true,
+          scriptPath: join(outdir, "index.js"),
+        },
+        await siteWorkerOptions(), // the dashboard's files, behind the API Worker's ASSETS binding
+      ],
     }),
   );
+
   // Miniflare's own signal hook may end the process before an async stop() finishes; the state dir goes anyway.
   const removeState = () => rmSync(persist, { recursive: true, force: true });
   process.once("exit", removeState);

@@ -140,8 +140,11 @@ if (step("6. Remote migrations", [`d1 migrations apply DB --remote`])) {
   wrangler(["d1", "migrations", "apply", "DB", "--remote"], { input: "y\n" });
 }
 
-console.log("\n[deploy:setup] 7. Bundle check (offline)");
+console.log(
+  "\n[deploy:setup] 7. Bundle check (offline): the API Worker and the assets-only Worker its ASSETS binding names",
+);
 wrangler(["deploy", "--dry-run", "--outdir", ".wrangler/dist"]);
+wrangler(["deploy", "--dry-run", "-c", "site/wrangler.toml", "--outdir", ".wrangler/dist-site"]);
 console.log(
   dryRun
     ? "\n[deploy:setup] dry run done: nothing was created. Run again without --dry-run once logged in."

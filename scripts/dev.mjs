@@ -2,7 +2,7 @@
 // Prints one ready line; wrangler's own output goes to .wrangler/dev.log (`npm run dev -- --verbose` prints it).
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
-import { ensureDevVars } from "./local-settings.mjs";
+import { devConfigArgs, ensureDevVars } from "./local-settings.mjs";
 
 const verbose = process.argv.includes("--verbose") || process.env.DEV_VERBOSE === "1";
 const passThrough = process.argv.slice(2).filter((a) => a !== "--verbose");
@@ -27,7 +27,8 @@ if (migrate.status !== 0) {
 }
 if (verbose) process.stdout.write(migrate.stdout ?? "");
 
-const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...passThrough], {
+// Both Workers in one wrangler dev: the API Worker and the assets-only one behind its ASSETS binding.
+const dev = spawn("npx", ["wrangler", "dev", ...devConfigArgs(), "--ip", "127.0.0.1", "--port", port, ...passThrough], {
   stdio: ["inherit", "pipe", "pipe"],
   env,
 });

@@ -27,3 +27,33 @@ export function readDevVars(root = ROOT) {
 export function localBase() {
   return process.env.EDGEINDEX_URL ?? `http://127.0.0.1:${process.env.PORT ?? "8787"}`;
 }
+
+/**
+ * The Worker configurations a local server runs together: the API Worker (first: it takes the port) and the
+ * assets-only Worker its ASSETS service binding names. `wrangler dev` serves both from one process.
+ */
+export const WORKER_CONFIGS = ["wrangler.toml", "site/wrangler.toml"];
+
+/** `-c` arguments for `wrangler dev` over the configurations present in `root` (an older tree may have only one). */
+export function devConfigArgs(root = ROOT) {
+  return WORKER_CONFIGS.filter((file) => existsSync(join(root, file))).flatMap((file) => ["-c", join(root, file)]);
+}
+
+/**
+ * Miniflare options of the assets-only Worker (site/wrangler.toml), for a Miniflare that runs the API Worker
+ * without `wrangler dev` (the tests, the benches). Its script never runs: with no user Worker, the platform's
+ * router sends every request to the assets, as in production. Miniflare sends a service binding that names a
+ * Worker with assets to that router.
+ */
+export async function siteWorkerOptions(root = ROOT) {
+  const { unstable_getMiniflareWorkerOptions, unstable_readConfig } = await import("wrangler");
+  const configPath = join(root, WORKER_CONFIGS[1]);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+  return {
+    name: unstable_readConfig({ config: configPath }).name,
+    compatibilityDate: workerOptions.compatibilityDate,
+    modules: true,
+    script: 'export default { fetch: () => new Response("Not found", { status: 404 }) };',
+    assets: workerOptions.assets,
+  };
+}

@@ -302,8 +302,9 @@ export function buildApp(): App {
     return c.html(await page.text(), page.ok ? 200 : 500);
   });
 
-  // The dashboard's files (public/) are served through the Worker (run_worker_first = true), so they carry
-  // X-Request-Id and the security headers above like every other answer. /v1 never falls through to them.
+  // The dashboard's files (public/) come from the assets-only Worker behind the ASSETS service binding
+  // (site/wrangler.toml) through this one, so they carry X-Request-Id and the security headers above like every
+  // other answer. /v1 never falls through to them.
   app.notFound(async (c) => {
     if ((c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/v1/")) {
       const file = await c.env.ASSETS.fetch(c.req.raw);

@@ -42,7 +42,9 @@ describe("npm run deploy:setup -- --dry-run", () => {
     // The admin is granted after the owner registered, never by a setting a stranger could register first.
     expect(out).toContain("npm run admin -- grant owner@example.dev --remote");
     expect(out).not.toMatch(/ADMIN_EMAILS/);
-    expect(out).toContain("$ npx wrangler deploy --dry-run");
+    expect(out).toContain("$ npx wrangler deploy --dry-run --outdir");
+    // The assets-only Worker the API Worker's ASSETS binding names is bundled too (it is deployed first).
+    expect(out).toContain("$ npx wrangler deploy --dry-run -c site/wrangler.toml");
     expect(out).toContain("dry run done: nothing was created");
     expect(readFileSync(`${root}wrangler.toml`, "utf8")).toBe(before);
   });
