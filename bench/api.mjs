@@ -2,8 +2,8 @@
 // `node bench/api.mjs` starts throwaway `wrangler dev` instances: edgeindex (fresh seeded state, as `npm run dev`,
 // Server-Timing off as by default) and a bare `new Hono().get("/x", c => c.json(payload))` worker written to
 // bench/.out/, whose payload is each route's own answer (the same bytes, so the same gzip work). Each route is loaded
-// at 1 and 16 in flight, rounds alternate which side goes first, figures are medians of rounds, and each ratio is
-// the median over rounds of that round's edgeindex ÷ bare (paired, so drift between rounds cancels). Both are plain Workers
+// at 1 and 16 in flight, rounds alternate which side goes first; throughput is pooled over the rounds (each side's
+// requests ÷ its loads' time), latencies and CPU are medians of rounds. Both are plain Workers
 // with no asset router in front (edgeindex's files are in a second Worker behind its ASSETS binding, which
 // `startDev` runs alongside), so the ratio is what edgeindex's own code costs. After the rounds, a second edgeindex
 // with SERVER_TIMING=true answers one pass for the per-stage table. Knobs: ROUNDS, REQUESTS_1, REQUESTS_16, PORT
@@ -227,35 +227,30 @@ try {
   }
   await staged.stop();
 
+  // Throughput is pooled: each side's requests over all rounds ÷ the time its loads took (the harmonic mean of the
+  // rounds' req/s), so every round counts, slow ones included, and the alternating order shares drift between the
+  // sides. Latencies and CPU are medians of rounds.
   const agg = (list) => ({
     p50: median(list.map((x) => x.p50)),
     p99: median(list.map((x) => x.p99)),
-    rps: median(list.map((x) => x.rps)),
+    rps: list.length / list.reduce((t, x) => t + 1 / x.rps, 0),
+    roundsRps: list.map((x) => x.rps),
     cpuUs: median(list.map((x) => x.cpuUs)),
     statuses: [...new Set(list.flatMap((x) => Object.keys(x.statuses)))].join("/"),
   });
-  // The ratios are paired: edgeindex ÷ bare within each round (the two loads run back to back), then the median of
-  // those, so drift between rounds (GC, neighbours, the host's own load) cancels instead of landing on one side.
-  const paired = (as, bs, f) => median(as.map((x, i) => f(x) / f(bs[i])));
   const table = [];
   for (const r of routes) {
     for (const c of CONCURRENCIES) {
-      const as = runs.get(`${r.name}|${c}|app`);
-      const bs = runs.get(`${r.name}|${c}|bare`);
-      const a = agg(as);
-      const b = agg(bs);
-      const ratio = {
-        p50: paired(as, bs, (x) => x.p50),
-        p99: paired(as, bs, (x) => x.p99),
-        rps: paired(as, bs, (x) => x.rps),
-      };
+      const a = agg(runs.get(`${r.name}|${c}|app`));
+      const b = agg(runs.get(`${r.name}|${c}|bare`));
+      const ratio = { p50: a.p50 / b.p50, p99: a.p99 / b.p99, rps: a.rps / b.rps };
       table.push({ route: r.name, bytes: r.bytes, c, a, b, ratio });
     }
   }
   const cold = summarize(coldMs);
 
   console.log(
-    `\nedgeindex vs bare Hono, wrangler dev local; ${ROUNDS} alternating rounds of ${REQUESTS[1]} (1 in flight) / ${REQUESTS[16]} (16 in flight) requests per side; medians of rounds, ratios the median of each round's edgeindex ÷ bare`,
+    `\nedgeindex vs bare Hono, wrangler dev local; ${ROUNDS} alternating rounds of ${REQUESTS[1]} (1 in flight) / ${REQUESTS[16]} (16 in flight) requests per side; req/s pooled over the rounds (requests ÷ load time), latencies and CPU medians of rounds`,
   );
   console.log(
     `load average (1 min) before rounds ${fmt(loadBefore)}, after ${fmt(loadAfter)} on ${availableParallelism()} CPUs`,
@@ -301,6 +296,10 @@ try {
 
   // The goals (issue 14), each a ratio measured in this run.
   const at16 = (needle) => table.find((t) => t.route.includes(needle) && t.c === 16);
+  // Every round's req/s at 16 in flight (edgeindex/bare, in round order), so any other estimator can be recomputed.
+  console.log("\nreq/s per round at 16 in flight (edgeindex/bare):");
+  for (const { route, a, b } of table.filter((t) => t.c === 16))
+    console.log(`- ${route}: ${a.roundsRps.map((x, i) => `${fmt(x, 0)}/${fmt(b.roundsRps[i], 0)}`).join(" ")}`);
   console.log("\ngoals at 16 in flight (edgeindex ÷ bare Hono, this run):");
   const goal = (label, value, ok) => console.log(`- ${label}: ${value} ${ok ? "✓" : "✗"}`);
   const h = at16("/health");
