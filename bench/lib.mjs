@@ -339,7 +339,6 @@ export async function startMiniflare({ port, vars = {}, seed = false } = {}) {
       ],
     }),
   );
-
   // Miniflare's own signal hook may end the process before an async stop() finishes; the state dir goes anyway.
   const removeState = () => rmSync(persist, { recursive: true, force: true });
   process.once("exit", removeState);

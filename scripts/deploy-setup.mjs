@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { SITE_CONFIG } from "./local-settings.mjs";
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -144,7 +145,7 @@ console.log(
   "\n[deploy:setup] 7. Bundle check (offline): the API Worker and the assets-only Worker its ASSETS binding names",
 );
 wrangler(["deploy", "--dry-run", "--outdir", ".wrangler/dist"]);
-wrangler(["deploy", "--dry-run", "-c", "site/wrangler.toml", "--outdir", ".wrangler/dist-site"]);
+wrangler(["deploy", "--dry-run", "-c", SITE_CONFIG, "--outdir", ".wrangler/dist-site"]);
 console.log(
   dryRun
     ? "\n[deploy:setup] dry run done: nothing was created. Run again without --dry-run once logged in."

@@ -32,7 +32,8 @@ export function localBase() {
  * The Worker configurations a local server runs together: the API Worker (first: it takes the port) and the
  * assets-only Worker its ASSETS service binding names. `wrangler dev` serves both from one process.
  */
-export const WORKER_CONFIGS = ["wrangler.toml", "site/wrangler.toml"];
+export const SITE_CONFIG = "site/wrangler.toml";
+export const WORKER_CONFIGS = ["wrangler.toml", SITE_CONFIG];
 
 /** `-c` arguments for `wrangler dev` over the configurations present in `root` (an older tree may have only one). */
 export function devConfigArgs(root = ROOT) {
@@ -47,7 +48,7 @@ export function devConfigArgs(root = ROOT) {
  */
 export async function siteWorkerOptions(root = ROOT) {
   const { unstable_getMiniflareWorkerOptions, unstable_readConfig } = await import("wrangler");
-  const configPath = join(root, WORKER_CONFIGS[1]);
+  const configPath = join(root, SITE_CONFIG);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
   return {
     name: unstable_readConfig({ config: configPath }).name,
