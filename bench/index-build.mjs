@@ -5,43 +5,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { buildInWorkerd, printCalls, timedDb } from "./index-build/job.mjs";
-import { bundleModule, fmt, localPlatform, summarize, weekdays } from "./lib.mjs";
+import { bundleModule, fmt, heapProbe, localPlatform, mb, seededWalk, summarize, weekdays } from "./lib.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 500);
 const DAYS = Number(process.env.BENCH_DAYS ?? 2520);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SKIP_JOB = process.env.BENCH_SKIP_JOB === "1";
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc");
-const heap = () => process.memoryUsage().heapUsed;
-const mb = (bytes) => `${fmt(bytes / 2 ** 20, 1)} MB`;
-
-/** A seeded random walk per symbol (deterministic, so part (b) can regenerate any slice without keeping it). */
-function series(index, dates) {
-  let seed = ((index + 1) * 2654435761) >>> 0;
-  const rand = () => {
-    seed = (seed * 1664525 + 1013904223) >>> 0;
-    return seed / 2 ** 32;
-  };
-  let p = 20 + rand() * 200;
-  const vol = 0.01 + rand() * 0.02;
-  const cap = 1e9 * (1 + rand() * 500);
-  const points = dates.map((date) => {
-    p *= 1 + (rand() - 0.5) * 2 * vol;
-    return { date, close: Math.round(p * 100) / 100 };
-  });
-  return { points, cap: [{ date: dates[0], value: cap }] };
-}
+const { gc, heapUsed: heap } = heapProbe();
 
 function synthetic(symbols, dates) {
   const prices = {};
   const caps = {};
   symbols.forEach((s, i) => {
-    const one = series(i, dates);
+    const one = seededWalk(i, dates);
     prices[s] = one.points;
     caps[s] = one.cap;
   });
@@ -323,7 +301,7 @@ async function load(db, symbols, dates, store) {
   const idOf = new Map(results.map((r) => [r.symbol, r.id]));
   for (let i = 0; i < symbols.length; i += 25) {
     const rows = symbols.slice(i, i + 25).flatMap((s, k) =>
-      series(i + k, dates).points.map((p) => ({
+      seededWalk(i + k, dates).points.map((p) => ({
         assetId: idOf.get(s),
         date: p.date,
         open: p.close,
@@ -338,7 +316,7 @@ async function load(db, symbols, dates, store) {
   await store.upsertMarketCaps(
     db,
     symbols.map((s, i) => {
-      const cap = series(i, dates).cap[0];
+      const cap = seededWalk(i, dates).cap[0];
       return { assetId: idOf.get(s), date: cap.date, marketCap: cap.value };
     }),
     "bench",

@@ -5,6 +5,8 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { build } from "esbuild";
 import { devConfigArgs, ensureDevVars, siteWorkerOptions } from "../scripts/local-settings.mjs";
 
@@ -170,6 +172,33 @@ export function weekdays(n) {
 }
 
 export const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+
+/**
+ * A seeded random walk for symbol `index` over `dates` (deterministic, so a bench can regenerate any slice instead of
+ * keeping the universe): closes rounded to cents, and one market cap on the first date.
+ */
+export function seededWalk(index, dates) {
+  let seed = ((index + 1) * 2654435761) >>> 0;
+  const rand = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  let p = 20 + rand() * 200;
+  const vol = 0.01 + rand() * 0.02;
+  const cap = 1e9 * (1 + rand() * 500);
+  const points = dates.map((date) => {
+    p *= 1 + (rand() - 0.5) * 2 * vol;
+    return { date, close: Math.round(p * 100) / 100 };
+  });
+  return { points, cap: [{ date: dates[0], value: cap }] };
+}
+
+/** Node's heap for the memory figures: `gc()` forces a full collection (V8's --expose-gc), `heapUsed()` reads it. */
+export function heapProbe() {
+  v8.setFlagsFromString("--expose-gc");
+  return { gc: vm.runInNewContext("gc"), heapUsed: () => process.memoryUsage().heapUsed };
+}
+export const mb = (bytes) => `${fmt(bytes / 2 ** 20, 1)} MB`;
 
 /**
  * Starts `wrangler dev` on a standalone worker directory (its own wrangler.toml, so wrangler does not pick up

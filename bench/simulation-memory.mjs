@@ -5,9 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
-import { bundleModule, fmt, localPlatform, weekdays } from "./lib.mjs";
+import { bundleModule, fmt, heapProbe, localPlatform, mb, seededWalk, weekdays } from "./lib.mjs";
 
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 500);
 const YEARS = Number(process.env.BENCH_YEARS ?? 20);
@@ -15,25 +13,7 @@ const DAYS = Math.round(YEARS * 252);
 /** `BENCH_SLIPPAGE_MODEL=volume_participation` adds the volume matrix; `BENCH_DIVIDENDS` = cash | reinvest | ignore. */
 const SLIPPAGE_MODEL = process.env.BENCH_SLIPPAGE_MODEL ?? "bps";
 const DIVIDENDS = process.env.BENCH_DIVIDENDS ?? "cash";
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc");
-const heap = () => process.memoryUsage().heapUsed;
-const mb = (bytes) => `${fmt(bytes / 2 ** 20, 1)} MB`;
-
-/** A seeded random walk per symbol, regenerated on demand so the loader never holds the whole universe. */
-function walk(index, dates) {
-  let seed = ((index + 1) * 2654435761) >>> 0;
-  const rand = () => {
-    seed = (seed * 1664525 + 1013904223) >>> 0;
-    return seed / 2 ** 32;
-  };
-  let p = 20 + rand() * 200;
-  const vol = 0.01 + rand() * 0.02;
-  return dates.map((date) => {
-    p *= 1 + (rand() - 0.5) * 2 * vol;
-    return { date, close: Math.round(p * 100) / 100 };
-  });
-}
+const { gc, heapUsed: heap } = heapProbe();
 
 const tmp = mkdtempSync(path.join(tmpdir(), "edgeindex-bench-sim-"));
 const persist = process.env.BENCH_STATE ?? path.join(tmp, "state");
@@ -71,7 +51,7 @@ try {
     const idOf = new Map(results.map((r) => [r.symbol, r.id]));
     for (let i = 0; i < symbols.length; i += 10) {
       const rows = symbols.slice(i, i + 10).flatMap((s, k) =>
-        walk(i + k, dates).map((p) => ({
+        seededWalk(i + k, dates).points.map((p) => ({
           assetId: idOf.get(s),
           date: p.date,
           open: p.close,
@@ -89,7 +69,9 @@ try {
   // Baseline: the whole history as one unpaged read would hold it.
   gc();
   const before = heap();
-  const all = symbols.map((_, i) => walk(i, dates).map((p) => ({ ...p, open: p.close, high: p.close, low: p.close })));
+  const all = symbols.map((_, i) =>
+    seededWalk(i, dates).points.map((p) => ({ ...p, open: p.close, high: p.close, low: p.close })),
+  );
   gc();
   const unpaged = heap() - before;
   const unpagedBars = all.reduce((n, series) => n + series.length, 0);
