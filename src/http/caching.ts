@@ -44,12 +44,20 @@ export function wantsFreshAnswer(cacheControl: string | undefined): boolean {
     });
 }
 
-/** Default Cache-Control on successful GETs that did not choose one. */
+/**
+ * Default Cache-Control on answers that did not choose one: a successful GET is `private, no-cache` (revalidate with
+ * its ETag); the answer to any other method is `no-store`: it reports a change (and may carry a secret shown once,
+ * such as a new API key), never something to keep.
+ */
 export function defaultCacheControl(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    if (c.req.method === "GET" && c.res.status < 400 && !c.res.headers.has("cache-control")) {
-      c.res.headers.set("Cache-Control", cacheControl("owned", 0));
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD") {
+      if (c.res.status < 400 && !c.res.headers.has("cache-control"))
+        c.res.headers.set("Cache-Control", cacheControl("owned", 0));
+    } else if (method !== "OPTIONS" && !c.res.headers.has("cache-control")) {
+      c.res.headers.set("Cache-Control", "no-store");
     }
   };
 }
@@ -102,7 +110,6 @@ export function fieldSelection(declared?: DeclaredFields): MiddlewareHandler<App
     const items = Array.isArray(body.data) ? (body.data as unknown[]) : undefined;
     let trimmed: unknown;
     if (items) {
-      for (const key of Object.keys(body)) known.add(key);
       trimmed = { ...body, data: items.map((item) => pick(item, fields, known)) };
     } else {
       trimmed = pick(body, fields, known);

@@ -1,5 +1,6 @@
 // Time-series lists as text/csv (RFC 4180) for `Accept: text/csv` or `?format=csv`, rendered from the JSON answer.
 import type { Context, MiddlewareHandler } from "hono";
+import { accepts } from "hono/accepts";
 import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "./context";
 
@@ -25,12 +26,37 @@ export const CSV_ROUTES: Record<string, CsvShape> = {
   "/v1/simulations/:id": { rows: "equity_curve", columns: ["date", "value"] },
 };
 
-/** `?format=csv` wins; otherwise an Accept that asks for text/csv and not JSON. */
+type Accepted = { type: string; q: number };
+
+/**
+ * The weight an Accept list gives `type` (RFC 9110 §12.5.1): the q of the most specific range that matches it
+ * (`text/csv`, then `text/*`, then any type), 0 when none does.
+ */
+function weightOf(list: Accepted[], type: string): number {
+  const main = `${type.split("/")[0]}/*`;
+  for (const range of [type, main, "*/*"]) {
+    const hits = list.filter((a) => a.type.toLowerCase() === range);
+    if (hits.length) return Math.max(...hits.map((a) => a.q));
+  }
+  return 0;
+}
+
+/**
+ * `?format=csv` wins; otherwise content negotiation on Accept (hono's parser, q-values honoured): CSV when the
+ * client weighs text/csv above application/json; JSON on a tie, for any-type-only and without an Accept.
+ */
 export function wantsCsv(c: Context): boolean {
   const format = c.req.query("format");
   if (format !== undefined) return format === "csv";
-  const accept = (c.req.header("accept") ?? "").toLowerCase();
-  return accept.includes("text/csv") && !accept.includes("application/json");
+  return (
+    accepts(c, {
+      header: "Accept",
+      supports: ["application/json", "text/csv"],
+      default: "application/json",
+      match: (list) =>
+        weightOf(list, "text/csv") > weightOf(list, "application/json") ? "text/csv" : "application/json",
+    }) === "text/csv"
+  );
 }
 
 /** A cell: empty for null, quoted when it holds a separator, quote or line break; formula starts defused. */

@@ -26,16 +26,19 @@ function objectKeys(schema: AnySchema | undefined): string[] {
   return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
 }
 
-/** Top-level keys of the answer plus, when it carries a `data` array of objects, the keys of its items. */
+/**
+ * The keys `?fields=` selects from: the items' keys when the answer carries a `data` array of objects (the envelope
+ * around it, such as `next_cursor`, is kept whole and is not a field to select), else the answer's own keys.
+ */
 export function fieldsOfSchema(schema: AnySchema): Set<string> {
   const s = unwrap(schema);
   const def = s._zod.def as { type: string; shape?: Record<string, AnySchema> };
-  const fields = new Set(objectKeys(s));
   const data = def.shape?.data ? unwrap(def.shape.data) : undefined;
   if (data && (data._zod.def as { type: string }).type === "array") {
-    for (const k of objectKeys((data._zod.def as unknown as { element: AnySchema }).element)) fields.add(k);
+    const items = objectKeys((data._zod.def as unknown as { element: AnySchema }).element);
+    if (items.length) return new Set(items);
   }
-  return fields;
+  return new Set(objectKeys(s));
 }
 
 /** `GET /v1/assets/:symbol` (hono's path syntax) → the fields its 200 answer declares. */

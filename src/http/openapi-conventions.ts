@@ -145,11 +145,11 @@ function declaredFields(doc: OpenApiDocument, op: Operation): string[] {
   const ok = op.responses["200"] as { content?: Record<string, { schema?: Json }> } | undefined;
   const schema = resolve(ok?.content?.["application/json"]?.schema);
   const props = (schema?.properties ?? {}) as Record<string, Json>;
-  const names = new Set(Object.keys(props));
+  // A list answer's fields are its items' (the envelope, e.g. next_cursor, is always kept and never selected).
   const data = resolve(props.data);
-  const items = resolve(data?.items as Json | undefined);
-  for (const k of Object.keys((items?.properties ?? {}) as Json)) names.add(k);
-  return [...names].sort();
+  const items = data?.type === "array" ? resolve(data.items as Json | undefined) : undefined;
+  const itemNames = Object.keys((items?.properties ?? {}) as Json);
+  return (itemNames.length ? itemNames : Object.keys(props)).sort();
 }
 
 function addHeaders(response: Json, names: string[]) {

@@ -18,7 +18,7 @@ const stream = createRoute({
     'Then `{"action":"subscribe","symbols":[...],"indexes":[...]}`; frames: `quote`, `index`, `alert`, `subscribed`, `status`, `pong`, `error`.',
   responses: {
     101: { description: "Switching to the WebSocket protocol" },
-    426: problemResponse("Not a WebSocket upgrade request"),
+    400: problemResponse("Not a WebSocket upgrade request (`validation_failed`, naming the Upgrade header)"),
   },
 });
 
@@ -27,7 +27,9 @@ export function registerStreamRoutes(app: App) {
   app.get("/asyncapi.json", (c) => c.json(streamDocument(new URL(c.req.url).origin, c.get("config").APP_VERSION)));
   app.openapi(stream, async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError("upgrade_required", "GET /v1/stream expects a WebSocket upgrade (Upgrade: websocket)", {
+      // A request the contract's codes name (API.md lists no 426): a header the request lacks, as any other field.
+      throw new ApiError("validation_failed", "GET /v1/stream expects a WebSocket upgrade (Upgrade: websocket)", {
+        errors: [{ path: "Upgrade", message: "must be websocket" }],
         headers: { Upgrade: "websocket" },
       });
     }

@@ -11,7 +11,6 @@ export const ERROR_CODES = [
   "idempotency_conflict",
   "payload_too_large",
   "unsupported_media_type",
-  "upgrade_required",
   "rate_limited",
   "upstream_unavailable",
   "internal_error",

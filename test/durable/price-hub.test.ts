@@ -41,10 +41,11 @@ describe("authentication", () => {
     expect(await client.next((f) => f.type === "status")).toEqual({ type: "status", status: "authenticated" });
   });
 
-  it("answers a plain GET (no upgrade) with 426 problem+json", async () => {
+  it("answers a plain GET (no upgrade) with 400 validation_failed naming the Upgrade header", async () => {
     const r = await call("/v1/stream");
-    expect(r.status).toBe(426);
-    expect(r.problem.code).toBe("upgrade_required");
+    expect(r.status).toBe(400);
+    expect(r.problem.code).toBe("validation_failed");
+    expect(r.problem.errors).toEqual([{ path: "Upgrade", message: "must be websocket" }]);
     expect(r.headers.get("upgrade")).toBe("websocket");
   });
 

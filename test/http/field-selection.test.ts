@@ -37,6 +37,23 @@ describe("?fields=", () => {
     expect(bad.problem.code).toBe("validation_failed");
   });
 
+  it("refuses an envelope name (next_cursor, missing, data) as a field: a list's fields are its items'", async () => {
+    await seedAapl();
+    const { token } = await userToken();
+    for (const path of [
+      "/v1/assets/AAPL/prices?limit=2&fields=next_cursor",
+      "/v1/assets/AAPL/prices?limit=2&fields=date,data",
+      "/v1/assets?fields=next_cursor",
+      "/v1/quotes?symbols=AAPL&fields=missing",
+      "/v1/assets/AAPL/prices?limit=2&format=csv&fields=next_cursor",
+    ]) {
+      const r = await call(path, { token });
+      expect(r.status, path).toBe(400);
+      expect(r.problem.code, path).toBe("validation_failed");
+      expect(r.problem.errors?.[0]?.path, path).toBe("fields");
+    }
+  });
+
   it("trims the items of a { data } answer without next_cursor (bar revisions)", async () => {
     await seedAapl();
     const { token } = await userToken();

@@ -29,6 +29,8 @@ describe("POST /v1/api-keys", () => {
       created_at: expect.any(String),
     });
     expect(r.body.key).toMatch(/^ei_live_[0-9A-Za-z]{40}$/);
+    // The one answer that shows the key: no cache may keep it.
+    expect(r.headers.get("cache-control")).toBe("no-store");
     expect(r.body.prefix).toBe(r.body.key.slice(0, 16));
     expect(r.body.signing_secret).toBeUndefined();
     const row = await env.DB.prepare("SELECT * FROM api_keys WHERE id = ?")

@@ -52,6 +52,19 @@ describe("CSV on time series", () => {
     expect(csv.headers.get("vary")).toContain("Accept");
     const json = await call("/v1/assets/AAA/prices", { token, headers: { accept: "application/json, text/csv" } });
     expect(json.headers.get("content-type")).toContain("application/json");
+    // q-values decide (RFC 9110 §12.5.1): the most specific matching range's weight; a tie or */* stays JSON.
+    const negotiated: Array<[string, string]> = [
+      ["application/json;q=0.5, text/csv;q=0.9", "text/csv"],
+      ["text/csv;q=0.4, application/json", "application/json"],
+      ["text/*, application/json;q=0.2", "text/csv"],
+      ["text/csv;q=0, */*", "application/json"],
+      ["*/*", "application/json"],
+      ["text/csv, */*;q=0.1", "text/csv"],
+    ];
+    for (const [accept, type] of negotiated) {
+      const r = await call("/v1/assets/AAA/prices", { token, headers: { accept } });
+      expect(r.headers.get("content-type"), accept).toContain(type);
+    }
     const tag = csv.headers.get("etag")!;
     const again = await call("/v1/assets/AAA/prices?fields=date,close", {
       token,

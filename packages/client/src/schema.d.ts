@@ -1250,7 +1250,7 @@ export interface components {
              * @description Machine-readable reason; one value per rule
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "quota_exceeded" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "upstream_unavailable" | "internal_error";
+            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "quota_exceeded" | "idempotency_conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "upstream_unavailable" | "internal_error";
             detail: string;
             request_id: string;
             errors?: {
@@ -3604,7 +3604,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: created_at, data, expires_at, id, last_used_at, name, next_cursor, prefix, scopes, signing */
+                /** @description Comma-separated fields to keep, of: created_at, expires_at, id, last_used_at, name, prefix, scopes, signing */
                 fields?: string;
             };
             header?: {
@@ -3986,7 +3986,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: action, actor, created_at, data, detail, id, ip, next_cursor, outcome, request_id, target */
+                /** @description Comma-separated fields to keep, of: action, actor, created_at, detail, id, ip, outcome, request_id, target */
                 fields?: string;
             };
             header?: {
@@ -4121,7 +4121,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: asset_class, currency, data, delisted_at, exchange, listed_at, market_cap, name, next_cursor, sector, symbol */
+                /** @description Comma-separated fields to keep, of: asset_class, currency, delisted_at, exchange, listed_at, market_cap, name, sector, symbol */
                 fields?: string;
             };
             header?: {
@@ -4912,7 +4912,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: adj_close, close, data, date, high, low, next_cursor, open, volume */
+                /** @description Comma-separated fields to keep, of: adj_close, close, date, high, low, open, volume */
                 fields?: string;
                 /** @description `csv` answers text/csv (as `Accept: text/csv` does); JSON by default */
                 format?: "json" | "csv";
@@ -5043,7 +5043,7 @@ export interface operations {
         parameters: {
             query: {
                 date: string;
-                /** @description Comma-separated fields to keep, of: close, data, date, high, low, open, recorded_at, source, superseded_at, volume */
+                /** @description Comma-separated fields to keep, of: close, date, high, low, open, recorded_at, source, superseded_at, volume */
                 fields?: string;
             };
             header?: {
@@ -5303,7 +5303,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: data, date, market_cap, next_cursor, shares_outstanding */
+                /** @description Comma-separated fields to keep, of: date, market_cap, shares_outstanding */
                 fields?: string;
             };
             header?: {
@@ -5432,7 +5432,7 @@ export interface operations {
             query: {
                 /** @description 1 to 100 comma-separated ticker symbols (repeats are answered once) */
                 symbols: string;
-                /** @description Comma-separated fields to keep, of: change, change_pct, data, missing, price, source, symbol, ts */
+                /** @description Comma-separated fields to keep, of: change, change_pct, price, source, symbol, ts */
                 fields?: string;
             };
             header?: {
@@ -5854,7 +5854,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: base_date, base_value, benchmark, benchmark_used, built_at, constituents, covariance, created_at, data, failure_reason, group_caps, id, lookback_days, max_turnover, max_weight, min_weight, name, next_cursor, ready_version, rebalance, status, updated_at, version, weighting, weights */
+                /** @description Comma-separated fields to keep, of: base_date, base_value, benchmark, benchmark_used, built_at, constituents, covariance, created_at, failure_reason, group_caps, id, lookback_days, max_turnover, max_weight, min_weight, name, ready_version, rebalance, status, updated_at, version, weighting, weights */
                 fields?: string;
             };
             header?: {
@@ -6619,7 +6619,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: daily_return, data, date, next_cursor, value */
+                /** @description Comma-separated fields to keep, of: daily_return, date, value */
                 fields?: string;
                 /** @description `csv` answers text/csv (as `Accept: text/csv` does); JSON by default */
                 format?: "json" | "csv";
@@ -6926,7 +6926,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Read this built version instead of the ready one (see /versions) */
                 version?: number;
-                /** @description Comma-separated fields to keep, of: caps_relaxed, data, date, joined, left, next_cursor, turnover, weights_after, weights_before */
+                /** @description Comma-separated fields to keep, of: caps_relaxed, date, joined, left, turnover, weights_after, weights_before */
                 fields?: string;
             };
             header?: {
@@ -7365,7 +7365,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: created_at, data, data_as_of, failure_reason, metadata, methodology_hash, next_cursor, reason, status, version */
+                /** @description Comma-separated fields to keep, of: created_at, data_as_of, failure_reason, metadata, methodology_hash, reason, status, version */
                 fields?: string;
             };
             header?: {
@@ -7911,7 +7911,7 @@ export interface operations {
                 metric: "volatility" | "sharpe" | "beta" | "drawdown";
                 /** @description Trailing sessions per point */
                 window?: "63" | "126" | "252";
-                /** @description Comma-separated fields to keep, of: benchmark_used, data, date, metric, value, window */
+                /** @description Comma-separated fields to keep, of: date, value */
                 fields?: string;
             };
             header?: {
@@ -8670,7 +8670,7 @@ export interface operations {
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
-                /** @description Comma-separated fields to keep, of: data, date, kind, parameters, symbol, value, window */
+                /** @description Comma-separated fields to keep, of: date, value */
                 fields?: string;
             };
             header?: {
@@ -8969,7 +8969,7 @@ export interface operations {
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
-                /** @description Comma-separated fields to keep, of: data, date, end, kind, reason, score, start, symbol, value */
+                /** @description Comma-separated fields to keep, of: date, kind, reason, score, value */
                 fields?: string;
             };
             header?: {
@@ -9099,7 +9099,7 @@ export interface operations {
                 start?: string;
                 /** @description Default: the latest bar */
                 end?: string;
-                /** @description Comma-separated fields to keep, of: data, date, end, inputs, regime, start, symbol */
+                /** @description Comma-separated fields to keep, of: date, inputs, regime */
                 fields?: string;
             };
             header?: {
@@ -9229,7 +9229,7 @@ export interface operations {
                 end?: string;
                 /** @description Comma-separated pattern kinds (default all) */
                 kinds?: string;
-                /** @description Comma-separated fields to keep, of: data, date, direction, kind, symbol */
+                /** @description Comma-separated fields to keep, of: date, direction, kind */
                 fields?: string;
             };
             header?: {
@@ -9514,8 +9514,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not a WebSocket upgrade request */
-            426: {
+            /** @description Not a WebSocket upgrade request (`validation_failed`, naming the Upgrade header) */
+            400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -9537,7 +9537,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: avg_fill_price, canceled_at, created_at, data, expires_at, filled_at, filled_qty, id, limit_price, next_cursor, qty, side, status, symbol, time_in_force, type, updated_at */
+                /** @description Comma-separated fields to keep, of: avg_fill_price, canceled_at, created_at, expires_at, filled_at, filled_qty, id, limit_price, qty, side, status, symbol, time_in_force, type, updated_at */
                 fields?: string;
             };
             header?: {
@@ -10197,7 +10197,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: condition, created_at, data, id, index_id, kind, level, message, next_cursor, price, status, symbol, threshold, triggered_at, triggered_price, triggered_value */
+                /** @description Comma-separated fields to keep, of: condition, created_at, id, index_id, kind, level, message, price, status, symbol, threshold, triggered_at, triggered_price, triggered_value */
                 fields?: string;
             };
             header?: {
@@ -10576,7 +10576,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: created_at, data, events, id, next_cursor, url */
+                /** @description Comma-separated fields to keep, of: created_at, events, id, url */
                 fields?: string;
             };
             header?: {
@@ -10955,7 +10955,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: attempt, created_at, data, delivered_at, error, event, event_id, id, next_cursor, next_retry_at, status_code */
+                /** @description Comma-separated fields to keep, of: attempt, created_at, delivered_at, error, event, event_id, id, next_retry_at, status_code */
                 fields?: string;
             };
             header?: {
@@ -11237,7 +11237,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor, valid only for the query that returned it (else 400 invalid_cursor) */
                 cursor?: string;
-                /** @description Comma-separated fields to keep, of: attempts, created_at, data, error, finished_at, id, kind, next_cursor, started_at, stats, status */
+                /** @description Comma-separated fields to keep, of: attempts, created_at, error, finished_at, id, kind, started_at, stats, status */
                 fields?: string;
             };
             header?: {
