@@ -16,7 +16,12 @@ export function leaseSizeFor(bucket: NamedBucket): number {
 }
 
 interface Lease {
+  /** The caller whose buckets it draws from. */
+  name: string;
+  /** Requests it still admits. */
   left: number;
+  /** Tokens one of them takes (every bucket of a request shares its route's cost). */
+  cost: number;
   expiresAt: number;
   decision: LimitDecision;
 }
@@ -30,6 +35,8 @@ const MAX_HELD = 10_000;
 export class LeaseBook {
   private readonly leases = new Map<string, Lease>();
   private readonly asking = new Set<string>();
+  /** Tokens held per caller over all its leases (kept as leases change, so a request never sums the book). */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly maxHeld = MAX_HELD) {}
 
@@ -49,8 +56,10 @@ export class LeaseBook {
       const at = Date.now();
       if (held && held.left > 0 && held.expiresAt > at) {
         held.left--;
-        // What the caller may still do: the bucket's view at the grant, plus what this lease still holds.
-        return { ...held.decision, remaining: held.decision.remaining + held.left };
+        this.hold(name, -held.cost);
+        // What the caller may still do, in tokens: the bucket's latest level the object gave this isolate, plus
+        // every token this isolate still holds for the caller (its other routes' leases too).
+        return { ...held.decision, remaining: held.decision.remaining + this.heldFor(name) };
       }
       if (this.asking.has(key)) {
         // Another request is asking the object for this lease: wait on our own timers, never on its promise
@@ -60,7 +69,7 @@ export class LeaseBook {
         continue;
       }
       const returning = held && held.left > 0 ? held.left : 0;
-      this.leases.delete(key);
+      if (held) this.drop(key, held);
       const ask = limiter().lease(buckets, want, returning, now);
       this.asking.add(key);
       try {
@@ -69,9 +78,11 @@ export class LeaseBook {
         if (!view.allowed) return view;
         if (granted > 1) {
           this.makeRoom();
-          this.leases.set(key, { left: granted - 1, expiresAt: Date.now() + LEASE_MS, decision: view });
+          const cost = buckets[0]?.cost ?? 1;
+          this.leases.set(key, { name, left: granted - 1, cost, expiresAt: Date.now() + LEASE_MS, decision: view });
+          this.hold(name, (granted - 1) * cost);
         }
-        return { ...view, remaining: view.remaining + Math.max(0, granted - 1) };
+        return { ...view, remaining: view.remaining + this.heldFor(name) };
       } finally {
         this.asking.delete(key);
       }
@@ -101,18 +112,31 @@ export class LeaseBook {
    */
   private makeRoom(now = Date.now()): void {
     if (this.leases.size < this.maxHeld) return;
-    for (const [k, l] of this.leases) if (l.expiresAt <= now) this.leases.delete(k);
-    while (this.leases.size >= this.maxHeld) this.leases.delete(this.leases.keys().next().value as string);
+    for (const [k, l] of this.leases) if (l.expiresAt <= now) this.drop(k, l);
+    while (this.leases.size >= this.maxHeld) {
+      const [k, l] = this.leases.entries().next().value as [string, Lease];
+      this.drop(k, l);
+    }
   }
 
-  /** What this isolate holds for a key (all bucket sets): tokens its caller may still spend. */
+  private drop(key: string, lease: Lease): void {
+    this.leases.delete(key);
+    this.hold(lease.name, -lease.left * lease.cost);
+  }
+
+  private hold(name: string, tokens: number): void {
+    const n = (this.held.get(name) ?? 0) + tokens;
+    if (n > 0) this.held.set(name, n);
+    else this.held.delete(name);
+  }
+
+  /** Tokens this isolate holds for a caller (all its leases): what it may still spend without asking the object. */
   heldFor(name: string): number {
-    let n = 0;
-    for (const [k, l] of this.leases) if (k.startsWith(`${name}|`)) n += l.left;
-    return n;
+    return this.held.get(name) ?? 0;
   }
 
   clear(): void {
     this.leases.clear();
+    this.held.clear();
   }
 }

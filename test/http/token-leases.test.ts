@@ -43,6 +43,21 @@ describe("token leases", () => {
     expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => 599 - i));
   });
 
+  it("counts RateLimit-Remaining in tokens across routes of different cost: down by each request's cost", async () => {
+    const cheap = [{ name: "requests", ...perPeriod(600, 60) }];
+    const dear = [{ name: "requests", ...perPeriod(600, 60), cost: 2 }];
+    const book = new LeaseBook();
+    const name = `user:lease-mixed-${Date.now()}`;
+    const t0 = Date.now(); // one clock for the object, so refill adds nothing
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) seen.push((await book.admit(limiter(name), name, i % 2 ? dear : cheap, t0)).remaining);
+    // 600 tokens: −1, −2, −1, −2 … whichever lease (12 cheap requests, 6 dear ones) serves the request.
+    expect(seen).toEqual([599, 597, 596, 594, 593, 591, 590, 588]);
+    // The object holds the rest: 600 − 12 − 6 × 2 leased, and this isolate 8 + 2 × 2 of them unspent.
+    expect((await env.RATE_LIMITER.getByName(name).peek(cheap[0]!, t0)).remaining).toBe(576);
+    expect(book.heldFor(name)).toBe(12);
+  });
+
   it("gives an expired lease's unused tokens back with the next request", async () => {
     const buckets = [{ name: "requests", ...perPeriod(600, 60) }];
     const book = new LeaseBook();
