@@ -6,6 +6,7 @@ import type { App } from "../http/context";
 import { versionedJson } from "../http/versioned-answer";
 import { QuoteList, QuoteQuery } from "../schemas/market";
 import { errorResponses, jsonContent, security } from "../schemas/route-parts";
+import { keepLocalClockAwake } from "../services/live";
 import { latestQuotes, quotesEntryKey } from "../services/quotes";
 
 const list = createRoute({
@@ -24,6 +25,7 @@ export function registerQuoteRoutes(app: App) {
   app.openapi(list, async (c) => {
     const { symbols } = c.req.valid("query");
     const cfg = c.get("config");
+    keepLocalClockAwake(c.env, cfg, (work) => c.executionCtx.waitUntil(work));
     const key = await quotesEntryKey(c.env, symbols);
     c.header("Cache-Control", cacheControl("market", Math.min(5, cfg.HTTP_CACHE_MAX_AGE_SECONDS)));
     return versionedJson(c, key, async () => {

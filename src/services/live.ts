@@ -1,6 +1,7 @@
 // Live market ticks: where shards live, how a tick reaches every shard, and what a tick sets off (alerts, fills, index levels).
 import type { Config } from "../config";
 import { getConfig } from "../config";
+import { activeProvider } from "../providers";
 import type { AlertNotice, IndexLevelFrame, LiveQuote, SequencedQuote, Tick, TickReport } from "../domain/ticks";
 
 export type { LiveQuote, TickReport };
@@ -14,6 +15,29 @@ import { fillCrossedOrders } from "./paper-trading";
  * out, and in local development runs the synthetic clock. Shards are `shard:<n>`.
  */
 export const PUBLISHER = "publisher";
+
+/** How often one isolate tells the local clock that REST clients read quotes (it idles 120 s after the last word). */
+const QUOTE_READ_WAKE_EVERY_MS = 20_000;
+let lastQuoteReadWake = Number.NEGATIVE_INFINITY;
+
+/**
+ * In local development the synthetic clock ticks only while someone listens (hub-publisher.ts). A client polling
+ * `GET /v1/quotes` listens too: its reads keep the clock running, as an open stream socket does, at most one
+ * reminder per isolate every 20 s, off the request's path. Elsewhere (a vendor's quotes, tests) it does nothing.
+ */
+export function keepLocalClockAwake(
+  env: Env,
+  cfg: Config,
+  waitUntil: (work: Promise<unknown>) => void,
+  now = Date.now(),
+): boolean {
+  if (now - lastQuoteReadWake < QUOTE_READ_WAKE_EVERY_MS) return false;
+  const active = activeProvider(cfg);
+  if (active.kind !== "synthetic" || !active.localClock) return false;
+  lastQuoteReadWake = now;
+  waitUntil(env.PRICE_HUB.getByName(PUBLISHER).wake().catch(() => false));
+  return true;
+}
 
 export const shardNames = (cfg: Config) => Array.from({ length: cfg.STREAM_SHARDS }, (_, n) => `shard:${n}`);
 
