@@ -1,8 +1,8 @@
 // Live market ticks: where shards live, how a tick reaches every shard, and what a tick sets off (alerts, fills, index levels).
 import type { Config } from "../config";
 import { getConfig } from "../config";
-import { activeProvider } from "../providers";
 import type { AlertNotice, IndexLevelFrame, LiveQuote, SequencedQuote, Tick, TickReport } from "../domain/ticks";
+import { activeProvider } from "../providers";
 
 export type { LiveQuote, TickReport };
 
@@ -35,7 +35,11 @@ export function keepLocalClockAwake(
   const active = activeProvider(cfg);
   if (active.kind !== "synthetic" || !active.localClock) return false;
   lastQuoteReadWake = now;
-  waitUntil(env.PRICE_HUB.getByName(PUBLISHER).wake().catch(() => false));
+  waitUntil(
+    env.PRICE_HUB.getByName(PUBLISHER)
+      .wake()
+      .catch(() => false),
+  );
   return true;
 }
 
