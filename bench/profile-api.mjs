@@ -57,7 +57,7 @@ try {
   const app = await startDev({
     port: PORT,
     seed: true,
-    vars: { RATE_LIMIT_USER_PER_MINUTE: "1000000", ACCESS_TOKEN_TTL_SECONDS: "86400" },
+    vars: { RATE_LIMIT_USER_PER_MINUTE: "1000000", ACCESS_TOKEN_TTL_SECONDS: "86400", SYNTHETIC_TICK_MS: "60000" },
     inspectorPort: INSPECTOR,
   });
   const login = await (

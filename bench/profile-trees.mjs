@@ -16,7 +16,8 @@ const REQUESTS = Number(process.env.REQUESTS ?? 3000);
 const ROUTES = (process.env.ROUTES ?? "/v1/quotes?symbols=AAPL,MSFT,NVDA,/health")
   .split(",/")
   .map((p, i) => (i ? `/${p}` : p));
-const vars = { RATE_LIMIT_USER_PER_MINUTE: "1000000", ACCESS_TOKEN_TTL_SECONDS: "86400" };
+// As bench/api.mjs: quotes change once a minute (production's quotes cron), not every second.
+const vars = { RATE_LIMIT_USER_PER_MINUTE: "1000000", ACCESS_TOKEN_TTL_SECONDS: "86400", SYNTHETIC_TICK_MS: "60000" };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const sides = [];
