@@ -35,8 +35,8 @@ const MAX_HELD = 10_000;
 export class LeaseBook {
   private readonly leases = new Map<string, Lease>();
   private readonly asking = new Set<string>();
-  /** Tokens held per caller over all its leases (kept as leases change, so a request never sums the book). */
-  private readonly held = new Map<string, number>();
+  /** Each caller's leases (one per route cost it used), so a request sums only its own few, never the book. */
+  private readonly byName = new Map<string, Set<Lease>>();
 
   constructor(private readonly maxHeld = MAX_HELD) {}
 
@@ -56,10 +56,7 @@ export class LeaseBook {
       const at = Date.now();
       if (held && held.left > 0 && held.expiresAt > at) {
         held.left--;
-        this.hold(name, -held.cost);
-        // What the caller may still do, in tokens: the bucket's latest level the object gave this isolate, plus
-        // every token this isolate still holds for the caller (its other routes' leases too).
-        return { ...held.decision, remaining: held.decision.remaining + this.heldFor(name) };
+        return this.withHeld(name, held.decision, at);
       }
       if (this.asking.has(key)) {
         // Another request is asking the object for this lease: wait on our own timers, never on its promise
@@ -78,11 +75,19 @@ export class LeaseBook {
         if (!view.allowed) return view;
         if (granted > 1) {
           this.makeRoom();
-          const cost = buckets[0]?.cost ?? 1;
-          this.leases.set(key, { name, left: granted - 1, cost, expiresAt: Date.now() + LEASE_MS, decision: view });
-          this.hold(name, (granted - 1) * cost);
+          const lease = {
+            name,
+            left: granted - 1,
+            cost: buckets[0]?.cost ?? 1,
+            expiresAt: Date.now() + LEASE_MS,
+            decision: view,
+          };
+          this.leases.set(key, lease);
+          let mine = this.byName.get(name);
+          if (!mine) this.byName.set(name, (mine = new Set()));
+          mine.add(lease);
         }
-        return { ...view, remaining: view.remaining + this.heldFor(name) };
+        return this.withHeld(name, view);
       } finally {
         this.asking.delete(key);
       }
@@ -96,7 +101,7 @@ export class LeaseBook {
   private async consumeNow(limiter: () => Limiter, name: string, buckets: NamedBucket[], now: number) {
     const decision = await limiter().consume(buckets, now);
     this.learn(name, decision);
-    return { ...decision, remaining: decision.remaining + this.heldFor(name) };
+    return this.withHeld(name, decision);
   }
 
   /** The object's latest word on a caller's buckets replaces the older view its held leases report from. */
@@ -121,22 +126,30 @@ export class LeaseBook {
 
   private drop(key: string, lease: Lease): void {
     this.leases.delete(key);
-    this.hold(lease.name, -lease.left * lease.cost);
+    const mine = this.byName.get(lease.name);
+    mine?.delete(lease);
+    if (mine?.size === 0) this.byName.delete(lease.name);
   }
 
-  private hold(name: string, tokens: number): void {
-    const n = (this.held.get(name) ?? 0) + tokens;
-    if (n > 0) this.held.set(name, n);
-    else this.held.delete(name);
+  /**
+   * What the caller may still do, in tokens (RateLimit-Remaining): the bucket's latest level the object gave this
+   * isolate, plus what this isolate's live leases for the caller still hold (its other routes' too), never above
+   * the bucket's size. An expired lease's tokens are not counted: they can no longer be spent, and the object
+   * takes them back only up to a full bucket.
+   */
+  private withHeld(name: string, decision: LimitDecision, now = Date.now()): LimitDecision {
+    return { ...decision, remaining: Math.min(decision.limit, decision.remaining + this.heldFor(name, now)) };
   }
 
-  /** Tokens this isolate holds for a caller (all its leases): what it may still spend without asking the object. */
-  heldFor(name: string): number {
-    return this.held.get(name) ?? 0;
+  /** Tokens this isolate's live leases hold for a caller: what it may still spend without asking the object. */
+  heldFor(name: string, now = Date.now()): number {
+    let n = 0;
+    for (const l of this.byName.get(name) ?? []) if (l.expiresAt > now) n += l.left * l.cost;
+    return n;
   }
 
   clear(): void {
     this.leases.clear();
-    this.held.clear();
+    this.byName.clear();
   }
 }

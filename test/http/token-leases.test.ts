@@ -58,6 +58,22 @@ describe("token leases", () => {
     expect(book.heldFor(name)).toBe(12);
   });
 
+  it("never reports more than the bucket holds: expired leases of other routes are not counted", async () => {
+    const name = `user:lease-expired-${Date.now()}`;
+    const book = new LeaseBook();
+    const t0 = Date.now();
+    // One lease per route cost 1…5 (12, 6, 4, 3 and 2 requests): 588 − 12 − 12 − 12 − 10 = 542 left in the object.
+    for (const cost of [1, 2, 3, 4, 5])
+      await book.admit(limiter(name), name, [{ name: "requests", ...perPeriod(600, 60), cost }], t0);
+    expect(book.heldFor(name)).toBe(11 + 10 + 9 + 8 + 5);
+    await sleep(LEASE_MS + 50); // every lease expires unspent
+    expect(book.heldFor(name)).toBe(0);
+    // A minute on, the object has refilled to 600; the cost-1 lease's 11 come back (capped at 600), 12 go out.
+    const after = await book.admit(limiter(name), name, [{ name: "requests", ...perPeriod(600, 60) }], t0 + 60_000);
+    expect(after.limit).toBe(600);
+    expect(after.remaining).toBe(599); // 588 in the object + the new lease's 11, not + the expired leases' 32
+  });
+
   it("gives an expired lease's unused tokens back with the next request", async () => {
     const buckets = [{ name: "requests", ...perPeriod(600, 60) }];
     const book = new LeaseBook();
