@@ -83,9 +83,9 @@ export class LeaseBook {
             decision: view,
           };
           this.leases.set(key, lease);
-          let mine = this.byName.get(name);
-          if (!mine) this.byName.set(name, (mine = new Set()));
+          const mine = this.byName.get(name) ?? new Set<Lease>();
           mine.add(lease);
+          this.byName.set(name, mine);
         }
         return this.withHeld(name, view);
       } finally {
