@@ -193,7 +193,12 @@ export const WebhookBody = z
       .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, "must be an absolute http or https URL")
       .refine((u) => URL.canParse(u), "is not a valid absolute URL")
       .openapi({ format: "uri", example: "https://example.com/hooks/edgeindex" }),
-    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS))
+      .min(1)
+      .max(WEBHOOK_EVENTS.length)
+      .refine((e) => new Set(e).size === e.length, "must not repeat an event")
+      .openapi({ uniqueItems: true }),
   })
   .openapi("WebhookRequest");
 

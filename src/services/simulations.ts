@@ -67,7 +67,16 @@ export async function createSimulation(env: Env, ownerId: string, body: Simulati
   if (body.index_id !== undefined) {
     definition = (await loadOwnedIndex(env.DB, ownerId, body.index_id)).definition as StoredDefinition;
   } else {
-    definition = await validateDefinition(env.DB, body.index as NonNullable<SimulationBody["index"]>);
+    definition = await validateDefinition(env.DB, body.index as NonNullable<SimulationBody["index"]>).catch(
+      (err: unknown) => {
+        // The definition is the body's `index`: its fields are named from the body's root, as schema errors are.
+        if (!(err instanceof ApiError) || !err.errors) throw err;
+        throw new ApiError(err.code, err.detail, {
+          status: err.status,
+          errors: err.errors.map((e) => ({ ...e, path: `index.${e.path}` })),
+        });
+      },
+    );
   }
   const request: StoredSimulation = {
     start: body.start,

@@ -137,6 +137,23 @@ describe("POST /v1/simulations", () => {
     expect(r.body.error).toBeTruthy();
   });
 
+  it("names an inline index's fields from the body's root (index.constituents), as the schema's errors do", async () => {
+    const unknown = await call("/v1/simulations", {
+      method: "POST",
+      token: owner.token,
+      json: { ...request, index: { ...index, constituents: ["AAA", "NOPE"] } },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.problem.errors?.map((e) => e.path)).toEqual(["index.constituents"]);
+    const malformed = await call("/v1/simulations", {
+      method: "POST",
+      token: owner.token,
+      json: { ...request, index: { ...index, constituents: [] } },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.problem.errors?.[0]?.path).toBe("index.constituents");
+  });
+
   const invalid: Array<[string, unknown, number]> = [
     ["both index and index_id", { ...request, index_id: "idx_x" }, 400],
     ["neither index nor index_id", { start: "2024-01-30", end: "2024-02-02", initial_capital: 1 }, 400],

@@ -70,6 +70,10 @@ describe("webhook subscriptions", () => {
     const { token } = await userToken();
     expect((await create(token, { url: "https://example.com/h", events: ["price.moved"] })).status).toBe(400);
     expect((await create(token, { url: "https://example.com/h", events: [] })).status).toBe(400);
+    // uniqueItems, as the document declares: a repeated event is refused, not silently folded.
+    const twice = await create(token, { url: "https://example.com/h", events: ["index.ready", "index.ready"] });
+    expect(twice.status).toBe(400);
+    expect(twice.problem.errors![0]!.path).toBe("events");
     // Not an absolute http(s) URL at all: a body rule (400), with the field named and a sentence that reads.
     for (const url of ["nope", "ftp://example.com/", "https://", "http://exa mple.com/"]) {
       const r = await create(token, { url, events: ["index.ready"] });
