@@ -6,8 +6,7 @@ import { getConfig } from "../config";
 import { allActiveAssets } from "../db/assets";
 import { ownedIndexIds } from "../db/indexes";
 import { storedQuotes } from "../db/quotes";
-import { activeProvider } from "../providers";
-import { PUBLISHER } from "../services/live";
+import { keepLocalClockAwake, PUBLISHER } from "../services/live";
 import { resolveStreamCredential } from "../services/live-auth";
 import { addSocket, broadcast, dropSocket, unique } from "./socket-sets";
 import {
@@ -38,8 +37,6 @@ type Kind = "s" | "i";
 /** Known symbols are re-read at most this often; a miss re-reads sooner so a new asset is found quickly. */
 const ASSET_CACHE_MS = 60_000;
 const ASSET_MISS_REFRESH_MS = 5_000;
-/** A connected shard reminds the local ticker it is needed at most this often. */
-const WAKE_EVERY_MS = 20_000;
 
 export class HubShard {
   private bySymbol = new Map<string, Set<WebSocket>>();
@@ -47,7 +44,6 @@ export class HubShard {
   private byUser = new Map<string, Set<WebSocket>>();
   private indexed = false;
   private assets: { at: number; ids: Map<string, number> } | null = null;
-  private lastWake = 0;
   private rate = new MessageRate();
 
   constructor(
@@ -122,7 +118,8 @@ export class HubShard {
     await this.armSweep();
     if (this.indexed) addSocket(this.byUser, userId, ws);
     ws.send(statusFrame("authenticated"));
-    this.wakeTicker();
+    // The local synthetic clock runs only while someone listens: a live socket keeps reminding it.
+    keepLocalClockAwake(this.env, getConfig(this.env), (work) => this.ctx.waitUntil(work));
   }
 
   private refuse(ws: WebSocket, message: string) {
@@ -362,15 +359,5 @@ export class HubShard {
       const current = await this.ctx.storage.getAlarm();
       if (current === null || current > deadline) await this.ctx.storage.setAlarm(deadline);
     });
-  }
-
-  /** The local synthetic clock runs only while someone listens; a live socket keeps reminding it. */
-  private wakeTicker() {
-    const cfg = getConfig(this.env);
-    const active = activeProvider(cfg);
-    if (active.kind !== "synthetic" || !active.localClock) return;
-    if (Date.now() - this.lastWake < WAKE_EVERY_MS) return;
-    this.lastWake = Date.now();
-    this.ctx.waitUntil(this.env.PRICE_HUB.getByName(PUBLISHER).wake());
   }
 }

@@ -16,31 +16,30 @@ import { fillCrossedOrders } from "./paper-trading";
  */
 export const PUBLISHER = "publisher";
 
-/** How often one isolate tells the local clock that REST clients read quotes (it idles 120 s after the last word). */
-const QUOTE_READ_WAKE_EVERY_MS = 20_000;
-let lastQuoteReadWake = Number.NEGATIVE_INFINITY;
+/** How often one isolate reminds the local clock that someone listens (it idles 120 s after the last reminder). */
+const WAKE_EVERY_MS = 20_000;
+let lastWake = Number.NEGATIVE_INFINITY;
 
 /**
- * In local development the synthetic clock ticks only while someone listens (hub-publisher.ts). A client polling
- * `GET /v1/quotes` listens too: its reads keep the clock running, as an open stream socket does, at most one
- * reminder per isolate every 20 s, off the request's path. Elsewhere (a vendor's quotes, tests) it does nothing.
+ * In local development the synthetic clock ticks only while someone listens (hub-publisher.ts): an authenticated
+ * stream socket (hub-shard.ts) or a client polling `GET /v1/quotes`. Each reminds it through here, at most once per
+ * isolate every 20 s, off the request's path. Elsewhere (a vendor's quotes, tests) it does nothing.
  */
 export function keepLocalClockAwake(
   env: Env,
   cfg: Config,
   waitUntil: (work: Promise<unknown>) => void,
   now = Date.now(),
-): boolean {
-  if (now - lastQuoteReadWake < QUOTE_READ_WAKE_EVERY_MS) return false;
+): void {
+  if (now - lastWake < WAKE_EVERY_MS) return;
   const active = activeProvider(cfg);
-  if (active.kind !== "synthetic" || !active.localClock) return false;
-  lastQuoteReadWake = now;
+  if (active.kind !== "synthetic" || !active.localClock) return;
+  lastWake = now;
   waitUntil(
     env.PRICE_HUB.getByName(PUBLISHER)
       .wake()
       .catch(() => false),
   );
-  return true;
 }
 
 export const shardNames = (cfg: Config) => Array.from({ length: cfg.STREAM_SHARDS }, (_, n) => `shard:${n}`);

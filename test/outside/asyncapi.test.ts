@@ -3,17 +3,9 @@ import { Parser } from "@asyncapi/parser";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, inject, it } from "vitest";
+import { demoToken } from "./demo-login.ts";
 
 const base = inject("base");
-
-async function token(): Promise<string> {
-  const res = await fetch(`${base}/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: "demo@edgeindex.dev", password: "edgeindex-demo-pass" }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
 
 describe("GET /asyncapi.json", () => {
   it("parses as AsyncAPI 3 with no error and no warning", async () => {
@@ -51,7 +43,7 @@ describe("GET /asyncapi.json", () => {
     ws.addEventListener("message", (e) => frames.push(JSON.parse(String(e.data))));
     await new Promise((r) => ws.addEventListener("open", r));
     const actions = [
-      { action: "auth", token: await token() },
+      { action: "auth", token: await demoToken(base) },
       { action: "subscribe", symbols: ["AAPL", "MSFT"], indexes: [] },
       { action: "ping" },
       { action: "subscribe", symbols: ["ZZZZ"] },

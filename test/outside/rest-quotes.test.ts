@@ -2,22 +2,14 @@
 // (no stream socket) sees them move too: its reads keep the local synthetic clock running. Run alone (no other
 // file's socket open), this fails without that: the clock idles and every read returns the same `ts`.
 import { describe, expect, inject, it } from "vitest";
+import { demoToken } from "./demo-login.ts";
 
 const base = inject("base");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function token(): Promise<string> {
-  const res = await fetch(`${base}/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: "demo@edgeindex.dev", password: "edgeindex-demo-pass" }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
 describe("GET /v1/quotes, polled without a stream", () => {
   it("moves at least once a second: every few reads show a newer ts", async () => {
-    const auth = { authorization: `Bearer ${await token()}` };
+    const auth = { authorization: `Bearer ${await demoToken(base)}` };
     const read = async () => {
       const res = await fetch(`${base}/v1/quotes?symbols=AAPL`, { headers: auth });
       expect(res.status).toBe(200);
