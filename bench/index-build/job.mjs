@@ -76,7 +76,7 @@ export default {
     if (url.pathname === "/build") return Response.json(await buildJob(env, { index_id: url.searchParams.get("id"), version: 1 }));
     if (url.pathname === "/checksum") {
       const row = await env.DB.prepare(
-        "SELECT (SELECT COUNT(*) || ':' || SUM(value) FROM index_values WHERE index_id = ?1) AS v, (SELECT COUNT(*) || ':' || SUM(weight * 1e6 + shares) FROM allocations WHERE index_id = ?1) AS a",
+        "SELECT (SELECT COUNT(*) || ':' || SUM(value) FROM index_values WHERE index_id = ?1) AS v, (SELECT COUNT(*) || ':' || SUM((h.value ->> 1) * 1e6 + (h.value ->> 2)) FROM allocation_sets s, json_each(s.holdings) h WHERE s.index_id = ?1) AS a",
       ).bind(url.searchParams.get("id")).first();
       return Response.json(row);
     }

@@ -156,18 +156,21 @@ const ALLOCATIONS_IN_FORCE = `
 WITH watched(id) AS (SELECT value FROM json_each(?1)),
 cur AS (
   SELECT i.id, i.ready_version AS v,
-    (SELECT MAX(rebalance_date) FROM allocations a WHERE a.index_id = i.id AND a.version = i.ready_version) AS rd
+    (SELECT MAX(rebalance_date) FROM allocation_sets a WHERE a.index_id = i.id AND a.version = i.ready_version) AS rd
   FROM indexes i JOIN watched w ON w.id = i.id
-  WHERE i.deleted_at IS NULL AND i.ready_version IS NOT NULL)
-SELECT cur.id, s.symbol, a.weight, a.shares, q.price,
-  CASE WHEN a.shares IS NULL THEN (SELECT iv.value FROM index_values iv WHERE iv.index_id = cur.id AND iv.version = cur.v
-    AND iv.date <= cur.rd ORDER BY iv.date DESC LIMIT 1) END AS rebalance_value,
-  CASE WHEN a.shares IS NULL THEN (SELECT p.close FROM prices p WHERE p.asset_id = a.asset_id AND p.date <= cur.rd
+  WHERE i.deleted_at IS NULL AND i.ready_version IS NOT NULL),
+held AS (
+  SELECT cur.id, cur.v, cur.rd, h.value ->> 0 AS asset_id, h.value ->> 1 AS weight, h.value ->> 2 AS shares
+  FROM cur JOIN allocation_sets a ON a.index_id = cur.id AND a.version = cur.v AND a.rebalance_date = cur.rd,
+    json_each(a.holdings) h)
+SELECT held.id, s.symbol, held.weight, held.shares, q.price,
+  CASE WHEN held.shares IS NULL THEN (SELECT iv.value FROM index_values iv WHERE iv.index_id = held.id AND iv.version = held.v
+    AND iv.date <= held.rd ORDER BY iv.date DESC LIMIT 1) END AS rebalance_value,
+  CASE WHEN held.shares IS NULL THEN (SELECT p.close FROM prices p WHERE p.asset_id = held.asset_id AND p.date <= held.rd
     AND p.superseded_at IS NULL ORDER BY p.date DESC LIMIT 1) END AS rebalance_price
-FROM cur
-JOIN allocations a ON a.index_id = cur.id AND a.version = cur.v AND a.rebalance_date = cur.rd
-JOIN assets s ON s.id = a.asset_id
-LEFT JOIN quotes q ON q.asset_id = a.asset_id`;
+FROM held
+JOIN assets s ON s.id = held.asset_id
+LEFT JOIN quotes q ON q.asset_id = held.asset_id`;
 
 /** The latest allocation of each watched index's ready version, with stored quotes. */
 export async function allocationsInForce(db: D1Database, indexIds: string[]): Promise<AllocationInForce[]> {
@@ -177,7 +180,11 @@ export async function allocationsInForce(db: D1Database, indexIds: string[]): Pr
 
 export interface VersionRows {
   values: Array<{ date: string; value: number; daily_return: number | null }>;
-  allocations: Array<{ rebalance_date: string; asset_id: number; weight: number; shares: number }>;
+  /** One entry per rebalance: what it holds, as `[asset_id, weight, shares]` per asset. */
+  allocations: Array<{
+    rebalance_date: string;
+    holdings: Array<[assetId: number, weight: number, shares: number | null]>;
+  }>;
   rebalances: Array<{
     date: string;
     weights_before: Record<string, number>;
@@ -193,10 +200,11 @@ const INSERT_VALUES = `INSERT INTO index_values (index_id, version, date, value,
   SELECT ?1, ?2, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]') FROM json_each(?3) WHERE true
   ON CONFLICT (index_id, version, date) DO UPDATE SET value = excluded.value, daily_return = excluded.daily_return`;
 
-const INSERT_ALLOCATIONS = `INSERT INTO allocations (index_id, version, rebalance_date, asset_id, weight, shares)
-  SELECT ?1, ?2, json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]')
-  FROM json_each(?3) WHERE true
-  ON CONFLICT (index_id, version, rebalance_date, asset_id) DO UPDATE SET weight = excluded.weight, shares = excluded.shares`;
+/** One row per rebalance: `[date, [[asset_id, weight, shares], ...]]` tuples, the holdings kept as JSON text. */
+const INSERT_ALLOCATION_SETS = `INSERT INTO allocation_sets (index_id, version, rebalance_date, holdings)
+  SELECT ?1, ?2, value ->> 0, value -> 1 FROM json_each(?3) WHERE true
+  ON CONFLICT (index_id, version, rebalance_date) DO UPDATE SET holdings = excluded.holdings,
+    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
 
 const INSERT_REBALANCES = `INSERT INTO rebalances (index_id, version, date, weights_before, weights_after, turnover,
     joined, "left", caps_relaxed)
@@ -233,10 +241,12 @@ export async function writeVersion(
     const json = JSON.stringify(part.map((v) => [v.date, v.value, v.daily_return]));
     statements.push(db.prepare(INSERT_VALUES).bind(indexId, version, json));
   }
-  for (const part of slices(rows.allocations, ROWS_PER_STATEMENT)) {
-    const json = JSON.stringify(part.map((a) => [a.rebalance_date, a.asset_id, a.weight, a.shares]));
-    statements.push(db.prepare(INSERT_ALLOCATIONS).bind(indexId, version, json));
-  }
+  // A rebalance that holds nothing writes no set, so the one before it stays in force (as with no rows before).
+  const sets = rows.allocations
+    .filter((a) => a.holdings.length > 0)
+    .map((a) => JSON.stringify([a.rebalance_date, a.holdings]));
+  for (const json of chunkByBytes(sets))
+    statements.push(db.prepare(INSERT_ALLOCATION_SETS).bind(indexId, version, json));
   const encoded = rows.rebalances.map((r) =>
     JSON.stringify([
       r.date,
@@ -304,10 +314,11 @@ export async function readLevels(db: D1Database, indexId: string, version: numbe
 export async function readAllocationOn(db: D1Database, indexId: string, version: number, date: string | null) {
   const { results } = await db
     .prepare(
-      `SELECT a.rebalance_date, s.symbol, a.weight, a.shares FROM allocations a JOIN assets s ON s.id = a.asset_id
+      `SELECT a.rebalance_date, s.symbol, h.value ->> 1 AS weight, h.value ->> 2 AS shares
+       FROM allocation_sets a, json_each(a.holdings) h JOIN assets s ON s.id = h.value ->> 0
        WHERE a.index_id = ?1 AND a.version = ?2 AND a.rebalance_date = (
-         SELECT MAX(rebalance_date) FROM allocations WHERE index_id = ?1 AND version = ?2 AND (?3 IS NULL OR rebalance_date <= ?3))
-       ORDER BY a.weight DESC, s.symbol`,
+         SELECT MAX(rebalance_date) FROM allocation_sets WHERE index_id = ?1 AND version = ?2 AND (?3 IS NULL OR rebalance_date <= ?3))
+       ORDER BY weight DESC, s.symbol`,
     )
     .bind(indexId, version, date)
     .all<{ rebalance_date: string; symbol: string; weight: number; shares: number | null }>();

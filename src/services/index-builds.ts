@@ -169,21 +169,16 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
   });
 }
 
-/** One row per held asset per rebalance, read from the engine's columns (its keyed records are never made here). */
+/** Each rebalance's holdings, read from the engine's columns (its keyed records are never made here). */
 function allocationRows(build: IndexBuild, idOf: ReadonlyMap<string, number>): VersionRows["allocations"] {
-  const rows: VersionRows["allocations"] = [];
-  build.holdings.forEach((h, r) => {
-    const rebalance_date = (build.allocations[r] as IndexBuild["allocations"][number]).rebalance_date;
+  return build.holdings.map((h, r) => {
+    const holdings: VersionRows["allocations"][number]["holdings"] = [];
     for (let i = 0; i < h.columns.length; i++) {
-      rows.push({
-        rebalance_date,
-        asset_id: idOf.get(h.symbols[h.columns[i] as number] as string) as number,
-        weight: h.after[i] as number,
-        shares: h.units[i] as number,
-      });
+      const symbol = h.symbols[h.columns[i] as number] as string;
+      holdings.push([idOf.get(symbol) as number, h.after[i] as number, h.units[i] as number]);
     }
+    return { rebalance_date: (build.allocations[r] as IndexBuild["allocations"][number]).rebalance_date, holdings };
   });
-  return rows;
 }
 
 /** SHA-256 (hex) over the canonical definition and the engine's methodology version. */

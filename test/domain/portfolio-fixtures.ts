@@ -1,16 +1,9 @@
 // Seeded return series for the portfolio tests: deterministic, with a shared market factor so assets correlate.
 
-/** Mulberry32: a tiny seeded PRNG, so every property and example is reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32: a tiny seeded PRNG, so every property and example is reproducible (the market fixtures' own). */
+import { seededRandom as seeded } from "./market-fixtures";
+
+export { seeded };
 
 /** A standard normal draw by Box-Muller. */
 export function normal(rand: () => number): number {

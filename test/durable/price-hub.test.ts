@@ -285,13 +285,16 @@ describe("live index levels", () => {
       .bind(id, ownerId)
       .run();
     const last = b.allocations[b.allocations.length - 1]!;
-    for (const [symbol, weight] of Object.entries(last.weights)) {
-      await env.DB.prepare(
-        "INSERT INTO allocations (index_id, version, rebalance_date, asset_id, weight, shares) VALUES (?, 1, ?, ?, ?, ?)",
-      )
-        .bind(id, last.rebalance_date, ids.get(symbol)!, weight, withShares ? last.shares[symbol]! : null)
-        .run();
-    }
+    const holdings = Object.entries(last.weights).map(([symbol, weight]) => [
+      ids.get(symbol)!,
+      weight,
+      withShares ? last.shares[symbol]! : null,
+    ]);
+    await env.DB.prepare(
+      "INSERT INTO allocation_sets (index_id, version, rebalance_date, holdings) VALUES (?, 1, ?, ?)",
+    )
+      .bind(id, last.rebalance_date, JSON.stringify(holdings))
+      .run();
     if (!withShares) {
       // The fallback path needs the level and each close on the rebalance date.
       const level = b.levels.find((l) => l.date === last.rebalance_date)!;

@@ -8,7 +8,7 @@ import { insertAssets, insertBars, insertMarketCap, weekdays } from "../helpers/
 let owner: { id: string; token: string };
 let other: { id: string; token: string };
 const DAYS = weekdays("2024-03-01", 45); // 2024-03-01 … 2024-05-02
-const TABLES = ["indexes", "index_versions", "index_values", "allocations", "rebalances", "jobs", "audit_log"];
+const TABLES = ["indexes", "index_versions", "index_values", "allocation_sets", "rebalances", "jobs", "audit_log"];
 const counts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await rowCount(t)])));
 
 /** Returns +r, −r, +r, … compounded: the series of VLB has exactly twice the returns of VLA. */
