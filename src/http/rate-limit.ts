@@ -56,19 +56,28 @@ export function limitFor(cfg: Config, tier: Tier): number {
 }
 
 /**
- * "Denied until" per client key in this isolate. It only ever refuses, and only until the moment the Durable
- * Object said a token will exist again, so it spares round trips while a client hammers but never admits extra.
+ * "Denied until" per client key in this isolate, for requests costing at least what was refused. It only ever
+ * refuses, and only until the moment the Durable Object said that many tokens will exist again, so it spares round
+ * trips while a client hammers but never admits extra; a cheaper request still asks the Durable Object, and a
+ * refusal from here reports the tokens the Durable Object said were left.
  */
 const MAX_REMEMBERED = 10_000;
-const deniedUntil = new Map<string, { until: number; limit: number }>();
+interface Denial {
+  until: number;
+  limit: number;
+  cost: number;
+  remaining: number;
+  resetSeconds: number;
+}
+const deniedUntil = new Map<string, Denial>();
 
-function rememberDenial(name: string, until: number, limit: number, now: number) {
+function rememberDenial(name: string, denial: Denial, now: number) {
   if (deniedUntil.size >= MAX_REMEMBERED) {
     for (const [k, v] of deniedUntil) if (v.until <= now) deniedUntil.delete(k);
     // Still full of live denials: drop the oldest; forgetting one only costs a round trip.
     if (deniedUntil.size >= MAX_REMEMBERED) deniedUntil.delete(deniedUntil.keys().next().value!);
   }
-  deniedUntil.set(name, { until, limit });
+  deniedUntil.set(name, denial);
 }
 
 /** This isolate's token leases (see http/token-leases.ts). */
@@ -111,14 +120,8 @@ export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
     const now = Date.now();
 
     const local = deniedUntil.get(name);
-    if (local && local.until > now && local.limit === limit) {
-      const wait = Math.ceil((local.until - now) / 1000);
-      throw limited(
-        headersOf({ limit, remaining: 0, resetSeconds: Math.ceil(limit / perPeriod(limit, 60).refillPerSecond) }),
-        wait,
-      );
-    }
-    if (local) deniedUntil.delete(name);
+    if (local && (local.until <= now || local.limit !== limit)) deniedUntil.delete(name);
+    else if (local && cost >= local.cost) throw limited(headersOf(local), Math.ceil((local.until - now) / 1000));
 
     lookUpUserEarly(c);
     let decision: LimitDecision;
@@ -144,7 +147,12 @@ export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
     }
     const headers = headersOf(decision);
     if (!decision.allowed) {
-      rememberDenial(name, now + decision.retryAfterSeconds * 1000, limit, now);
+      const until = now + decision.retryAfterSeconds * 1000;
+      rememberDenial(
+        name,
+        { until, limit, cost, remaining: decision.remaining, resetSeconds: decision.resetSeconds },
+        now,
+      );
       throw limited(headers, decision.retryAfterSeconds);
     }
     await next();

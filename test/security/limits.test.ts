@@ -65,6 +65,28 @@ describe("cost-weighted rate limits", () => {
     expect(limited[0]!.body.code).toBe("rate_limited");
   });
 
+  it("a refused heavy request does not refuse a cheap one, and its 429 reports the tokens that are left", async () => {
+    const { token } = await userToken();
+    const headers = { authorization: `Bearer ${token}` };
+    // 400 tokens a minute (6.7 a second): two 151-token correlations leave ~98, the third needs ~8 s more.
+    const vars = { RATE_LIMIT_USER_PER_MINUTE: "400", RATE_LIMIT_ACCOUNT_PER_MINUTE: "400" };
+    const url = `/v1/analytics/correlation?symbols=${SYMBOLS.join(",")}&start=2021-01-01&end=2024-01-01`;
+    expect((await hit(url, headers, vars)).status).toBe(200);
+    expect((await hit(url, headers, vars)).status).toBe(200);
+    const refused = await hit(url, headers, vars);
+    expect(refused.status).toBe(429);
+    const left = Number(refused.headers.get("ratelimit-remaining"));
+    expect(left).toBeGreaterThanOrEqual(98);
+    expect(left).toBeLessThan(151);
+    // The same heavy request again is refused from this isolate's memory, still naming what is left.
+    const again = await hit(url, headers, vars);
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(98);
+    const cheap = await hit("/v1/me", headers, vars);
+    expect(cheap.status).toBe(200);
+    expect(Number(cheap.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(97);
+  });
+
   it("bounds uncached work: past ANALYTICS_MAX_SYMBOL_YEARS a correlation is 422 naming the limit", async () => {
     const { token } = await userToken();
     const r = await hit(
