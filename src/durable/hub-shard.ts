@@ -94,7 +94,7 @@ export class HubShard {
     if (!parsed.ok || parsed.msg.action !== "auth")
       return this.refuse(ws, 'the first message must be {"action":"auth","token":...}');
     const who = await resolveStreamCredential(this.env, parsed.msg.token);
-    if (!who) return this.refuse(ws, "the token is invalid or expired");
+    if (!who) return this.refuse(ws, "the token is invalid or expired, or its key lacks the read scope");
     const userId = who.userId;
     const quota = getConfig(this.env).QUOTA_STREAM_CONNECTIONS;
     if (!(await this.env.RATE_LIMITER.getByName(`streams:${userId}`).leaseStream(state.sid, quota, STREAM_LEASE_MS))) {

@@ -3,7 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { perPeriod } from "../domain/token-bucket";
 import { ApiError } from "../errors";
-import { principalOf } from "../http/auth";
+import { principalOf, requireScope } from "../http/auth";
 import type { App, AppEnv } from "../http/context";
 import { LoginBody, RefreshBody, RegisterBody, Session, User } from "../schemas/auth";
 import {
@@ -84,6 +84,7 @@ const me = createRoute({
   tags: ["auth"],
   summary: "The authenticated caller",
   security,
+  middleware: [requireScope("read")] as const,
   responses: { 200: jsonContent(User, "The caller"), ...errorResponses },
 });
 

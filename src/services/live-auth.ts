@@ -28,10 +28,12 @@ export async function resolveStreamCredential(env: Env, token: string): Promise<
 
 /**
  * The user behind an API key, or null. Keys that must sign are refused, since a WebSocket message cannot carry
- * the request signature they promise.
+ * the request signature they promise, and so are keys without the `read` scope.
  */
 export async function resolveApiKey(env: Env, key: string): Promise<{ userId: string; keyId: string } | null> {
   const found = await findKeyIdentity(env.DB, key);
   if (!found || found.signingSecretEnc || !found.keyId) return null;
+  // The stream is a GET (`GET /v1/stream`): like every read, it needs the `read` scope.
+  if (!(found.scopes ?? []).includes("read")) return null;
   return { userId: found.userId, keyId: found.keyId };
 }

@@ -3,6 +3,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authed, createKey, registerAdmin, registerUser, withKey } from "../helpers/auth";
 import { insertAssets, insertQuote } from "../helpers/market";
+import { authedStream, connectStream } from "../helpers/stream";
 
 let owner: Awaited<ReturnType<typeof registerUser>>;
 beforeAll(async () => {
@@ -70,5 +71,23 @@ describe("scopes by credential", () => {
     expect((await withKey(key.key)("/v1/admin/audit")).status).toBe(200);
     // ...but without `manage` it cannot mint more keys.
     expect((await withKey(key.key)("/v1/api-keys", { method: "POST", json: { name: "y" } })).status).toBe(403);
+  });
+});
+
+describe("the stream is a read", () => {
+  it("a key without `read` is refused at auth (unauthorized, close 4001); a read key and a session stream", async () => {
+    const tradeOnly = await createKey(owner.access_token, { name: "trade-only", scopes: ["trade"] });
+    const socket = await connectStream();
+    socket.send({ action: "auth", token: tradeOnly.key });
+    const refused = await socket.next((f) => f.type === "error");
+    expect(refused).toMatchObject({ type: "error", code: "unauthorized" });
+    expect((await socket.waitClosed()).code).toBe(4001);
+    expect((await withKey(tradeOnly.key)("/v1/me")).status).toBe(403);
+
+    const readKey = await createKey(owner.access_token, { name: "read-only", scopes: ["read"] });
+    for (const token of [readKey.key, owner.access_token]) {
+      const ok = await authedStream(token);
+      ok.ws.close(1000, "done");
+    }
   });
 });
