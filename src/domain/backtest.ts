@@ -201,7 +201,7 @@ function alignedVolumes(input: BacktestInput, matrix: PriceMatrix): Float64Array
   return out;
 }
 
-/** Day index → money paid in (minor), each contribution on the first session on/after its date. */
+/** Day index → money paid in (minor), each contribution on the first session on/after its date (one exists: checked). */
 function contributionDays(input: BacktestInput, dates: readonly string[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const c of input.contributions ?? []) {
@@ -265,6 +265,12 @@ export function runBacktest(input: BacktestInput): Outcome<BacktestResult, Backt
   const curve: EquityPoint[] = [];
   const rebalances = tradingDays(matrix, input.schedule);
   const paidIn = contributionDays(input, matrix.dates);
+  const unpaid = (input.contributions ?? []).find((c) => sessionOnOrAfter(matrix.dates, c.date) >= matrix.dates.length);
+  if (unpaid)
+    return failure(
+      "invalid_flows",
+      `contribution on ${unpaid.date} has no session on or after it to be paid in (the last is ${matrix.dates[matrix.dates.length - 1]})`,
+    );
   const exDays = dividendDays(input, matrix);
   let inForce: ScheduledAllocation | undefined;
 

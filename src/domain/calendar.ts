@@ -97,6 +97,13 @@ export function tradingDays(start: string, end: string): string[] {
   return out;
 }
 
+/** The last trading day strictly before `date` ('YYYY-MM-DD'). */
+export function previousTradingDay(date: string): string {
+  let t = Date.parse(`${date}T00:00:00Z`) - DAY_MS;
+  while (!isTradingDay(new Date(t).toISOString().slice(0, 10))) t -= DAY_MS;
+  return new Date(t).toISOString().slice(0, 10);
+}
+
 /** `[start, end]` cut into consecutive inclusive windows of at most `days` calendar days, oldest first. */
 export function dateWindows(start: string, end: string, days: number): Array<[string, string]> {
   const DAY = 86_400_000;

@@ -19,6 +19,7 @@ import {
   type SlippageModel,
   scheduledSymbols,
 } from "../domain/backtest";
+import { previousTradingDay } from "../domain/calendar";
 import { flowAdjustedCurve, moneyWeightedReturn, timeWeightedReturn } from "../domain/cash-flow-returns";
 import { type ExtendedMetrics, extendedMetrics } from "../domain/extended-metrics";
 import { type RiskMetrics, riskMetrics } from "../domain/metrics";
@@ -227,8 +228,11 @@ export async function runSimulation(
   const paidIn = outcome.value.cash_flows
     .filter((f) => f.kind === "contribution")
     .map((f) => ({ date: f.date, amount: f.amount }));
-  const first = curve[0];
+  // Returns are measured from the initial capital, at the close of the session before the first one: the first
+  // session's fees and slippage are a loss like any other (the curve's first point is already after them).
+  const first = curve[0] ? { date: previousTradingDay(curve[0].date), value: req.initial_capital } : undefined;
   const last = curve[curve.length - 1];
+  const measured = first ? [first, ...curve] : curve;
   const benchmark =
     first && last
       ? await resolveBenchmark(env.DB, cfg, req.definition.benchmark, { start: first.date, end: last.date })
@@ -236,7 +240,7 @@ export async function runSimulation(
   const benchLevels =
     benchmark && first && last ? await assetLevels(env.DB, benchmark.id, first.date, last.date) : null;
   // Contributions are not performance: the metrics read the flow-adjusted unit curve (the curve itself without them).
-  const performance = paidIn.length > 0 ? flowAdjustedCurve(curve, paidIn) : curve;
+  const performance = paidIn.length > 0 ? flowAdjustedCurve(measured, paidIn) : measured;
   const base = riskMetrics(performance, benchLevels, { riskFreeRate: cfg.RISK_FREE_RATE });
   const extended = extendedMetrics({
     levels: performance,
@@ -250,7 +254,7 @@ export async function runSimulation(
     ...outcome.value,
     metrics: { ...base, ...extended },
     // Contributions are the external flows (dividends are income), each on the session it landed.
-    twr: timeWeightedReturn(curve, paidIn),
+    twr: timeWeightedReturn(measured, paidIn),
     mwr: first && last ? moneyWeightedReturn(first, last, paidIn) : null,
   };
   const json = JSON.stringify(result);

@@ -106,6 +106,12 @@ describe("contributions", () => {
     ]);
   });
 
+  it("refuses a contribution with no session on or after it (it could not be paid in), never dropping it", () => {
+    const r = runBacktest({ ...input, end: "2024-01-10", contributions: [{ date: "2024-01-10", amount: 100 }] });
+    expect(r).toMatchObject({ ok: false, reason: "invalid_flows" });
+    expect(!r.ok && r.detail).toContain("2024-01-10 has no session on or after it");
+  });
+
   it("refuses a contribution that is not a positive amount", () => {
     const r = runBacktest({ ...input, contributions: [{ date: "2024-01-08", amount: -5 }] });
     expect(r).toMatchObject({ ok: false, reason: "invalid_flows" });

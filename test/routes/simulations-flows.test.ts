@@ -106,9 +106,10 @@ describe("contributions", () => {
     // TWR = 10,750 / (10,000 + 1,000) − 1; the metrics read the same flow-adjusted curve
     expect(r.twr).toBeCloseTo(10_750 / 11_000 - 1, 12);
     expect(r.metrics!.total_return).toBeCloseTo(10_750 / 11_000 - 1, 12);
-    // MWR: 10,000·x³ + 1,000·x² = 10,750 with x = (1 + r)^(1/365) (paid Jan 30 and 31, valued Feb 2); Newton on x.
+    // MWR: 10,000·x⁴ + 1,000·x² = 10,750 with x = (1 + r)^(1/365) (the capital at the close of Jan 29, before the
+    // first session, 1,000 paid Jan 31, valued Feb 2); Newton on x.
     let x = 1;
-    for (let k = 0; k < 50; k++) x -= (10_000 * x ** 3 + 1_000 * x ** 2 - 10_750) / (30_000 * x ** 2 + 2_000 * x);
+    for (let k = 0; k < 50; k++) x -= (10_000 * x ** 4 + 1_000 * x ** 2 - 10_750) / (40_000 * x ** 3 + 2_000 * x);
     expect(r.mwr! / (x ** 365 - 1)).toBeCloseTo(1, 6);
   });
 });

@@ -53,11 +53,12 @@ describe("POST /v1/simulations", () => {
       { date: "2024-02-01", symbol: "AAA", qty: -125, price: 20, fee: 0 },
       { date: "2024-02-01", symbol: "BBB", qty: 250, price: 10, fee: 0 },
     ]);
+    // Returns run from the 10,000 of capital at the close before the first session (Mon Jan 29).
     expect(done.body.metrics!.total_return).toBeCloseTo(0.125, 12);
-    // No flows: TWR is the total return; MWR its ACT/365 annual rate over the 3 days Jan 30 → Feb 2.
+    // No flows: TWR is the total return; MWR its ACT/365 annual rate over the 4 days Jan 29 → Feb 2.
     expect(done.body.twr).toBeCloseTo(0.125, 12);
-    expect(done.body.mwr! / (1.125 ** (365 / 3) - 1)).toBeCloseTo(1, 9); // absurd over 3 days, but exact
-    expect(done.body.metrics!.hit_rate).toBeCloseTo(1 / 3, 12); // one up day of three
+    expect(done.body.mwr! / (1.125 ** (365 / 4) - 1)).toBeCloseTo(1, 9); // absurd over 4 days, but exact
+    expect(done.body.metrics!.hit_rate).toBeCloseTo(1 / 4, 12); // one up day of four (0, +50 %, 0, −25 %)
     expect(done.body.final_cash).toBe(0);
   });
 
@@ -71,6 +72,11 @@ describe("POST /v1/simulations", () => {
     expect(r.body.final_cash).toBeGreaterThanOrEqual(0);
     expect(r.body.equity_curve[3]!.value).toBeLessThan(11250);
     expect(r.body.fees_paid).toBeGreaterThan(0);
+    // The first session's fees and slippage are part of the return: it is read from the capital, not the first close.
+    const final = r.body.equity_curve[3]!.value as number;
+    expect(r.body.equity_curve[0]!.value).toBeLessThan(10_000);
+    expect(r.body.metrics!.total_return).toBeCloseTo(final / 10_000 - 1, 12);
+    expect(r.body.twr).toBeCloseTo(final / 10_000 - 1, 12);
   });
 
   it("runs one of the caller's indexes by id; another user's index id is 404", async () => {
