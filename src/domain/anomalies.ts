@@ -28,18 +28,23 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * Robust z-scores of `xs`. When more than half the values are equal the MAD is 0; the mean absolute
- * deviation × 1.2533 (its σ factor for normal data) stands in, as Iglewicz–Hoaglin suggest. All zeros
- * (a perfectly flat series) means nothing can be scored.
+ * The median of `xs` and its robust σ: 1.4826 × MAD. When more than half the values are equal the MAD is 0; the
+ * mean absolute deviation × 1.2533 (its σ factor for normal data) stands in, as Iglewicz–Hoaglin suggest. All
+ * zeros (a perfectly flat series) means nothing can be scored: null.
  */
-export function robustZScores(xs: readonly number[]): { scores: number[]; median: number } | null {
-  if (xs.length < 3) return null;
+function robustCentre(xs: readonly number[]): { median: number; scale: number } | null {
   const m = median(xs);
   const deviations = xs.map((x) => Math.abs(x - m));
   let scale = MAD_TO_SIGMA * median(deviations);
   if (scale === 0) scale = 1.2533 * (deviations.reduce((a, b) => a + b, 0) / deviations.length);
-  if (!(scale > 0)) return null;
-  return { scores: xs.map((x) => (x - m) / scale), median: m };
+  return scale > 0 ? { median: m, scale } : null;
+}
+
+/** Robust z-scores of `xs` against their own median and robust σ (`robustCentre`); null below 3 values. */
+export function robustZScores(xs: readonly number[]): { scores: number[]; median: number } | null {
+  if (xs.length < 3) return null;
+  const c = robustCentre(xs);
+  return c ? { scores: xs.map((x) => (x - c.median) / c.scale), median: c.median } : null;
 }
 
 const pct = (x: number) => `${x < 0 ? "-" : ""}${Math.abs(x * 100).toFixed(1)}%`;
@@ -52,43 +57,62 @@ const compact = (x: number) =>
         ? `${(x / 1e3).toFixed(1)}K`
         : `${x}`;
 
+export interface AnomalyOptions {
+  /** Robust σ beyond which a day is flagged (default 3.5). */
+  threshold?: number;
+  /** Sessions of the trailing baseline each day is scored against (default 252, about a year). */
+  lookback?: number;
+  /** Baseline observations needed before a day is scored (default 20). */
+  minObservations?: number;
+}
+
 /**
- * Days (ascending bars) whose daily return or volume scores beyond `threshold` robust σ, in date order.
- * Scores are over the whole range given, so the caller picks the baseline by the range it passes.
+ * Days (ascending bars) whose daily return or volume scores beyond `threshold` robust σ, in date order. Each day is
+ * scored against the `lookback` observations before it (not itself, nothing after it), so a day's score is the same
+ * whatever range is asked for and never uses a later bar; the first `minObservations` of history are not scored.
  */
-export function detectAnomalies(bars: readonly AnomalyBar[], threshold = DEFAULT_THRESHOLD): Anomaly[] {
+export function detectAnomalies(bars: readonly AnomalyBar[], options: AnomalyOptions = {}): Anomaly[] {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const lookback = options.lookback ?? 252;
+  const minObservations = options.minObservations ?? 20;
   if (!(Number.isFinite(threshold) && threshold > 0))
     throw new RangeError(`threshold must be positive, got ${threshold}`);
+  if (
+    !(
+      Number.isInteger(lookback) &&
+      Number.isInteger(minObservations) &&
+      minObservations >= 3 &&
+      lookback >= minObservations
+    )
+  )
+    throw new RangeError("lookback and minObservations must be integers with 3 ≤ minObservations ≤ lookback");
   const out: Anomaly[] = [];
-  const returns = bars.slice(1).map((b, i) => b.close / (bars[i] as AnomalyBar).close - 1);
-  const rz = robustZScores(returns);
-  if (rz) {
-    rz.scores.forEach((score, i) => {
-      if (Math.abs(score) <= threshold) return;
-      const value = returns[i] as number;
+  const flag = (kind: Anomaly["kind"], points: ReadonlyArray<{ date: string; value: number }>) => {
+    for (let i = minObservations; i < points.length; i++) {
+      const baseline = points.slice(Math.max(0, i - lookback), i).map((p) => p.value);
+      const { date, value } = points[i] as { date: string; value: number };
+      const c = robustCentre(baseline);
+      const z = c && { score: (value - c.median) / c.scale, median: c.median };
+      if (!z || Math.abs(z.score) <= threshold) continue;
+      const shown = kind === "return" ? pct : compact;
       out.push({
-        date: (bars[i + 1] as AnomalyBar).date,
-        kind: "return",
+        date,
+        kind,
         value,
-        score,
-        reason: `return ${pct(value)} is ${Math.abs(score).toFixed(1)} robust σ ${score < 0 ? "below" : "above"} the median ${pct(rz.median)}`,
+        score: z.score,
+        reason: `${kind} ${shown(value)} is ${Math.abs(z.score).toFixed(1)} robust σ ${z.score < 0 ? "below" : "above"} the median ${shown(z.median)} of the previous ${baseline.length} sessions`,
       });
-    });
-  }
-  const withVolume = bars.filter((b) => typeof b.volume === "number" && Number.isFinite(b.volume));
-  const vz = robustZScores(withVolume.map((b) => b.volume as number));
-  if (vz) {
-    vz.scores.forEach((score, i) => {
-      if (Math.abs(score) <= threshold) return;
-      const value = (withVolume[i] as AnomalyBar).volume as number;
-      out.push({
-        date: (withVolume[i] as AnomalyBar).date,
-        kind: "volume",
-        value,
-        score,
-        reason: `volume ${compact(value)} is ${Math.abs(score).toFixed(1)} robust σ ${score < 0 ? "below" : "above"} the median ${compact(vz.median)}`,
-      });
-    });
-  }
+    }
+  };
+  flag(
+    "return",
+    bars.slice(1).map((b, i) => ({ date: b.date, value: b.close / (bars[i] as AnomalyBar).close - 1 })),
+  );
+  flag(
+    "volume",
+    bars
+      .filter((b) => typeof b.volume === "number" && Number.isFinite(b.volume))
+      .map((b) => ({ date: b.date, value: b.volume as number })),
+  );
   return out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.kind < b.kind ? -1 : 1));
 }

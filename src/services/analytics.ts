@@ -114,18 +114,17 @@ export async function correlation(
   return { symbols: m.symbols, ...range, matrix: m.matrix, observations: m.observations };
 }
 
-/** Anomalous days within the range; the range is also the baseline the scores are measured against. */
-export async function anomalies(db: D1Database, assetId: number, range: { start: string; end: string }) {
-  const bars = await adjustedBars(db, assetId, range.start, range.end);
-  return detectAnomalies(bars);
+/**
+ * Anomalous days over the asset's whole stored history, each scored against the year of sessions before it (see
+ * detectAnomalies), and the regime of every day from the first bar on (its volatility percentile expands over
+ * everything seen so far): a day's answer never depends on the range asked for, and never on a later bar.
+ */
+export async function anomalies(db: D1Database, assetId: number) {
+  return detectAnomalies(await adjustedBars(db, assetId, "0000-01-01", "9999-12-31"));
 }
 
-/** Calendar days read before `start` so the 200-session trend and the volatility percentile exist on it. */
-const REGIME_WARMUP_DAYS = 450;
-
-export async function regimes(db: D1Database, assetId: number, range: { start: string; end: string }) {
-  const bars = await adjustedBars(db, assetId, shiftDays(range.start, -REGIME_WARMUP_DAYS), range.end);
-  return classifyRegimes(bars).filter((d) => d.date >= range.start);
+export async function regimes(db: D1Database, assetId: number) {
+  return classifyRegimes(await adjustedBars(db, assetId, "0000-01-01", "9999-12-31"));
 }
 
 /**
@@ -172,20 +171,24 @@ export function correlationAnswer(env: Env, cfg: Config, symbols: string[], q: R
   );
 }
 
-/** Anomalous days of one asset (404 for an unknown symbol), cached with the symbol's prices. */
+/**
+ * Anomalous days of one asset (404 for an unknown symbol) within [start, end] (default: resolveRange's), a slice
+ * of the whole-history answer cached once per symbol in its `prices:<symbol>` namespace.
+ */
 export async function anomalyAnswer(env: Env, cfg: Config, symbol: string, q: RangeInput) {
   const asset = await requireAsset(env.DB, symbol);
-  return cached(env, cfg, `prices:${symbol}`, `anomalies:${JSON.stringify([q.start, q.end])}`, async () => {
-    const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
-    return { symbol, ...range, data: await anomalies(env.DB, asset.id, range) };
-  });
+  const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
+  const full = await cached(env, cfg, `prices:${symbol}`, "anomalies", () => anomalies(env.DB, asset.id));
+  return { ...full, value: { symbol, ...range, data: inRange(full.value, range) } };
 }
 
-/** The regime per day of one asset (404 for an unknown symbol), cached with the symbol's prices. */
+/** The regime per day of one asset (404 for an unknown symbol): a slice of the whole-history series, cached. */
 export async function regimeAnswer(env: Env, cfg: Config, symbol: string, q: RangeInput) {
   const asset = await requireAsset(env.DB, symbol);
-  return cached(env, cfg, `prices:${symbol}`, `regime:${JSON.stringify([q.start, q.end])}`, async () => {
-    const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
-    return { symbol, ...range, data: await regimes(env.DB, asset.id, range) };
-  });
+  const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
+  const full = await cached(env, cfg, `prices:${symbol}`, "regime", () => regimes(env.DB, asset.id));
+  return { ...full, value: { symbol, ...range, data: inRange(full.value, range) } };
 }
+
+const inRange = <T extends { date: string }>(days: readonly T[], range: { start: string; end: string }) =>
+  days.filter((d) => d.date >= range.start && d.date <= range.end);

@@ -197,6 +197,26 @@ describe("GET /v1/assets/{symbol}/anomalies and /regime", () => {
     expect(r.body.data.some((a: { kind: string }) => a.kind === "volume")).toBe(false);
   });
 
+  it("answers a day the same whatever range is asked for (scored on the history before it)", async () => {
+    type Day = { date: string };
+    const full = await call(`/v1/assets/WIG/anomalies?start=${DAYS[0]}&end=${LAST}`, { token });
+    for (const [from, to] of [
+      [SPIKE, SPIKE],
+      [SPIKE - 3, SPIKE + 3],
+      [SPIKE, 299],
+    ] as const) {
+      const part = await call(`/v1/assets/WIG/anomalies?start=${DAYS[from]}&end=${DAYS[to]}`, { token });
+      const expected = full.body.data.filter((a: Day) => a.date >= DAYS[from]! && a.date <= DAYS[to]!);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(part.body.data).toEqual(expected);
+    }
+    const regimeFull = await call(`/v1/assets/WIG/regime?start=${DAYS[0]}&end=${LAST}`, { token });
+    for (const from of [120, 200, 290]) {
+      const part = await call(`/v1/assets/WIG/regime?start=${DAYS[from]}&end=${LAST}`, { token });
+      expect(part.body.data).toEqual(regimeFull.body.data.filter((d: Day) => d.date >= DAYS[from]!));
+    }
+  });
+
   it("labels a steady uptrend bull, with the inputs", async () => {
     const r = await call("/v1/assets/LIN/regime", { token });
     expect(r.status).toBe(200);
