@@ -31,6 +31,7 @@ export async function claimKey(
         requestHash: sql`excluded.request_hash`,
         statusCode: null,
         responseBody: null,
+        responseLocation: null,
         expiresAt: sql`excluded.expires_at`,
         createdAt: now,
         updatedAt: now,
@@ -53,10 +54,11 @@ export async function storeAnswer(
   requestHash: string,
   statusCode: number,
   responseBody: string,
+  responseLocation: string | null = null,
 ): Promise<void> {
   await orm(db)
     .update(idempotencyKeys)
-    .set({ statusCode, responseBody, updatedAt: new Date().toISOString() })
+    .set({ statusCode, responseBody, responseLocation, updatedAt: new Date().toISOString() })
     .where(and(slot(s), eq(idempotencyKeys.requestHash, requestHash)));
 }
 

@@ -31,8 +31,9 @@ async function requestFingerprint(method: string, path: string, body: string): P
   return sha256HexOf(`${method}\n${path}\n${normalized}`);
 }
 
-function replay(status: number, body: string | null): Response {
+function replay(status: number, body: string | null, location: string | null): Response {
   const headers = new Headers({ "Idempotent-Replayed": "true" });
+  if (location) headers.set("Location", location);
   if (body) headers.set("content-type", status >= 400 ? "application/problem+json" : "application/json");
   return new Response(status === 204 || !body ? null : body, { status, headers });
 }
@@ -56,7 +57,7 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
     const hash = await requestFingerprint(c.req.method, c.req.path, await c.req.text());
     const slot = { ownerId: owner, route, key };
     const prior = await claimOrReplay(c.env.DB, slot, hash, c.get("config").IDEMPOTENCY_TTL_SECONDS);
-    if (prior) return replay(prior.status, prior.body);
+    if (prior) return replay(prior.status, prior.body, prior.location);
     let stored = false;
     try {
       await next();
@@ -64,7 +65,7 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
       // A 400 means the request never ran (it failed validation): the client fixes it and reuses the key.
       if (res.status < 500 && res.status !== 400) {
         const body = res.status === 204 ? "" : await res.clone().text();
-        await rememberAnswer(c.env.DB, slot, hash, res.status, body);
+        await rememberAnswer(c.env.DB, slot, hash, res.status, body, res.headers.get("location"));
         stored = true;
       }
     } finally {

@@ -14,7 +14,7 @@ export async function claimOrReplay(
   requestHash: string,
   ttlSeconds: number,
   now = new Date(),
-): Promise<{ status: number; body: string | null } | null> {
+): Promise<{ status: number; body: string | null; location: string | null } | null> {
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
   if (await claimKey(db, slot, requestHash, expiresAt, now.toISOString())) return null;
   const prior = await findClaim(db, slot);
@@ -25,7 +25,7 @@ export async function claimOrReplay(
   if (prior.statusCode === null) {
     throw new ApiError("conflict", "A request with this Idempotency-Key is still in progress; retry later");
   }
-  return { status: prior.statusCode, body: prior.responseBody };
+  return { status: prior.statusCode, body: prior.responseBody, location: prior.responseLocation };
 }
 
 /** Keeps the first answer for replay. */

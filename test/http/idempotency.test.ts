@@ -28,6 +28,7 @@ for (const path of ["/v1/orders", "/v1/simulations"]) {
     if (body.crash) throw new Error("database exploded");
     if (body.refuse) throw new ApiError("validation_failed", "insufficient cash", { status: 422 });
     if (body.malformed) throw ApiError.validation("qty must be a number", [{ path: "qty", message: "not a number" }]);
+    c.header("Location", `${path}/ord_${runs}`);
     return c.json({ id: `ord_${runs}`, ...body }, 201);
   });
 }
@@ -73,6 +74,9 @@ describe("Idempotency-Key", () => {
     expect(again.body).toEqual(first.body);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.headers.get("content-type")).toContain("application/json");
+    // The created resource's Location comes back with the replay too.
+    expect(first.headers.get("location")).toBe("/v1/orders/ord_1");
+    expect(again.headers.get("location")).toBe("/v1/orders/ord_1");
     expect(runs).toBe(1);
   });
 

@@ -11,6 +11,8 @@ export const idempotencyKeys = sqliteTable(
     requestHash: text("request_hash").notNull(),
     statusCode: integer("status_code"),
     responseBody: text("response_body"),
+    /** The first answer's `Location` (a created resource), replayed with it. */
+    responseLocation: text("response_location"),
     expiresAt: text("expires_at").notNull(),
     ...audit,
   },
