@@ -56,6 +56,8 @@ import { security as apiSecurity } from "./schemas/route-parts";
 import { withVersionHold } from "./services/cache";
 
 // /docs loads only from this Worker (the reference UI is a vendored static asset); the UI injects its styles inline.
+/** One HSTS policy for every answer, /docs included: two years, subdomains, preload-list eligible. */
+const HSTS = "max-age=63072000; includeSubDomains; preload";
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
@@ -125,14 +127,22 @@ export function buildApp(): App {
       throw new ApiError("upstream_unavailable", "The server is not configured to serve safely; see /health/ready");
     return serverTiming(c, next);
   });
-  app.use("/docs", secureHeaders({ xFrameOptions: "DENY", contentSecurityPolicy: DOCS_CSP }));
+  app.use(
+    "/docs",
+    secureHeaders({
+      xFrameOptions: "DENY",
+      referrerPolicy: "no-referrer",
+      strictTransportSecurity: HSTS,
+      contentSecurityPolicy: DOCS_CSP,
+    }),
+  );
   // Built once, not per request: both middlewares precompute their headers from these options (the CSP report
   // path's policy is built on first use).
   const securityHeaders = (contentSecurityPolicy: Record<string, string[]>, documentHeaders = true) =>
     secureHeaders({
       xFrameOptions: "DENY",
       referrerPolicy: "no-referrer",
-      strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
+      strictTransportSecurity: HSTS,
       contentSecurityPolicy,
       ...(documentHeaders ? {} : DOCUMENT_ONLY_HEADERS_OFF),
     });

@@ -1,7 +1,8 @@
 // The /v1/stream protocol as an AsyncAPI 3 document (GET /asyncapi.json): client actions from the zod schema
 // that validates them, server frames as the shard writes them (test/node/asyncapi.test.ts checks real frames).
 import { z } from "zod";
-import { AUTH_DEADLINE_MS, CLOSE_UNAUTHORIZED, ClientMessage } from "./stream-protocol";
+import { CLOSE_QUOTA } from "./stream-guard";
+import { AUTH_DEADLINE_MS, CLOSE_UNAUTHORIZED, ClientMessage, ERROR_CODES } from "./stream-protocol";
 
 type Json = Record<string, unknown>;
 
@@ -79,13 +80,13 @@ const SERVER_FRAMES: Record<string, { summary: string; payload: Json }> = {
     payload: { properties: { type: { const: "pong" } }, required: ["type"] },
   },
   error: {
-    summary: "A refused message; the connection stays open unless the code is unauthorized",
+    summary: `A refused message; the connection stays open unless the code is unauthorized (then close ${CLOSE_UNAUTHORIZED}) or quota_exceeded (the account's open-connection quota: close ${CLOSE_QUOTA})`,
     payload: {
       properties: {
         type: { const: "error" },
         code: {
           type: "string",
-          enum: ["bad_message", "unknown_symbol", "too_many_subscriptions", "unauthorized", "rate_limited"],
+          enum: [...ERROR_CODES],
         },
         message: { type: "string" },
       },
@@ -163,7 +164,9 @@ export function streamDocument(origin: string, version: string): Json {
       description:
         "Live quotes, custom-index levels and alerts over one WebSocket. Browsers cannot set headers, so the first " +
         `message authenticates; a failed or late one closes the socket with ${CLOSE_UNAUTHORIZED}. A malformed message ` +
-        "gets an error frame and the connection stays. The REST API is described in /openapi.json.",
+        "gets an error frame and the connection stays. An authenticated socket past its account's open-connection " +
+        `quota gets a quota_exceeded frame and close ${CLOSE_QUOTA}; a key without the read scope is refused like a bad ` +
+        "token. The REST API is described in /openapi.json.",
     },
     servers: {
       edgeindex: {

@@ -31,13 +31,16 @@ export const ClientMessage = z.discriminatedUnion("action", [
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
-export type ErrorCode =
-  | "bad_message"
-  | "unknown_symbol"
-  | "too_many_subscriptions"
-  | "unauthorized"
-  | "rate_limited"
-  | "quota_exceeded";
+/** Every `code` an error frame can carry (the AsyncAPI document lists these). */
+export const ERROR_CODES = [
+  "bad_message",
+  "unknown_symbol",
+  "too_many_subscriptions",
+  "unauthorized",
+  "rate_limited",
+  "quota_exceeded",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** What a shard keeps on each socket (kept small: attachments are capped at 2 KiB). */
 export interface SocketState {

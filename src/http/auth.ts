@@ -31,7 +31,8 @@ export const isPublicPath = (path: string) => !isApiPath(path) || PUBLIC_PATHS.h
 /** The paths behind identify(), the rate limiter and the credential gate (app.ts mounts them on these). */
 export const isApiPath = (path: string) => path.startsWith("/v1/") || path === "/mcp";
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/;
+/** RFC 7235: the auth scheme is case-insensitive (`bearer`, `BEARER`); one space, then the token. */
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/i;
 
 async function readIdentity(c: Context<AppEnv>): Promise<Identity | ApiError | undefined> {
   const authorization = c.req.header("authorization");

@@ -46,17 +46,18 @@ export function wantsFreshAnswer(cacheControl: string | undefined): boolean {
 
 /**
  * Default Cache-Control on answers that did not choose one: a successful GET is `private, no-cache` (revalidate with
- * its ETag); the answer to any other method is `no-store`: it reports a change (and may carry a secret shown once,
- * such as a new API key), never something to keep.
+ * its ETag); a refused GET (4xx/5xx, unknown paths included) and the answer to any other method are `no-store`:
+ * a refusal or a change (which may carry a secret shown once, such as a new API key) is never something to keep.
  */
 export function defaultCacheControl(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     const method = c.req.method;
-    if (method === "GET" || method === "HEAD") {
-      if (c.res.status < 400 && !c.res.headers.has("cache-control"))
-        c.res.headers.set("Cache-Control", cacheControl("owned", 0));
-    } else if (method !== "OPTIONS" && !c.res.headers.has("cache-control")) {
+    if (c.res.headers.has("cache-control")) return;
+    if ((method === "GET" || method === "HEAD") && c.res.status < 400)
+      c.res.headers.set("Cache-Control", cacheControl("owned", 0));
+    else if (method !== "OPTIONS") {
+      // A refusal (a 404 of an unknown path too) or a change: nothing to keep.
       c.res.headers.set("Cache-Control", "no-store");
     }
   };

@@ -152,6 +152,15 @@ describe("conventions", () => {
       title: expect.any(String),
       detail: expect.any(String),
     });
+    // A refusal is never something to keep, like every other error answer.
+    expect(r.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("takes the Bearer scheme in any case (RFC 7235)", async () => {
+    const { token } = await userToken();
+    for (const scheme of ["bearer", "BEARER", "Bearer"])
+      expect((await call("/v1/me", { headers: { authorization: `${scheme} ${token}` } })).status).toBe(200);
+    expect((await call("/v1/me", { headers: { authorization: `Basic ${token}` } })).status).toBe(401);
   });
 
   it("answers a known path with a wrong method with 405 and Allow", async () => {
@@ -212,6 +221,9 @@ describe("conventions", () => {
     const docs = await call("/docs");
     expect(docs.status).toBe(200);
     expect(docs.headers.get("content-type")).toContain("text/html");
+    // One HSTS policy everywhere, the reference page included.
+    expect(docs.headers.get("strict-transport-security")).toBe(doc.headers.get("strict-transport-security"));
+    expect(docs.headers.get("strict-transport-security")).toContain("preload");
   });
 
   it("gives GETs an ETag and answers If-None-Match with an empty 304", async () => {
