@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { App } from "../http/context";
+import { jsonRpcRefusals } from "../mcp/rpc-refusals";
 import { buildMcpServer } from "../mcp/server";
 import { bodyErrorResponses, jsonBody, security } from "../schemas/route-parts";
 
@@ -12,6 +13,14 @@ const JsonRpcMessage = z
     id: z.union([z.string().max(256), z.number().int()]).optional(),
   })
   .openapi("JsonRpcMessage");
+
+const JsonRpcError = z
+  .object({
+    jsonrpc: z.literal("2.0"),
+    error: z.object({ code: z.number().int(), message: z.string() }),
+    id: z.union([z.string(), z.number().int(), z.null()]),
+  })
+  .openapi("JsonRpcError");
 
 const post = createRoute({
   method: "post",
@@ -24,6 +33,7 @@ const post = createRoute({
     "Send JSON-RPC messages (`initialize`, `tools/list`, `tools/call`, `resources/list`, `resources/read`) with " +
     "`Accept: application/json, text/event-stream`. Stateless: no `Mcp-Session-Id`; every answer is JSON.",
   security,
+  middleware: [jsonRpcRefusals()] as const,
   // One message per POST: protocol 2025-06-18 dropped JSON-RPC batches, and one message lets a refusal name its field.
   request: jsonBody(JsonRpcMessage),
   responses: {
@@ -34,6 +44,11 @@ const post = createRoute({
     202: { description: "Accepted (the request held only notifications)" },
     406: { description: "Accept does not allow application/json and text/event-stream" },
     ...bodyErrorResponses,
+    400: {
+      description:
+        "Not JSON (JSON-RPC error -32700) or not one JSON-RPC 2.0 message (-32600): a JSON-RPC error object, `id` null when the message has none",
+      content: { "application/json": { schema: JsonRpcError } },
+    },
   },
 });
 

@@ -186,12 +186,37 @@ describe("authentication", () => {
     await client.close();
   });
 
-  it("refuses a body that is not JSON-RPC with 400 naming the field", async () => {
+  it("answers a body that is not JSON-RPC with a JSON-RPC error (400): -32700 not JSON, -32600 not one message", async () => {
     const user = await userToken();
-    const r = await call("/mcp", { method: "POST", token: user.token, json: { jsonrpc: "1.0" }, headers });
-    expect(r.status).toBe(400);
-    expect(r.problem.code).toBe("validation_failed");
-    expect(r.problem.errors!.map((e) => e.path)).toContain("jsonrpc");
+    const send = (body: string) =>
+      call("/mcp", {
+        method: "POST",
+        token: user.token,
+        body,
+        headers: { ...headers, "content-type": "application/json" },
+      });
+    const notJson = await send("{bad");
+    expect(notJson.status).toBe(400);
+    expect(notJson.headers.get("content-type")).toContain("application/json");
+    expect(notJson.body).toEqual({ jsonrpc: "2.0", error: { code: -32700, message: expect.any(String) }, id: null });
+    // The field at fault is named, and the message's own id comes back when it has a valid one.
+    const wrongVersion = await send(JSON.stringify({ jsonrpc: "1.0", id: 7, method: "tools/list" }));
+    expect(wrongVersion.status).toBe(400);
+    expect(wrongVersion.body).toMatchObject({ jsonrpc: "2.0", error: { code: -32600 }, id: 7 });
+    expect(JSON.stringify(wrongVersion.body)).toContain("jsonrpc: ");
+    expect((await send(JSON.stringify({ id: 1, method: "tools/list" }))).body).toMatchObject({
+      error: { code: -32600 },
+      id: 1,
+    });
+    for (const body of [
+      JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "tools/list" }]),
+      JSON.stringify({ jsonrpc: "2.0", id: 1.5, method: "tools/list" }),
+      JSON.stringify({ jsonrpc: "2.0", id: {}, method: "tools/list" }),
+    ]) {
+      const r = await send(body);
+      expect(r.status, body).toBe(400);
+      expect(r.body, body).toMatchObject({ jsonrpc: "2.0", error: { code: -32600 }, id: null });
+    }
   });
 
   it("has no session stream: GET /mcp is 405 with Allow: POST", async () => {

@@ -2732,6 +2732,15 @@ export interface components {
             started_at: string | null;
             finished_at: string | null;
         };
+        JsonRpcError: {
+            /** @enum {string} */
+            jsonrpc: "2.0";
+            error: {
+                code: number;
+                message: string;
+            };
+            id: string | number | null;
+        };
         JsonRpcMessage: {
             /** @enum {string} */
             jsonrpc: "2.0";
@@ -11527,7 +11536,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation failed or invalid cursor */
+            /** @description Not JSON (JSON-RPC error -32700) or not one JSON-RPC 2.0 message (-32600): a JSON-RPC error object, `id` null when the message has none */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -11537,7 +11546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["JsonRpcError"];
                 };
             };
             /** @description Missing or invalid credentials */
