@@ -28,7 +28,7 @@ const calendarDate = z
 const at = instant
   .refine(inSupportedYears, { message: `must be an instant ${SUPPORTED}`, ...afterEarlierRules })
   .openapi({
-    description: `The instant to answer for (RFC 3339, e.g. 2024-11-29T19:00:00Z), ${SUPPORTED}; now by default`,
+    description: `The instant to answer for (RFC 3339, e.g. 2024-11-29T19:00:00Z; a + offset is sent as %2B), ${SUPPORTED}; now by default`,
     pattern: `^${YEAR_PATTERN}-`,
     example: "2024-11-29T19:00:00Z",
   });
