@@ -42,6 +42,7 @@ import { registerIndexPreviewRoutes } from "./routes/index-previews";
 import { registerIndexRiskRoutes } from "./routes/index-risk";
 import { registerIndexVersionRoutes } from "./routes/index-versions";
 import { registerIndexRoutes } from "./routes/indexes";
+import { registerMarketCalendarRoutes } from "./routes/market-calendar";
 import { registerMarketCapRoutes } from "./routes/market-caps";
 import { registerMcpRoutes } from "./routes/mcp";
 import { registerOrderRoutes } from "./routes/orders";
@@ -266,6 +267,7 @@ export function buildApp(): App {
   registerCorporateActionRoutes(app);
   registerMarketCapRoutes(app);
   registerQuoteRoutes(app);
+  registerMarketCalendarRoutes(app);
   registerIndexPreviewRoutes(app);
   registerIndexRoutes(app);
   registerIndexDataRoutes(app);

@@ -36,7 +36,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   meta: "Liveness and readiness",
   auth: "Registration, sessions and the caller",
   "api keys": "Long-lived keys with scopes, optionally signing every request",
-  "market data": "Assets, daily bars, corporate actions, quotes and per-asset analytics",
+  "market data":
+    "Assets, daily bars, corporate actions, quotes, per-asset analytics, and the market's status and calendar",
   analytics: "Cross-asset analytics",
   indexes: "Custom rules-based indexes: definition, levels, allocations, rebalances and risk",
   simulations: "Backtests of an index definition",

@@ -76,6 +76,21 @@ describe("query parameters", () => {
       good: ["1900-01-01", "2024-02-29", "2100-12-31"],
     },
     {
+      // The market calendar answers for 2000–2100 only.
+      path: "/v1/market/calendar",
+      url: (v) => `/v1/market/calendar?start=${encodeURIComponent(v)}`,
+      name: "start",
+      bad: ["1999-12-31", "2101-01-01", "2024-02-30", "2024-13-01", "2024-1-02", "20240102"],
+      good: ["2000-01-01", "2024-02-29", "2100-12-31"],
+    },
+    {
+      path: "/v1/market/status",
+      url: (v) => `/v1/market/status?at=${encodeURIComponent(v)}`,
+      name: "at",
+      bad: ["1999-12-31T23:59:59Z", "2101-01-01T00:00:00Z", "2024-11-29", "2024-11-29T25:00:00Z", "now"],
+      good: ["2000-01-01T00:00:00Z", "2024-11-29T14:00:00-05:00", "2100-12-31T23:59:59.999Z"],
+    },
+    {
       path: "/v1/assets",
       url: (v) => `/v1/assets?search=${encodeURIComponent(v)}`,
       name: "search",

@@ -1,6 +1,5 @@
 // Custom indexes: definitions, the rows of each built version, and backtests of a definition.
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { assets } from "./assets";
 import { audit, softDelete } from "./columns";
 import { userRef } from "./identity";
 
