@@ -52,21 +52,27 @@ interface StoredBar extends Omit<BarView, "adj_close"> {
  */
 function onScale(r: StoredBar, adjustment: Adjustment): BarView {
   const factor = r.factor ?? 1;
-  const adj_close = r.close * factor;
+  const adj_close = scaled(r.close * factor);
   if (adjustment === "raw") {
     return { date: r.date, open: r.open, high: r.high, low: r.low, close: r.close, adj_close, volume: r.volume };
   }
   const k = adjustment === "all" ? factor : (r.split_factor ?? 1);
   return {
     date: r.date,
-    open: r.open * k,
-    high: r.high * k,
-    low: r.low * k,
-    close: r.close * k,
+    open: scaled(r.open * k),
+    high: scaled(r.high * k),
+    low: scaled(r.low * k),
+    close: adjustment === "all" ? adj_close : scaled(r.close * k),
     adj_close,
-    volume: r.volume / (r.split_factor ?? 1),
+    volume: scaled(r.volume / (r.split_factor ?? 1)),
   };
 }
+
+/**
+ * A rescaled figure to 12 significant digits: 1,137.13 ÷ 10 reads 113.713, not 113.71300000000002 (binary
+ * floating point), while every digit a price or volume really has is kept.
+ */
+const scaled = (x: number) => Number(x.toPrecision(12));
 
 /** The revision visible at `asOf`: recorded by then and not yet superseded by then. */
 const VISIBLE = (asOf: boolean) =>

@@ -27,7 +27,8 @@ export function correlationMatrix(
     for (let j = i; j < k; j++) {
       const { a, b } = pairedReturns(prices[symbols[i] as string] ?? [], prices[symbols[j] as string] ?? []);
       const c = a.length >= minObservations ? pearson(a, b) : Number.NaN;
-      const value = Number.isFinite(c) ? Math.max(-1, Math.min(1, c)) : null;
+      // A series with itself is exactly 1 (when it can be correlated at all), not 1 − 2⁻⁵² from rounding.
+      const value = Number.isFinite(c) ? (i === j ? 1 : Math.max(-1, Math.min(1, c))) : null;
       (matrix[i] as (number | null)[])[j] = value;
       (matrix[j] as (number | null)[])[i] = value;
       (observations[i] as number[])[j] = a.length;

@@ -37,17 +37,23 @@ export async function adjustedBars(
   return rows.map((r) => ({ date: r.date, high: r.high, low: r.low, close: r.close, volume: r.volume }));
 }
 
-/** The asked range, defaulting to the year up to the latest bar; start after end is a 400. */
+/**
+ * The asked range: `end` defaults to the latest bar (or `start`, when that is later: an empty range, as prices
+ * answer), `start` to a year before `end`; a given start after a given end is a 400.
+ */
 export async function resolveRange(
   db: D1Database,
   assetIds: number[],
   start?: string,
   end?: string,
 ): Promise<{ start: string; end: string }> {
-  let to = end;
-  if (to === undefined) {
-    to = (await latestBarDate(db, assetIds)) ?? new Date().toISOString().slice(0, 10);
-  }
+  const latest = end === undefined ? await latestBarDate(db, assetIds) : null;
+  return rangeOf(start, end, latest);
+}
+
+function rangeOf(start: string | undefined, end: string | undefined, latest: string | null | undefined) {
+  let to = end ?? latest ?? new Date().toISOString().slice(0, 10);
+  if (end === undefined && start !== undefined && start > to) to = start;
   const from = start ?? shiftDays(to, -365);
   if (from > to) throw ApiError.validation("start is after end", [{ path: "start", message: "must not be after end" }]);
   return { start: from, end: to };
@@ -157,10 +163,7 @@ export async function indicatorAnswer(
   const full = await cached(env, cfg, `prices:${symbol}`, `indicator:${JSON.stringify([kind, params])}`, () =>
     indicatorSeries(env.DB, asset.id, kind, params),
   );
-  const end = q.end ?? full.value.at(-1)?.date ?? new Date().toISOString().slice(0, 10);
-  const start = q.start ?? shiftDays(end, -365);
-  if (start > end)
-    throw ApiError.validation("start is after end", [{ path: "start", message: "must not be after end" }]);
+  const { start, end } = rangeOf(q.start, q.end, full.value.at(-1)?.date);
   return { ...full, value: full.value.filter((p) => p.date >= start && p.date <= end) };
 }
 

@@ -147,6 +147,8 @@ describe("the seeded synthetic universe", () => {
     raw.forEach((b, i) => {
       const r = b.date < "2024-06-10" ? 10 : 1;
       expect(split[i]!.close).toBeCloseTo(b.close / r, 9);
+      // Cents ÷ 10 has at most three decimals: the answer carries no binary floating-point tail.
+      expect(Math.round(split[i]!.close * 1000) / 1000).toBe(split[i]!.close);
       expect(split[i]!.high).toBeCloseTo(b.high / r, 9);
       expect(split[i]!.volume).toBeCloseTo(b.volume * r, 6);
       expect(adjusted[i]!.close).toBe(adjusted[i]!.adj_close);

@@ -154,6 +154,16 @@ describe("GET /v1/assets/{symbol}/indicators", () => {
     expect(r.problem.code).toBe("validation_failed");
   });
 
+  it("answers a start after the latest bar (no end) with an empty series, as prices do; start after end is 400", async () => {
+    const later = await call("/v1/assets/LIN/indicators?kind=sma&window=5&start=2099-01-01", { token });
+    expect(later.status).toBe(200);
+    expect(later.body.data).toEqual([]);
+    const crossed = await call(`/v1/assets/LIN/indicators?kind=sma&start=${DAYS[10]}&end=${DAYS[5]}`, { token });
+    expect(crossed.status).toBe(400);
+    expect(crossed.problem.errors![0]!.path).toBe("start");
+    expect((await call("/v1/assets/WIG/anomalies?start=2099-01-01", { token })).body.data).toEqual([]);
+  });
+
   it("answers 404 for an unknown symbol and 401 without credentials", async () => {
     expect((await call("/v1/assets/NOPE/indicators?kind=sma", { token })).status).toBe(404);
     expect((await call("/v1/assets/LIN/indicators?kind=sma")).status).toBe(401);
@@ -165,7 +175,7 @@ describe("GET /v1/analytics/correlation", () => {
     const r = await call(`/v1/analytics/correlation?symbols=LIN,DBL,INV&start=${DAYS[0]}&end=${LAST}`, { token });
     expect(r.status).toBe(200);
     expect(r.body.symbols).toEqual(["LIN", "DBL", "INV"]);
-    expect(r.body.matrix[0]![0]).toBeCloseTo(1, 12);
+    expect(r.body.matrix[0]![0]).toBe(1); // exactly: a series with itself
     expect(r.body.matrix[0]![1]).toBeCloseTo(1, 9); // same returns
     expect(r.body.matrix[0]![2]).toBeLessThan(-0.99);
     expect(r.body.matrix[2]![0]).toBe(r.body.matrix[0]![2]);
