@@ -69,6 +69,24 @@ describe("GET /v1/assets/{symbol}/prices", () => {
     await env.DB.prepare("DELETE FROM adjustment_factors").run();
   });
 
+  it("rescales without a binary floating-point tail: 1,137.13 after a 10:1 split reads 113.713", async () => {
+    const asset = (await insertAssets([{ symbol: "TAIL", name: "Tail" }])).get("TAIL")!;
+    await upsertBars(
+      env.DB,
+      [{ assetId: asset, date: "2023-06-01", open: 1137.13, high: 1137.13, low: 1137.13, close: 1137.13, volume: 7 }],
+      "test",
+      "2023-06-01T22:00:00.000Z",
+    );
+    await env.DB.prepare(
+      "INSERT INTO adjustment_factors (asset_id, from_date, to_date, factor, split_factor) VALUES (?, '1900-01-01', '2023-06-02', 0.1, 0.1)",
+    )
+      .bind(asset)
+      .run();
+    const r = await call("/v1/assets/TAIL/prices?start=2023-06-01&end=2023-06-01&adjustment=split", { token });
+    expect(r.body.data[0]).toMatchObject({ close: 113.713, open: 113.713, adj_close: 113.713, volume: 70 });
+    await env.DB.prepare("DELETE FROM adjustment_factors").run();
+  });
+
   it("answers as_of with the values known at that instant, and the latest revision by default", async () => {
     const asset = ids.get("BBB")!;
     const day = { assetId: asset, date: "2024-03-01", open: 10, high: 11, low: 9, close: 10, volume: 5 };
