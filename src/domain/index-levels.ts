@@ -144,7 +144,7 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
         if (first && shortHistory) {
           return failure(
             "insufficient_history",
-            `${weighting} needs at least 20 daily returns before ${dates[t]}: no constituent has them (move base_date later)`,
+            `${weighting} needs at least 20 daily returns before ${dates[t]}: no constituent has them (choose a later date)`,
           );
         }
         if (first) return failure("no_eligible_constituents", `no constituent can be bought on ${dates[t]}`);

@@ -18,7 +18,7 @@ export interface PreviewWeight {
   symbol: string;
   weight_before_caps: number;
   weight: number;
-  /** True when the caps (or the turnover limit) moved this weight away from the method's own. */
+  /** True when this weight sits on a limit that binds: max_weight, min_weight or its sector's group cap. */
   capped: boolean;
 }
 
@@ -32,12 +32,26 @@ export interface BindingCap {
   symbols: string[];
 }
 
-/** The rebalance's weights in its own order (the engine's: the definition's order of eligible names). */
-export function previewWeights(rebalance: Rebalance): PreviewWeight[] {
+/** Each weight with whether the caps moved it (by more than ON_LIMIT), in the rebalance's own order. */
+function movedWeights(rebalance: Rebalance): Array<Omit<PreviewWeight, "capped"> & { moved: boolean }> {
   return Object.entries(rebalance.weights_after).map(([symbol, weight]) => {
     const before = rebalance.weights_before[symbol] ?? 0;
-    return { symbol, weight_before_caps: before, weight, capped: Math.abs(weight - before) > ON_LIMIT };
+    return { symbol, weight_before_caps: before, weight, moved: Math.abs(weight - before) > ON_LIMIT };
   });
+}
+
+/**
+ * The rebalance's weights in its own order (the engine's: the definition's order of eligible names); `capped`
+ * names those held on a binding limit, not those the redistribution merely raised (compare `weight` with
+ * `weight_before_caps` for that).
+ */
+export function previewWeights(rebalance: Rebalance, rules: PreviewRules, first: boolean): PreviewWeight[] {
+  const held = new Set(
+    bindingCaps(rebalance, rules, first)
+      .filter((c) => c.cap !== "max_turnover")
+      .flatMap((c) => c.symbols),
+  );
+  return movedWeights(rebalance).map(({ moved: _moved, ...w }) => ({ ...w, capped: held.has(w.symbol) }));
 }
 
 /**
@@ -46,12 +60,12 @@ export function previewWeights(rebalance: Rebalance): PreviewWeight[] {
  * on the limit (it never applies to the first rebalance, bought from cash).
  */
 export function bindingCaps(rebalance: Rebalance, rules: PreviewRules, first: boolean): BindingCap[] {
-  const weights = previewWeights(rebalance);
+  const weights = movedWeights(rebalance);
   const k = weights.length;
   const out: BindingCap[] = [];
   // Moved by the caps and left on this limit (pushed there, or raised to it by redistribution).
   const onLimit = (limit: number) =>
-    weights.filter((w) => w.capped && Math.abs(w.weight - limit) <= ON_LIMIT).map((w) => w.symbol);
+    weights.filter((w) => w.moved && Math.abs(w.weight - limit) <= ON_LIMIT).map((w) => w.symbol);
   if (rules.maxWeight !== undefined && k > 0) {
     const limit = Math.max(rules.maxWeight, 1 / k);
     const symbols = onLimit(limit);
@@ -65,7 +79,7 @@ export function bindingCaps(rebalance: Rebalance, rules: PreviewRules, first: bo
   for (const [group, limit] of Object.entries(rules.groupCaps ?? {})) {
     const members = weights.filter((w) => rules.sectors?.[w.symbol] === group);
     const total = members.reduce((sum, w) => sum + w.weight, 0);
-    if (members.some((w) => w.capped) && Math.abs(total - limit) <= ON_LIMIT)
+    if (members.some((w) => w.moved) && Math.abs(total - limit) <= ON_LIMIT)
       out.push({ cap: "group_cap", limit, group, symbols: members.map((w) => w.symbol) });
   }
   if (!first && rules.maxTurnover !== undefined && Math.abs(rebalance.turnover - rules.maxTurnover) <= ON_LIMIT)

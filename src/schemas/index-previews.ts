@@ -29,7 +29,10 @@ const PreviewWeight = z.object({
   symbol: z.string(),
   weight_before_caps: z.number().openapi({ description: "The weighting method's own weight" }),
   weight: z.number().openapi({ description: "After max_weight, min_weight, group caps and max_turnover" }),
-  capped: z.boolean().openapi({ description: "The caps moved this weight" }),
+  capped: z.boolean().openapi({
+    description:
+      "This weight sits on a limit that binds (max_weight, min_weight or its sector's group cap); a weight the redistribution only raised is not capped",
+  }),
 });
 
 const BindingCap = z.object({

@@ -3,7 +3,7 @@
 import { getConfig } from "../config";
 import { activeAssetsBySymbol, sectorsOf } from "../db/assets";
 import { readCalendar } from "../db/prices";
-import type { Rebalance } from "../domain/index-levels";
+import type { IndexProblem, Rebalance } from "../domain/index-levels";
 import {
   type BindingCap,
   bindingCaps,
@@ -56,6 +56,13 @@ async function sessionOn(db: D1Database, definition: StoredDefinition, date: str
     end,
   );
   const session = days.at(-1);
+  const today = new Date().toISOString().slice(0, 10);
+  if (date && date > today)
+    throw ApiError.validation(
+      `${date} is in the future: a preview computes weights from prices known now`,
+      [{ path: "date", message: `must not be after today (${today})` }],
+      422,
+    );
   if (!session) {
     throw ApiError.validation(
       `No constituent has a price in the ${SESSION_SEARCH_DAYS} days up to ${date}`,
@@ -81,6 +88,25 @@ function warningsOf(rebalance: Rebalance, notes: BuildNotes, excluded: { symbol:
   return out;
 }
 
+/** The request field an engine refusal is about (a preview's rebalance is on its `date`). */
+function problemField(reason: IndexProblem | string): string {
+  switch (reason) {
+    case "infeasible_caps":
+      return "max_weight";
+    case "invalid_custom_weights":
+      return "weights";
+    case "invalid_base_value":
+      return "base_value";
+    case "infeasible_constraints":
+      return "group_caps";
+    case "no_constituents":
+    case "zero_variance":
+      return "constituents";
+    default:
+      return "date"; // no prices, nothing eligible, too little history: on or before that date
+  }
+}
+
 async function compute(env: Env, definition: StoredDefinition, end: string, rebalanceOnLastDay: boolean) {
   const notes: BuildNotes = {};
   const computed = await computeDefinition(env.DB, definition, {
@@ -89,7 +115,10 @@ async function compute(env: Env, definition: StoredDefinition, end: string, reba
     notes,
     rebalanceOnLastDay,
   });
-  if (!computed.ok) throw ApiError.validation(computed.detail, [{ path: "", message: computed.detail }], 422);
+  if (!computed.ok) {
+    const path = problemField(computed.reason);
+    throw ApiError.validation(computed.detail, [{ path, message: computed.detail }], 422);
+  }
   const { build } = computed.value;
   const rebalance = build.rebalances.at(-1);
   if (!rebalance || rebalance.date !== end)
@@ -114,7 +143,7 @@ async function weightsPreview(
   const sectors = definition.group_caps ? await sectorsOf(db, definition.constituents) : {};
   return {
     date: rebalance.date,
-    weights: previewWeights(rebalance),
+    weights: previewWeights(rebalance, previewRules(definition, sectors), first),
     binding_caps: bindingCaps(rebalance, previewRules(definition, sectors), first),
     caps_relaxed: rebalance.caps_relaxed,
     warnings: warningsOf(rebalance, notes, build.excluded),

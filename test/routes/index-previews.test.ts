@@ -71,7 +71,8 @@ describe("POST /v1/indexes/preview", () => {
     [0.4, 0.4, 0.2].forEach((x, i) => {
       expect(w[i]!.weight).toBeCloseTo(x, 12);
     });
-    expect(w.map((x: { capped: boolean }) => x.capped)).toEqual([true, true, true]);
+    // PVA and PVB sit on the cap; PVC was only raised by the redistribution: not capped.
+    expect(w.map((x: { capped: boolean }) => x.capped)).toEqual([true, true, false]);
     expect(march.body.binding_caps).toEqual([{ cap: "max_weight", limit: 0.4, symbols: ["PVA", "PVB"] }]);
     expect(march.body.caps_relaxed).toBe(false);
 
@@ -147,6 +148,28 @@ describe("POST /v1/indexes/preview", () => {
     });
     expect(early.status).toBe(422);
     expect(early.problem.errors![0]!.path).toBe("date");
+    // A date in the future is named as such (not "no session"); too little history for a risk-based weighting
+    // on the date asked for names `date`, the field to change.
+    const future = await call("/v1/indexes/preview", {
+      method: "POST",
+      token: owner.token,
+      json: { ...capIndex, date: "2099-01-05" },
+    });
+    expect(future.status).toBe(422);
+    expect(future.problem.errors![0]).toMatchObject({ path: "date", message: expect.stringContaining("after today") });
+    const short = await call("/v1/indexes/preview", {
+      method: "POST",
+      token: owner.token,
+      json: {
+        constituents: ["VLA", "VLB"],
+        weighting: "inverse_volatility",
+        rebalance: "monthly",
+        base_date: "2024-03-01",
+        date: "2024-03-05",
+      },
+    });
+    expect(short.status).toBe(422);
+    expect(short.problem.errors![0]!.path).toBe("date");
     expect(await counts()).toEqual(before);
   });
 });

@@ -1588,7 +1588,7 @@ export interface components {
                 weight_before_caps: number;
                 /** @description After max_weight, min_weight, group caps and max_turnover */
                 weight: number;
-                /** @description The caps moved this weight */
+                /** @description This weight sits on a limit that binds (max_weight, min_weight or its sector's group cap); a weight the redistribution only raised is not capped */
                 capped: boolean;
             }[];
             binding_caps: {
@@ -1677,7 +1677,7 @@ export interface components {
                 weight_before_caps: number;
                 /** @description After max_weight, min_weight, group caps and max_turnover */
                 weight: number;
-                /** @description The caps moved this weight */
+                /** @description This weight sits on a limit that binds (max_weight, min_weight or its sector's group cap); a weight the redistribution only raised is not capped */
                 capped: boolean;
             }[];
             binding_caps: {
