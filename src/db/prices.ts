@@ -69,10 +69,11 @@ function onScale(r: StoredBar, adjustment: Adjustment): BarView {
 }
 
 /**
- * A rescaled figure to 12 significant digits: 1,137.13 ÷ 10 reads 113.713, not 113.71300000000002 (binary
- * floating point), while every digit a price or volume really has is kept.
+ * A rescaled figure to 15 significant digits: 1,137.13 ÷ 10 reads 113.713, not 113.71300000000002 (the binary
+ * floating-point tail lives in the 16th and 17th), and nothing moves by more than 5 × 10⁻¹⁵ of itself, so what is
+ * recomputed from these figures agrees with the server's own arithmetic.
  */
-const scaled = (x: number) => Number(x.toPrecision(12));
+const scaled = (x: number) => Number(x.toPrecision(15));
 
 /** The revision visible at `asOf`: recorded by then and not yet superseded by then. */
 const VISIBLE = (asOf: boolean) =>

@@ -179,6 +179,29 @@ describe("maximum Sharpe", () => {
     }
   });
 
+  it("says it converged on an ordinary problem (a stationary point, checked by the first-order condition)", () => {
+    const r = factorReturns(252, 5, 11);
+    const cov = ledoitWolfCovariance(r);
+    const mu = Float64Array.from(
+      { length: 5 },
+      (_, i) => sum(Array.from({ length: 252 }, (_, k) => r.values[k * 5 + i] as number)) / 252,
+    );
+    const constraints = uniformConstraints(5);
+    const start = Float64Array.from([0.2, 0.2, 0.2, 0.2, 0.2]);
+    const result = maximiseSharpe(cov, mu, Math.min(...mu) - 1e-4, constraints, start);
+    expect(result.converged).toBe(true);
+    expect(result.iterations).toBeLessThan(5_000);
+    // First order: no feasible direction raises the Sharpe ratio to first order.
+    const best = sharpeOf(cov, mu, Math.min(...mu) - 1e-4, result.weights);
+    const projector = portfolioProjector(constraints);
+    const rand = seeded(5);
+    for (let k = 0; k < 200; k++) {
+      const x = projector.project(Float64Array.from({ length: 5 }, () => rand()));
+      const towards = Float64Array.from(result.weights, (w, i) => w + 1e-6 * ((x[i] as number) - w));
+      expect(sharpeOf(cov, mu, Math.min(...mu) - 1e-4, towards)).toBeLessThanOrEqual(best + 1e-12);
+    }
+  });
+
   it("falls back to minimum variance, with a warning, when nothing beats the risk-free rate", () => {
     const r = factorReturns(100, 5, 8);
     const negative = { ...r, values: r.values.map((x) => x - 0.01) };
