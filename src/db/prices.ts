@@ -2,7 +2,7 @@
 // every revision of a day, the adjusted history the index engine reads, and the idempotent bulk write.
 // Write shape: one bound parameter holding a JSON array of rows, expanded by json_each, so a statement carries
 // thousands of rows while staying far inside D1's 100-bound-parameter limit; chunks go in atomic batch() calls.
-import { applySegments, segmentsOfActions } from "../domain/adjustment-factors";
+import { applySegments, type FactorSegment, segmentsOfActions } from "../domain/adjustment-factors";
 import type { Bar } from "../domain/bar";
 import { type PriceHistory, type PricePoint, withDates } from "../domain/price-matrix";
 import { slices } from "../domain/slices";
@@ -163,6 +163,13 @@ function datesOf(json: string, shared: SharedDates | undefined): string[] {
 /** The bar revision visible at `asOf` (bound as ?4 below). */
 const VISIBLE_AT = "p.recorded_at <= ?4 AND (p.superseded_at IS NULL OR p.superseded_at > ?4)";
 
+/** The corporate actions of a page of assets (?1) stored by ?4, each with the raw close before it visible then. */
+const ACTIONS_AS_OF = `SELECT ca.asset_id, ca.kind, ca.date, ca.ratio, ca.amount,
+    (SELECT p.close FROM prices p WHERE p.asset_id = ca.asset_id AND p.date < ca.date AND ${VISIBLE_AT}
+     ORDER BY p.date DESC LIMIT 1) AS previous_close
+  FROM corporate_actions ca WHERE ca.asset_id IN (SELECT value FROM json_each(?1)) AND ca.created_at <= ?4
+  ORDER BY ca.asset_id, ca.date`;
+
 /**
  * Adjusted closes as they were known at `asOf`: the bar revisions visible then, adjusted by the corporate
  * actions stored by then (factors derived again, not read from the current factor table), so a build read
@@ -187,15 +194,7 @@ export async function readAdjustedSeriesAsOf(
          GROUP BY asset_id`,
       )
       .bind(ids, start, end, asOf),
-    db
-      .prepare(
-        `SELECT ca.asset_id, ca.kind, ca.date, ca.ratio, ca.amount,
-           (SELECT p.close FROM prices p WHERE p.asset_id = ca.asset_id AND p.date < ca.date AND ${VISIBLE_AT}
-            ORDER BY p.date DESC LIMIT 1) AS previous_close
-         FROM corporate_actions ca WHERE ca.asset_id IN (SELECT value FROM json_each(?1)) AND ca.created_at <= ?4
-         ORDER BY ca.asset_id, ca.date`,
-      )
-      .bind(ids, start, end, asOf),
+    db.prepare(ACTIONS_AS_OF).bind(ids, start, end, asOf),
   ]);
   const actionsOf = byAsset((actions?.results ?? []) as unknown as AssetAction[]);
   return ((bars?.results ?? []) as unknown as Array<{ asset_id: number; dates: string; closes: string }>).map((r) => {
@@ -204,6 +203,41 @@ export async function readAdjustedSeriesAsOf(
     const segments = segmentsOfActions(list);
     return { asset_id: r.asset_id, dates, closes: applySegments(dates, JSON.parse(r.closes) as number[], segments) };
   });
+}
+
+/**
+ * The factor segments the adjusted closes of up to 50 assets are made with: with `asOf`, derived again from the
+ * corporate actions stored by then (as `readAdjustedSeriesAsOf` does), else the `adjustment_factors` table (as
+ * `readAdjustedSeries` does). An asset that nothing adjusts has no entry. Quoted close = adjusted ÷ factor.
+ */
+export async function readFactorSegments(
+  db: D1Database,
+  assetIds: number[],
+  asOf?: string,
+): Promise<Map<number, FactorSegment[]>> {
+  const ids = JSON.stringify(assetIds);
+  const out = new Map<number, FactorSegment[]>();
+  if (asOf) {
+    const { results } = await db.prepare(ACTIONS_AS_OF).bind(ids, null, null, asOf).all<AssetAction>();
+    for (const [assetId, list] of byAsset(results)) {
+      const segments = segmentsOfActions(list);
+      if (segments.length > 0) out.set(assetId, segments);
+    }
+    return out;
+  }
+  const { results } = await db
+    .prepare(
+      `SELECT asset_id, from_date, to_date, factor, split_factor FROM adjustment_factors
+       WHERE asset_id IN (SELECT value FROM json_each(?1)) ORDER BY asset_id, from_date`,
+    )
+    .bind(ids)
+    .all<FactorSegment & { asset_id: number }>();
+  for (const [assetId, rows] of byAsset(results))
+    out.set(
+      assetId,
+      rows.map(({ from_date, to_date, factor, split_factor }) => ({ from_date, to_date, factor, split_factor })),
+    );
+  return out;
 }
 
 export interface RevisionView extends Bar {

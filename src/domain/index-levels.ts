@@ -13,6 +13,8 @@ import {
   type IndexProblem,
   impliedSharesSchedule,
   indexRulesProblem,
+  type PriceFactor,
+  priceFactorSchedule,
   type Rebalance,
 } from "./index-rules";
 import { isOptimisedMethod } from "./optimised-weighting";
@@ -35,17 +37,22 @@ export function computeIndex(input: IndexInput): Outcome<IndexBuild, IndexProble
     input.weighting === "market_cap"
       ? input.constituents.map((s) => impliedSharesSchedule(input.marketCaps?.[s], input.prices[s]))
       : undefined;
-  return computeIndexFromMatrix({ ...input, matrix, impliedShares });
+  const priceFactors =
+    input.weighting === "price"
+      ? input.constituents.map((s) => priceFactorSchedule(input.adjustments?.[s], input.prices[s]))
+      : undefined;
+  return computeIndexFromMatrix({ ...input, matrix, impliedShares, priceFactors });
 }
 
 /**
- * The share count in force on `date`: the latest observation on or before it, the earliest one before any
- * (a later fact, named in the build notes). `from` is where the previous, earlier rebalance found its entry:
- * rebalances move forward in time, so each schedule is walked once per build, not once per rebalance.
+ * The entry of a dated schedule (implied shares, price factors) in force on `date`: the latest on or before it, the
+ * earliest one before any (for shares a later fact, named in the build notes). `from` is where the previous, earlier
+ * rebalance found its entry: rebalances move forward in time, so each schedule is walked once per build, not once
+ * per rebalance.
  */
-function sharesInForce(schedule: readonly ImpliedShares[], date: string, from: number): number {
+function entryInForce(schedule: readonly { date: string }[], date: string, from: number): number {
   let i = from;
-  while (i + 1 < schedule.length && (schedule[i + 1] as ImpliedShares).date <= date) i++;
+  while (i + 1 < schedule.length && (schedule[i + 1] as { date: string }).date <= date) i++;
   return i;
 }
 
@@ -116,7 +123,8 @@ export function computeIndexFromMatrix(input: IndexKernelInput): Outcome<IndexBu
   const allocations: Allocation[] = [];
   const rebalances: Rebalance[] = [];
   const holdings: Holdings[] = [];
-  const sharesAt = new Int32Array(n); // per symbol: the implied-shares entry the last rebalance used
+  // Per symbol: the schedule entry (implied shares, or price factor) the last rebalance used.
+  const sharesAt = new Int32Array(n);
   const noCap = (s: number) => weighting === "market_cap" && !input.impliedShares?.[s];
   // A constituent whose series stops before the calendar ends is delisted: it is not bought on/after its last day.
   const eligible = (s: number, t: number) =>
@@ -217,7 +225,7 @@ function rebalanceAt(
       input.weighting === "equal"
         ? 1
         : input.weighting === "price"
-          ? close
+          ? quotedClose(input.priceFactors?.[s], close, s, date, sharesAt)
           : input.weighting === "custom"
             ? (input.customWeights?.[symbol] ?? 0)
             : impliedSharesAt(input.impliedShares?.[s] as readonly ImpliedShares[], s, date, sharesAt) * close;
@@ -311,9 +319,26 @@ function rebalanceAt(
 
 /** The implied share count in force on `date` for column `s`, moving that column's place in `sharesAt` forward. */
 function impliedSharesAt(schedule: readonly ImpliedShares[], s: number, date: string, sharesAt: Int32Array): number {
-  const i = sharesInForce(schedule, date, sharesAt[s] as number);
+  const i = entryInForce(schedule, date, sharesAt[s] as number);
   sharesAt[s] = i;
   return (schedule[i] as ImpliedShares).shares;
+}
+
+/**
+ * Column `s`'s close as quoted on `date` (the adjusted `close` ÷ the factor in force then): what a price weighting
+ * weighs, so a later split or dividend never reaches back into an earlier rebalance. No schedule: unadjusted.
+ */
+function quotedClose(
+  schedule: readonly PriceFactor[] | null | undefined,
+  close: number,
+  s: number,
+  date: string,
+  at: Int32Array,
+): number {
+  if (!schedule || schedule.length === 0) return close;
+  const i = entryInForce(schedule, date, at[s] as number);
+  at[s] = i;
+  return close / (schedule[i] as PriceFactor).factor;
 }
 
 /** The allocation in force on `date`: the latest rebalance on or before it (null before the base date). */

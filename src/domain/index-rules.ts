@@ -1,5 +1,7 @@
 // What the index engine takes and answers (rules, inputs, levels, allocations, rebalances, exclusions,
-// problems), and the checks that need no prices: rule validation and the implied-shares schedule of market caps.
+// problems), and the checks that need no prices: rule validation, the implied-shares schedule of market caps and
+// the adjustment-factor schedule the price weighting reads quoted closes through.
+import type { FactorSegment } from "./adjustment-factors";
 import type { OptimisedMethod } from "./optimised-weighting";
 import { closeOnOrBefore, firstOnOrAfter, type PriceHistory, type PriceMatrix } from "./price-matrix";
 import type { PortfolioRules } from "./rebalance-targets";
@@ -32,6 +34,20 @@ export interface IndexInput extends IndexRules {
   prices: PriceHistory;
   /** Market-cap observations per constituent, ascending; needed for `market_cap` weighting. */
   marketCaps?: Readonly<Record<string, readonly MarketCapPoint[]>>;
+  /**
+   * For `price` weighting: the adjustment-factor segments `prices` were adjusted with, per constituent (none:
+   * unadjusted), so a rebalance weighs each name by its close as quoted that day (adjusted ÷ factor).
+   */
+  adjustments?: Readonly<Record<string, readonly FactorSegment[]>>;
+}
+
+/**
+ * The adjustment factor of a constituent's adjusted closes (adjusted = quoted × factor), in force from `date`, one
+ * of its bar dates, until the next entry: a close carried from an earlier bar keeps that bar's factor.
+ */
+export interface PriceFactor {
+  date: string;
+  factor: number;
 }
 
 /** Shares outstanding implied by a market-cap observation, in force from `date` until the next one. */
@@ -44,6 +60,8 @@ export interface IndexKernelInput extends IndexRules {
   matrix: PriceMatrix;
   /** Per symbol of `matrix.symbols` (same order), for `market_cap`; null when a symbol has no market cap. */
   impliedShares?: readonly (readonly ImpliedShares[] | null)[];
+  /** Per symbol of `matrix.symbols` (same order), for `price`: its factor schedule; null (or absent) = unadjusted. */
+  priceFactors?: readonly (readonly PriceFactor[] | null)[];
 }
 
 export interface IndexLevel {
@@ -140,6 +158,31 @@ export function impliedSharesSchedule(
     if (close !== undefined && close > 0) out.push({ date: c.date, shares: c.value / close });
   }
   return out.length > 0 ? out : null;
+}
+
+/**
+ * The factor schedule of one symbol's adjusted closes, dated by its own bars: an entry at its first bar and at each
+ * bar whose factor differs from the bar before. Null when nothing adjusts it (every factor 1) or it has no bars.
+ * Segment bounds are calendar dates; dating the entries by bars means a price carried over a split or ex-date the
+ * symbol did not trade on is still divided by the factor of the bar it came from.
+ */
+export function priceFactorSchedule(
+  segments: readonly FactorSegment[] | undefined,
+  prices: PriceHistory[string] | undefined,
+): PriceFactor[] | null {
+  if (!segments || segments.length === 0 || !prices || prices.length === 0) return null;
+  const out: PriceFactor[] = [];
+  let k = 0;
+  let previous = Number.NaN;
+  for (const { date } of prices) {
+    while (k < segments.length - 1 && date >= (segments[k] as FactorSegment).to_date) k++;
+    const segment = segments[k] as FactorSegment;
+    // Before the first segment (none: segments start at FIRST_DATE) or after the last, nothing adjusts.
+    const factor = date >= segment.from_date && date < segment.to_date ? segment.factor : 1;
+    if (factor !== previous) out.push({ date, factor });
+    previous = factor;
+  }
+  return out.every((e) => e.factor === 1) ? null : out;
 }
 
 /** Validates the rules that do not depend on prices (a 422 before any build is queued). */

@@ -22,7 +22,8 @@ const WEIGHTING: Record<string, string> = {
   equal: "Each constituent gets the same weight, 1/n of the index, at every rebalance.",
   market_cap:
     "Each constituent is weighted by its market capitalisation as known on the rebalance date (point in time).",
-  price: "Each constituent is weighted by its price on the rebalance date (price-weighted, like the Dow).",
+  price:
+    "Each constituent is weighted by its close as quoted on the rebalance date, unadjusted for later splits and dividends (price-weighted, like the Dow).",
   custom: "Each constituent keeps the fixed target weight given in the definition, normalised to sum to 1.",
   inverse_volatility: "Weights are proportional to 1 / volatility of each constituent over the lookback.",
   min_variance: "Weights minimise the forecast variance of the index over the lookback (long only).",

@@ -5,7 +5,7 @@
  * that moves a number changes (levels, weights, caps, rebalancing, adjustment, point-in-time reads), so
  * every version built under the old rules keeps a hash that says so.
  */
-export const METHODOLOGY_VERSION = "2026.12-pit.1";
+export const METHODOLOGY_VERSION = "2026.12-pit.2";
 
 /** A stored index definition as plain JSON (the schema layer owns its exact shape). */
 export type StoredDefinitionShape = Record<string, unknown>;

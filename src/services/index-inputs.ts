@@ -1,7 +1,7 @@
 // Assembles an index's price matrix 50 assets per query, so a 500-name, 10-year build never holds every bar as
 // an object: the closes wait as plain columns, one page of points lives at once, the matrix is one Float64Array.
 import { readMarketCaps } from "../db/market-events";
-import { readCalendar, readSeriesPage, type SeriesColumns, type SharedDates } from "../db/prices";
+import { readCalendar, readFactorSegments, readSeriesPage, type SeriesColumns, type SharedDates } from "../db/prices";
 import {
   computeIndexFromMatrix,
   type ImpliedShares,
@@ -9,6 +9,8 @@ import {
   type IndexRules,
   impliedSharesSchedule,
   indexRulesProblem,
+  type PriceFactor,
+  priceFactorSchedule,
 } from "../domain/index-levels";
 import {
   buildPriceMatrix,
@@ -168,7 +170,7 @@ async function alignPages(
 
 /**
  * The same result as `computeIndex` on the full history: the index-wide matrix is read page by page
- * (`readPriceMatrix`), market caps alongside each page.
+ * (`readPriceMatrix`), market caps (market-cap weighting) or adjustment factors (price weighting) alongside each page.
  */
 export async function computeIndexPaged(
   db: D1Database,
@@ -184,33 +186,50 @@ export async function computeIndexPaged(
   const impliedShares: (ImpliedShares[] | null)[] = new Array(n).fill(null);
   const sources: Record<string, MarketCapSource> = {};
   const window = { start: inputs.matrixStart ?? rules.baseDate, historyStart: inputs.historyStart, end: inputs.end };
+  const onMarketCaps: PageHook = async (page, history, m) => {
+    const caps = await readMarketCaps(db, page, inputs.asOf);
+    const firstSession = m.dates.find((d) => d >= rules.baseDate) ?? rules.baseDate;
+    for (const { symbol } of page) {
+      const s = column.get(symbol) as number;
+      const schedule = impliedSharesSchedule(caps[symbol], history[symbol]);
+      impliedShares[s] = schedule;
+      // Before a symbol's first observation its earliest share count stands: named, since it is a later fact.
+      const firstObservation = schedule?.[0]?.date;
+      const listed = m.dates[m.firstDay[s] as number] ?? "";
+      // biome-ignore lint/complexity/useMathMinMax: ISO dates are strings; Math.max would make them NaN
+      const firstUse = listed > firstSession ? listed : firstSession;
+      sources[symbol] = !firstObservation
+        ? "none"
+        : firstObservation > firstUse
+          ? "constant_shares_fallback"
+          : "point_in_time";
+    }
+  };
+  // Price weighting weighs quoted closes: each page's factor segments (as of the same instant as its closes), dated
+  // by its bars, so the kernel divides the adjusted close it holds by the factor of the bar that close came from.
+  const price = rules.weighting === "price";
+  const priceFactors: (PriceFactor[] | null)[] = price ? new Array(n).fill(null) : [];
+  const onPriceFactors: PageHook = async (page, history) => {
+    const segments = await readFactorSegments(
+      db,
+      page.map((a) => a.id),
+      inputs.asOf,
+    );
+    for (const { id, symbol } of page)
+      priceFactors[column.get(symbol) as number] = priceFactorSchedule(segments.get(id), history[symbol]);
+  };
   const matrix = await readPriceMatrix(
     db,
     constituents,
     assets,
     { ...window, asOf: inputs.asOf },
-    !marketCap
-      ? undefined
-      : async (page, history, m) => {
-          const caps = await readMarketCaps(db, page, inputs.asOf);
-          const firstSession = m.dates.find((d) => d >= rules.baseDate) ?? rules.baseDate;
-          for (const { symbol } of page) {
-            const s = column.get(symbol) as number;
-            const schedule = impliedSharesSchedule(caps[symbol], history[symbol]);
-            impliedShares[s] = schedule;
-            // Before a symbol's first observation its earliest share count stands: named, since it is a later fact.
-            const firstObservation = schedule?.[0]?.date;
-            const listed = m.dates[m.firstDay[s] as number] ?? "";
-            // biome-ignore lint/complexity/useMathMinMax: ISO dates are strings; Math.max would make them NaN
-            const firstUse = listed > firstSession ? listed : firstSession;
-            sources[symbol] = !firstObservation
-              ? "none"
-              : firstObservation > firstUse
-                ? "constant_shares_fallback"
-                : "point_in_time";
-          }
-        },
+    marketCap ? onMarketCaps : price ? onPriceFactors : undefined,
   );
   if (marketCap && inputs.notes) inputs.notes.market_caps = sources;
-  return computeIndexFromMatrix({ ...rules, matrix, impliedShares: marketCap ? impliedShares : undefined });
+  return computeIndexFromMatrix({
+    ...rules,
+    matrix,
+    impliedShares: marketCap ? impliedShares : undefined,
+    priceFactors: price ? priceFactors : undefined,
+  });
 }

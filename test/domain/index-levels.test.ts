@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { adjustmentSegments } from "../../src/domain/adjustment-factors";
 import {
   allocationOn,
   computeIndex,
@@ -7,6 +8,7 @@ import {
   type IndexBuild,
   type IndexInput,
   liveIndexValue,
+  priceFactorSchedule,
 } from "../../src/domain/index-levels";
 import { buildPriceMatrix, type PricePoint } from "../../src/domain/price-matrix";
 import { randomWalk, seededRandom, series, weekdays } from "./market-fixtures";
@@ -318,6 +320,91 @@ describe("index levels", () => {
   ] as const)("refuses %j with %s", (change, reason) => {
     const r = computeIndex({ ...base, constituents: ["A"], prices: { A: series({ "2024-01-30": 10 }) }, ...change });
     expect(r).toMatchObject({ ok: false, reason });
+  });
+});
+
+describe("price weighting reads the close quoted on the rebalance date", () => {
+  // A splits 2:1 on 2024-01-31, between the Jan 30 and Feb 1 rebalances. Quoted closes:
+  //   A 100 | 51 52 50 (post-split), B 50 50 55 55, C 50 50 45 45.
+  // CRSP adjusted A (factor 0.5 before Jan 31): 50, 51, 52, 50.
+  const split = adjustmentSegments([{ date: "2024-01-31", ratio: 2 }], []);
+  const rules = { ...base, weighting: "price", rebalance: "monthly", constituents: ["A", "B", "C"] } as const;
+  const prices = {
+    A: series({ "2024-01-30": 50, "2024-01-31": 51, "2024-02-01": 52, "2024-02-02": 50 }),
+    B: series({ "2024-01-30": 50, "2024-01-31": 50, "2024-02-01": 55, "2024-02-02": 55 }),
+    C: series({ "2024-01-30": 50, "2024-01-31": 50, "2024-02-01": 45, "2024-02-02": 45 }),
+  };
+
+  it("weighs by quoted closes (100 : 50 : 50), not adjusted ones (50 : 50 : 50), and chains on adjusted closes", () => {
+    const b = build({ ...rules, prices, adjustments: { A: split } });
+    expect(b.rebalances.map((r) => r.date)).toEqual(["2024-01-30", "2024-02-01"]);
+    expect(b.rebalances[0]?.weights_before).toEqual({ A: 0.5, B: 0.25, C: 0.25 });
+    expect(b.rebalances[0]?.weights_after).toEqual({ A: 0.5, B: 0.25, C: 0.25 });
+    // units = w × 100 / adjusted close: A 50/50 = 1, B 25/50 = 0.5, C 25/50 = 0.5
+    expect(b.allocations[0]?.shares).toEqual({ A: 1, B: 0.5, C: 0.5 });
+    // Feb 1, after the split: quoted = adjusted, 52 : 55 : 45 of 152
+    const feb = b.rebalances[1]?.weights_before ?? {};
+    expect(feb.A).toBeCloseTo(52 / 152, 14);
+    expect(feb.B).toBeCloseTo(55 / 152, 14);
+    expect(feb.C).toBeCloseTo(45 / 152, 14);
+    // Jan 31: 1·51 + 0.5·50 + 0.5·50 = 101; Feb 1: 1·52 + 0.5·55 + 0.5·45 = 102, rebalanced at 102 into
+    // 102/152 units of each (a price weighting holds equal units); Feb 2: 102/152 × (50 + 55 + 45).
+    const levels = b.levels.map((l) => l.value);
+    expect(levels.slice(0, 3)).toEqual([100, 101, 102]);
+    expect(levels[3]).toBeCloseTo((102 / 152) * 150, 12);
+    for (const u of Object.values(b.allocations[1]?.shares ?? {})) expect(u).toBeCloseTo(102 / 152, 14);
+  });
+
+  it("sets the same first weights whether or not the later split is in the data yet", () => {
+    const early = build({
+      ...rules,
+      prices: {
+        A: series({ "2024-01-30": 100 }),
+        B: series({ "2024-01-30": 50 }),
+        C: series({ "2024-01-30": 50 }),
+      },
+    });
+    const later = build({ ...rules, prices, adjustments: { A: split } });
+    expect(early.rebalances[0]?.weights_before).toEqual({ A: 0.5, B: 0.25, C: 0.25 });
+    expect(later.rebalances[0]?.weights_before).toEqual(early.rebalances[0]?.weights_before);
+    expect(later.levels[0]).toEqual(early.levels[0]);
+  });
+
+  it("a close carried over a split it did not trade on is its last quoted close", () => {
+    // A trades Jan 30 at 100, not again until Feb 2 (51, after its 2:1 split of Jan 31): adjusted 50, then 51.
+    // At the Feb 1 rebalance A carries its Jan 30 close, quoted 100 (not 50): weights 100 : 100.
+    const b = build({
+      ...rules,
+      constituents: ["A", "B"],
+      prices: {
+        A: series({ "2024-01-30": 50, "2024-02-02": 51 }),
+        B: series({ "2024-01-30": 100, "2024-01-31": 100, "2024-02-01": 100, "2024-02-02": 100 }),
+      },
+      adjustments: { A: split },
+    });
+    expect(b.rebalances.map((r) => r.weights_before)).toEqual([
+      { A: 0.5, B: 0.5 },
+      { A: 0.5, B: 0.5 },
+    ]);
+    // units at 100: A 50/50 = 1, B 50/100 = 0.5 → 100, 100, 100 (rebalanced into the same units), then 51 + 50
+    expect(b.levels.map((l) => l.value)).toEqual([100, 100, 100, 101]);
+  });
+
+  it("other weightings ignore the adjustments", () => {
+    for (const weighting of ["equal", "custom"] as const) {
+      const input = { ...rules, weighting, customWeights: { A: 0.2, B: 0.3, C: 0.5 }, prices };
+      expect(build({ ...input, adjustments: { A: split } })).toEqual(build(input));
+    }
+  });
+
+  it("dates the factor schedule by the symbol's own bars", () => {
+    expect(priceFactorSchedule(split, series({ "2024-01-29": 1, "2024-01-30": 1, "2024-02-02": 1 }))).toEqual([
+      { date: "2024-01-29", factor: 0.5 },
+      { date: "2024-02-02", factor: 1 },
+    ]);
+    expect(priceFactorSchedule(split, series({ "2024-02-01": 1 }))).toBeNull(); // nothing adjusts these bars
+    expect(priceFactorSchedule([], series({ "2024-02-01": 1 }))).toBeNull();
+    expect(priceFactorSchedule(split, [])).toBeNull();
   });
 });
 
