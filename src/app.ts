@@ -54,6 +54,7 @@ import { registerSimulationRoutes } from "./routes/simulations";
 import { registerStreamRoutes } from "./routes/stream";
 import { registerWebhookRoutes } from "./routes/webhooks";
 import { security as apiSecurity } from "./schemas/route-parts";
+import { auditRefusals } from "./services/audit";
 import { withVersionHold } from "./services/cache";
 
 // /docs loads only from this Worker (the reference UI is a vendored static asset); the UI injects its styles inline.
@@ -237,6 +238,7 @@ export function buildApp(): App {
   // Public paths (auth, and the stream, which authenticates with its first message) are listed in http/auth.ts.
   app.use("/v1/*", requireAuthentication());
   app.use("/mcp", requireAuthentication());
+  app.use("/v1/*", auditRefusals());
   // A /v1 GET's freshness: cache versions may come from isolate memory for CACHE_VERSION_HOLD_MS, unless the
   // client asks for a fresh answer (`Cache-Control: no-cache` or `max-age=0`), which reads each version from KV.
   // Other methods (and everything outside /v1) read every version from KV.

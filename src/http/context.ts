@@ -46,6 +46,8 @@ export interface AppVariables extends Partial<TimingVariables> {
   channel?: Channel;
   /** The `Link: …; rel="next"` a page answer carries (http/pagination.ts); kept with a versioned answer's body. */
   link?: string;
+  /** Set once the request wrote its audit row (services/audit.ts), so a refusal is not audited twice. */
+  audited?: boolean;
   /** "hit" | "miss" when a route consulted the KV cache; logged per request. */
   cache?: "hit" | "miss";
 }

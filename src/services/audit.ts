@@ -1,5 +1,6 @@
 // The audit trail: one row per mutation (who, what, on what, outcome, request id, ip, when).
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import { insertAudit } from "../db/audit";
 import type { AppEnv } from "../http/context";
 
@@ -25,6 +26,7 @@ function channelled(detail: Record<string, unknown> | undefined, channel: string
 /** The actor defaults to the authenticated user, else "anonymous". */
 export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
   const actor = entry.actor ?? c.get("principal")?.userId ?? "anonymous";
+  c.set("audited", true);
   try {
     await insertAudit(c.env.DB, {
       actor,
@@ -47,4 +49,43 @@ export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void
       }),
     );
   }
+}
+
+/**
+ * Every mutation writes an audit row, refused ones too: an authenticated POST, PATCH, PUT or DELETE under /v1 that
+ * was refused (4xx but 401 and 429, or 5xx) and wrote no row of its own gets one, `outcome: "failure"`, its action
+ * the method and route (`POST /v1/orders`), its target the path's id or symbol, its detail the status and code.
+ * Unauthenticated and rate-limited requests write nothing, so a flood cannot fill the trail; nor do the POSTs that
+ * only compute (previews, stress tests).
+ */
+const COMPUTE_ONLY = new Set(["/v1/indexes/preview", "/v1/indexes/:id/rebalance-preview", "/v1/indexes/:id/stress"]);
+
+export function auditRefusals(): MiddlewareHandler<AppEnv> {
+  // Checked after the route ran (its path is known then): these POSTs compute and store nothing.
+  return async (c, next) => {
+    await next();
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
+    const status = c.res.status;
+    if (status < 400 || status === 401 || status === 429 || !c.get("principal") || c.get("audited")) return;
+    let code: unknown = null;
+    try {
+      code = ((await c.res.clone().json()) as { code?: unknown }).code ?? null;
+    } catch {
+      // not a problem body
+    }
+    let route = c.req.path;
+    try {
+      route = routePath(c, -1);
+    } catch {
+      // no matched route (a 404 or 405)
+    }
+    if (COMPUTE_ONLY.has(route)) return;
+    await audit(c, {
+      action: `${method} ${route}`,
+      target: c.req.param("id") ?? c.req.param("symbol") ?? null,
+      outcome: "failure",
+      detail: { status, code },
+    });
+  };
 }
