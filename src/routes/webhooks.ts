@@ -21,6 +21,7 @@ import {
   listDeliveries,
   listWebhooks,
   ownedWebhook,
+  publicDeliveryId,
   publicWebhook,
 } from "../services/webhooks";
 
@@ -117,6 +118,7 @@ export function registerWebhookRoutes(app: App) {
       throw new ApiError("invalid_cursor", "The cursor is malformed");
     const rows = await listDeliveries(c.env, id, q.limit, after?.d);
     const page = await toPage(c, scope, rows, q.limit, (last) => ({ d: last.id }));
-    return c.json({ data: page.items as z.infer<typeof DeliveryList>["data"], next_cursor: page.next_cursor }, 200);
+    const data = await Promise.all(page.items.map(async (d) => ({ ...d, id: await publicDeliveryId(c.env, d.id) })));
+    return c.json({ data: data as z.infer<typeof DeliveryList>["data"], next_cursor: page.next_cursor }, 200);
   });
 }

@@ -212,7 +212,7 @@ export const WebhookList = listOf(Webhook).openapi("WebhookList");
 
 export const Delivery = z
   .object({
-    id: z.number().int(),
+    id: z.string().openapi({ description: "Opaque delivery id (`dlv_…`)", example: "dlv_3q2KxJ0f9mZc1YwVtR8sAb" }),
     event_id: z.string(),
     event: z.string(),
     attempt: z.number().int(),

@@ -1,5 +1,6 @@
 // Webhook subscriptions (create with a one-time secret, list, delete, deliveries) and the events they receive.
 import { getConfig, isLocal } from "../config";
+import { hmacSha256, toBase64Url } from "../crypto";
 import { newId, nowIso, randomToken } from "../db/ids";
 import {
   type DeliveryRow,
@@ -95,4 +96,13 @@ export async function deleteWebhook(env: Env, userId: string, id: string): Promi
 /** Newest attempt first; keyset on the row id. */
 export async function listDeliveries(env: Env, webhookId: string, limit: number, afterId?: number) {
   return listDeliveryRows(env.DB, webhookId, limit, afterId);
+}
+
+/**
+ * A delivery's public id: `dlv_` and 22 characters of an HMAC of its row id under the server's secret, so ids are
+ * opaque like every other (a row counter shared by every user would tell how many deliveries the platform sends).
+ */
+export async function publicDeliveryId(env: Env, rowId: number): Promise<string> {
+  const mac = await hmacSha256(getConfig(env).JWT_SECRET, `webhook-delivery:${rowId}`);
+  return `dlv_${toBase64Url(mac).slice(0, 22)}`;
 }

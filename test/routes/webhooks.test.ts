@@ -142,6 +142,7 @@ describe("deliveries", () => {
     const rows = await call(`/v1/webhooks/${hook.body.id}/deliveries`, { token });
     expect(rows.body.data).toEqual([
       expect.objectContaining({
+        id: expect.stringMatching(/^dlv_[A-Za-z0-9_-]{22}$/), // opaque, like every id: no shared row counter
         event: "order.filled",
         attempt: 1,
         status_code: 204,

@@ -2778,7 +2778,11 @@ export interface components {
             next_cursor: string | null;
         };
         WebhookDelivery: {
-            id: number;
+            /**
+             * @description Opaque delivery id (`dlv_…`)
+             * @example dlv_3q2KxJ0f9mZc1YwVtR8sAb
+             */
+            id: string;
             event_id: string;
             event: string;
             attempt: number;
