@@ -287,6 +287,35 @@ export function buildApp(): App {
   registerAdminJobRoutes(app);
   registerMcpRoutes(app);
 
+  // The documents and pages themselves are routes of the contract too (Meta): described here, served below and
+  // by the stream module (/asyncapi.json) and the assets Worker (/).
+  const pages: Array<[path: string, summary: string, type: string, operationId: string]> = [
+    ["/openapi.json", "This OpenAPI 3.1 document", "application/json", "getOpenApiDocument"],
+    [
+      "/asyncapi.json",
+      "The AsyncAPI 3 document of the live stream (GET /v1/stream)",
+      "application/json",
+      "getAsyncApiDocument",
+    ],
+    ["/docs", "The interactive API reference, rendered from this document", "text/html", "getApiReference"],
+    ["/", "The live dashboard page (index chart against its benchmark, live quotes)", "text/html", "getDashboard"],
+  ];
+  for (const [path, summary, type, operationId] of pages)
+    app.openAPIRegistry.registerPath({
+      method: "get",
+      path,
+      operationId,
+      "x-rate-limit-cost": 1,
+      tags: ["meta"],
+      summary,
+      responses: {
+        200: {
+          description: summary,
+          content: { [type]: { schema: type === "text/html" ? { type: "string" } : { type: "object" } } },
+        },
+      },
+    } as Parameters<typeof app.openAPIRegistry.registerPath>[0]);
+
   // Built once per isolate and origin: the routes do not change while it runs.
   const documents = new Map<string, string>();
   app.get("/openapi.json", (c) => {

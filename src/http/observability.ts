@@ -3,7 +3,8 @@ import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv } from "./context";
 
-const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+/** A client id is echoed when it is 1–128 characters of letters, digits and `._:-` (short ones like `abc-123` too). */
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -34,6 +34,10 @@ describe("conventions", () => {
   it("echoes a sane X-Request-Id and generates one otherwise", async () => {
     const mine = await call("/health", { headers: { "x-request-id": "client-req-12345" } });
     expect(mine.headers.get("x-request-id")).toBe("client-req-12345");
+    const short = await call("/health", { headers: { "x-request-id": "abc-123" } });
+    expect(short.headers.get("x-request-id")).toBe("abc-123");
+    const long = await call("/health", { headers: { "x-request-id": "a".repeat(129) } });
+    expect(long.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const bad = await call("/health", { headers: { "x-request-id": "bad id with spaces <script>" } });
     expect(bad.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });

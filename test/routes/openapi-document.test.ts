@@ -45,6 +45,10 @@ const PUBLIC = [
   "POST /v1/auth/login",
   "POST /v1/auth/refresh",
   "GET /v1/stream",
+  "GET /openapi.json",
+  "GET /asyncapi.json",
+  "GET /docs",
+  "GET /",
 ];
 const header = (response: Json, name: string) => response.headers?.[name];
 

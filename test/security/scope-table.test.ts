@@ -10,7 +10,7 @@ import { callAs } from "../helpers/http";
 type Scope = "read" | "trade" | "manage" | "admin";
 type Json = any;
 
-const SKIP = /^\/(health|docs|mcp$|v1\/auth\/|v1\/stream$|openapi)/;
+const SKIP = /^\/(health|docs|mcp$|v1\/auth\/|v1\/stream$|openapi|asyncapi|$)/;
 const COMPUTE_ONLY = new Set(["/v1/indexes/preview", "/v1/indexes/{id}/rebalance-preview", "/v1/indexes/{id}/stress"]);
 
 /** The scope API.md gives an operation. */
