@@ -7,9 +7,10 @@ type OpenAPIRegistry = OpenAPIHono["openAPIRegistry"];
 
 /**
  * A fixed cost, or one that grows with the symbols × years of history the request asks for (e.g. a correlation
- * matrix): `base + per_symbol_year × symbols × years`, rounded up.
+ * matrix): `base + per_symbol_year × symbols × years`, rounded up, and at most `max` (what the largest request the
+ * route accepts costs: a larger one is refused by the route, 422, and must not cost more than a bucket holds).
  */
-export type RateLimitCost = number | { base: number; per_symbol_year: number };
+export type RateLimitCost = number | { base: number; per_symbol_year: number; max?: number };
 
 /** What an undeclared route costs (none should be: a test checks every operation declares one). */
 export const DEFAULT_COST = 1;
@@ -43,7 +44,8 @@ export function costOfRequest(cost: RateLimitCost, query: URLSearchParams): numb
   const work =
     symbolCount(query.get("symbols") ?? undefined) *
     yearsOf(query.get("start") ?? undefined, query.get("end") ?? undefined);
-  return Math.max(1, Math.ceil(cost.base + cost.per_symbol_year * work));
+  const grown = Math.max(1, Math.ceil(cost.base + cost.per_symbol_year * work));
+  return cost.max === undefined ? grown : Math.min(cost.max, grown);
 }
 
 export class RouteCosts {

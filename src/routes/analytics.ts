@@ -35,7 +35,9 @@ const indicators = createRoute({
 const correlationRoute = createRoute({
   method: "get",
   path: "/v1/analytics/correlation",
-  "x-rate-limit-cost": { base: 1, per_symbol_year: 1 },
+  // At most 1 + the default ANALYTICS_MAX_SYMBOL_YEARS: a larger request is a 422, charged no more than the largest
+  // accepted one (uncapped, it could cost more than a whole bucket and never get past 429 to its 422).
+  "x-rate-limit-cost": { base: 1, per_symbol_year: 1, max: 151 },
   tags,
   summary: "Correlation matrix of daily returns (2 to 50 symbols; each pair over the days both traded)",
   security,

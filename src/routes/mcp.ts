@@ -11,6 +11,13 @@ const JsonRpcMessage = z
     jsonrpc: z.literal("2.0"),
     method: z.string().min(1).max(128).optional(),
     id: z.union([z.string().max(256), z.number().int()]).optional(),
+    // MCP's params are always an object (JSON-RPC allows an array; no MCP method takes one).
+    params: z.looseObject({}).optional(),
+  })
+  .superRefine((m, ctx) => {
+    // A request or notification names its method; only a response (to a server request) carries result or error.
+    if (m.method === undefined && !("result" in m) && !("error" in m))
+      ctx.addIssue({ code: "custom", path: ["method"], message: "a request or notification needs a method" });
   })
   .openapi("JsonRpcMessage");
 

@@ -25,10 +25,16 @@ const calendarDate = z
   .refine(inSupportedYears, { message: `must be ${SUPPORTED}`, ...afterEarlierRules })
   .openapi({ example: "2024-01-02", format: "date", pattern: CALENDAR_DATE_PATTERN });
 
+/** The instant's own UTC date (not the date as written: 1999-12-31T23:30:00-05:00 is 2000-01-01 in UTC). */
+const instantInSupportedYears = (s: string) => {
+  const t = Date.parse(s);
+  return Number.isFinite(t) && inSupportedYears(new Date(t).toISOString());
+};
+
 const at = instant
-  .refine(inSupportedYears, { message: `must be an instant ${SUPPORTED}`, ...afterEarlierRules })
+  .refine(instantInSupportedYears, { message: `must be an instant ${SUPPORTED} (UTC)`, ...afterEarlierRules })
   .openapi({
-    description: `The instant to answer for (RFC 3339, e.g. 2024-11-29T19:00:00Z; a + offset is sent as %2B), ${SUPPORTED}; now by default`,
+    description: `The instant to answer for (RFC 3339, e.g. 2024-11-29T19:00:00Z; a + offset is sent as %2B), ${SUPPORTED} in UTC; now by default`,
     pattern: `^${YEAR_PATTERN}-`,
     example: "2024-11-29T19:00:00Z",
   });

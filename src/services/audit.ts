@@ -55,8 +55,9 @@ export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void
  * Every mutation writes an audit row, refused ones too: an authenticated POST, PATCH, PUT or DELETE under /v1 that
  * was refused (4xx but 401 and 429, or 5xx) and wrote no row of its own gets one, `outcome: "failure"`, its action
  * the method and route (`POST /v1/orders`), its target the path's id or symbol, its detail the status and code.
- * Unauthenticated and rate-limited requests write nothing, so a flood cannot fill the trail; nor do the POSTs that
- * only compute (previews, stress tests).
+ * Requests refused before the caller is authenticated (401, and the body rules' 413 and 415) and rate-limited ones
+ * write nothing, so a flood cannot fill the trail; nor do the POSTs that only compute (previews, stress tests), nor
+ * a method or path no route takes (404/405).
  */
 const COMPUTE_ONLY = new Set(["/v1/indexes/preview", "/v1/indexes/:id/rebalance-preview", "/v1/indexes/:id/stress"]);
 
@@ -80,7 +81,8 @@ export function auditRefusals(): MiddlewareHandler<AppEnv> {
     } catch {
       // no matched route (a 404 or 405)
     }
-    if (COMPUTE_ONLY.has(route)) return;
+    // No route matched (an unknown path, or a method the path does not take: 404/405): no mutation was reached.
+    if (COMPUTE_ONLY.has(route) || route.endsWith("*")) return;
     await audit(c, {
       action: `${method} ${route}`,
       target: c.req.param("id") ?? c.req.param("symbol") ?? null,

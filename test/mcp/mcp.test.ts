@@ -208,6 +208,17 @@ describe("authentication", () => {
       error: { code: -32600 },
       id: 1,
     });
+    // Valid JSON, not a valid request: no method, params that are not an object; the field is named, the id kept.
+    for (const [body, field, id] of [
+      [JSON.stringify({ jsonrpc: "2.0", id: 7 }), "method", 7],
+      [JSON.stringify({ jsonrpc: "2.0", id: 10, method: "tools/call", params: [1] }), "params", 10],
+      [JSON.stringify({ jsonrpc: "2.0", id: "abc", method: "tools/list", params: "x" }), "params", "abc"],
+    ] as const) {
+      const r = await send(body);
+      expect(r.status, body).toBe(400);
+      expect(r.body, body).toMatchObject({ jsonrpc: "2.0", error: { code: -32600 }, id });
+      expect(JSON.stringify(r.body), body).toContain(`${field}: `);
+    }
     for (const body of [
       JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "tools/list" }]),
       JSON.stringify({ jsonrpc: "2.0", id: 1.5, method: "tools/list" }),

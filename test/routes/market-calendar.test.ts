@@ -57,6 +57,7 @@ describe("GET /v1/market/status", () => {
       "2024-11-29T25:00:00Z",
       "1999-12-31T12:00:00Z",
       "2101-01-01T00:00:00Z",
+      "2000-01-01T03:00:00+05:00", // written in 2000, 1999-12-31T22:00Z in UTC
     ]) {
       const r = await call(`/v1/market/status?at=${encodeURIComponent(bad)}`, { token });
       expect(r.status, bad).toBe(400);
@@ -66,6 +67,10 @@ describe("GET /v1/market/status", () => {
         bad,
       ).toEqual(["at"]);
     }
+    // Written in 1999, in range in UTC (2000-01-01T04:30Z): answered.
+    const edge = await call(`/v1/market/status?at=${encodeURIComponent("1999-12-31T23:30:00-05:00")}`, { token });
+    expect(edge.status).toBe(200);
+    expect(edge.body.as_of).toBe("2000-01-01T04:30:00.000Z");
     const extra = await call("/v1/market/status?when=now", { token });
     expect(extra.status).toBe(400);
     expect(extra.problem.errors?.[0]?.path).toBe("when");

@@ -96,7 +96,24 @@ describe("hostile input on every route", () => {
       checked.push(`${op.method} ${op.path}`);
     }
     expect(checked.length).toBeGreaterThanOrEqual(14);
-    expect(await tableCounts()).toEqual(before);
+    // Nothing changed but the audit trail, which records each refused attempt of the signed-in admin once (the four
+    // 400s per route; the 413 and 415 are refused before authentication and write nothing).
+    const { audit_log: auditAfter, ...after } = await tableCounts();
+    const { audit_log: auditBefore, ...unchanged } = before;
+    expect(after).toEqual(unchanged);
+    // Audited: every mutation behind the credential gate; not the public auth routes (no one is signed in there) nor
+    // the compute-only POSTs (previews, stress).
+    const unaudited =
+      /^POST \/v1\/(auth\/(register|login|refresh)|indexes\/(preview|\{id\}\/(rebalance-preview|stress)))$/;
+    const audited = checked.filter((o) => !unaudited.test(o));
+    expect(audited.length).toBeGreaterThanOrEqual(10);
+    expect(auditAfter! - auditBefore!).toBe(4 * audited.length);
+    const outcomes = await env.DB.prepare(
+      "SELECT DISTINCT outcome FROM audit_log WHERE id > (SELECT MAX(id) - ? FROM audit_log)",
+    )
+      .bind(4 * audited.length)
+      .all<{ outcome: string }>();
+    expect(outcomes.results).toEqual([{ outcome: "failure" }]);
   });
 
   it("refuses unknown, mistyped and out-of-range query parameters on every GET; nothing is written", async () => {

@@ -36,7 +36,11 @@ describe("cost-weighted rate limits", () => {
     // A new route must declare its cost beside its definition ("x-rate-limit-cost" in createRoute).
     for (const op of ops)
       expect(op["x-rate-limit-cost"], `${op.operationId ?? op.summary} declares no x-rate-limit-cost`).toBeDefined();
-    expect(doc.paths!["/v1/analytics/correlation"]!.get!["x-rate-limit-cost"]).toEqual({ base: 1, per_symbol_year: 1 });
+    expect(doc.paths!["/v1/analytics/correlation"]!.get!["x-rate-limit-cost"]).toEqual({
+      base: 1,
+      per_symbol_year: 1,
+      max: 151,
+    });
     expect(doc.paths!["/v1/me"]!.get!["x-rate-limit-cost"]).toBe(1);
   });
 
@@ -85,6 +89,22 @@ describe("cost-weighted rate limits", () => {
     const cheap = await hit("/v1/me", headers, vars);
     expect(cheap.status).toBe(200);
     expect(Number(cheap.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(97);
+  });
+
+  it("charges a correlation past the symbol-years limit at most the largest accepted one's 151, so its 422 is reached", async () => {
+    const { token } = await userToken();
+    const headers = { authorization: `Bearer ${token}` };
+    const before = Number((await hit("/v1/me", headers)).headers.get("ratelimit-remaining"));
+    // 50 symbols × 26 years would cost 1,301 uncapped: more than the 600-token bucket, a 429 forever.
+    const huge = await hit(
+      `/v1/analytics/correlation?symbols=${SYMBOLS.join(",")}&start=1998-01-01&end=2024-01-01`,
+      headers,
+    );
+    expect(huge.status).toBe(422);
+    expect(huge.body.errors[0].path).toBe("symbols");
+    const after = Number(huge.headers.get("ratelimit-remaining"));
+    expect(before - after).toBeLessThanOrEqual(152); // 151 and /v1/me's 1, less the refill meanwhile
+    expect(before - after).toBeGreaterThanOrEqual(140);
   });
 
   it("bounds uncached work: past ANALYTICS_MAX_SYMBOL_YEARS a correlation is 422 naming the limit", async () => {

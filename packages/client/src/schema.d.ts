@@ -2948,6 +2948,9 @@ export interface components {
             jsonrpc: "2.0";
             method?: string;
             id?: string | number;
+            params?: {
+                [key: string]: unknown;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -5767,7 +5770,7 @@ export interface operations {
     getMarketStatus: {
         parameters: {
             query?: {
-                /** @description The instant to answer for (RFC 3339, e.g. 2024-11-29T19:00:00Z; a + offset is sent as %2B), between 2000-01-01 and 2100-12-31; now by default */
+                /** @description The instant to answer for (RFC 3339, e.g. 2024-11-29T19:00:00Z; a + offset is sent as %2B), between 2000-01-01 and 2100-12-31 in UTC; now by default */
                 at?: string;
                 /** @description Comma-separated fields to keep, of: as_of, market, next_close, next_open */
                 fields?: string;
