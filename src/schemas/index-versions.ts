@@ -53,7 +53,10 @@ export const IndexDiff = z
     data_as_of: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
     constituents: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
     rebalances: z.array(
-      z.object({ date: z.string(), in_from: z.boolean(), in_to: z.boolean(), changes: z.array(weightChange) }),
+      z.object({ date: z.string(), in_from: z.boolean(), in_to: z.boolean(), changes: z.array(weightChange) }).openapi({
+        description:
+          "A date either version rebalances on; `in_from`/`in_to` say which. A side that does not rebalance that day gives the weights its own last rebalance set (0 before its first).",
+      }),
     ),
     levels: z.object({
       common_days: z.number().int(),

@@ -45,9 +45,19 @@ export async function diffVersions(db: D1Database, row: IndexRow, from: number, 
   ];
   const byDate = (list: typeof ra) => new Map(list.map((r) => [r.date, r.weights_after]));
   const [wa, wb] = [byDate(ra), byDate(rb)];
+  // On a date only one version rebalances, the other's side is the weights its own last rebalance set (none before
+  // its first): what it holds then by its rules, not 0.
+  const inForce = (list: typeof ra, date: string) => {
+    let found: Record<string, number> = {};
+    for (const r of list) {
+      if (r.date > date) break;
+      found = r.weights_after;
+    }
+    return found;
+  };
   const rebalances = [...new Set([...wa.keys(), ...wb.keys()])].sort().flatMap((date) => {
-    const x = wa.get(date) ?? {};
-    const y = wb.get(date) ?? {};
+    const x = wa.get(date) ?? inForce(ra, date);
+    const y = wb.get(date) ?? inForce(rb, date);
     const changes = [...new Set([...Object.keys(x), ...Object.keys(y)])]
       .sort()
       .map((symbol) => ({

@@ -175,4 +175,22 @@ describe("index versions", () => {
     expect(page.body.data[0]).toMatchObject({ joined: ["VA", "VB", "VC"], left: [], caps_relaxed: false });
     expect(page.body.data[1]).toMatchObject({ joined: [], left: [] });
   });
+
+  it("/diff compares a date only one version rebalances on with the other's weights in force, not with 0", async () => {
+    const before = (await versions(id))[0]!.version;
+    const patched = await call(`/v1/indexes/${id}`, {
+      method: "PATCH",
+      token: owner.token,
+      json: { rebalance: "quarterly" },
+    });
+    expect(patched.status).toBe(202);
+    await buildPending(id);
+    const after = (await versions(id))[0]!.version;
+    const diff = await call(`/v1/indexes/${id}/diff?from=${before}&to=${after}`, { token: owner.token });
+    expect(diff.status).toBe(200);
+    // Equal weights of the same three names in both: monthly-only dates hold 1/3 each on both sides, so no weight
+    // changed on any date (a side taken as 0 there would list every name as dropped).
+    expect(diff.body.rebalances).toEqual([]);
+    expect(diff.body.levels.max_abs_difference).toBeGreaterThan(0); // drift between rebalances differs
+  });
 });
