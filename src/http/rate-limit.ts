@@ -66,8 +66,25 @@ interface Denial {
   until: number;
   limit: number;
   cost: number;
+  /** What the Durable Object said was left at `at`, and the slowest refill of the buckets it weighed. */
   remaining: number;
+  at: number;
+  refillPerSecond: number;
   resetSeconds: number;
+}
+
+/**
+ * A remembered refusal's headers now: the tokens left then plus what the slowest bucket has refilled since (never
+ * more than the limit), and the reset shortened by the time gone. Other isolates may have spent some meanwhile,
+ * which only the Durable Object knows; this is what this isolate last heard, moved on by the clock.
+ */
+function denialHeaders(d: Denial, now: number): Record<string, string> {
+  const elapsed = Math.max(0, now - d.at) / 1000;
+  return headersOf({
+    limit: d.limit,
+    remaining: Math.min(d.limit, Math.floor(d.remaining + elapsed * d.refillPerSecond)),
+    resetSeconds: Math.ceil(d.resetSeconds - elapsed),
+  });
 }
 const deniedUntil = new Map<string, Denial>();
 
@@ -121,13 +138,14 @@ export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
 
     const local = deniedUntil.get(name);
     if (local && (local.until <= now || local.limit !== limit)) deniedUntil.delete(name);
-    else if (local && cost >= local.cost) throw limited(headersOf(local), Math.ceil((local.until - now) / 1000));
+    else if (local && cost >= local.cost)
+      throw limited(denialHeaders(local, now), Math.ceil((local.until - now) / 1000));
 
     lookUpUserEarly(c);
     let decision: LimitDecision;
+    const buckets = [{ name: client.bucket, ...perPeriod(limit, 60), cost }];
+    if (client.account) buckets.push({ name: "account", ...perPeriod(accountLimit(cfg, tier), 60), cost });
     try {
-      const buckets = [{ name: client.bucket, ...perPeriod(limit, 60), cost }];
-      if (client.account) buckets.push({ name: "account", ...perPeriod(accountLimit(cfg, tier), 60), cost });
       decision = await timed(
         c,
         "limit",
@@ -148,9 +166,18 @@ export function rateLimit(costs: () => RouteCosts): MiddlewareHandler<AppEnv> {
     const headers = headersOf(decision);
     if (!decision.allowed) {
       const until = now + decision.retryAfterSeconds * 1000;
+      const refillPerSecond = Math.min(...buckets.map((b) => b.refillPerSecond));
       rememberDenial(
         name,
-        { until, limit, cost, remaining: decision.remaining, resetSeconds: decision.resetSeconds },
+        {
+          until,
+          limit,
+          cost,
+          remaining: decision.remaining,
+          at: now,
+          refillPerSecond,
+          resetSeconds: decision.resetSeconds,
+        },
         now,
       );
       throw limited(headers, decision.retryAfterSeconds);

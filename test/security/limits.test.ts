@@ -82,10 +82,14 @@ describe("cost-weighted rate limits", () => {
     const left = Number(refused.headers.get("ratelimit-remaining"));
     expect(left).toBeGreaterThanOrEqual(98);
     expect(left).toBeLessThan(151);
-    // The same heavy request again is refused from this isolate's memory, still naming what is left.
+    // The same heavy request again, 1.5 s later, is refused from this isolate's memory, naming what is left by now:
+    // the tokens of the refusal plus 1.5 s of refill at 400/60 a second (≥ 10 more), and a shorter Retry-After.
+    await new Promise((r) => setTimeout(r, 1500));
     const again = await hit(url, headers, vars);
     expect(again.status).toBe(429);
-    expect(Number(again.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(98);
+    expect(Number(again.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(left + 9);
+    expect(Number(again.headers.get("ratelimit-remaining"))).toBeLessThan(151);
+    expect(Number(again.headers.get("retry-after"))).toBeLessThan(Number(refused.headers.get("retry-after")));
     const cheap = await hit("/v1/me", headers, vars);
     expect(cheap.status).toBe(200);
     expect(Number(cheap.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(97);
