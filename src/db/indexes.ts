@@ -141,6 +141,23 @@ export async function indexesWithChangedInputs(db: D1Database, limit: number): P
   return results.map((r) => r.id);
 }
 
+/**
+ * Ready indexes whose ready version was built by another methodology version of the engine than `engine` (its
+ * `metadata.engine`; none before the engine recorded it), oldest build first.
+ */
+export async function indexesBuiltByOtherEngine(db: D1Database, engine: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT i.id FROM indexes i JOIN index_versions v ON v.index_id = i.id AND v.version = i.ready_version
+       WHERE i.deleted_at IS NULL AND i.status = 'ready' AND i.version = i.ready_version
+         AND (v.metadata IS NULL OR v.metadata ->> '$.engine' IS NULL OR v.metadata ->> '$.engine' <> ?1)
+       ORDER BY i.built_at LIMIT ?2`,
+    )
+    .bind(engine, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
 /** One row per constituent of the ready version's allocation in force, with what a live level needs. */
 export interface AllocationInForce {
   id: string;

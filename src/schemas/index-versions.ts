@@ -27,7 +27,7 @@ export const IndexVersion = z
     failure_reason: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()).nullable().openapi({
       description:
-        "Build notes: market_caps (per constituent: point_in_time, constant_shares_fallback or none), benchmark_used, excluded",
+        "Build notes: engine (the METHODOLOGY_VERSION that built it), market_caps (per constituent: point_in_time, constant_shares_fallback or none), benchmark_used, excluded",
     }),
   })
   .openapi("IndexVersion");

@@ -8,6 +8,7 @@ import {
   findIndex,
   findLiveIndex,
   type IndexRow,
+  indexesBuiltByOtherEngine,
   indexesWithChangedInputs,
   insertIndex,
   markVersionFailed,
@@ -15,7 +16,7 @@ import {
   writeVersion,
 } from "../db/indexes";
 import type { IndexBuild } from "../domain/index-levels";
-import { methodologyText } from "../domain/methodology";
+import { METHODOLOGY_VERSION, methodologyText } from "../domain/methodology";
 import type { StoredDefinition } from "../schemas/indexes";
 import type { BuildMessage } from "../schemas/messages";
 import { bumpVersion } from "./cache";
@@ -145,6 +146,8 @@ export async function buildJob(env: Env, msg: Pick<BuildMessage, "index_id" | "v
       methodologyHash: await methodologyHash(definition),
       dataAsOf,
       metadata: {
+        // The engine's methodology version this version was built by: a newer engine rebuilds it (rebuildChangedJob).
+        engine: METHODOLOGY_VERSION,
         market_caps: notes.market_caps ?? null,
         benchmark_used: benchmark?.symbol ?? null,
         excluded: build.excluded,
@@ -193,11 +196,16 @@ const REBUILDS_PER_RUN = 200;
 
 /**
  * The nightly `rebuild_changed` job: every ready index whose inputs (a constituent's bars, market caps or
- * adjustment factors) were recorded or revised after its last build gets a new version.
+ * adjustment factors) were recorded or revised after its last build gets a new version, and so does one whose ready
+ * version was built by another methodology version of the engine (at most REBUILDS_PER_RUN a night in all).
  */
 export async function rebuildChangedJob(env: Env): Promise<{ rebuilt: string[] }> {
   const rebuilt: string[] = [];
-  for (const id of await indexesWithChangedInputs(env.DB, REBUILDS_PER_RUN)) {
+  const changed = await indexesWithChangedInputs(env.DB, REBUILDS_PER_RUN);
+  // Then those whose ready version an older engine built (its numbers may differ under today's rules, e.g. price
+  // weights from 2026.12-pit.2 on), oldest build first, within the same nightly budget.
+  const stale = await indexesBuiltByOtherEngine(env.DB, METHODOLOGY_VERSION, REBUILDS_PER_RUN);
+  for (const id of [...new Set([...changed, ...stale])].slice(0, REBUILDS_PER_RUN)) {
     if (await requestVersion(env, id, null, {}, { reason: "rebuild" })) rebuilt.push(id);
   }
   return { rebuilt };

@@ -1,6 +1,7 @@
 // Custom indexes through the real app and D1: create → build job → reads, versions, ownership, validation.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { METHODOLOGY_VERSION } from "../../src/domain/methodology";
 import { buildJob, rebuildChangedJob } from "../../src/services/index-builds";
 import { type CallResult, call, userToken } from "../helpers/http";
 import { createAndBuild as buildIndex, definition, insertIndexMarket } from "../helpers/index-market";
@@ -304,6 +305,26 @@ describe("versions", () => {
       "index.delete",
     ]);
     expect(rows.results.every((r) => r.actor === owner.id && r.outcome === "success")).toBe(true);
+  });
+
+  it("nightly: rebuilds an index whose ready version an older engine built, once", async () => {
+    const { id } = await createAndBuild();
+    const meta = await env.DB.prepare("SELECT metadata FROM index_versions WHERE index_id = ? AND version = 1")
+      .bind(id)
+      .first<{ metadata: string }>();
+    expect(JSON.parse(meta!.metadata).engine).toBe(METHODOLOGY_VERSION);
+    expect((await rebuildChangedJob(env)).rebuilt).not.toContain(id);
+    // As if version 1 had been built before the engine's methodology changed.
+    await env.DB.prepare(
+      "UPDATE index_versions SET metadata = json_set(metadata, '$.engine', '2026.11-old') WHERE index_id = ? AND version = 1",
+    )
+      .bind(id)
+      .run();
+    expect((await rebuildChangedJob(env)).rebuilt).toContain(id);
+    const row = await call(`/v1/indexes/${id}`, { token: owner.token });
+    expect(row.body).toMatchObject({ status: "building", version: 2, ready_version: 1 });
+    // While version 2 is building, the next night does not ask again.
+    expect((await rebuildChangedJob(env)).rebuilt).not.toContain(id);
   });
 
   it("nightly: rebuilds only indexes whose constituents' prices changed after the build", async () => {

@@ -2149,7 +2149,7 @@ export interface components {
             /** @description The instant bars, corporate actions and market caps were read as of */
             data_as_of: string | null;
             failure_reason: string | null;
-            /** @description Build notes: market_caps (per constituent: point_in_time, constant_shares_fallback or none), benchmark_used, excluded */
+            /** @description Build notes: engine (the METHODOLOGY_VERSION that built it), market_caps (per constituent: point_in_time, constant_shares_fallback or none), benchmark_used, excluded */
             metadata: {
                 [key: string]: unknown;
             } | null;
