@@ -121,16 +121,13 @@ export async function correlation(
 }
 
 /**
- * Anomalous days over the asset's whole stored history, each scored against the year of sessions before it (see
- * detectAnomalies), and the regime of every day from the first bar on (its volatility percentile expands over
- * everything seen so far): a day's answer never depends on the range asked for, and never on a later bar.
+ * One asset's days over its whole stored history (anomalies: each scored against the year of sessions before it,
+ * see detectAnomalies; regimes: from the first bar on, the volatility percentile expanding over everything seen so
+ * far), with the date of its latest bar: a day's answer never depends on the range asked for, nor on a later bar.
  */
-export async function anomalies(db: D1Database, assetId: number) {
-  return detectAnomalies(await adjustedBars(db, assetId, "0000-01-01", "9999-12-31"));
-}
-
-export async function regimes(db: D1Database, assetId: number) {
-  return classifyRegimes(await adjustedBars(db, assetId, "0000-01-01", "9999-12-31"));
+async function wholeHistory<T>(db: D1Database, assetId: number, compute: (bars: AdjustedBar[]) => T[]) {
+  const bars = await adjustedBars(db, assetId, "0000-01-01", "9999-12-31");
+  return { latest: bars.at(-1)?.date ?? null, days: compute(bars) };
 }
 
 /**
@@ -175,23 +172,27 @@ export function correlationAnswer(env: Env, cfg: Config, symbols: string[], q: R
 }
 
 /**
- * Anomalous days of one asset (404 for an unknown symbol) within [start, end] (default: resolveRange's), a slice
- * of the whole-history answer cached once per symbol in its `prices:<symbol>` namespace.
+ * Anomalous days, or the regime per day, of one asset (404 for an unknown symbol) within [start, end] (default: the
+ * year up to its latest bar): a slice of the whole-history answer, cached once per symbol in its `prices:<symbol>`
+ * namespace, so a warm request reads no bar and no date from D1.
  */
-export async function anomalyAnswer(env: Env, cfg: Config, symbol: string, q: RangeInput) {
+async function historySlice<T extends { date: string }>(
+  env: Env,
+  cfg: Config,
+  symbol: string,
+  q: RangeInput,
+  key: string,
+  compute: (bars: AdjustedBar[]) => T[],
+) {
   const asset = await requireAsset(env.DB, symbol);
-  const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
-  const full = await cached(env, cfg, `prices:${symbol}`, "anomalies", () => anomalies(env.DB, asset.id));
-  return { ...full, value: { symbol, ...range, data: inRange(full.value, range) } };
+  const full = await cached(env, cfg, `prices:${symbol}`, key, () => wholeHistory(env.DB, asset.id, compute));
+  const range = rangeOf(q.start, q.end, full.value.latest);
+  const data = full.value.days.filter((d) => d.date >= range.start && d.date <= range.end);
+  return { ...full, value: { symbol, ...range, data } };
 }
 
-/** The regime per day of one asset (404 for an unknown symbol): a slice of the whole-history series, cached. */
-export async function regimeAnswer(env: Env, cfg: Config, symbol: string, q: RangeInput) {
-  const asset = await requireAsset(env.DB, symbol);
-  const range = await resolveRange(env.DB, [asset.id], q.start, q.end);
-  const full = await cached(env, cfg, `prices:${symbol}`, "regime", () => regimes(env.DB, asset.id));
-  return { ...full, value: { symbol, ...range, data: inRange(full.value, range) } };
-}
+export const anomalyAnswer = (env: Env, cfg: Config, symbol: string, q: RangeInput) =>
+  historySlice(env, cfg, symbol, q, "anomalies:history", (bars) => detectAnomalies(bars));
 
-const inRange = <T extends { date: string }>(days: readonly T[], range: { start: string; end: string }) =>
-  days.filter((d) => d.date >= range.start && d.date <= range.end);
+export const regimeAnswer = (env: Env, cfg: Config, symbol: string, q: RangeInput) =>
+  historySlice(env, cfg, symbol, q, "regime:history", classifyRegimes);
