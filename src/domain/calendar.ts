@@ -129,16 +129,23 @@ function thanksgiving(year: number): string {
  * is a trading day, and the day after Thanksgiving. The rules of today's NYSE calendar (stable since 2010); older
  * years had other half days that are not modelled.
  */
-export function marketEarlyCloses(year: number): MarketDay[] {
+export function marketEarlyCloses(year: number): readonly MarketDay[] {
+  const hit = earlyCloseCache.get(year);
+  if (hit) return hit;
   const dayAfterThanksgiving = new Date(Date.parse(`${thanksgiving(year)}T00:00:00Z`) + DAY_MS)
     .toISOString()
     .slice(0, 10);
-  return [
+  const list = [
     { date: iso(year, 7, 3), name: "Day before Independence Day" },
     { date: dayAfterThanksgiving, name: "Day after Thanksgiving" },
     { date: iso(year, 12, 24), name: "Christmas Eve" },
   ].filter((d) => isTradingDay(d.date));
+  earlyCloseCache.set(year, list);
+  return list;
 }
+
+/** Computed once per year, like the holidays: every session close (orders, the quotes cron) asks for them. */
+const earlyCloseCache = new Map<number, readonly MarketDay[]>();
 
 /** The reason `date` is a half day, or null when its session (if any) runs to 16:00. */
 export function earlyCloseOf(date: string): string | null {

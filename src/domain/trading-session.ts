@@ -8,6 +8,7 @@ import {
   marketEarlyCloses,
   marketHolidayList,
   nthWeekday,
+  tradingDays,
 } from "./calendar";
 
 const DAY_MS = 86_400_000;
@@ -163,10 +164,11 @@ export function marketCalendar(start: string, end: string): MarketCalendar {
       out.early_closes.push({ ...d, close: sessionClose(d.date) });
   }
   const early = new Set(out.early_closes.map((d) => d.date));
-  for (let t = Date.parse(`${start}T00:00:00Z`); t <= Date.parse(`${end}T00:00:00Z`); t += DAY_MS) {
-    const date = new Date(t).toISOString().slice(0, 10);
-    if (!isTradingDay(date)) continue;
-    out.trading_days.push({ date, open: sessionOpen(date), close: sessionClose(date), early_close: early.has(date) });
-  }
+  out.trading_days = tradingDays(start, end).map((date) => ({
+    date,
+    open: sessionOpen(date),
+    close: sessionClose(date),
+    early_close: early.has(date),
+  }));
   return out;
 }

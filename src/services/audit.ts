@@ -51,6 +51,9 @@ export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void
   }
 }
 
+/** The POSTs that compute and store nothing (previews, stress tests): no mutation, so no audit row. */
+const COMPUTE_ONLY = new Set(["/v1/indexes/preview", "/v1/indexes/:id/rebalance-preview", "/v1/indexes/:id/stress"]);
+
 /**
  * Every mutation writes an audit row, refused ones too: an authenticated POST, PATCH, PUT or DELETE under /v1 that
  * was refused (4xx but 401 and 429, or 5xx) and wrote no row of its own gets one, `outcome: "failure"`, its action
@@ -59,29 +62,28 @@ export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void
  * write nothing, so a flood cannot fill the trail; nor do the POSTs that only compute (previews, stress tests), nor
  * a method or path no route takes (404/405).
  */
-const COMPUTE_ONLY = new Set(["/v1/indexes/preview", "/v1/indexes/:id/rebalance-preview", "/v1/indexes/:id/stress"]);
-
 export function auditRefusals(): MiddlewareHandler<AppEnv> {
-  // Checked after the route ran (its path is known then): these POSTs compute and store nothing.
   return async (c, next) => {
     await next();
     const method = c.req.method;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
     const status = c.res.status;
     if (status < 400 || status === 401 || status === 429 || !c.get("principal") || c.get("audited")) return;
+    // The code of the problem the error handler rendered (whatever was thrown: ApiError, a parse failure, a 500).
     let code: unknown = null;
     try {
       code = ((await c.res.clone().json()) as { code?: unknown }).code ?? null;
     } catch {
       // not a problem body
     }
+    // Known once the route ran; when none matched, it is the /v1/* middleware's own pattern.
     let route = c.req.path;
     try {
       route = routePath(c, -1);
     } catch {
-      // no matched route (a 404 or 405)
+      // no matched route
     }
-    // No route matched (an unknown path, or a method the path does not take: 404/405): no mutation was reached.
+    // An unknown path, or a method the path does not take (404/405), reached no mutation.
     if (COMPUTE_ONLY.has(route) || route.endsWith("*")) return;
     await audit(c, {
       action: `${method} ${route}`,
