@@ -42,15 +42,11 @@ function movedWeights(rebalance: Rebalance): Array<Omit<PreviewWeight, "capped">
 
 /**
  * The rebalance's weights in its own order (the engine's: the definition's order of eligible names); `capped`
- * names those held on a binding limit, not those the redistribution merely raised (compare `weight` with
- * `weight_before_caps` for that).
+ * names those held on a binding limit (`binding`: what `bindingCaps` found for it), not those the redistribution
+ * merely raised (compare `weight` with `weight_before_caps` for that).
  */
-export function previewWeights(rebalance: Rebalance, rules: PreviewRules, first: boolean): PreviewWeight[] {
-  const held = new Set(
-    bindingCaps(rebalance, rules, first)
-      .filter((c) => c.cap !== "max_turnover")
-      .flatMap((c) => c.symbols),
-  );
+export function previewWeights(rebalance: Rebalance, binding: readonly BindingCap[]): PreviewWeight[] {
+  const held = new Set(binding.filter((c) => c.cap !== "max_turnover").flatMap((c) => c.symbols));
   return movedWeights(rebalance).map(({ moved: _moved, ...w }) => ({ ...w, capped: held.has(w.symbol) }));
 }
 

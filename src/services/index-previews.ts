@@ -89,7 +89,7 @@ function warningsOf(rebalance: Rebalance, notes: BuildNotes, excluded: { symbol:
 }
 
 /** The request field an engine refusal is about (a preview's rebalance is on its `date`). */
-function problemField(reason: IndexProblem | string): string {
+function problemField(reason: IndexProblem | (string & {})): string {
   switch (reason) {
     case "infeasible_caps":
       return "max_weight";
@@ -141,10 +141,11 @@ async function weightsPreview(
   first: boolean,
 ): Promise<WeightsPreview> {
   const sectors = definition.group_caps ? await sectorsOf(db, definition.constituents) : {};
+  const binding = bindingCaps(rebalance, previewRules(definition, sectors), first);
   return {
     date: rebalance.date,
-    weights: previewWeights(rebalance, previewRules(definition, sectors), first),
-    binding_caps: bindingCaps(rebalance, previewRules(definition, sectors), first),
+    weights: previewWeights(rebalance, binding),
+    binding_caps: binding,
     caps_relaxed: rebalance.caps_relaxed,
     warnings: warningsOf(rebalance, notes, build.excluded),
   };

@@ -31,14 +31,18 @@ describe("bindingCaps", () => {
   it("marks capped only the weights held on a binding limit, not those the redistribution raised", () => {
     // Raw 0.6/0.3/0.1 under a 0.4 cap: A → 0.4, its 0.2 pro rata to B (0.45) and C (0.15); B → 0.4, its 0.05 to C.
     const r = rebalance({ A: 0.6, B: 0.3, C: 0.1 }, { A: 0.4, B: 0.4, C: 0.2 });
-    expect(previewWeights(r, { maxWeight: 0.4 }, true).map((w) => [w.symbol, w.capped])).toEqual([
+    expect(previewWeights(r, bindingCaps(r, { maxWeight: 0.4 }, true)).map((w) => [w.symbol, w.capped])).toEqual([
       ["A", true],
       ["B", true],
       ["C", false],
     ]);
     // A floor: C raised to 0.1 by min_weight is capped; A and B, lowered to pay for it, are not.
     const floor = rebalance({ A: 0.5, B: 0.45, C: 0.05 }, { A: 0.4737, B: 0.4263, C: 0.1 });
-    expect(previewWeights(floor, { minWeight: 0.1 }, true).map((w) => w.capped)).toEqual([false, false, true]);
+    expect(previewWeights(floor, bindingCaps(floor, { minWeight: 0.1 }, true)).map((w) => w.capped)).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 
   it("names a group cap whose sector total sits on it, and a turnover limit after the first rebalance", () => {
@@ -71,6 +75,6 @@ describe("previewTrade and previewWeights", () => {
     ]);
     expect(t.traded).toBeCloseTo(1, 15); // 0.1 + 0.5 + 0.4
     expect(t.cost).toBeCloseTo(0.0025, 15);
-    expect(previewWeights(r, {}, false).map((w) => w.capped)).toEqual([false, false]);
+    expect(previewWeights(r, bindingCaps(r, {}, false)).map((w) => w.capped)).toEqual([false, false]);
   });
 });
